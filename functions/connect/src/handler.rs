@@ -1,0 +1,39 @@
+//! Turns a `$connect` event into a connection record.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use lambda_runtime::LambdaEvent;
+use parley_core::connections::{Connection, Connections};
+use parley_core::{websocket, Error};
+
+pub async fn handle(
+    connections: &Connections,
+    event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let connection = connection_of(&event.payload)?;
+    connections.put(&connection).await?;
+    tracing::info!(user = %connection.user_id, connection = %connection.connection_id, "connected");
+    Ok(websocket::ok())
+}
+
+/// The record a `$connect` event describes.
+pub fn connection_of(event: &ApiGatewayWebsocketProxyRequest) -> Result<Connection, Error> {
+    let identity = websocket::identity(event)?;
+    let connection_id = websocket::connection_id(event)?;
+    Ok(Connection::new(&identity, connection_id, event.request_context.connected_at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_event_describes_a_connection() {
+        let event: ApiGatewayWebsocketProxyRequest =
+            serde_json::from_str(include_str!("../../../events/connect.json")).unwrap();
+        let connection = connection_of(&event).unwrap();
+        assert_eq!(connection.user_id, "4c8e5d7a-3b1f-4a9e-8f21-6d0b9c3e7a15");
+        assert_eq!(connection.connection_id, "L0SM9cOFvHcCIhw=");
+        assert_eq!(connection.token_expires_at, 1764072000);
+        assert_eq!(connection.connected_at_ms, 1764068400123);
+    }
+}

@@ -1,0 +1,18 @@
+//! The `$connect` route: records the new connection under its user. The authorizer has
+//! already verified the token; nothing is posted to the client from here (API Gateway
+//! refuses posts until `$connect` has returned).
+
+use lambda_runtime::{run, service_fn, tracing, Error};
+use parley_core::connections::Connections;
+use parley_core::{config, Config};
+
+mod handler;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let aws = config::load_aws().await;
+    let connections = Connections::new(aws_sdk_dynamodb::Client::new(&aws), config.connections_table);
+    run(service_fn(|event| handler::handle(&connections, event))).await
+}

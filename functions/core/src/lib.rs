@@ -1,0 +1,13 @@
+//! What the Parley Lambda functions share: configuration read once per cold start, the wire
+//! protocol, the one error type, token verification, and the AWS adapters.
+
+pub mod auth;
+pub mod config;
+pub mod connections;
+pub mod error;
+pub mod identity;
+pub mod protocol;
+pub mod websocket;
+
+pub use config::Config;
+pub use error::Error;

@@ -1,0 +1,182 @@
+//! The client protocol's wire types (shared/protocol-v1.md, and docs/protocol.md for what
+//! the project adds): what clients send, what the server answers.
+
+use serde::Serialize;
+use serde_json::Value;
+use std::fmt;
+
+/// The `code` of an `error` frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    TooLarge,
+    RateLimited,
+    Internal,
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The wire spelling, so logs and frames agree.
+        let text = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&text)
+    }
+}
+
+/// A frame the server sends. Every one has a `type`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ServerFrame {
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+impl ServerFrame {
+    pub fn to_json(&self) -> String {
+        // Serializing these types cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The most a client message id may be: 1–64 characters of `[A-Za-z0-9_-]`.
+pub const MAX_ID_LEN: usize = 64;
+
+/// Whether `id` is a valid client message id.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A client frame, parsed only as far as routing needs: a JSON object with an `action`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientFrame {
+    pub action: String,
+    /// The frame's `id`, when it is a valid id (echoed in replies).
+    pub id: Option<String>,
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// Why a frame could not be read, with the `id` to echo when one was readable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub id: Option<String>,
+    pub message: &'static str,
+}
+
+impl ClientFrame {
+    pub fn parse(text: &str) -> Result<Self, Unreadable> {
+        let value: Value = serde_json::from_str(text).map_err(|_| Unreadable {
+            id: None,
+            message: "frame is not valid JSON",
+        })?;
+        let Value::Object(fields) = value else {
+            return Err(Unreadable {
+                id: None,
+                message: "frame is not a JSON object",
+            });
+        };
+        let id = fields
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| is_valid_id(id))
+            .map(str::to_owned);
+        match fields.get("action") {
+            Some(Value::String(action)) if !action.is_empty() => Ok(Self {
+                action: action.clone(),
+                id,
+                fields,
+            }),
+            Some(_) => Err(Unreadable {
+                id,
+                message: "action must be a non-empty string",
+            }),
+            None => Err(Unreadable {
+                id,
+                message: "frame has no action",
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn error_frames_have_the_contract_shape() {
+        let frame = ServerFrame::Error {
+            id: Some("a1".into()),
+            code: ErrorCode::BadRequest,
+            message: "nope".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&frame.to_json()).unwrap(),
+            json!({"type": "error", "id": "a1", "code": "bad_request", "message": "nope"})
+        );
+        let without_id = ServerFrame::Error {
+            id: None,
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<Value>(&without_id.to_json()).unwrap(),
+            json!({"type": "error", "code": "rate_limited", "message": "slow down"})
+        );
+    }
+
+    #[test]
+    fn error_codes_display_as_on_the_wire() {
+        assert_eq!(ErrorCode::TooLarge.to_string(), "too_large");
+        assert_eq!(ErrorCode::NotFound.to_string(), "not_found");
+    }
+
+    #[test]
+    fn ids_follow_the_contract() {
+        assert!(is_valid_id("a"));
+        assert!(is_valid_id("Msg_01-xyz"));
+        assert!(is_valid_id(&"x".repeat(64)));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id(&"x".repeat(65)));
+        assert!(!is_valid_id("has space"));
+        assert!(!is_valid_id("émoji"));
+    }
+
+    #[test]
+    fn parses_action_and_id() {
+        let frame = ClientFrame::parse(r#"{"action":"send","id":"m1","body":"hi"}"#).unwrap();
+        assert_eq!(frame.action, "send");
+        assert_eq!(frame.id.as_deref(), Some("m1"));
+        assert_eq!(frame.fields["body"], "hi");
+    }
+
+    #[test]
+    fn unreadable_frames_say_why_and_keep_a_valid_id() {
+        assert_eq!(
+            ClientFrame::parse("not json").unwrap_err().message,
+            "frame is not valid JSON"
+        );
+        assert_eq!(
+            ClientFrame::parse("[1,2]").unwrap_err().message,
+            "frame is not a JSON object"
+        );
+        let no_action = ClientFrame::parse(r#"{"id":"k9"}"#).unwrap_err();
+        assert_eq!(no_action.message, "frame has no action");
+        assert_eq!(no_action.id.as_deref(), Some("k9"));
+        let bad_action = ClientFrame::parse(r#"{"action":7,"id":"bad id"}"#).unwrap_err();
+        assert_eq!(bad_action.message, "action must be a non-empty string");
+        assert_eq!(bad_action.id, None, "an invalid id is not echoed");
+    }
+}

@@ -1,0 +1,12 @@
+//! The `$default` route: every frame whose `action` names no route lands here and is
+//! answered with an `error` frame, through the route response (no @connections call).
+
+use lambda_runtime::{run, service_fn, tracing, Error};
+
+mod handler;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    run(service_fn(handler::handle)).await
+}

@@ -1,0 +1,1 @@
+//! The AWS emulator (moto) and the resources the template declares in it.

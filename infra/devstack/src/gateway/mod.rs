@@ -1,0 +1,1 @@
+//! The API Gateway WebSocket emulator.

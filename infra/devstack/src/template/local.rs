@@ -1,0 +1,165 @@
+//! Every way the local stack departs from the template, in one place:
+//!
+//! - pseudo-parameters: account `000000000000`, stack name `parley-local`, partition `aws`;
+//! - parameters: `AllowPasswordAuth=true` (moto's Cognito speaks `USER_PASSWORD_AUTH`, not
+//!   SRP), applied only when the template declares the parameter;
+//! - resources the template does not name are called `parley-local-<LogicalId>`;
+//! - function environment, after the template's own variables are resolved:
+//!   - `JWKS_URL` (when the template sets it) → `{awsEndpoint}/{userPoolId}/.well-known/jwks.json`,
+//!     moto's JWKS for the user pool the template's value names;
+//!   - `MANAGEMENT_ENDPOINT` (when the template sets it) → `http://127.0.0.1:{gatewayPort}/{stage}`,
+//!     the gateway emulator's `@connections` API;
+//!   - every function: `AWS_ENDPOINT_URL={awsEndpoint}` (the SDK then talks to moto),
+//!     `AWS_REGION`, `AWS_DEFAULT_REGION`, and dummy `AWS_ACCESS_KEY_ID` /
+//!     `AWS_SECRET_ACCESS_KEY` (moto accepts any);
+//!   - `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL` exactly as the function's
+//!     `LoggingConfig` says, as Lambda itself sets them;
+//! - binaries: `<bin dir>/<last component of CodeUri>` instead of the packaged `bootstrap`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use super::document::{references, Template};
+use super::error::TemplateError;
+use super::resolve::{Deployment, Resolver};
+
+pub const ACCOUNT_ID: &str = "000000000000";
+pub const STACK_NAME: &str = "parley-local";
+pub const PARTITION: &str = "aws";
+/// Parameter values the local stack always uses (when the template declares them).
+pub const PARAMETER_OVERRIDES: &[(&str, &str)] = &[("AllowPasswordAuth", "true")];
+/// moto checks no signatures; any static pair will do.
+pub const ACCESS_KEY_ID: &str = "devstack";
+pub const SECRET_ACCESS_KEY: &str = "devstack";
+
+/// The local endpoints and paths the resolved stack points at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalStack {
+    /// moto, e.g. `http://127.0.0.1:8791`.
+    pub aws_endpoint: String,
+    pub region: String,
+    /// The gateway emulator's port (already bound, so never 0).
+    pub gateway_port: u16,
+    /// Where the function binaries are built, e.g. `target/debug`.
+    pub bin_dir: PathBuf,
+}
+
+impl Deployment {
+    /// The local deployment: local pseudo-parameters and [`PARAMETER_OVERRIDES`] for the
+    /// parameters `template` declares, then `extra_overrides` on top.
+    pub fn local(template: &Template, region: &str, extra_overrides: &BTreeMap<String, String>) -> Self {
+        let mut parameter_overrides: BTreeMap<String, String> = PARAMETER_OVERRIDES
+            .iter()
+            .filter(|(name, _)| template.parameter(name).is_some())
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        parameter_overrides.extend(extra_overrides.clone());
+        Self {
+            region: region.to_owned(),
+            account_id: ACCOUNT_ID.to_owned(),
+            stack_name: STACK_NAME.to_owned(),
+            partition: PARTITION.to_owned(),
+            parameter_overrides,
+        }
+    }
+}
+
+impl LocalStack {
+    /// `http://127.0.0.1:{gatewayPort}/{stage}`: where functions post to `@connections`.
+    pub fn management_endpoint(&self, stage: &str) -> String {
+        format!("http://127.0.0.1:{}/{stage}", self.gateway_port)
+    }
+
+    /// `ws://127.0.0.1:{gatewayPort}/{stage}`: where clients connect.
+    pub fn websocket_url(&self, stage: &str) -> String {
+        format!("ws://127.0.0.1:{}/{stage}", self.gateway_port)
+    }
+
+    /// moto's JWKS for a user pool.
+    pub fn jwks_url(&self, user_pool_id: &str) -> String {
+        format!(
+            "{}/{user_pool_id}/.well-known/jwks.json",
+            self.aws_endpoint.trim_end_matches('/')
+        )
+    }
+
+    /// `<bin dir>/<last component of CodeUri>`: `../target/lambda/connect/` → `target/debug/connect`.
+    pub fn binary(&self, function: &str, code_uri: &str) -> Result<PathBuf, TemplateError> {
+        let name = code_uri
+            .trim_end_matches(['/', '\\'])
+            .rsplit(['/', '\\'])
+            .next()
+            .filter(|name| !name.is_empty() && *name != "." && *name != "..")
+            .ok_or_else(|| {
+                TemplateError::invalid(format!(
+                    "function {function}: CodeUri {code_uri:?} names no binary"
+                ))
+            })?;
+        Ok(Path::new(&self.bin_dir).join(name))
+    }
+
+    /// Applies the environment overrides listed in the module documentation.
+    ///
+    /// `declared` is the function's unresolved `Environment.Variables` (Globals merged in),
+    /// read to find which user pool `JWKS_URL` names; `logging` its resolved `LoggingConfig`.
+    pub(crate) fn override_environment(
+        &self,
+        function: &str,
+        env: &mut BTreeMap<String, String>,
+        declared: &Map<String, Json>,
+        logging: Option<&Json>,
+        resolver: &Resolver,
+        stage: &str,
+    ) -> Result<(), TemplateError> {
+        if let Some(jwks) = declared.get("JWKS_URL") {
+            let pool = referenced_user_pool(jwks, resolver).map_err(|e| {
+                e.context(format!("function {function}: environment variable JWKS_URL"))
+            })?;
+            env.insert("JWKS_URL".into(), self.jwks_url(&pool));
+        }
+        if declared.contains_key("MANAGEMENT_ENDPOINT") {
+            env.insert("MANAGEMENT_ENDPOINT".into(), self.management_endpoint(stage));
+        }
+        for (name, value) in [
+            ("AWS_ENDPOINT_URL", self.aws_endpoint.as_str()),
+            ("AWS_REGION", &self.region),
+            ("AWS_DEFAULT_REGION", &self.region),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
+        ] {
+            env.insert(name.into(), value.into());
+        }
+        let logging_setting = |key: &str| logging.and_then(|l| l.get(key)).and_then(Json::as_str);
+        if let Some(format) = logging_setting("LogFormat") {
+            env.insert("AWS_LAMBDA_LOG_FORMAT".into(), format.to_owned());
+        }
+        if let Some(level) = logging_setting("ApplicationLogLevel") {
+            env.insert("AWS_LAMBDA_LOG_LEVEL".into(), level.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// The physical id of the one `AWS::Cognito::UserPool` a value refers to.
+fn referenced_user_pool(value: &Json, resolver: &Resolver) -> Result<String, TemplateError> {
+    let template = resolver.template();
+    let pools: Vec<String> = references(value)
+        .into_iter()
+        .filter(|name| {
+            template
+                .resource(name)
+                .is_some_and(|r| r.kind == "AWS::Cognito::UserPool")
+        })
+        .collect();
+    let [pool] = pools.as_slice() else {
+        return Err(TemplateError::invalid(format!(
+            "expected a reference to exactly one AWS::Cognito::UserPool, found {pools:?}"
+        )));
+    };
+    resolver
+        .physical(pool)
+        .map(|physical| physical.id.clone())
+        .ok_or_else(|| TemplateError::invalid(format!("user pool {pool} does not exist yet")))
+}

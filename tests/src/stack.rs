@@ -1,0 +1,121 @@
+//! Starts the local stack for a test binary and reads its `.devstack/stack.json`.
+//!
+//! The stack runs as a child process with a piped stdin and `--exit-on-stdin-eof`: when the
+//! test binary exits, the pipe closes and the stack stops every process it started.
+
+use serde::Deserialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// What `stack.json` says: the contract keys of shared/protocol-v1.md.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackInfo {
+    pub websocket_url: String,
+    pub aws_endpoint: String,
+    pub region: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub bucket: String,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Where the stack's own log goes (not in stack.json).
+    #[serde(skip)]
+    pub log_file: PathBuf,
+}
+
+const START_TIMEOUT: Duration = Duration::from_secs(90);
+
+static STACK: OnceLock<StackInfo> = OnceLock::new();
+/// Keeps the child and its stdin pipe alive for as long as the test binary runs.
+static CHILD: Mutex<Option<Child>> = Mutex::new(None);
+
+/// The stack shared by every test of this binary, started on first use.
+pub fn shared() -> &'static StackInfo {
+    STACK.get_or_init(start)
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+fn start() -> StackInfo {
+    let root = workspace_root();
+    let binary = std::env::var_os("DEVSTACK_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/debug/devstack"));
+    assert!(
+        binary.exists(),
+        "{} is missing: build the binaries first (`cargo build --workspace --bins`, as `make test` does)",
+        binary.display()
+    );
+    let dir = root.join("target/e2e").join(format!("stack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the test stack's folder");
+    let stack_file = dir.join("stack.json");
+    let log_file = dir.join("devstack.log");
+    let log = std::fs::File::create(&log_file).expect("create the stack log");
+
+    let child = Command::new(&binary)
+        .current_dir(&root)
+        .args(["--gateway-port", "0", "--aws-port", "0", "--exit-on-stdin-eof"])
+        .arg("--stack-file")
+        .arg(&stack_file)
+        .stdin(Stdio::piped())
+        .stdout(log.try_clone().expect("clone the log handle"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+    *CHILD.lock().unwrap() = Some(child);
+
+    let started = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&stack_file) {
+            if let Ok(mut info) = serde_json::from_str::<StackInfo>(&text) {
+                info.log_file = log_file;
+                return info;
+            }
+        }
+        if let Some(status) = CHILD.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            panic!("the stack exited ({status}) before it served:\n{}", tail(&log_file));
+        }
+        if started.elapsed() > START_TIMEOUT {
+            panic!("the stack did not write {} within {START_TIMEOUT:?}:\n{}", stack_file.display(), tail(&log_file));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The end of the stack's log, for failure messages.
+pub fn tail(log_file: &Path) -> String {
+    let mut text = String::new();
+    if let Ok(mut file) = std::fs::File::open(log_file) {
+        let _ = file.read_to_string(&mut text);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}
+
+impl StackInfo {
+    /// The stack's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_file).unwrap_or_default()
+    }
+}
+
+impl StackInfo {
+    /// The physical name of a table the template declares, by logical id.
+    pub fn table(&self, logical_id: &str) -> String {
+        self.extra
+            .get("tables")
+            .and_then(|tables| tables.get(logical_id))
+            .and_then(|name| name.as_str())
+            .unwrap_or_else(|| panic!("stack.json names no table {logical_id}"))
+            .to_owned()
+    }
+}
