@@ -9,7 +9,7 @@ use aws_lambda_events::apigw::{
 };
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{Error, LambdaEvent};
-use parley_core::auth::{AuthError, Verifier, VerifierConfig};
+use parley_core::auth::{AuthError, Verifier};
 use parley_core::identity::Identity;
 
 pub type Request = ApiGatewayCustomAuthorizerRequestTypeRequest;
@@ -49,12 +49,14 @@ pub async fn handle(verifier: &Verifier, event: LambdaEvent<Request>) -> Result<
                 Some(identity),
             ))
         }
+        // Our failure, not the token's: a 500 tells the client to retry, where a 403 would
+        // tell it to sign in again.
+        Err(error @ (AuthError::JwksFetch(_) | AuthError::HttpClient(_))) => {
+            tracing::error!(%error, "could not get the user pool's keys");
+            Err("could not get the user pool's signing keys".into())
+        }
         Err(error) => {
-            if matches!(error, AuthError::JwksFetch(_) | AuthError::HttpClient(_)) {
-                tracing::error!(%error, "refused: could not get the user pool's keys");
-            } else {
-                tracing::warn!(%error, "refused: invalid token");
-            }
+            tracing::warn!(%error, "refused: invalid token");
             Ok(policy(
                 DENIED_PRINCIPAL.to_owned(),
                 IamPolicyEffect::Deny,
@@ -88,17 +90,6 @@ fn policy(
 }
 
 /// The verifier's settings from the Lambda environment.
-pub fn verifier_config_from_env() -> Result<VerifierConfig, Error> {
-    let var = |name: &str| {
-        std::env::var(name).map_err(|_| format!("environment variable {name} is not set"))
-    };
-    Ok(VerifierConfig {
-        issuer: var("TOKEN_ISSUER")?,
-        jwks_url: var("JWKS_URL")?,
-        client_id: var("USER_POOL_CLIENT_ID")?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use jsonwebtoken::jwk::JwkSet;
@@ -107,6 +98,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+    use parley_core::auth::VerifierConfig;
 
     // The test-only key pair committed with parley-core's auth tests.
     const TEST_KEY_PEM: &str = include_str!("../../core/src/auth/testdata/test-only-rsa-key-1.pem");
@@ -207,6 +199,20 @@ mod tests {
                 .unwrap_err();
             assert_eq!(error.to_string(), UNAUTHORIZED, "{query}");
         }
+    }
+
+    #[tokio::test]
+    async fn unreachable_keys_fail_the_invocation_instead_of_denying() {
+        let config = VerifierConfig {
+            issuer: ISSUER.to_owned(),
+            // Nothing listens on the discard port: the fetch fails.
+            jwks_url: "http://127.0.0.1:9/jwks.json".to_owned(),
+            client_id: CLIENT_ID.to_owned(),
+        };
+        let verifier = Verifier::new(config).unwrap();
+        let event = connect_event(json!({"token": id_token(in_an_hour())}));
+        let error = handle(&verifier, event).await.unwrap_err();
+        assert_ne!(error.to_string(), UNAUTHORIZED, "a 500, not a 401");
     }
 
     #[test]

@@ -5,13 +5,14 @@ mod handler;
 
 use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::auth::Verifier;
+use parley_core::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
 
     // Built once per cold start: the verifier caches the pool's keys for warm invocations.
-    let verifier = Verifier::new(handler::verifier_config_from_env()?)?;
+    let verifier = Verifier::new(Config::from_env()?.verifier())?;
 
     run(service_fn(|event| handler::handle(&verifier, event))).await
 }
