@@ -53,7 +53,10 @@ impl Client {
     }
 
     pub async fn send_text(&mut self, text: &str) {
-        self.socket.send(Message::text(text)).await.expect("send text");
+        self.socket
+            .send(Message::text(text))
+            .await
+            .expect("send text");
     }
 
     /// The next JSON frame or the close, skipping pings.
@@ -77,13 +80,17 @@ impl Client {
     pub async fn frame(&mut self) -> Value {
         match self.receive().await {
             Received::Frame(frame) => frame,
-            Received::Closed(close) => panic!("connection closed while a frame was expected: {close:?}"),
+            Received::Closed(close) => {
+                panic!("connection closed while a frame was expected: {close:?}")
+            }
         }
     }
 
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
         // Drain until the server's close arrives, so $disconnect has started.
-        while let Ok(Some(Ok(_))) = tokio::time::timeout(RECEIVE_TIMEOUT, self.socket.next()).await {}
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(RECEIVE_TIMEOUT, self.socket.next()).await
+        {
+        }
     }
 }

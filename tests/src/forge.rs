@@ -35,7 +35,12 @@ pub fn sign(header: &Value, claims: &Value, hmac_secret: Option<&str>) -> String
         .spawn()
         .unwrap_or_else(|e| panic!("run {}: {e} (make test creates the venv)", python.display()));
     let input = serde_json::json!([header, claims, hmac_secret]).to_string();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "signing failed");
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
@@ -44,7 +49,8 @@ pub fn sign(header: &Value, claims: &Value, hmac_secret: Option<&str>) -> String
 /// The claims of a token, unverified.
 pub fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT has a payload");
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON claims")
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+        .expect("JSON claims")
 }
 
 /// An unsigned token (`alg: none`) with the given claims.

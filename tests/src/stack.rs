@@ -55,7 +55,9 @@ fn start() -> StackInfo {
         "{} is missing: build the binaries first (`cargo build --workspace --bins`, as `make test` does)",
         binary.display()
     );
-    let dir = root.join("target/e2e").join(format!("stack-{}", std::process::id()));
+    let dir = root
+        .join("target/e2e")
+        .join(format!("stack-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create the test stack's folder");
     let stack_file = dir.join("stack.json");
     let log_file = dir.join("devstack.log");
@@ -63,7 +65,13 @@ fn start() -> StackInfo {
 
     let child = Command::new(&binary)
         .current_dir(&root)
-        .args(["--gateway-port", "0", "--aws-port", "0", "--exit-on-stdin-eof"])
+        .args([
+            "--gateway-port",
+            "0",
+            "--aws-port",
+            "0",
+            "--exit-on-stdin-eof",
+        ])
         .arg("--stack-file")
         .arg(&stack_file)
         .stdin(Stdio::piped())
@@ -81,11 +89,23 @@ fn start() -> StackInfo {
                 return info;
             }
         }
-        if let Some(status) = CHILD.lock().unwrap().as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-            panic!("the stack exited ({status}) before it served:\n{}", tail(&log_file));
+        if let Some(status) = CHILD
+            .lock()
+            .unwrap()
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
+            panic!(
+                "the stack exited ({status}) before it served:\n{}",
+                tail(&log_file)
+            );
         }
         if started.elapsed() > START_TIMEOUT {
-            panic!("the stack did not write {} within {START_TIMEOUT:?}:\n{}", stack_file.display(), tail(&log_file));
+            panic!(
+                "the stack did not write {} within {START_TIMEOUT:?}:\n{}",
+                stack_file.display(),
+                tail(&log_file)
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -36,7 +36,12 @@ pub async fn connections_of(stack: &StackInfo, user_id: &str) -> Vec<String> {
 
 /// Polls until the user's recorded connections number `count` (the `$disconnect` after a
 /// close runs asynchronously, as on AWS), or panics after `within`.
-pub async fn await_connection_count(stack: &StackInfo, user_id: &str, count: usize, within: Duration) {
+pub async fn await_connection_count(
+    stack: &StackInfo,
+    user_id: &str,
+    count: usize,
+    within: Duration,
+) {
     let started = Instant::now();
     loop {
         let found = connections_of(stack, user_id).await;

@@ -39,11 +39,22 @@ fn unique_email(prefix: &str) -> String {
 
 /// Signs up a new user in the stack's pool and app client, and signs them in.
 pub async fn sign_up(stack: &StackInfo, prefix: &str) -> TestUser {
-    sign_up_in(stack, &stack.user_pool_id, &stack.user_pool_client_id, prefix).await
+    sign_up_in(
+        stack,
+        &stack.user_pool_id,
+        &stack.user_pool_client_id,
+        prefix,
+    )
+    .await
 }
 
 /// The same in any pool and client of the emulator (to get tokens the stack must refuse).
-pub async fn sign_up_in(stack: &StackInfo, pool_id: &str, client_id: &str, prefix: &str) -> TestUser {
+pub async fn sign_up_in(
+    stack: &StackInfo,
+    pool_id: &str,
+    client_id: &str,
+    prefix: &str,
+) -> TestUser {
     let cognito = cognito(stack);
     let email = unique_email(prefix);
     let signed_up = cognito
@@ -51,7 +62,13 @@ pub async fn sign_up_in(stack: &StackInfo, pool_id: &str, client_id: &str, prefi
         .client_id(client_id)
         .username(&email)
         .password(PASSWORD)
-        .user_attributes(AttributeType::builder().name("email").value(&email).build().unwrap())
+        .user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value(&email)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .expect("SignUp");

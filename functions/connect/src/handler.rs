@@ -19,7 +19,11 @@ pub async fn handle(
 pub fn connection_of(event: &ApiGatewayWebsocketProxyRequest) -> Result<Connection, Error> {
     let identity = websocket::identity(event)?;
     let connection_id = websocket::connection_id(event)?;
-    Ok(Connection::new(&identity, connection_id, event.request_context.connected_at))
+    Ok(Connection::new(
+        &identity,
+        connection_id,
+        event.request_context.connected_at,
+    ))
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let aws = config::load_aws().await;
-    let connections = Connections::new(aws_sdk_dynamodb::Client::new(&aws), config.connections_table);
+    let connections = Connections::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        config.connections_table,
+    );
     run(service_fn(|event| handler::handle(&connections, event))).await
 }

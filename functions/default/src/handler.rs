@@ -23,7 +23,12 @@ pub fn answer(text: &str) -> ServerFrame {
         Err(unreadable) => refusal(unreadable.id, unreadable.message.into()),
         Ok(frame) => {
             // Echo the action only when it is short and plain, so the reply stays small.
-            let shown: String = frame.action.chars().take(64).filter(|c| !c.is_control()).collect();
+            let shown: String = frame
+                .action
+                .chars()
+                .take(64)
+                .filter(|c| !c.is_control())
+                .collect();
             refusal(frame.id, format!("unknown action \"{shown}\""))
         }
     }
@@ -72,7 +77,9 @@ mod tests {
     async fn the_sample_event_gets_an_error_frame() {
         let event: ApiGatewayWebsocketProxyRequest =
             serde_json::from_str(include_str!("../../../events/default-message.json")).unwrap();
-        let response = handle(LambdaEvent::new(event, Default::default())).await.unwrap();
+        let response = handle(LambdaEvent::new(event, Default::default()))
+            .await
+            .unwrap();
         assert_eq!(response.status_code, 200);
         let Some(aws_lambda_events::encodings::Body::Text(body)) = response.body else {
             panic!("two-way reply has a text body");

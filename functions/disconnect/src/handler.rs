@@ -23,7 +23,10 @@ pub async fn handle(
 /// The connection record's key: the user from the authorizer context, and the connection.
 pub fn key_of(event: &ApiGatewayWebsocketProxyRequest) -> Result<(String, String), Error> {
     let identity = websocket::identity(event)?;
-    Ok((identity.user_id, websocket::connection_id(event)?.to_owned()))
+    Ok((
+        identity.user_id,
+        websocket::connection_id(event)?.to_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -36,7 +39,10 @@ mod tests {
             serde_json::from_str(include_str!("../../../events/disconnect.json")).unwrap();
         assert_eq!(
             key_of(&event).unwrap(),
-            ("4c8e5d7a-3b1f-4a9e-8f21-6d0b9c3e7a15".to_string(), "L0SM9cOFvHcCIhw=".to_string())
+            (
+                "4c8e5d7a-3b1f-4a9e-8f21-6d0b9c3e7a15".to_string(),
+                "L0SM9cOFvHcCIhw=".to_string()
+            )
         );
         assert_eq!(event.request_context.disconnect_status_code, Some(1001));
     }

@@ -10,8 +10,10 @@
 //! - [`stackfile`] writes `.devstack/stack.json` for clients and tests.
 
 pub mod aws;
+pub mod config;
 pub mod gateway;
 pub mod lambda;
+pub mod run;
 pub mod stack;
 pub mod stackfile;
 pub mod template;

@@ -1,1 +1,35 @@
-fn main() {}
+//! `devstack`, the local stack behind `make dev`: moto, the real function binaries and the
+//! API Gateway WebSocket emulator, as `infra/template.yaml` declares them, in the foreground
+//! until Ctrl-C. See `parley_devstack::run` for the lifecycle and `--help` for the options.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use parley_devstack::config::Options;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let options = Options::parse();
+    init_logging();
+    match parley_devstack::run::run(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Everything started before the failure has been stopped by now.
+            eprintln!("devstack: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr (stdout carries the summary and the ready line), filtered by `RUST_LOG`,
+/// `info` by default.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(filter)
+        .init();
+}

@@ -34,10 +34,7 @@ pub fn missing_identity_source<'a>(
 fn identity_source_present(source: &str, request: &HandshakeRequest) -> bool {
     let non_empty = |value: &String| !value.trim().is_empty();
     if let Some(name) = source.strip_prefix("route.request.querystring.") {
-        request
-            .query
-            .iter()
-            .any(|(k, v)| k == name && non_empty(v))
+        request.query.iter().any(|(k, v)| k == name && non_empty(v))
     } else if let Some(name) = source.strip_prefix("route.request.header.") {
         request
             .headers
@@ -84,11 +81,10 @@ pub fn outcome(result: Result<Value, InvokeError>, method_arn: &str) -> AuthOutc
         return invalid;
     };
     let applies = |statement: &&Value| {
-        string_or_list(statement.get("Action")).any(|action| action_matches(action))
+        string_or_list(statement.get("Action")).any(action_matches)
             && string_or_list(statement.get("Resource"))
                 .any(|resource| glob_matches(resource, method_arn))
     };
-    let effect = |statement: &Value| statement.get("Effect").and_then(Value::as_str);
     let applicable: Vec<&Value> = statements.iter().filter(applies).collect();
     let denied = applicable.iter().any(|s| effect(s) == Some("Deny"));
     let allowed = applicable.iter().any(|s| effect(s) == Some("Allow"));
@@ -103,6 +99,10 @@ pub fn outcome(result: Result<Value, InvokeError>, method_arn: &str) -> AuthOutc
             reason: "authorizer policy denies",
         }
     }
+}
+
+fn effect(statement: &Value) -> Option<&str> {
+    statement.get("Effect").and_then(Value::as_str)
 }
 
 fn principal_id_text(value: &Value) -> Option<String> {

@@ -290,7 +290,14 @@ mod tests {
             Some("jwt.value.sig")
         );
         assert_eq!(parsed.headers.get("x-custom").unwrap(), "b");
-        assert_eq!(parsed.multi_value_headers.get_all("x-custom").iter().count(), 2);
+        assert_eq!(
+            parsed
+                .multi_value_headers
+                .get_all("x-custom")
+                .iter()
+                .count(),
+            2
+        );
         assert_eq!(parsed.request_context.stage.as_deref(), Some("prod"));
         assert_eq!(parsed.request_context.apiid.as_deref(), Some("abcde12345"));
         assert_eq!(
@@ -325,7 +332,10 @@ mod tests {
         assert_eq!(ctx.domain_name.as_deref(), Some("127.0.0.1:9000"));
         assert_eq!(ctx.identity.source_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(ctx.identity.user_agent.as_deref(), Some("test-agent"));
-        assert_eq!(ctx.authorizer.fields.get("principalId"), Some(&json!("user-1")));
+        assert_eq!(
+            ctx.authorizer.fields.get("principalId"),
+            Some(&json!("user-1"))
+        );
         assert_eq!(ctx.authorizer.fields.get("sub"), Some(&json!("user-1")));
         assert_eq!(
             parsed.query_string_parameters.first("token"),
@@ -344,7 +354,10 @@ mod tests {
         assert_eq!(parsed.body.as_deref(), Some(r#"{"action":"send"}"#));
         assert!(!parsed.is_base64_encoded);
         assert_eq!(parsed.request_context.route_key.as_deref(), Some("send"));
-        assert_eq!(parsed.request_context.event_type.as_deref(), Some("MESSAGE"));
+        assert_eq!(
+            parsed.request_context.event_type.as_deref(),
+            Some("MESSAGE")
+        );
         assert_eq!(parsed.request_context.message_id.as_deref(), Some("M1"));
         assert_eq!(
             parsed.request_context.authorizer.fields.get("principalId"),

@@ -113,28 +113,46 @@ mod tests {
             "$request.body.action",
             &["$connect", "$disconnect", "$default", "send"],
         );
-        assert_eq!(selected(&t, r#"{"action":"send"}"#).as_deref(), Some("send"));
-        assert_eq!(selected(&t, r#"{"action":"nope"}"#).as_deref(), Some("$default"));
+        assert_eq!(
+            selected(&t, r#"{"action":"send"}"#).as_deref(),
+            Some("send")
+        );
+        assert_eq!(
+            selected(&t, r#"{"action":"nope"}"#).as_deref(),
+            Some("$default")
+        );
         assert_eq!(selected(&t, "not json").as_deref(), Some("$default"));
         assert_eq!(selected(&t, r#"{"other":1}"#).as_deref(), Some("$default"));
         assert_eq!(selected(&t, r#"{"action":7}"#).as_deref(), Some("$default"));
         assert_eq!(selected(&t, r#"["send"]"#).as_deref(), Some("$default"));
         // The reserved routes are never reached by a frame.
-        assert_eq!(selected(&t, r#"{"action":"$connect"}"#).as_deref(), Some("$default"));
+        assert_eq!(
+            selected(&t, r#"{"action":"$connect"}"#).as_deref(),
+            Some("$default")
+        );
         assert_eq!(t.select_binary().map(|r| r.key.as_str()), Some("$default"));
     }
 
     #[test]
     fn follows_nested_paths() {
         let t = table("${request.body.meta.kind}", &["$default", "ping"]);
-        assert_eq!(selected(&t, r#"{"meta":{"kind":"ping"}}"#).as_deref(), Some("ping"));
-        assert_eq!(selected(&t, r#"{"meta":"ping"}"#).as_deref(), Some("$default"));
+        assert_eq!(
+            selected(&t, r#"{"meta":{"kind":"ping"}}"#).as_deref(),
+            Some("ping")
+        );
+        assert_eq!(
+            selected(&t, r#"{"meta":"ping"}"#).as_deref(),
+            Some("$default")
+        );
     }
 
     #[test]
     fn no_default_selects_nothing() {
         let t = table("$request.body.action", &["$connect", "send"]);
-        assert_eq!(selected(&t, r#"{"action":"send"}"#).as_deref(), Some("send"));
+        assert_eq!(
+            selected(&t, r#"{"action":"send"}"#).as_deref(),
+            Some("send")
+        );
         assert_eq!(selected(&t, "junk"), None);
         assert!(t.select_binary().is_none());
     }

@@ -55,13 +55,18 @@ pub(crate) fn process_environment(
         .get("AWS_REGION")
         .cloned()
         .unwrap_or_else(|| context.region.to_owned());
-    env.entry("AWS_REGION".into()).or_insert_with(|| region.clone());
+    env.entry("AWS_REGION".into())
+        .or_insert_with(|| region.clone());
     env.entry("AWS_DEFAULT_REGION".into()).or_insert(region);
     let has_credentials = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
         .iter()
         .any(|name| spec.env.contains_key(*name));
     if !has_credentials {
-        for name in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
             env.insert(name.into(), "test".into());
         }
     }
@@ -75,8 +80,14 @@ pub(crate) fn process_environment(
         ("AWS_LAMBDA_RUNTIME_API", context.runtime_api.to_string()),
         ("AWS_LAMBDA_FUNCTION_NAME", spec.name.clone()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory_mb.to_string()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name)),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            spec.memory_mb.to_string(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", spec.name),
+        ),
         ("AWS_LAMBDA_LOG_STREAM_NAME", context.log_stream.to_owned()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
         ("_HANDLER", "bootstrap".into()),
@@ -97,7 +108,10 @@ mod tests {
         FunctionSpec {
             name: "ConnectFunction".into(),
             binary: PathBuf::from("/opt/bin/connect"),
-            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             timeout: Duration::from_secs(3),
             memory_mb: 256,
         }
@@ -110,7 +124,9 @@ mod tests {
             log_stream: "2026/01/01/[$LATEST]abc",
             task_root: Path::new("/opt/bin"),
         };
-        let inherited = inherited.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let inherited = inherited
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()));
         process_environment(spec, &context, inherited)
     }
 
@@ -121,7 +137,10 @@ mod tests {
         assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "ConnectFunction");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
         assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "256");
-        assert_eq!(env["AWS_LAMBDA_LOG_GROUP_NAME"], "/aws/lambda/ConnectFunction");
+        assert_eq!(
+            env["AWS_LAMBDA_LOG_GROUP_NAME"],
+            "/aws/lambda/ConnectFunction"
+        );
         assert_eq!(env["AWS_LAMBDA_LOG_STREAM_NAME"], "2026/01/01/[$LATEST]abc");
         assert_eq!(env["_HANDLER"], "bootstrap");
         assert_eq!(env["LAMBDA_TASK_ROOT"], "/opt/bin");

@@ -105,7 +105,10 @@ impl Functions {
 
     /// Processes started for `function` so far, or `None` if there is no such function.
     pub fn cold_starts(&self, function: &str) -> Option<u64> {
-        self.inner.pools.get(function).map(|pool| pool.cold_starts())
+        self.inner
+            .pools
+            .get(function)
+            .map(|pool| pool.cold_starts())
     }
 
     /// The functions' names, sorted.
@@ -144,7 +147,11 @@ impl Invoke for Functions {
             // killing a busy process.
             tokio::spawn(pool.invoke(event))
                 .await
-                .unwrap_or_else(|err| Err(InvokeError::Crashed(format!("invocation task failed: {err}"))))
+                .unwrap_or_else(|err| {
+                    Err(InvokeError::Crashed(format!(
+                        "invocation task failed: {err}"
+                    )))
+                })
         }
     }
 }

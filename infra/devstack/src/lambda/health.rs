@@ -71,7 +71,11 @@ impl HealthWatch {
 
     /// Waits until the process fails and returns why.
     pub(crate) async fn failed(&mut self) -> String {
-        match self.0.wait_for(|health| matches!(health, Health::Failed(_))).await {
+        match self
+            .0
+            .wait_for(|health| matches!(health, Health::Failed(_)))
+            .await
+        {
             Ok(health) => match &*health {
                 Health::Failed(reason) => reason.clone(),
                 // wait_for only returns states its predicate accepted.
@@ -94,6 +98,9 @@ mod tests {
         reporter.fail("exited with status 1");
         assert!(watch.is_failed());
         assert_eq!(watch.failed().await, "init error: Runtime.Boom");
-        assert_eq!(watch.ready().await, Err("init error: Runtime.Boom".to_string()));
+        assert_eq!(
+            watch.ready().await,
+            Err("init error: Runtime.Boom".to_string())
+        );
     }
 }

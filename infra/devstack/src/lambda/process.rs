@@ -52,11 +52,14 @@ impl Process {
         let (reporter, mut health) = health();
         let api = RuntimeApi::start(launch.function_arn.clone(), reporter.clone())
             .await
-            .map_err(|err| InvokeError::Crashed(format!("{name}: cannot serve a runtime API: {err}")))?;
+            .map_err(|err| {
+                InvokeError::Crashed(format!("{name}: cannot serve a runtime API: {err}"))
+            })?;
 
         // Lambda runs the handler from its task root; a relative binary path must not be
         // resolved against a changed working directory.
-        let binary = std::path::absolute(&launch.spec.binary).unwrap_or_else(|_| launch.spec.binary.clone());
+        let binary =
+            std::path::absolute(&launch.spec.binary).unwrap_or_else(|_| launch.spec.binary.clone());
         let task_root = binary.parent().map(PathBuf::from).unwrap_or_default();
         let log_stream = ids::log_stream_name();
         let context = ProcessContext {
@@ -65,8 +68,9 @@ impl Process {
             log_stream: &log_stream,
             task_root: &task_root,
         };
-        let inherited = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+        let inherited = std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        });
         let mut command = Command::new(&binary);
         command
             .env_clear()
@@ -92,9 +96,9 @@ impl Process {
         if let Some(stderr) = child.stderr.take() {
             logs::forward(name.clone(), stderr);
         }
-        let kill = supervisors
-            .adopt(id, child, reporter)
-            .map_err(|_| InvokeError::Crashed(format!("{name}: the devstack is shutting down")))?;
+        let kill = supervisors.adopt(id, child, reporter).ok_or_else(|| {
+            InvokeError::Crashed(format!("{name}: the devstack is shutting down"))
+        })?;
         let process = Self {
             id,
             pid,
@@ -107,7 +111,9 @@ impl Process {
         match tokio::time::timeout(launch.init_timeout, health.ready()).await {
             Ok(Ok(())) => {}
             Ok(Err(reason)) => {
-                return Err(InvokeError::Crashed(format!("{name} failed to start: {reason}")));
+                return Err(InvokeError::Crashed(format!(
+                    "{name} failed to start: {reason}"
+                )));
             }
             Err(_) => {
                 return Err(InvokeError::Crashed(format!(

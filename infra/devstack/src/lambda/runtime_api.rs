@@ -75,7 +75,10 @@ impl RuntimeApi {
         });
         let router = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(state);
@@ -133,7 +136,9 @@ async fn next(State(state): State<Arc<ApiState>>) -> Response {
         Ok(body) => body,
         Err(err) => {
             // A Value always serializes; answer the invocation rather than the runtime.
-            let _ = reply.send(Err(InvokeError::Crashed(format!("event not serializable: {err}"))));
+            let _ = reply.send(Err(InvokeError::Crashed(format!(
+                "event not serializable: {err}"
+            ))));
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };

@@ -52,17 +52,18 @@ impl Supervisors {
         self.next_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Takes ownership of `child` until it exits; `health` learns why it did. Hands the child
-    /// back when shutting down, for the caller to drop (it is spawned with `kill_on_drop`).
+    /// Takes ownership of `child` until it exits; `health` learns why it did. `None` when
+    /// shutting down: the child is dropped then, which kills it (it must be spawned with
+    /// `kill_on_drop`).
     pub(crate) fn adopt(
         self: &Arc<Self>,
         id: u64,
         child: Child,
         health: HealthReporter,
-    ) -> Result<KillSwitch, Child> {
+    ) -> Option<KillSwitch> {
         let mut state = lock(&self.state);
         if state.closed {
-            return Err(child);
+            return None;
         }
         let (kill, killed) = KillSwitch::new();
         let supervisors = Arc::downgrade(self);
@@ -80,7 +81,7 @@ impl Supervisors {
                 task,
             },
         );
-        Ok(kill)
+        Some(kill)
     }
 
     /// Kills every running process and waits until each is reaped.
@@ -88,7 +89,11 @@ impl Supervisors {
         let running: Vec<Supervised> = {
             let mut state = lock(&self.state);
             state.closed = true;
-            state.running.drain().map(|(_, supervised)| supervised).collect()
+            state
+                .running
+                .drain()
+                .map(|(_, supervised)| supervised)
+                .collect()
         };
         for supervised in &running {
             supervised.kill.kill();

@@ -74,7 +74,11 @@ impl Template {
                     Resource::from_declaration(logical_id, normalize(declaration)?)
                 })
                 .collect::<Result<_, _>>()?,
-            _ => return Err(TemplateError::invalid("the template has no Resources mapping")),
+            _ => {
+                return Err(TemplateError::invalid(
+                    "the template has no Resources mapping",
+                ))
+            }
         };
         let Json::Object(mut root) = normalize(Yaml::Mapping(root))? else {
             unreachable!("a mapping normalizes to an object")
@@ -239,7 +243,9 @@ pub fn references(value: &Json) -> BTreeSet<String> {
 
 fn collect_references(value: &Json, names: &mut BTreeSet<String>) {
     match value {
-        Json::Array(items) => items.iter().for_each(|item| collect_references(item, names)),
+        Json::Array(items) => items
+            .iter()
+            .for_each(|item| collect_references(item, names)),
         Json::Object(map) if map.len() == 1 => {
             let (key, argument) = map.iter().next().expect("one entry");
             match (key.as_str(), argument) {
@@ -258,7 +264,9 @@ fn collect_references(value: &Json, names: &mut BTreeSet<String>) {
                 ("Fn::Sub", Json::Array(parts)) => {
                     let local: BTreeSet<&String> = match parts.get(1) {
                         Some(Json::Object(variables)) => {
-                            variables.values().for_each(|v| collect_references(v, names));
+                            variables
+                                .values()
+                                .for_each(|v| collect_references(v, names));
                             variables.keys().collect()
                         }
                         _ => BTreeSet::new(),
@@ -294,7 +302,14 @@ pub(crate) fn sub_variables(text: &str) -> Vec<String> {
         let Some(end) = after.find('}') else { break };
         let variable = &after[..end];
         if !variable.starts_with('!') {
-            names.push(variable.split('.').next().unwrap_or_default().trim().to_owned());
+            names.push(
+                variable
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+            );
         }
         rest = &after[end + 1..];
     }
@@ -402,7 +417,11 @@ Resources:
             "Resources:\n  Zed: {Type: AWS::SNS::Topic}\n  Alpha: {Type: AWS::SNS::Topic}\n",
         )
         .unwrap();
-        let ids: Vec<_> = template.resources().iter().map(|r| r.logical_id.as_str()).collect();
+        let ids: Vec<_> = template
+            .resources()
+            .iter()
+            .map(|r| r.logical_id.as_str())
+            .collect();
         assert_eq!(ids, ["Zed", "Alpha"]);
     }
 

@@ -49,7 +49,11 @@ pub struct LocalStack {
 impl Deployment {
     /// The local deployment: local pseudo-parameters and [`PARAMETER_OVERRIDES`] for the
     /// parameters `template` declares, then `extra_overrides` on top.
-    pub fn local(template: &Template, region: &str, extra_overrides: &BTreeMap<String, String>) -> Self {
+    pub fn local(
+        template: &Template,
+        region: &str,
+        extra_overrides: &BTreeMap<String, String>,
+    ) -> Self {
         let mut parameter_overrides: BTreeMap<String, String> = PARAMETER_OVERRIDES
             .iter()
             .filter(|(name, _)| template.parameter(name).is_some())
@@ -115,12 +119,17 @@ impl LocalStack {
     ) -> Result<(), TemplateError> {
         if let Some(jwks) = declared.get("JWKS_URL") {
             let pool = referenced_user_pool(jwks, resolver).map_err(|e| {
-                e.context(format!("function {function}: environment variable JWKS_URL"))
+                e.context(format!(
+                    "function {function}: environment variable JWKS_URL"
+                ))
             })?;
             env.insert("JWKS_URL".into(), self.jwks_url(&pool));
         }
         if declared.contains_key("MANAGEMENT_ENDPOINT") {
-            env.insert("MANAGEMENT_ENDPOINT".into(), self.management_endpoint(stage));
+            env.insert(
+                "MANAGEMENT_ENDPOINT".into(),
+                self.management_endpoint(stage),
+            );
         }
         for (name, value) in [
             ("AWS_ENDPOINT_URL", self.aws_endpoint.as_str()),

@@ -8,7 +8,9 @@ use super::error::TemplateError;
 
 /// Orders `resources` so each comes after those of them it refers to. References to
 /// resources outside the slice are ignored: they are the caller's to create first.
-pub fn dependency_order<'a>(resources: &[&'a Resource]) -> Result<Vec<&'a Resource>, TemplateError> {
+pub fn dependency_order<'a>(
+    resources: &[&'a Resource],
+) -> Result<Vec<&'a Resource>, TemplateError> {
     let mut ordered = Vec::with_capacity(resources.len());
     let mut done = BTreeSet::new();
     let mut visiting = BTreeSet::new();

@@ -58,7 +58,9 @@ pub fn placeholder(resource: &Resource, deployment: &Deployment) -> Physical {
         "AWS::IAM::Role" => {
             let name = deployment.physical_name(logical_id);
             let arn = format!("arn:{partition}:iam::{account_id}:role/{name}");
-            Physical::new(name.clone()).with("Arn", arn).with("RoleId", name)
+            Physical::new(name.clone())
+                .with("Arn", arn)
+                .with("RoleId", name)
         }
         kind => {
             // AWS::Service::Type → arn:aws:service:region:account:type/id: not any real
@@ -82,4 +84,3 @@ fn local_api_id(logical_id: &str) -> String {
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }
-

@@ -55,7 +55,10 @@ impl<'t> Resolver<'t> {
             .parameters()
             .iter()
             .map(|parameter| {
-                let value = parameter_value(parameter, deployment.parameter_overrides.get(&parameter.name))?;
+                let value = parameter_value(
+                    parameter,
+                    deployment.parameter_overrides.get(&parameter.name),
+                )?;
                 Ok((parameter.name.clone(), value))
             })
             .collect::<Result<_, TemplateError>>()?;
@@ -141,12 +144,12 @@ impl<'t> Resolver<'t> {
                 let (key, argument) = map.iter().next().expect("one entry");
                 match key.as_str() {
                     "Ref" => self.reference(argument),
-                    "Condition" if argument.is_string() => {
-                        self.condition(&scalar_text(argument)).map(|b| Some(Json::Bool(b)))
-                    }
-                    function if function.starts_with("Fn::") => {
-                        self.function(function, argument).map_err(|e| e.context(function))
-                    }
+                    "Condition" if argument.is_string() => self
+                        .condition(&scalar_text(argument))
+                        .map(|b| Some(Json::Bool(b))),
+                    function if function.starts_with("Fn::") => self
+                        .function(function, argument)
+                        .map_err(|e| e.context(function)),
                     _ => self.resolve_object(map),
                 }
             }
@@ -162,7 +165,9 @@ impl<'t> Resolver<'t> {
                 "expected a string, found {value}"
             ))),
             Some(scalar) => Ok(scalar_text(&scalar)),
-            None => Err(TemplateError::invalid("AWS::NoValue where a value is required")),
+            None => Err(TemplateError::invalid(
+                "AWS::NoValue where a value is required",
+            )),
         }
     }
 
@@ -178,7 +183,9 @@ impl<'t> Resolver<'t> {
 
     fn reference(&self, argument: &Json) -> Result<Option<Json>, TemplateError> {
         let Json::String(name) = argument else {
-            return Err(TemplateError::invalid(format!("Ref of a non-name {argument}")));
+            return Err(TemplateError::invalid(format!(
+                "Ref of a non-name {argument}"
+            )));
         };
         if name == "AWS::NoValue" {
             return Ok(None);
@@ -260,7 +267,9 @@ impl<'t> Resolver<'t> {
             "Fn::GetAtt" => {
                 let (logical_id, attribute) = match argument {
                     Json::String(dotted) => dotted.split_once('.').ok_or_else(|| {
-                        TemplateError::invalid(format!("expected Resource.Attribute, found {dotted}"))
+                        TemplateError::invalid(format!(
+                            "expected Resource.Attribute, found {dotted}"
+                        ))
                     })?,
                     Json::Array(parts) if parts.len() == 2 => {
                         return self
@@ -271,7 +280,9 @@ impl<'t> Resolver<'t> {
                             .map(Some)
                     }
                     other => {
-                        return Err(TemplateError::invalid(format!("malformed argument {other}")))
+                        return Err(TemplateError::invalid(format!(
+                            "malformed argument {other}"
+                        )))
                     }
                 };
                 self.attribute(logical_id, attribute).map(Some)
@@ -316,7 +327,11 @@ impl<'t> Resolver<'t> {
                 let delimiter = self.resolve_string(delimiter)?;
                 let items = self.resolve_list(items)?;
                 Ok(Some(Json::String(
-                    items.iter().map(scalar_text).collect::<Vec<_>>().join(&delimiter),
+                    items
+                        .iter()
+                        .map(scalar_text)
+                        .collect::<Vec<_>>()
+                        .join(&delimiter),
                 )))
             }
             "Fn::Select" => {
@@ -334,7 +349,9 @@ impl<'t> Resolver<'t> {
                 let delimiter = self.resolve_string(delimiter)?;
                 let text = self.resolve_string(text)?;
                 Ok(Some(Json::Array(
-                    text.split(delimiter.as_str()).map(|s| Json::String(s.to_owned())).collect(),
+                    text.split(delimiter.as_str())
+                        .map(|s| Json::String(s.to_owned()))
+                        .collect(),
                 )))
             }
             other => Err(TemplateError::invalid(format!(
@@ -367,7 +384,11 @@ impl<'t> Resolver<'t> {
                 [Json::String(text)] => (text.as_str(), BTreeMap::new()),
                 _ => return Err(TemplateError::invalid("expected [text, {variables}]")),
             },
-            other => return Err(TemplateError::invalid(format!("malformed argument {other}"))),
+            other => {
+                return Err(TemplateError::invalid(format!(
+                    "malformed argument {other}"
+                )))
+            }
         };
         let mut output = String::with_capacity(text.len());
         let mut rest = text;
@@ -402,7 +423,10 @@ impl<'t> Resolver<'t> {
 
 /// A parameter's value: the override, else the default, checked against AllowedValues.
 /// List-typed parameters resolve to lists, as `Ref` of them does in CloudFormation.
-fn parameter_value(parameter: &Parameter, override_value: Option<&String>) -> Result<Json, TemplateError> {
+fn parameter_value(
+    parameter: &Parameter,
+    override_value: Option<&String>,
+) -> Result<Json, TemplateError> {
     let text = match (override_value, &parameter.default) {
         (Some(value), _) => value.clone(),
         (None, Some(default)) => scalar_text(default),
@@ -423,7 +447,9 @@ fn parameter_value(parameter: &Parameter, override_value: Option<&String>) -> Re
     }
     if parameter.kind.starts_with("List<") || parameter.kind == "CommaDelimitedList" {
         return Ok(Json::Array(
-            text.split(',').map(|item| Json::String(item.trim().to_owned())).collect(),
+            text.split(',')
+                .map(|item| Json::String(item.trim().to_owned()))
+                .collect(),
         ));
     }
     Ok(Json::String(text))
@@ -449,7 +475,9 @@ fn condition_order(template: &Template) -> Result<Vec<String>, TemplateError> {
             return Err(TemplateError::invalid(format!("unknown condition {name}")));
         };
         if !visiting.insert(name.to_owned()) {
-            return Err(TemplateError::invalid(format!("condition {name} depends on itself")));
+            return Err(TemplateError::invalid(format!(
+                "condition {name} depends on itself"
+            )));
         }
         let mut named = BTreeSet::new();
         named_conditions(declared, &mut named);
@@ -480,7 +508,10 @@ fn named_conditions(value: &Json, names: &mut BTreeSet<String>) {
                     if let Some(Json::String(name)) = parts.first() {
                         names.insert(name.clone());
                     }
-                    parts.iter().skip(1).for_each(|p| named_conditions(p, names));
+                    parts
+                        .iter()
+                        .skip(1)
+                        .for_each(|p| named_conditions(p, names));
                 }
                 _ => named_conditions(argument, names),
             }
@@ -493,9 +524,7 @@ fn named_conditions(value: &Json, names: &mut BTreeSet<String>) {
 
 fn arguments<const N: usize>(argument: &Json) -> Result<[&Json; N], TemplateError> {
     match argument {
-        Json::Array(items) if items.len() == N => {
-            Ok(std::array::from_fn(|i| &items[i]))
-        }
+        Json::Array(items) if items.len() == N => Ok(std::array::from_fn(|i| &items[i])),
         other => Err(TemplateError::invalid(format!(
             "expected a list of {N} arguments, found {other}"
         ))),
@@ -561,7 +590,8 @@ Resources:
         let mut resolver = Resolver::new(template, deployment(overrides)).unwrap();
         resolver.record(
             "Table",
-            Physical::new("stack-Table").with("Arn", "arn:aws:dynamodb:eu-west-1:0:table/stack-Table"),
+            Physical::new("stack-Table")
+                .with("Arn", "arn:aws:dynamodb:eu-west-1:0:table/stack-Table"),
         );
         resolver
     }
@@ -573,11 +603,15 @@ Resources:
         assert!(!defaults.condition("FlagOn").unwrap());
         assert!(defaults.condition("FlagOff").unwrap());
         assert!(!defaults.condition("Both").unwrap());
-        assert!(!defaults.exists(template.resource("Extra").unwrap()).unwrap());
+        assert!(!defaults
+            .exists(template.resource("Extra").unwrap())
+            .unwrap());
 
         let overridden = resolver(&template, &[("Flag", "true")]);
         assert!(overridden.condition("Both").unwrap());
-        assert!(overridden.exists(template.resource("Extra").unwrap()).unwrap());
+        assert!(overridden
+            .exists(template.resource("Extra").unwrap())
+            .unwrap());
     }
 
     #[test]
@@ -631,7 +665,10 @@ Resources:
             (json!({"Ref": "Missing"}), "Missing"),
             (json!({"Fn::Sub": "${Missing.Arn}"}), "Missing"),
             (json!({"Fn::GetAtt": "Table.StreamArn"}), "StreamArn"),
-            (json!({"Fn::If": ["NoSuchCondition", 1, 2]}), "NoSuchCondition"),
+            (
+                json!({"Fn::If": ["NoSuchCondition", 1, 2]}),
+                "NoSuchCondition",
+            ),
             (json!({"Fn::Base64": "x"}), "Fn::Base64"),
         ] {
             let error = resolver.resolve(&value).unwrap_err().to_string();
@@ -644,7 +681,10 @@ Resources:
         let template = Template::parse(TEMPLATE).unwrap();
         let resolver = Resolver::new(&template, deployment(&[])).unwrap();
         let error = resolver.resolve(&json!({"Ref": "Table"})).unwrap_err();
-        assert!(error.to_string().contains("Table does not exist yet"), "{error}");
+        assert!(
+            error.to_string().contains("Table does not exist yet"),
+            "{error}"
+        );
     }
 
     #[test]

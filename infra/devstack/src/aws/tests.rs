@@ -1,0 +1,254 @@
+//! Provisioning against a real moto, started by each test on a free port from the
+//! workspace's `.venv`. Without the venv the tests say so loudly and return.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType;
+use aws_sdk_dynamodb::types::{KeyType, StreamViewType, TimeToLiveStatus};
+
+use super::*;
+use crate::template::{Deployment, Resolver, Template};
+
+const REGION: &str = "us-east-1";
+
+/// moto from the workspace venv, or `None` after printing why the test is skipped.
+async fn start_moto(test: &str) -> Option<Moto> {
+    let options = MotoOptions::new(workspace_venv(), 0);
+    if !options.server_path().is_file() {
+        eprintln!(
+            "SKIPPED {test}: {} is missing (run `make venv`); provisioning was NOT tested",
+            options.server_path().display()
+        );
+        return None;
+    }
+    Some(Moto::start(&options).await.expect("moto starts"))
+}
+
+#[tokio::test]
+async fn a_missing_venv_is_a_clear_error() {
+    let options = MotoOptions::new(Path::new("/nonexistent/venv"), 0);
+    let error = Moto::start(&options).await.unwrap_err().to_string();
+    assert!(
+        error.contains("make venv") && error.contains("/nonexistent/venv"),
+        "{error}"
+    );
+}
+
+const TEMPLATE: &str = r#"
+Parameters:
+  AllowPasswordAuth: {Type: String, Default: "false"}
+Conditions:
+  PasswordAuthAllowed: !Equals [!Ref AllowPasswordAuth, "true"]
+  Never: !Equals [a, b]
+Resources:
+  Client:
+    Type: AWS::Cognito::UserPoolClient
+    Properties:
+      UserPoolId: !Ref Pool
+      GenerateSecret: false
+      ExplicitAuthFlows:
+        - ALLOW_REFRESH_TOKEN_AUTH
+        - !If [PasswordAuthAllowed, ALLOW_USER_PASSWORD_AUTH, !Ref AWS::NoValue]
+  Pool:
+    Type: AWS::Cognito::UserPool
+    Properties:
+      UsernameAttributes: [email]
+      AutoVerifiedAttributes: [email]
+      Policies:
+        PasswordPolicy: {MinimumLength: 8, RequireSymbols: false}
+  Messages:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+      AttributeDefinitions:
+        - {AttributeName: pk, AttributeType: S}
+        - {AttributeName: sk, AttributeType: S}
+        - {AttributeName: byUser, AttributeType: S}
+      KeySchema:
+        - {AttributeName: pk, KeyType: HASH}
+        - {AttributeName: sk, KeyType: RANGE}
+      GlobalSecondaryIndexes:
+        - IndexName: byUser
+          KeySchema: [{AttributeName: byUser, KeyType: HASH}]
+          Projection: {ProjectionType: KEYS_ONLY}
+      StreamSpecification: {StreamViewType: NEW_AND_OLD_IMAGES}
+      TimeToLiveSpecification: {AttributeName: ttl, Enabled: true}
+  Files:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {SSEAlgorithm: AES256}
+  Events:
+    Type: AWS::SNS::Topic
+  NotCreated:
+    Type: AWS::SNS::Topic
+    Condition: Never
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: x/
+      Policies: [{Statement: [{Resource: !GetAtt Messages.Arn}]}]
+"#;
+
+#[tokio::test]
+async fn provisions_tables_buckets_topics_and_cognito_from_the_template() {
+    let Some(moto) =
+        start_moto("provisions_tables_buckets_topics_and_cognito_from_the_template").await
+    else {
+        return;
+    };
+    let template = Template::parse(TEMPLATE).unwrap();
+    let deployment = Deployment::local(&template, REGION, &BTreeMap::new());
+    let mut resolver = Resolver::new(&template, deployment).unwrap();
+    let clients = AwsClients::new(moto.endpoint(), REGION).await;
+    let created = provision(&clients, &mut resolver).await.unwrap();
+
+    let ids: Vec<_> = created.keys().map(String::as_str).collect();
+    assert_eq!(ids, ["Client", "Events", "Files", "Messages", "Pool"]);
+    assert!(
+        resolver.physical("Fn").is_some(),
+        "functions get placeholders"
+    );
+
+    let table = clients
+        .dynamodb
+        .describe_table()
+        .table_name("parley-local-Messages")
+        .send()
+        .await
+        .unwrap();
+    let table = table.table().unwrap();
+    let keys: Vec<_> = table
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().clone()))
+        .collect();
+    assert_eq!(keys, [("pk", KeyType::Hash), ("sk", KeyType::Range)]);
+    assert_eq!(
+        table.global_secondary_indexes()[0].index_name(),
+        Some("byUser")
+    );
+    let stream = table.stream_specification().unwrap();
+    assert!(stream.stream_enabled());
+    assert_eq!(
+        stream.stream_view_type(),
+        Some(&StreamViewType::NewAndOldImages)
+    );
+    assert_eq!(
+        created["Messages"]
+            .attributes
+            .get("StreamArn")
+            .map(String::as_str),
+        table.latest_stream_arn()
+    );
+    let ttl = clients
+        .dynamodb
+        .describe_time_to_live()
+        .table_name("parley-local-Messages")
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(ttl.attribute_name(), Some("ttl"));
+    assert_eq!(ttl.time_to_live_status(), Some(&TimeToLiveStatus::Enabled));
+
+    clients
+        .s3
+        .head_bucket()
+        .bucket("parley-local-files")
+        .send()
+        .await
+        .expect("bucket exists, lowercase-named");
+    let topics = clients.sns.list_topics().send().await.unwrap();
+    let topics: Vec<_> = topics
+        .topics()
+        .iter()
+        .filter_map(|t| t.topic_arn())
+        .collect();
+    assert_eq!(
+        topics,
+        [created["Events"].id.as_str()],
+        "the conditional topic is skipped"
+    );
+
+    let pool_id = &created["Pool"].id;
+    let pool = clients
+        .cognito
+        .describe_user_pool()
+        .user_pool_id(pool_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pool.user_pool().unwrap().name(), Some("parley-local-Pool"));
+    let client = clients
+        .cognito
+        .describe_user_pool_client()
+        .user_pool_id(pool_id)
+        .client_id(&created["Client"].id)
+        .send()
+        .await
+        .unwrap();
+    let client = client.user_pool_client().unwrap();
+    assert_eq!(
+        client.explicit_auth_flows(),
+        [
+            ExplicitAuthFlowsType::AllowRefreshTokenAuth,
+            ExplicitAuthFlowsType::AllowUserPasswordAuth
+        ]
+    );
+    assert!(client.client_secret().is_none());
+
+    moto.stop().await;
+}
+
+#[tokio::test]
+async fn provisions_the_real_template() {
+    let Some(moto) = start_moto("provisions_the_real_template").await else {
+        return;
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    let template = Template::load(&path).unwrap();
+    let deployment = Deployment::local(&template, REGION, &BTreeMap::new());
+    let mut resolver = Resolver::new(&template, deployment).unwrap();
+    let clients = AwsClients::new(moto.endpoint(), REGION).await;
+    let created = provision(&clients, &mut resolver).await.unwrap();
+    let ids: Vec<_> = created.keys().map(String::as_str).collect();
+    assert_eq!(
+        ids,
+        [
+            "ConnectionsTable",
+            "FilesBucket",
+            "UserPool",
+            "UserPoolClient"
+        ]
+    );
+
+    let ttl = clients
+        .dynamodb
+        .describe_time_to_live()
+        .table_name("parley-local-ConnectionsTable")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl.time_to_live_description().unwrap().attribute_name(),
+        Some("ttl")
+    );
+    let client = clients
+        .cognito
+        .describe_user_pool_client()
+        .user_pool_id(&created["UserPool"].id)
+        .client_id(&created["UserPoolClient"].id)
+        .send()
+        .await
+        .unwrap();
+    assert!(client
+        .user_pool_client()
+        .unwrap()
+        .explicit_auth_flows()
+        .contains(&ExplicitAuthFlowsType::AllowUserPasswordAuth));
+
+    moto.stop().await;
+}

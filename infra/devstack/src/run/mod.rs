@@ -1,0 +1,260 @@
+//! The devstack's lifecycle: read the template, start moto and create the resources in it,
+//! resolve the stack, start the functions and the gateway, write stack.json; then, on
+//! Ctrl-C / SIGTERM / stdin EOF, stop it all in reverse and remove stack.json. A failure
+//! at any step stops whatever had started before it.
+//!
+//! The gateway's port is bound before anything else, so that a busy port fails fast and
+//! port 0 becomes the real port that the functions' `MANAGEMENT_ENDPOINT` names.
+
+mod shutdown;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::aws::{provision, AwsClients, AwsError, Moto, MotoOptions};
+use crate::config::Options;
+use crate::gateway::{Gateway, GatewayConfig};
+use crate::lambda::{Functions, InvokeError};
+use crate::stack::StackSpec;
+use crate::stackfile::{StackFile, WrittenStackFile};
+use crate::template::{stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError};
+
+/// Why the stack could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("cannot listen on port {port} for the gateway: {source}")]
+    GatewayPort { port: u16, source: std::io::Error },
+    #[error("function {function}: binary {} not found; build the functions first (cargo build)", binary.display())]
+    MissingBinary { function: String, binary: PathBuf },
+    #[error("starting the functions: {0}")]
+    Functions(#[from] InvokeError),
+    #[error("starting the gateway: {0}")]
+    Gateway(std::io::Error),
+    #[error("writing {}: {source}", path.display())]
+    StackFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Everything the devstack started, stopped by [`RunningStack::stop`].
+pub struct RunningStack {
+    description: StackFile,
+    stack_file: WrittenStackFile,
+    gateway: Gateway,
+    functions: Functions,
+    moto: Moto,
+    spec: StackSpec,
+}
+
+/// Starts the stack, prints where it is, serves until asked to stop, stops.
+pub async fn run(options: Options) -> Result<(), RunError> {
+    let stack = start(&options).await?;
+    stack.print_summary(&options);
+    let reason = shutdown::requested(options.exit_on_stdin_eof).await;
+    tracing::info!(reason, "shutting down");
+    stack.stop().await;
+    Ok(())
+}
+
+/// Starts everything and writes the stack file; returns once the stack serves.
+pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
+    let template = Template::load(&options.template)?;
+    let overrides: BTreeMap<String, String> = options.parameters.iter().cloned().collect();
+    let mut resolver = Resolver::new(
+        &template,
+        Deployment::local(&template, &options.region, &overrides),
+    )?;
+    let listener = TcpListener::bind(SocketAddr::from((
+        Ipv4Addr::LOCALHOST,
+        options.gateway_port,
+    )))
+    .await
+    .map_err(|source| RunError::GatewayPort {
+        port: options.gateway_port,
+        source,
+    })?;
+    let gateway_port = listener
+        .local_addr()
+        .map_err(|source| RunError::GatewayPort {
+            port: options.gateway_port,
+            source,
+        })?
+        .port();
+
+    let moto = Moto::start(&MotoOptions::new(&options.venv, options.aws_port)).await?;
+    match start_on_moto(options, &mut resolver, &moto, listener, gateway_port).await {
+        Ok((description, stack_file, gateway, functions, spec)) => Ok(RunningStack {
+            description,
+            stack_file,
+            gateway,
+            functions,
+            moto,
+            spec,
+        }),
+        Err(error) => {
+            moto.stop().await;
+            Err(error)
+        }
+    }
+}
+
+type Started = (StackFile, WrittenStackFile, Gateway, Functions, StackSpec);
+
+async fn start_on_moto(
+    options: &Options,
+    resolver: &mut Resolver<'_>,
+    moto: &Moto,
+    listener: TcpListener,
+    gateway_port: u16,
+) -> Result<Started, RunError> {
+    let clients = AwsClients::new(moto.endpoint(), &options.region).await;
+    provision(&clients, resolver).await?;
+
+    let local = LocalStack {
+        aws_endpoint: moto.endpoint().to_owned(),
+        region: options.region.clone(),
+        gateway_port,
+        bin_dir: absolute(&options.bin_dir),
+    };
+    let spec = stack_spec(resolver, &local)?;
+    for function in &spec.functions {
+        if !function.binary.is_file() {
+            return Err(RunError::MissingBinary {
+                function: function.name.clone(),
+                binary: function.binary.clone(),
+            });
+        }
+    }
+    let description = StackFile::describe(resolver, &spec, &local)?;
+
+    let functions = Functions::new(&spec.functions, options.region.clone());
+    match serve(options, resolver, &spec, &functions, listener, &description).await {
+        Ok((gateway, stack_file)) => Ok((description, stack_file, gateway, functions, spec)),
+        Err(error) => {
+            functions.shutdown().await;
+            Err(error)
+        }
+    }
+}
+
+/// Prewarms the functions, starts the gateway in front of them, writes the stack file.
+async fn serve(
+    options: &Options,
+    resolver: &Resolver<'_>,
+    spec: &StackSpec,
+    functions: &Functions,
+    listener: TcpListener,
+    description: &StackFile,
+) -> Result<(Gateway, WrittenStackFile), RunError> {
+    functions.prewarm().await?;
+    let mut config = GatewayConfig::new(spec.websocket.clone(), options.region.clone());
+    // requestContext.apiId then matches what `Ref WebSocketApi` resolved to.
+    if let Some(api) = resolver
+        .template()
+        .resources_of_kind("AWS::ApiGatewayV2::Api")
+        .find_map(|api| resolver.physical(&api.logical_id))
+    {
+        config = config.with_api_id(api.id.clone());
+    }
+    let gateway = Gateway::start(config, Arc::new(functions.clone()), listener)
+        .await
+        .map_err(RunError::Gateway)?;
+    match description.write(&options.stack_file) {
+        Ok(written) => Ok((gateway, written)),
+        Err(source) => {
+            if let Err(error) = gateway.shutdown().await {
+                tracing::warn!(%error, "stopping the gateway");
+            }
+            Err(RunError::StackFile {
+                path: options.stack_file.clone(),
+                source,
+            })
+        }
+    }
+}
+
+impl RunningStack {
+    /// What stack.json says.
+    pub fn description(&self) -> &StackFile {
+        &self.description
+    }
+
+    pub fn stack_file(&self) -> &Path {
+        self.stack_file.path()
+    }
+
+    pub fn spec(&self) -> &StackSpec {
+        &self.spec
+    }
+
+    /// Stops the gateway (clients get 1001 and `$disconnect` runs), then the functions,
+    /// then moto, and removes the stack file.
+    pub async fn stop(self) {
+        if let Err(error) = self.stack_file.remove() {
+            tracing::warn!(%error, "removing the stack file");
+        }
+        if let Err(error) = self.gateway.shutdown().await {
+            tracing::warn!(%error, "stopping the gateway");
+        }
+        self.functions.shutdown().await;
+        self.moto.stop().await;
+        tracing::info!("devstack stopped");
+    }
+
+    /// Where everything is, which knobs move it, then the ready line tests wait for.
+    fn print_summary(&self, options: &Options) {
+        let d = &self.description;
+        let functions: Vec<_> = self
+            .spec
+            .functions
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        let routes: Vec<_> = self
+            .spec
+            .websocket
+            .routes
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "devstack: WebSocket API  {}?token=JWT   (--gateway-port / DEVSTACK_GATEWAY_PORT, default 8790)\n\
+             devstack: @connections   {}\n\
+             devstack: AWS (moto)     {}   region {}   (--aws-port / DEVSTACK_AWS_PORT, default 8791)\n\
+             devstack: user pool      {}   client {}\n\
+             devstack: bucket         {}\n\
+             devstack: functions      {}   routes {}\n\
+             devstack: stack file     {}   (--stack-file)\n\
+             devstack ready: {}",
+            d.websocket_url,
+            d.management_endpoint,
+            d.aws_endpoint,
+            d.region,
+            d.user_pool_id,
+            d.user_pool_client_id,
+            d.bucket,
+            functions.join(", "),
+            routes.join(" "),
+            options.stack_file.display(),
+            d.websocket_url,
+        );
+        let _ = out.flush();
+    }
+}
+
+/// Function binaries are started by path; make it independent of any later directory.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}

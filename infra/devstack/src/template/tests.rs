@@ -1,0 +1,259 @@
+//! Whole-template tests: the real `infra/template.yaml`, and small templates for the errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+use crate::stack::{AuthorizerSpec, RouteSpec};
+
+const POOL_ID: &str = "us-east-1_Local123";
+
+fn real_template() -> Template {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
+    Template::load(&path).unwrap()
+}
+
+fn local() -> LocalStack {
+    LocalStack {
+        aws_endpoint: "http://127.0.0.1:9001".into(),
+        region: "us-east-1".into(),
+        gateway_port: 9000,
+        bin_dir: PathBuf::from("target/debug"),
+    }
+}
+
+/// A resolver as after provisioning: placeholders for what the local stack plays, made-up
+/// ids for what moto would hold.
+fn provisioned<'t>(template: &'t Template, overrides: &[(&str, &str)]) -> Resolver<'t> {
+    let overrides: BTreeMap<String, String> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut resolver = Resolver::new(
+        template,
+        Deployment::local(template, "us-east-1", &overrides),
+    )
+    .unwrap();
+    let emulated = |r: &Resource| {
+        r.kind.starts_with("AWS::DynamoDB::")
+            || r.kind.starts_with("AWS::S3::")
+            || r.kind.starts_with("AWS::Cognito::")
+    };
+    record_placeholders(&mut resolver, emulated).unwrap();
+    for resource in template.resources().iter().filter(|r| emulated(r)) {
+        let id = match resource.kind.as_str() {
+            "AWS::Cognito::UserPool" => POOL_ID.to_owned(),
+            "AWS::Cognito::UserPoolClient" => "client123".to_owned(),
+            _ => format!("parley-local-{}", resource.logical_id),
+        };
+        let arn = format!("arn:aws:test:::{id}");
+        resolver.record(&resource.logical_id, Physical::new(id).with("Arn", arn));
+    }
+    resolver
+}
+
+#[test]
+fn the_real_template_resolves_to_four_functions_and_three_routes() {
+    let template = real_template();
+    let resolver = provisioned(&template, &[]);
+    let spec = stack_spec(&resolver, &local()).unwrap();
+
+    assert_eq!(spec.websocket.stage, "prod");
+    assert_eq!(
+        spec.websocket.route_selection_expression,
+        "$request.body.action"
+    );
+    assert_eq!(
+        spec.websocket.routes,
+        vec![
+            RouteSpec {
+                key: "$connect".into(),
+                function: "ConnectFunction".into(),
+                authorizer: Some(AuthorizerSpec {
+                    function: "AuthorizerFunction".into(),
+                    identity_source: vec!["route.request.querystring.token".into()],
+                }),
+                two_way: false,
+            },
+            RouteSpec {
+                key: "$disconnect".into(),
+                function: "DisconnectFunction".into(),
+                authorizer: None,
+                two_way: false,
+            },
+            RouteSpec {
+                key: "$default".into(),
+                function: "DefaultFunction".into(),
+                authorizer: None,
+                two_way: true,
+            },
+        ]
+    );
+
+    let names: Vec<_> = spec.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "AuthorizerFunction",
+            "ConnectFunction",
+            "DisconnectFunction",
+            "DefaultFunction"
+        ]
+    );
+    let connect = spec.function("ConnectFunction").unwrap();
+    assert_eq!(connect.binary, PathBuf::from("target/debug/connect"));
+    assert_eq!(connect.timeout, Duration::from_secs(10));
+    assert_eq!(connect.memory_mb, 128);
+    let expected_env = [
+        (
+            "CONNECTIONS_TABLE",
+            "parley-local-ConnectionsTable".to_owned(),
+        ),
+        ("USER_POOL_ID", POOL_ID.to_owned()),
+        ("USER_POOL_CLIENT_ID", "client123".to_owned()),
+        (
+            "TOKEN_ISSUER",
+            format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"),
+        ),
+        (
+            "JWKS_URL",
+            format!("http://127.0.0.1:9001/{POOL_ID}/.well-known/jwks.json"),
+        ),
+        (
+            "MANAGEMENT_ENDPOINT",
+            "http://127.0.0.1:9000/prod".to_owned(),
+        ),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9001".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", local::ACCESS_KEY_ID.to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", local::SECRET_ACCESS_KEY.to_owned()),
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
+    ];
+    let expected_env: BTreeMap<String, String> = expected_env
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    for function in &spec.functions {
+        assert_eq!(function.env, expected_env, "{}", function.name);
+    }
+}
+
+#[test]
+fn the_stage_follows_its_parameter() {
+    let template = real_template();
+    let resolver = provisioned(&template, &[("StageName", "dev")]);
+    let spec = stack_spec(&resolver, &local()).unwrap();
+    assert_eq!(spec.websocket.stage, "dev");
+    assert_eq!(
+        spec.functions[0].env["MANAGEMENT_ENDPOINT"],
+        "http://127.0.0.1:9000/dev"
+    );
+}
+
+#[test]
+fn password_auth_is_allowed_locally_and_dropped_by_no_value_otherwise() {
+    let template = real_template();
+    let client = template.resource("UserPoolClient").unwrap();
+
+    let local_resolver = provisioned(&template, &[]);
+    assert_eq!(
+        local_resolver.properties(client).unwrap()["ExplicitAuthFlows"],
+        json!([
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+            "ALLOW_USER_PASSWORD_AUTH"
+        ])
+    );
+
+    let as_deployed = provisioned(&template, &[("AllowPasswordAuth", "false")]);
+    assert_eq!(
+        as_deployed.properties(client).unwrap()["ExplicitAuthFlows"],
+        json!(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])
+    );
+}
+
+const SMALL: &str = r#"
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: target/fn/}
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: local}
+  Integration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref Api
+      IntegrationUri:
+        Fn::Join: ["", ["arn:aws:apigateway:x:lambda:path/functions/", {"Fn::GetAtt": [Fn, Arn]}, "/invocations"]]
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: {Ref: Api}
+      RouteKey: send
+      RouteResponseSelectionExpression: $default
+      Target: TARGET
+"#;
+
+fn small_spec(target: &str) -> Result<StackSpec, TemplateError> {
+    let template = Template::parse(&SMALL.replace("TARGET", target)).unwrap();
+    let resolver = provisioned(&template, &[]);
+    stack_spec(&resolver, &local())
+}
+
+#[test]
+fn long_form_intrinsics_lead_to_the_function() {
+    let spec = small_spec(r#"{"Fn::Join": ["/", [integrations, {"Ref": Integration}]]}"#).unwrap();
+    assert_eq!(spec.websocket.stage, "local");
+    assert_eq!(
+        spec.websocket.routes,
+        vec![RouteSpec {
+            key: "send".into(),
+            function: "Fn".into(),
+            authorizer: None,
+            // No RouteResponse refers to it.
+            two_way: false,
+        }]
+    );
+    let function = spec.function("Fn").unwrap();
+    assert_eq!(function.binary, PathBuf::from("target/debug/fn"));
+    assert_eq!(function.timeout, Duration::from_secs(3), "Lambda's default");
+    assert!(!function.env.contains_key("AWS_LAMBDA_LOG_FORMAT"));
+}
+
+#[test]
+fn an_unknown_route_target_is_an_error_naming_the_route() {
+    let error = small_spec(r#"!Sub "integrations/${Nope}""#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("route Route") && error.contains("Nope"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_route_without_a_function_is_an_error_naming_the_route() {
+    let error = small_spec(r#"!Sub "integrations/${Stage}""#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("route Route") && error.contains("AWS::ApiGatewayV2::Integration"),
+        "{error}"
+    );
+    let template = Template::parse(&SMALL.replace("      Target: TARGET\n", "")).unwrap();
+    let error = stack_spec(&provisioned(&template, &[]), &local())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("route Route") && error.contains("no Target"),
+        "{error}"
+    );
+}
