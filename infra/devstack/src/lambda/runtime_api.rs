@@ -119,11 +119,9 @@ impl Drop for RuntimeApi {
 async fn next(State(state): State<Arc<ApiState>>) -> Response {
     state.health.ready();
     let Some(invocation) = state.pending.lock().await.recv().await else {
-        return lambda_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "ServiceException",
-            "the function process is being shut down",
-        );
+        // The process is being shut down and is about to be killed. Lambda never answers
+        // `next` with an error (lambda_runtime would panic on it): the request just hangs.
+        return std::future::pending().await;
     };
     let Invocation {
         request_id,
