@@ -7,18 +7,40 @@ PYTHON ?= python3
 VENV := .venv
 MOTO := $(VENV)/bin/moto_server
 
-.PHONY: dev test lint toolchain venv clean help
+# Project-local tools (.tools/ is git-ignored): the checks' and the deploy tools' venvs,
+# cargo-deny, the advisory database snapshot.
+TOOLS := .tools
+CHECKS_VENV := $(TOOLS)/checks-venv
+DEPLOY_VENV := $(TOOLS)/deploy-venv
+CARGO_DENY_VERSION := 0.20.2
+CARGO_DENY := $(TOOLS)/bin/cargo-deny
+# The dated RustSec snapshot beside the clone (CI lays a read-only copy at ../shared), copied
+# to where cargo-deny looks for https://github.com/rustsec/advisory-db under deny.toml's db-path.
+ADVISORY_SRC ?= ../shared/advisory-db
+ADVISORY_DB := $(TOOLS)/advisory-dbs/advisory-db-3157b0e258782691
+TEMPLATE := infra/template.yaml
+# Every function: a crate under functions/ with a main.rs (the package and binary are named
+# after the directory). core is the shared library.
+FUNCTIONS := $(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/src/main.rs))
+LAMBDA_ARCH ?= arm64
+
+.PHONY: dev test lint toolchain venv clean help template-checks checks-venv deny advisory-db \
+	build deploy deploy-venv
 
 help:
 	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto); Ctrl-C stops it"
-	@echo "make test   format check, clippy (warnings are errors), unit and end-to-end tests"
+	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov),"
+	@echo "            cargo deny, unit and end-to-end tests"
+	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
+	@echo "make deploy build, then sam deploy (guided the first time)"
+	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 
 ## Run the local stack in the foreground. Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT.
 dev: venv
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
-test: venv lint
+test: venv lint template-checks deny
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
@@ -38,6 +60,93 @@ $(VENV)/.installed: infra/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
 	@touch $@
+
+## The template under cfn-lint (no errors, no warnings) and checkov (no unsuppressed failure;
+## each suppression carries its reason in the template). The project's own rules are Rust
+## tests: infra/devstack/src/template/policy_checks.rs, run by `cargo test`.
+template-checks: checks-venv
+	$(CHECKS_VENV)/bin/cfn-lint $(TEMPLATE)
+	$(CHECKS_VENV)/bin/checkov --quiet --compact --framework cloudformation -f $(TEMPLATE)
+
+checks-venv: $(CHECKS_VENV)/.installed
+
+$(CHECKS_VENV)/.installed: infra/requirements-checks.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed for the template checks"; exit 1; }
+	$(PYTHON) -m venv $(CHECKS_VENV)
+	$(CHECKS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-checks.txt
+	@touch $@
+
+## Supply chain: advisories (offline, from the dated snapshot), licenses, bans, sources.
+deny: $(CARGO_DENY) advisory-db
+	$(CARGO) fetch --locked
+	$(CARGO_DENY) --offline check
+
+$(CARGO_DENY):
+	$(CARGO) install --locked cargo-deny@$(CARGO_DENY_VERSION) --root $(TOOLS)
+
+advisory-db: $(TOOLS)/advisory-dbs/SNAPSHOT.copied
+
+$(TOOLS)/advisory-dbs/SNAPSHOT.copied: $(wildcard $(ADVISORY_SRC)/SNAPSHOT)
+	@test -f "$(ADVISORY_SRC)/SNAPSHOT" || { echo "no advisory database snapshot at $(ADVISORY_SRC) (expected ../shared/advisory-db beside the repository; set ADVISORY_SRC=...)"; exit 1; }
+	rm -rf $(ADVISORY_DB)
+	mkdir -p $(dir $(ADVISORY_DB))
+	cp -R $(ADVISORY_SRC) $(ADVISORY_DB)
+	chmod -R u+w $(ADVISORY_DB)
+	cd $(ADVISORY_DB) && git init -q && git add -A && \
+		git -c user.name=parley -c user.email=parley@localhost -c commit.gpgsign=false commit -qm "$$(cat SNAPSHOT)"
+	cp $(ADVISORY_SRC)/SNAPSHOT $@
+
+deploy-venv: $(DEPLOY_VENV)/.installed
+
+$(DEPLOY_VENV)/.installed: infra/requirements-deploy.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed for cargo-lambda and the SAM CLI"; exit 1; }
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-deploy.txt
+	@touch $@
+
+## Release Lambda artifacts: target/lambda/<function>/bootstrap, arm64 (LAMBDA_ARCH=x86_64
+## when the aarch64 target cannot be installed; the template's Architectures must match).
+build: deploy-venv
+	@if [ "$(LAMBDA_ARCH)" = arm64 ] && ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then \
+		rustup target add aarch64-unknown-linux-gnu || { \
+			echo "cannot add the aarch64-unknown-linux-gnu target: run 'make build LAMBDA_ARCH=x86_64' and set Architectures: [x86_64] in $(TEMPLATE)"; exit 1; }; \
+	fi
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda build --release --$(LAMBDA_ARCH) $(addprefix -p ,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do \
+		test -f target/lambda/$$f/bootstrap || { echo "missing target/lambda/$$f/bootstrap"; exit 1; }; \
+		printf '%-12s %8s KiB  %s\n' $$f $$(( $$(stat -c %s target/lambda/$$f/bootstrap) / 1024 )) "$$(file -b target/lambda/$$f/bootstrap | cut -d, -f1-2)"; \
+	done
+
+## sam deploy: guided the first time (it writes samconfig.toml), plain after.
+deploy: build
+	@# SAM keeps samconfig.toml beside the template (infra/), its project directory.
+	@if [ -f infra/samconfig.toml ]; then \
+		$(DEPLOY_VENV)/bin/sam deploy --template-file $(TEMPLATE); \
+	else \
+		$(DEPLOY_VENV)/bin/sam deploy --guided --template-file $(TEMPLATE) --capabilities CAPABILITY_IAM; \
+	fi
+
+## One function on one event, the cargo-lambda way, against the running local stack
+## (`make dev` in another terminal): `cargo lambda watch` with the function's local
+## environment, then `cargo lambda invoke --data-file`. EVENT defaults to
+## events/<function>.json, else the first events/<function>-*.json.
+INVOKE_PORT ?= 9009
+STACK_FILE ?= .devstack/stack.json
+invoke-%: venv deploy-venv
+	@test -f $(STACK_FILE) || { echo "the local stack is not running: start 'make dev' in another terminal first"; exit 1; }
+	@event="$(EVENT)"; \
+	if [ -z "$$event" ]; then event=$$(ls events/$*.json events/$*-*.json 2>/dev/null | head -1); fi; \
+	test -n "$$event" -a -f "$$event" || { echo "no event for $*: pass EVENT=events/<file>.json"; exit 1; }; \
+	$(VENV)/bin/python infra/scripts/local_env.py $* $(TEMPLATE) $(STACK_FILE) > $(TOOLS)/local-$*.env || exit 1; \
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda watch --invoke-port $(INVOKE_PORT) \
+		--env-file $(TOOLS)/local-$*.env -p $* --bin $* >$(TOOLS)/watch-$*.log 2>&1 & watch=$$!; \
+	trap 'kill $$watch 2>/dev/null; wait $$watch 2>/dev/null' EXIT; \
+	for i in $$(seq 1 120); do \
+		(exec 3<>/dev/tcp/127.0.0.1/$(INVOKE_PORT)) 2>/dev/null && break; sleep 1; \
+	done; \
+	echo "invoking $* with $$event"; \
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda invoke $* --invoke-port $(INVOKE_PORT) --data-file "$$event"; \
+	status=$$?; echo; echo "(cargo lambda watch log: $(TOOLS)/watch-$*.log)"; exit $$status
 
 clean:
 	$(CARGO) clean

@@ -2,6 +2,7 @@
 //! `devstack` binary on free ports, users made the way a client makes them (Cognito SignUp,
 //! AdminConfirmSignUp, InitiateAuth against the emulator), and a real WebSocket client.
 
+pub mod chat;
 pub mod client;
 pub mod forge;
 pub mod stack;

@@ -54,3 +54,50 @@ pub async fn await_connection_count(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Writes a connection record the way `$connect` does (connectionId, userId,
+/// tokenExpiresAt, connectedAt, ttl), for a connection that is not live: a device that
+/// vanished without its `$disconnect` having removed the record.
+pub async fn put_connection(stack: &StackInfo, user_id: &str, connection_id: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let (secs, millis) = (now.as_secs() as i64, now.as_millis() as i64);
+    dynamodb(stack)
+        .put_item()
+        .table_name(stack.table("ConnectionsTable"))
+        .item("userId", AttributeValue::S(user_id.to_owned()))
+        .item("connectionId", AttributeValue::S(connection_id.to_owned()))
+        .item(
+            "tokenExpiresAt",
+            AttributeValue::N((secs + 3600).to_string()),
+        )
+        .item("connectedAt", AttributeValue::N(millis.to_string()))
+        .item(
+            "ttl",
+            AttributeValue::N((secs + 2 * 3600 + 600).to_string()),
+        )
+        .send()
+        .await
+        .expect("put a connection record");
+}
+
+/// Polls until `connection_id` is no longer recorded for the user, or panics after `within`.
+pub async fn await_connection_gone(
+    stack: &StackInfo,
+    user_id: &str,
+    connection_id: &str,
+    within: Duration,
+) {
+    let started = Instant::now();
+    loop {
+        let found = connections_of(stack, user_id).await;
+        if !found.iter().any(|c| c == connection_id) {
+            return;
+        }
+        if started.elapsed() > within {
+            panic!("the record of {connection_id} for {user_id} is still there: {found:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

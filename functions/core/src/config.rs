@@ -18,6 +18,10 @@ pub struct Config {
     pub jwks_url: String,
     /// The `@connections` API of this WebSocket stage (`MANAGEMENT_ENDPOINT`).
     pub management_endpoint: String,
+    /// Conversation records: seq counters and group membership (`CONVERSATIONS_TABLE`).
+    pub conversations_table: String,
+    /// Every user's mailbox of messages (`MESSAGES_TABLE`).
+    pub messages_table: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,6 +49,8 @@ impl Config {
             token_issuer: var("TOKEN_ISSUER")?,
             jwks_url: var("JWKS_URL")?,
             management_endpoint: var("MANAGEMENT_ENDPOINT")?,
+            conversations_table: var("CONVERSATIONS_TABLE")?,
+            messages_table: var("MESSAGES_TABLE")?,
         })
     }
 
@@ -82,6 +88,8 @@ mod tests {
                 "http://127.0.0.1:1/us-east-1_abc/.well-known/jwks.json",
             ),
             ("MANAGEMENT_ENDPOINT", "http://127.0.0.1:2/prod"),
+            ("CONVERSATIONS_TABLE", "conversations"),
+            ("MESSAGES_TABLE", "messages"),
         ]
         .into_iter()
         .map(|(k, v)| (k, v.to_string()))

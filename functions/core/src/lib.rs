@@ -4,9 +4,14 @@
 pub mod auth;
 pub mod config;
 pub mod connections;
+pub mod conversation;
+pub mod cursor;
+pub mod delivery;
 pub mod error;
 pub mod identity;
+pub mod message;
 pub mod protocol;
+pub mod store;
 pub mod websocket;
 
 pub use config::Config;

@@ -1,7 +1,7 @@
 //! The client protocol's wire types (shared/protocol-v1.md, and docs/protocol.md for what
 //! the project adds): what clients send, what the server answers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
@@ -31,14 +31,101 @@ impl fmt::Display for ErrorCode {
 
 /// A frame the server sends. Every one has a `type`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ServerFrame {
+    /// The message is durably stored (reply to `send`, the same for every retry of an id).
+    Sent {
+        id: String,
+        conversation: String,
+        seq: u64,
+        message_id: String,
+        ts: i64,
+    },
+    /// A message, live or as sync output.
+    Message {
+        conversation: String,
+        seq: u64,
+        message_id: String,
+        id: String,
+        from: String,
+        ts: i64,
+        cursor: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attachment: Option<Attachment>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        system: Option<Value>,
+    },
+    /// Ends a `sync`; with `more` the client syncs again from `cursor`.
+    Synced {
+        cursor: String,
+        more: bool,
+    },
+    /// Someone acknowledged messages up to `seq`.
+    Receipt {
+        conversation: String,
+        seq: u64,
+        by: String,
+        status: AckStatus,
+    },
+    Typing {
+        conversation: String,
+        from: String,
+    },
+    /// Reply to `lookup`: registered users only.
+    Users {
+        id: String,
+        users: Vec<UserEntry>,
+    },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<String>,
         code: ErrorCode,
         message: String,
     },
+}
+
+/// A file attached to a message, as `uploadUrl` described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Attachment {
+    pub key: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// How far a reader got: `read` implies `delivered`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckStatus {
+    Delivered,
+    Read,
+}
+
+impl AckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+        }
+    }
+}
+
+/// One user found by `lookup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserEntry {
+    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 impl ServerFrame {
@@ -134,6 +221,51 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(&without_id.to_json()).unwrap(),
             json!({"type": "error", "code": "rate_limited", "message": "slow down"})
+        );
+    }
+
+    #[test]
+    fn frames_use_the_contract_field_names() {
+        let sent = ServerFrame::Sent {
+            id: "m1".into(),
+            conversation: "d:a:b".into(),
+            seq: 3,
+            message_id: "x".into(),
+            ts: 5,
+        };
+        assert_eq!(
+            serde_json::to_value(&sent).unwrap(),
+            json!({"type": "sent", "id": "m1", "conversation": "d:a:b", "seq": 3, "messageId": "x", "ts": 5})
+        );
+        let receipt = ServerFrame::Receipt {
+            conversation: "d:a:b".into(),
+            seq: 2,
+            by: "b".into(),
+            status: AckStatus::Read,
+        };
+        assert_eq!(
+            serde_json::to_value(&receipt).unwrap(),
+            json!({"type": "receipt", "conversation": "d:a:b", "seq": 2, "by": "b", "status": "read"})
+        );
+        let users = ServerFrame::Users {
+            id: "l1".into(),
+            users: vec![UserEntry {
+                user_id: "u".into(),
+                email: Some("e@x".into()),
+                phone: None,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&users).unwrap(),
+            json!({"type": "users", "id": "l1", "users": [{"userId": "u", "email": "e@x"}]})
+        );
+        let synced = ServerFrame::Synced {
+            cursor: "c".into(),
+            more: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&synced).unwrap(),
+            json!({"type": "synced", "cursor": "c", "more": false})
         );
     }
 

@@ -21,7 +21,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// How to run moto.
 #[derive(Debug, Clone)]
 pub struct MotoOptions {
-    /// The venv holding `bin/moto_server` (moto[server]).
+    /// The venv holding moto[server] (`bin/moto_server`, and `bin/python` that runs it).
     pub venv: PathBuf,
     /// 0 picks a free port.
     pub port: u16,
@@ -41,7 +41,14 @@ impl MotoOptions {
     pub fn server_path(&self) -> PathBuf {
         self.venv.join("bin").join("moto_server")
     }
+
+    fn python_path(&self) -> PathBuf {
+        self.venv.join("bin").join("python")
+    }
 }
+
+/// moto's server with one lock around request handling (see the script for why).
+const SERIALIZED_SERVER: &str = include_str!("serialized_moto.py");
 
 /// A running `moto_server`.
 #[derive(Debug)]
@@ -62,8 +69,8 @@ impl Moto {
         let endpoint = format!("http://127.0.0.1:{port}");
         tracing::info!(%endpoint, "starting moto");
 
-        let mut child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut child = Command::new(options.python_path())
+            .args(["-c", SERIALIZED_SERVER, "127.0.0.1", &port.to_string()])
             // Unbuffered, so a failing start shows its output before the process exits.
             .env("PYTHONUNBUFFERED", "1")
             .stdin(Stdio::null())

@@ -27,6 +27,9 @@ const PLAYED_LOCALLY: &[&str] = &[
     "AWS::ApiGatewayV2::",
     "AWS::IAM::",
     "AWS::Logs::",
+    // TLS-only bucket policy, API Gateway's account-level logging role: nothing to emulate.
+    "AWS::S3::BucketPolicy",
+    "AWS::ApiGateway::Account",
 ];
 
 pub fn is_emulated(resource: &Resource) -> bool {

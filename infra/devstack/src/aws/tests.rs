@@ -214,16 +214,25 @@ async fn provisions_the_real_template() {
     let mut resolver = Resolver::new(&template, deployment).unwrap();
     let clients = AwsClients::new(moto.endpoint(), REGION).await;
     let created = provision(&clients, &mut resolver).await.unwrap();
-    let ids: Vec<_> = created.keys().map(String::as_str).collect();
-    assert_eq!(
-        ids,
-        [
-            "ConnectionsTable",
-            "FilesBucket",
-            "UserPool",
-            "UserPoolClient"
-        ]
-    );
+    for expected in [
+        "ConnectionsTable",
+        "ConversationsTable",
+        "MessagesTable",
+        "FilesBucket",
+        "UserPool",
+        "UserPoolClient",
+    ] {
+        assert!(created.contains_key(expected), "{expected} was not created");
+    }
+    let messages = clients
+        .dynamodb
+        .describe_table()
+        .table_name(&created["MessagesTable"].id)
+        .send()
+        .await
+        .unwrap();
+    let stream = messages.table().unwrap().stream_specification().unwrap();
+    assert!(stream.stream_enabled());
 
     let ttl = clients
         .dynamodb

@@ -15,6 +15,7 @@ mod functions;
 pub mod local;
 mod order;
 mod physical;
+pub mod policy_checks;
 mod resolve;
 mod websocket;
 

@@ -56,7 +56,7 @@ fn provisioned<'t>(template: &'t Template, overrides: &[(&str, &str)]) -> Resolv
 }
 
 #[test]
-fn the_real_template_resolves_to_four_functions_and_three_routes() {
+fn the_real_template_resolves_its_functions_and_routes() {
     let template = real_template();
     let resolver = provisioned(&template, &[]);
     let spec = stack_spec(&resolver, &local()).unwrap();
@@ -66,43 +66,67 @@ fn the_real_template_resolves_to_four_functions_and_three_routes() {
         spec.websocket.route_selection_expression,
         "$request.body.action"
     );
+    let route = |key: &str| {
+        spec.websocket
+            .routes
+            .iter()
+            .find(|r| r.key == key)
+            .unwrap_or_else(|| panic!("no {key} route"))
+            .clone()
+    };
     assert_eq!(
-        spec.websocket.routes,
-        vec![
-            RouteSpec {
-                key: "$connect".into(),
-                function: "ConnectFunction".into(),
-                authorizer: Some(AuthorizerSpec {
-                    function: "AuthorizerFunction".into(),
-                    identity_source: vec!["route.request.querystring.token".into()],
-                }),
-                two_way: false,
-            },
-            RouteSpec {
-                key: "$disconnect".into(),
-                function: "DisconnectFunction".into(),
-                authorizer: None,
-                two_way: false,
-            },
-            RouteSpec {
-                key: "$default".into(),
-                function: "DefaultFunction".into(),
-                authorizer: None,
-                two_way: true,
-            },
-        ]
+        route("$connect"),
+        RouteSpec {
+            key: "$connect".into(),
+            function: "ConnectFunction".into(),
+            authorizer: Some(AuthorizerSpec {
+                function: "AuthorizerFunction".into(),
+                identity_source: vec!["route.request.querystring.token".into()],
+            }),
+            two_way: false,
+        }
     );
+    assert_eq!(
+        route("$disconnect"),
+        RouteSpec {
+            key: "$disconnect".into(),
+            function: "DisconnectFunction".into(),
+            authorizer: None,
+            two_way: false,
+        }
+    );
+    assert_eq!(route("$default").function, "DefaultFunction");
+    assert!(route("$default").two_way);
+    for action in ["send", "sync", "ack", "typing", "lookup"] {
+        let messaging = route(action);
+        assert_eq!(messaging.function, "MessagesFunction");
+        assert!(
+            messaging.two_way,
+            "{action} replies through its route response"
+        );
+        assert!(messaging.authorizer.is_none());
+    }
+    for route in &spec.websocket.routes {
+        assert!(
+            spec.function(&route.function).is_some(),
+            "{} has no function",
+            route.key
+        );
+    }
 
     let names: Vec<_> = spec.functions.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "AuthorizerFunction",
-            "ConnectFunction",
-            "DisconnectFunction",
-            "DefaultFunction"
-        ]
-    );
+    for expected in [
+        "AuthorizerFunction",
+        "ConnectFunction",
+        "DisconnectFunction",
+        "DefaultFunction",
+        "MessagesFunction",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
     let connect = spec.function("ConnectFunction").unwrap();
     assert_eq!(connect.binary, PathBuf::from("target/debug/connect"));
     assert_eq!(connect.timeout, Duration::from_secs(10));
@@ -132,13 +156,22 @@ fn the_real_template_resolves_to_four_functions_and_three_routes() {
         ("AWS_ACCESS_KEY_ID", local::ACCESS_KEY_ID.to_owned()),
         ("AWS_SECRET_ACCESS_KEY", local::SECRET_ACCESS_KEY.to_owned()),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
+        ("MESSAGES_TABLE", "parley-local-MessagesTable".to_owned()),
     ];
     let expected_env: BTreeMap<String, String> = expected_env
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
+    // Every function gets at least these (the template may add more, such as table names).
     for function in &spec.functions {
-        assert_eq!(function.env, expected_env, "{}", function.name);
+        for (name, value) in &expected_env {
+            assert_eq!(
+                function.env.get(name),
+                Some(value),
+                "{} {name}",
+                function.name
+            );
+        }
     }
 }
 

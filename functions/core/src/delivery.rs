@@ -1,0 +1,151 @@
+//! Posting frames to devices through the `@connections` API: concurrently and bounded, and a
+//! post that finds the connection gone (410) deletes *that* connection's record. A failed post
+//! loses nothing: the message is already stored and reaches the device by sync.
+
+use aws_sdk_apigatewaymanagement::error::SdkError;
+use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+use futures_util::stream::{self, StreamExt};
+
+use crate::connections::{Connection, Connections};
+use crate::protocol::ServerFrame;
+use crate::Error;
+
+/// Posts in flight at once for one invocation.
+pub const MAX_CONCURRENT_POSTS: usize = 32;
+
+/// What became of a fan-out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    pub delivered: usize,
+    /// Connections that were gone; their records were deleted.
+    pub gone: usize,
+    pub failed: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    Delivered,
+    Gone,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    api: aws_sdk_apigatewaymanagement::Client,
+    connections: Connections,
+}
+
+impl Delivery {
+    pub fn new(api: aws_sdk_apigatewaymanagement::Client, connections: Connections) -> Self {
+        Self { api, connections }
+    }
+
+    /// A management API client for `endpoint` (this stage's `@connections` URL).
+    pub fn api_client(
+        aws: &aws_config::SdkConfig,
+        endpoint: &str,
+    ) -> aws_sdk_apigatewaymanagement::Client {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(aws)
+            .endpoint_url(endpoint)
+            .build();
+        aws_sdk_apigatewaymanagement::Client::from_conf(config)
+    }
+
+    pub fn connections(&self) -> &Connections {
+        &self.connections
+    }
+
+    /// Every connection of every user in `users`, one Query per user, concurrently.
+    pub async fn devices_of(
+        &self,
+        users: &[String],
+        now_secs: i64,
+    ) -> Result<Vec<Connection>, Error> {
+        let lists: Vec<Result<Vec<Connection>, Error>> = stream::iter(users)
+            .map(|user| self.connections.of_user(user, now_secs))
+            .buffer_unordered(MAX_CONCURRENT_POSTS)
+            .collect()
+            .await;
+        let mut devices = Vec::new();
+        for list in lists {
+            devices.extend(list?);
+        }
+        Ok(devices)
+    }
+
+    /// Posts `frame` to each of `devices`, concurrently.
+    pub async fn post_all(&self, devices: &[Connection], frame: &ServerFrame) -> Report {
+        let data = frame.to_json();
+        let outcomes: Vec<Posted> = stream::iter(devices)
+            .map(|device| self.post_text(device, &data))
+            .buffer_unordered(MAX_CONCURRENT_POSTS)
+            .collect()
+            .await;
+        let mut report = Report::default();
+        for outcome in outcomes {
+            match outcome {
+                Posted::Delivered => report.delivered += 1,
+                Posted::Gone => report.gone += 1,
+                Posted::Failed => report.failed += 1,
+            }
+        }
+        report
+    }
+
+    /// Posts `frame` to one device; a gone device's record is deleted.
+    pub async fn post(&self, device: &Connection, frame: &ServerFrame) -> Posted {
+        self.post_text(device, &frame.to_json()).await
+    }
+
+    async fn post_text(&self, device: &Connection, data: &str) -> Posted {
+        let result = self
+            .api
+            .post_to_connection()
+            .connection_id(&device.connection_id)
+            .data(Blob::new(data.as_bytes()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Posted::Delivered,
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PostToConnectionError::GoneException(_)) =>
+            {
+                tracing::info!(user = %device.user_id, connection = %device.connection_id, "connection gone, forgetting it");
+                if let Err(error) = self
+                    .connections
+                    .delete(&device.user_id, &device.connection_id)
+                    .await
+                {
+                    tracing::warn!(%error, "could not delete a gone connection's record");
+                }
+                Posted::Gone
+            }
+            Err(error) => {
+                tracing::warn!(
+                    connection = %device.connection_id,
+                    error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error),
+                    "post failed; the device will get the message by sync"
+                );
+                Posted::Failed
+            }
+        }
+    }
+
+    /// Closes a connection (API Gateway then runs `$disconnect`).
+    pub async fn close(&self, connection_id: &str) {
+        if let Err(error) = self
+            .api
+            .delete_connection()
+            .connection_id(connection_id)
+            .send()
+            .await
+        {
+            tracing::warn!(
+                connection = %connection_id,
+                error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error),
+                "could not close a connection"
+            );
+        }
+    }
+}

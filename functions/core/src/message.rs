@@ -1,0 +1,159 @@
+//! A stored message: the copy in each member's mailbox, and the frame it becomes.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
+use std::collections::HashMap;
+
+use crate::cursor::{self, Cursor};
+use crate::protocol::{Attachment, ServerFrame};
+
+/// Messages (and everything stored with them) live for 30 days.
+pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
+/// The most text a message body may hold, in bytes of UTF-8.
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub conversation: String,
+    pub seq: u64,
+    /// The server's id for the message.
+    pub message_id: String,
+    /// The sender's id for it (`id` in frames), which makes retries idempotent.
+    pub client_id: String,
+    pub from: String,
+    /// Server time of the send, epoch milliseconds.
+    pub ts: i64,
+    pub body: Option<String>,
+    pub attachment: Option<Attachment>,
+    /// Membership changes of groups.
+    pub system: Option<Value>,
+}
+
+impl Message {
+    /// Where this message sits in every member's mailbox.
+    pub fn position(&self) -> String {
+        cursor::position(self.ts, &self.conversation, self.seq)
+    }
+
+    /// Epoch seconds after which the copies expire.
+    pub fn expires_at(&self) -> i64 {
+        self.ts / 1000 + RETENTION_SECS
+    }
+
+    /// The `message` frame, with the cursor a client may sync from after it.
+    pub fn frame(&self, cursor: &Cursor) -> ServerFrame {
+        ServerFrame::Message {
+            conversation: self.conversation.clone(),
+            seq: self.seq,
+            message_id: self.message_id.clone(),
+            id: self.client_id.clone(),
+            from: self.from.clone(),
+            ts: self.ts,
+            cursor: cursor.encode(),
+            body: self.body.clone(),
+            attachment: self.attachment.clone(),
+            system: self.system.clone(),
+        }
+    }
+
+    /// The copy in `owner`'s mailbox.
+    pub fn to_item(&self, owner: &str) -> HashMap<String, AttributeValue> {
+        let mut item = HashMap::from([
+            ("userId".into(), AttributeValue::S(owner.to_owned())),
+            ("sk".into(), AttributeValue::S(self.position())),
+            (
+                "conversation".into(),
+                AttributeValue::S(self.conversation.clone()),
+            ),
+            ("seq".into(), AttributeValue::N(self.seq.to_string())),
+            (
+                "messageId".into(),
+                AttributeValue::S(self.message_id.clone()),
+            ),
+            ("clientId".into(), AttributeValue::S(self.client_id.clone())),
+            ("from".into(), AttributeValue::S(self.from.clone())),
+            ("ts".into(), AttributeValue::N(self.ts.to_string())),
+            (
+                "ttl".into(),
+                AttributeValue::N(self.expires_at().to_string()),
+            ),
+        ]);
+        if let Some(body) = &self.body {
+            item.insert("body".into(), AttributeValue::S(body.clone()));
+        }
+        if let Some(attachment) = &self.attachment {
+            let json = serde_json::to_string(attachment).unwrap_or_default();
+            item.insert("attachment".into(), AttributeValue::S(json));
+        }
+        if let Some(system) = &self.system {
+            item.insert("system".into(), AttributeValue::S(system.to_string()));
+        }
+        item
+    }
+
+    pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
+        let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
+        Some(Self {
+            conversation: s("conversation")?,
+            seq: u64::try_from(n("seq")?).ok()?,
+            message_id: s("messageId")?,
+            client_id: s("clientId")?,
+            from: s("from")?,
+            ts: n("ts")?,
+            body: s("body"),
+            attachment: s("attachment").and_then(|json| serde_json::from_str(&json).ok()),
+            system: s("system").and_then(|json| serde_json::from_str(&json).ok()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Message {
+        Message {
+            conversation: "d:a:b".into(),
+            seq: 4,
+            message_id: "mid".into(),
+            client_id: "c-1".into(),
+            from: "a".into(),
+            ts: 1_700_000_000_000,
+            body: Some("hello".into()),
+            attachment: Some(Attachment {
+                key: "k".into(),
+                name: "n.png".into(),
+                content_type: "image/png".into(),
+                size: 10,
+            }),
+            system: None,
+        }
+    }
+
+    #[test]
+    fn items_round_trip_per_owner() {
+        let message = sample();
+        let item = message.to_item("b");
+        assert_eq!(item["userId"].as_s().unwrap(), "b");
+        assert_eq!(item["sk"].as_s().unwrap(), &message.position());
+        assert_eq!(
+            item["ttl"].as_n().unwrap(),
+            &(1_700_000_000 + RETENTION_SECS).to_string()
+        );
+        assert_eq!(Message::from_item(&item).unwrap(), message);
+    }
+
+    #[test]
+    fn frames_carry_the_cursor_and_the_client_id() {
+        let message = sample();
+        let frame = serde_json::to_value(message.frame(&Cursor::at(&message.position()))).unwrap();
+        assert_eq!(frame["type"], "message");
+        assert_eq!(frame["id"], "c-1");
+        assert_eq!(frame["messageId"], "mid");
+        assert_eq!(frame["attachment"]["contentType"], "image/png");
+        assert!(frame.get("system").is_none());
+        let cursor = Cursor::decode(frame["cursor"].as_str().unwrap()).unwrap();
+        assert_eq!(cursor.position(), message.position());
+    }
+}

@@ -1,0 +1,57 @@
+//! Acknowledgements: how far each user has received and read each conversation. Cumulative
+//! and monotone: an ack below what is stored changes nothing and notifies no one.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{now_ms, Store};
+use crate::conversation::ConversationId;
+use crate::message::RETENTION_SECS;
+use crate::protocol::AckStatus;
+use crate::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// The stored mark moved up to the new seq: tell the senders.
+    Advanced,
+    /// It was already there or beyond.
+    Unchanged,
+}
+
+impl Store {
+    /// Records that `user` has `status` everything up to `seq` in `conversation`.
+    pub async fn acknowledge(
+        &self,
+        user: &str,
+        conversation: &ConversationId,
+        seq: u64,
+        status: AckStatus,
+    ) -> Result<Acknowledged, Error> {
+        let result = self
+            .db
+            .update_item()
+            .table_name(&self.messages_table)
+            .key("userId", AttributeValue::S(user.to_owned()))
+            .key("sk", AttributeValue::S(format!("ack#{conversation}")))
+            .update_expression("SET #mark = :seq, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#mark) OR #mark < :seq")
+            .expression_attribute_names("#mark", status.as_str())
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":seq", AttributeValue::N(seq.to_string()))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((now_ms() / 1000 + RETENTION_SECS).to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Acknowledged::Advanced),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
+                    Ok(Acknowledged::Unchanged)
+                }
+                _ => Err(Error::aws(error)),
+            },
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! Appending a message to a conversation: exactly once per client id, at the next seq, in
+//! every member's mailbox, in one transaction.
+//!
+//! One BatchGetItem reads the conversation's counter and the sender's send record for this
+//! id; one TransactWriteItems then, all or nothing:
+//! - moves the counter from the seq it read to the next (a condition: a concurrent send that
+//!   got there first cancels this one, which reads again and retries, so seqs stay dense);
+//! - writes the send record (condition: none yet, so a concurrent retry of the same id
+//!   cancels, and the cancellation returns the record it lost to);
+//! - writes the message into every member's mailbox.
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::conversations::ConversationRecord;
+use super::{now_ms, Store};
+use crate::conversation::{ConversationId, Kind};
+use crate::message::Message;
+use crate::protocol::Attachment;
+use crate::Error;
+
+/// How often a send that keeps losing races retries before giving up (the client then
+/// retries with the same id, which is safe).
+const MAX_ATTEMPTS: u32 = 40;
+/// The largest pause between attempts; each pause is random up to a doubling bound.
+const MAX_BACKOFF: Duration = Duration::from_millis(100);
+/// DynamoDB's limit on the items of one transaction.
+const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub sender: String,
+    pub client_id: String,
+    pub conversation: ConversationId,
+    pub body: Option<String>,
+    pub attachment: Option<Attachment>,
+    pub system: Option<Value>,
+}
+
+/// What a send stored, as its record keeps it: a retry gets exactly this back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    pub conversation: String,
+    pub seq: u64,
+    pub message_id: String,
+    pub ts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Appended {
+    /// Newly stored, in the mailboxes of `members`.
+    New {
+        message: Box<Message>,
+        members: Vec<String>,
+    },
+    /// This client id was stored before: nothing new was written.
+    Duplicate(SendRecord),
+}
+
+impl Appended {
+    pub fn record(&self) -> SendRecord {
+        match self {
+            Self::New { message, .. } => SendRecord {
+                conversation: message.conversation.clone(),
+                seq: message.seq,
+                message_id: message.message_id.clone(),
+                ts: message.ts,
+            },
+            Self::Duplicate(record) => record.clone(),
+        }
+    }
+}
+
+impl Store {
+    /// Stores `draft` once, or returns what an earlier send with the same client id stored.
+    pub async fn append(&self, draft: &Draft) -> Result<Appended, Error> {
+        let message_id = uuid::Uuid::new_v4().simple().to_string();
+        // What a lost race revealed about the counter, so the next attempt needs no read.
+        let mut known: Option<Option<ConversationRecord>> = None;
+        for attempt in 0..MAX_ATTEMPTS {
+            let record = match known.take() {
+                Some(record) => record,
+                None => {
+                    let (record, earlier) = self.read_before_append(draft).await?;
+                    if let Some(earlier) = earlier {
+                        return Ok(Appended::Duplicate(earlier));
+                    }
+                    record
+                }
+            };
+            let members = match draft.conversation.kind() {
+                Kind::Direct => draft.conversation.direct_members(),
+                Kind::Group => {
+                    let Some(record) = &record else {
+                        return Err(Error::client(
+                            crate::protocol::ErrorCode::NotFound,
+                            "no such conversation",
+                        ));
+                    };
+                    record.members.clone()
+                }
+            };
+            if !members.iter().any(|m| m == &draft.sender) {
+                return Err(Error::forbidden(
+                    "you are not a member of this conversation",
+                ));
+            }
+            let previous = record.as_ref().map(|r| r.last_seq).unwrap_or(0);
+            let message = Message {
+                conversation: draft.conversation.to_string(),
+                seq: previous + 1,
+                message_id: message_id.clone(),
+                client_id: draft.client_id.clone(),
+                from: draft.sender.clone(),
+                ts: now_ms(),
+                body: draft.body.clone(),
+                attachment: draft.attachment.clone(),
+                system: draft.system.clone(),
+            };
+            match self.write(draft, &message, previous, &members).await? {
+                Written::Stored => {
+                    return Ok(Appended::New {
+                        message: Box::new(message),
+                        members,
+                    })
+                }
+                Written::Duplicate(earlier) => return Ok(Appended::Duplicate(earlier)),
+                Written::LostRace { current } => {
+                    tracing::debug!(attempt, conversation = %draft.conversation, "seq race lost, retrying");
+                    if let Some(current) = current {
+                        // The cancellation told us where the counter is now: try the next
+                        // seq at once, after a pause short enough not to lose the lead.
+                        let mut record = record.unwrap_or_default();
+                        record.last_seq = current.last_seq;
+                        known = Some(Some(record));
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+        Err(Error::internal(format!(
+            "send to {} lost {MAX_ATTEMPTS} races in a row",
+            draft.conversation
+        )))
+    }
+
+    /// The conversation's record and the sender's earlier send of this id, in one request.
+    async fn read_before_append(
+        &self,
+        draft: &Draft,
+    ) -> Result<(Option<ConversationRecord>, Option<SendRecord>), Error> {
+        let conversation_key = HashMap::from([(
+            "conversationId".to_owned(),
+            AttributeValue::S(draft.conversation.to_string()),
+        )]);
+        let send_key = send_record_key(&draft.sender, &draft.client_id);
+        let mut request = HashMap::from([
+            (self.conversations_table.clone(), keys(conversation_key)?),
+            (self.messages_table.clone(), keys(send_key)?),
+        ]);
+        let mut record = None;
+        let mut earlier = None;
+        // BatchGetItem may leave keys unprocessed under throttling: ask again for those.
+        for attempt in 0..MAX_ATTEMPTS {
+            let output = self
+                .db
+                .batch_get_item()
+                .set_request_items(Some(request))
+                .send()
+                .await
+                .map_err(Error::aws)?;
+            let responses = output.responses().cloned().unwrap_or_default();
+            if let Some(item) = responses
+                .get(&self.conversations_table)
+                .and_then(|items| items.first())
+            {
+                record = Some(ConversationRecord::from_item(item));
+            }
+            if let Some(item) = responses
+                .get(&self.messages_table)
+                .and_then(|items| items.first())
+            {
+                earlier = send_record_from_item(item);
+            }
+            match output.unprocessed_keys() {
+                Some(unprocessed) if !unprocessed.is_empty() => {
+                    request = unprocessed.clone();
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                _ => return Ok((record, earlier)),
+            }
+        }
+        Err(Error::internal(
+            "BatchGetItem kept leaving keys unprocessed",
+        ))
+    }
+
+    async fn write(
+        &self,
+        draft: &Draft,
+        message: &Message,
+        previous: u64,
+        members: &[String],
+    ) -> Result<Written, Error> {
+        if members.len() + 2 > MAX_TRANSACTION_ITEMS {
+            return Err(Error::internal(format!(
+                "{} members do not fit one transaction",
+                members.len()
+            )));
+        }
+        let counter = Update::builder()
+            .table_name(&self.conversations_table)
+            .key(
+                "conversationId",
+                AttributeValue::S(message.conversation.clone()),
+            )
+            .update_expression("SET lastSeq = :seq")
+            .condition_expression(if previous == 0 {
+                "attribute_not_exists(lastSeq)"
+            } else {
+                "lastSeq = :previous"
+            })
+            .set_expression_attribute_values(Some(if previous == 0 {
+                HashMap::from([(
+                    ":seq".to_owned(),
+                    AttributeValue::N(message.seq.to_string()),
+                )])
+            } else {
+                HashMap::from([
+                    (
+                        ":seq".to_owned(),
+                        AttributeValue::N(message.seq.to_string()),
+                    ),
+                    (
+                        ":previous".to_owned(),
+                        AttributeValue::N(previous.to_string()),
+                    ),
+                ])
+            }))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(Error::internal)?;
+        let mut send_record = send_record_key(&draft.sender, &draft.client_id);
+        send_record.extend([
+            (
+                "conversation".to_owned(),
+                AttributeValue::S(message.conversation.clone()),
+            ),
+            ("seq".to_owned(), AttributeValue::N(message.seq.to_string())),
+            (
+                "messageId".to_owned(),
+                AttributeValue::S(message.message_id.clone()),
+            ),
+            ("ts".to_owned(), AttributeValue::N(message.ts.to_string())),
+            (
+                "ttl".to_owned(),
+                AttributeValue::N(message.expires_at().to_string()),
+            ),
+        ]);
+        let record = Put::builder()
+            .table_name(&self.messages_table)
+            .set_item(Some(send_record))
+            .condition_expression("attribute_not_exists(userId)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(Error::internal)?;
+        let mut items = vec![
+            TransactWriteItem::builder().update(counter).build(),
+            TransactWriteItem::builder().put(record).build(),
+        ];
+        for member in members {
+            let copy = Put::builder()
+                .table_name(&self.messages_table)
+                .set_item(Some(message.to_item(member)))
+                .build()
+                .map_err(Error::internal)?;
+            items.push(TransactWriteItem::builder().put(copy).build());
+        }
+
+        let result = self
+            .db
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let error = match result {
+            Ok(_) => return Ok(Written::Stored),
+            Err(error) => error,
+        };
+        match error.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                let reasons = cancelled.cancellation_reasons();
+                // Index 1 is the send record: losing there means this id is already stored.
+                if let Some(reason) = reasons.get(1) {
+                    if reason.code() == Some("ConditionalCheckFailed") {
+                        if let Some(earlier) = reason.item().and_then(send_record_from_item) {
+                            return Ok(Written::Duplicate(earlier));
+                        }
+                    }
+                }
+                // Index 0 is the counter: losing there returns where it stands now.
+                let current = reasons
+                    .first()
+                    .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
+                    .and_then(|reason| reason.item())
+                    .map(ConversationRecord::from_item);
+                Ok(Written::LostRace { current })
+            }
+            Some(TransactWriteItemsError::TransactionInProgressException(_))
+            | Some(TransactWriteItemsError::ProvisionedThroughputExceededException(_))
+            | Some(TransactWriteItemsError::ThrottlingException(_))
+            | Some(TransactWriteItemsError::RequestLimitExceeded(_)) => {
+                Ok(Written::LostRace { current: None })
+            }
+            _ => Err(Error::aws(error)),
+        }
+    }
+}
+
+enum Written {
+    Stored,
+    Duplicate(SendRecord),
+    /// Another write got there first; `current` is the counter as the cancellation saw it.
+    LostRace {
+        current: Option<ConversationRecord>,
+    },
+}
+
+fn keys(key: HashMap<String, AttributeValue>) -> Result<KeysAndAttributes, Error> {
+    KeysAndAttributes::builder()
+        .keys(key)
+        .consistent_read(true)
+        .build()
+        .map_err(Error::internal)
+}
+
+fn send_record_key(sender: &str, client_id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        ("userId".to_owned(), AttributeValue::S(sender.to_owned())),
+        (
+            "sk".to_owned(),
+            AttributeValue::S(format!("id#{client_id}")),
+        ),
+    ])
+}
+
+fn send_record_from_item(item: &HashMap<String, AttributeValue>) -> Option<SendRecord> {
+    let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
+    Some(SendRecord {
+        conversation: s("conversation")?,
+        seq: u64::try_from(n("seq")?).ok()?,
+        message_id: s("messageId")?,
+        ts: n("ts")?,
+    })
+}
+
+/// A random pause below a bound that doubles per attempt, up to [`MAX_BACKOFF`]: spreads
+/// out senders that collided so that one of them wins the next round.
+fn backoff(attempt: u32) -> Duration {
+    let bound_ms = (2u64 << attempt.min(10)).min(MAX_BACKOFF.as_millis() as u64);
+    let random = (uuid::Uuid::new_v4().as_u128() % 1000) as u64;
+    Duration::from_millis(1 + random * bound_ms / 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_records_round_trip() {
+        let mut item = send_record_key("u1", "m-1");
+        item.insert("conversation".into(), AttributeValue::S("d:u1:u2".into()));
+        item.insert("seq".into(), AttributeValue::N("9".into()));
+        item.insert("messageId".into(), AttributeValue::S("mid".into()));
+        item.insert("ts".into(), AttributeValue::N("1700000000000".into()));
+        assert_eq!(item["sk"].as_s().unwrap(), "id#m-1");
+        assert_eq!(
+            send_record_from_item(&item).unwrap(),
+            SendRecord {
+                conversation: "d:u1:u2".into(),
+                seq: 9,
+                message_id: "mid".into(),
+                ts: 1_700_000_000_000
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_bounded() {
+        for attempt in 0..MAX_ATTEMPTS {
+            let pause = backoff(attempt);
+            assert!(pause >= Duration::from_millis(1));
+            assert!(pause <= MAX_BACKOFF + Duration::from_millis(1));
+        }
+        assert!(backoff(0) <= Duration::from_millis(3));
+    }
+}

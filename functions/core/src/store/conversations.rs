@@ -1,0 +1,87 @@
+//! Reading a conversation's record: its counter and, for groups, who is in it.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
+
+use super::Store;
+use crate::conversation::{ConversationId, Kind};
+use crate::Error;
+
+/// What the conversations table holds for one conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConversationRecord {
+    /// The seq of the newest message; 0 before the first.
+    pub last_seq: u64,
+    /// Group members (empty for direct chats: their members are in the id).
+    pub members: Vec<String>,
+    pub admins: Vec<String>,
+    pub name: Option<String>,
+}
+
+impl ConversationRecord {
+    pub(crate) fn from_item(item: &HashMap<String, AttributeValue>) -> Self {
+        let set = |k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_ss().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        Self {
+            last_seq: item
+                .get("lastSeq")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            members: set("members"),
+            admins: set("admins"),
+            name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
+        }
+    }
+}
+
+impl Store {
+    /// The conversation's record, if it has one (a direct chat has none before its first
+    /// message).
+    pub async fn conversation(
+        &self,
+        conversation: &ConversationId,
+    ) -> Result<Option<ConversationRecord>, Error> {
+        let output = self
+            .db
+            .get_item()
+            .table_name(&self.conversations_table)
+            .key(
+                "conversationId",
+                AttributeValue::S(conversation.to_string()),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(Error::aws)?;
+        Ok(output.item().map(ConversationRecord::from_item))
+    }
+
+    /// Who is in a conversation, refusing `user` if they are not. A direct chat's members come
+    /// from its id without a read.
+    pub async fn members_for(
+        &self,
+        conversation: &ConversationId,
+        user: &str,
+    ) -> Result<Vec<String>, Error> {
+        let members = match conversation.kind() {
+            Kind::Direct => conversation.direct_members(),
+            Kind::Group => self
+                .conversation(conversation)
+                .await?
+                .map(|record| record.members)
+                .unwrap_or_default(),
+        };
+        if members.iter().any(|m| m == user) {
+            Ok(members)
+        } else {
+            Err(Error::forbidden(
+                "you are not a member of this conversation",
+            ))
+        }
+    }
+}

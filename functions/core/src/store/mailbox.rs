@@ -1,0 +1,74 @@
+//! Reading a user's mailbox in position order: the pages of a sync.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{now_ms, Store};
+use crate::cursor::{Cursor, END};
+use crate::message::Message;
+use crate::Error;
+
+/// The page size when a client names none, and the most it may ask for.
+pub const DEFAULT_PAGE: i32 = 100;
+pub const MAX_PAGE: i32 = 500;
+
+/// One page of a sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    /// Where the next sync starts.
+    pub cursor: Cursor,
+    /// Whether more messages may follow right away.
+    pub more: bool,
+}
+
+impl Store {
+    /// The messages of `user` after `after`, oldest first, at most `limit`.
+    pub async fn mailbox_page(
+        &self,
+        user: &str,
+        after: &Cursor,
+        limit: i32,
+    ) -> Result<Page, Error> {
+        let output = self
+            .db
+            .query()
+            .table_name(&self.messages_table)
+            .key_condition_expression("userId = :user AND sk BETWEEN :after AND :end")
+            .expression_attribute_values(":user", AttributeValue::S(user.to_owned()))
+            .expression_attribute_values(":after", AttributeValue::S(after.position().to_owned()))
+            .expression_attribute_values(":end", AttributeValue::S(END.to_owned()))
+            .consistent_read(true)
+            // One more than asked: BETWEEN includes the cursor's own position.
+            .limit(limit.clamp(1, MAX_PAGE) + 1)
+            .send()
+            .await
+            .map_err(Error::aws)?;
+        let mut messages: Vec<Message> = output
+            .items()
+            .iter()
+            .filter(|item| {
+                item.get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    != Some(after.position())
+            })
+            .filter_map(Message::from_item)
+            .collect();
+        let limit = limit.clamp(1, MAX_PAGE) as usize;
+        let more = messages.len() > limit
+            || (output.last_evaluated_key().is_some() && messages.len() == limit);
+        messages.truncate(limit);
+        let cursor = match messages.last() {
+            // Mid-sync pages move exactly, so every page makes progress.
+            Some(last) if more => Cursor::at(&last.position()),
+            // The last page's cursor stays behind writes that may still commit.
+            Some(last) => Cursor::settled(&last.position(), now_ms()),
+            None => Cursor::settled(after.position(), now_ms()),
+        };
+        Ok(Page {
+            messages,
+            cursor,
+            more,
+        })
+    }
+}

@@ -1,0 +1,50 @@
+//! The message store: conversations (seq counters and group membership) and each user's
+//! mailbox (message copies, send records, acknowledgements). Every request path reads by
+//! key; nothing Scans.
+//!
+//! Mailbox sort keys, all in the user's partition:
+//! - `ack#<conversation>` — how far the user acknowledged a conversation;
+//! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
+//! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
+//!
+//! Other prefixes must sort before `p#`, so that a sync's `sk > cursor` sees positions only.
+
+mod acks;
+mod append;
+mod conversations;
+mod mailbox;
+
+pub use acks::Acknowledged;
+pub use append::{Appended, Draft, SendRecord};
+pub use conversations::ConversationRecord;
+pub use mailbox::{Page, DEFAULT_PAGE, MAX_PAGE};
+
+/// The two tables, through a client built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: aws_sdk_dynamodb::Client,
+    conversations_table: String,
+    messages_table: String,
+}
+
+impl Store {
+    pub fn new(
+        db: aws_sdk_dynamodb::Client,
+        conversations_table: impl Into<String>,
+        messages_table: impl Into<String>,
+    ) -> Self {
+        Self {
+            db,
+            conversations_table: conversations_table.into(),
+            messages_table: messages_table.into(),
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

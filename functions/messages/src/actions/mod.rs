@@ -1,0 +1,57 @@
+//! What each messaging action does, one file each.
+
+use parley_core::connections::Connection;
+use parley_core::delivery::Delivery;
+use parley_core::protocol::ServerFrame;
+use parley_core::store::Store;
+use parley_core::Error;
+
+use crate::command::Command;
+use crate::directory::Directory;
+
+mod ack;
+mod lookup;
+mod send;
+mod sync;
+mod typing;
+
+/// The AWS-backed services an action may use, built once per cold start.
+pub struct Services {
+    pub store: Store,
+    pub delivery: Delivery,
+    pub directory: Directory,
+}
+
+/// The device a frame came from.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: String,
+    pub connection_id: String,
+}
+
+impl Caller {
+    /// This device as a delivery target (for frames posted back to it).
+    pub fn device(&self) -> Connection {
+        Connection {
+            user_id: self.user_id.clone(),
+            connection_id: self.connection_id.clone(),
+            token_expires_at: 0,
+            connected_at_ms: 0,
+        }
+    }
+}
+
+/// Runs a command; the frame returned goes back to the caller through the route response.
+pub async fn run(
+    services: &Services,
+    caller: &Caller,
+    command: Command,
+) -> Result<Option<ServerFrame>, Error> {
+    match command {
+        Command::Send(send) => send::run(services, caller, send).await.map(Some),
+        Command::Sync(sync) => sync::run(services, caller, sync).await.map(Some),
+        Command::Ack(ack) => ack::run(services, caller, ack).await.map(|()| None),
+        Command::Typing(typing) => typing::run(services, caller, typing).await.map(|()| None),
+        Command::Lookup(lookup) => lookup::run(services, lookup).await.map(Some),
+    }
+}

@@ -1,0 +1,70 @@
+//! One invocation: who is asking (from the authorizer context), what they ask (the frame),
+//! and the reply that goes back through the route response.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use lambda_runtime::LambdaEvent;
+use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::store::now_ms;
+use parley_core::{websocket, Error};
+
+use crate::actions::{self, Caller, Services};
+use crate::command::Command;
+
+pub async fn handle(
+    services: &Services,
+    event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let event = event.payload;
+    let identity = websocket::identity(&event)?;
+    let caller = Caller {
+        user_id: identity.user_id,
+        connection_id: websocket::connection_id(&event)?.to_owned(),
+    };
+
+    if identity.token_expires_at * 1000 <= now_ms() {
+        // The connection outlived its token: refuse, tell the client why, and close it.
+        let refusal = Error::unauthorized("your token has expired: reconnect with a fresh one");
+        let device = caller.device();
+        services
+            .delivery
+            .post(&device, &refusal.to_frame(None))
+            .await;
+        services.delivery.close(&caller.connection_id).await;
+        return Ok(websocket::ok());
+    }
+
+    let text = match (event.is_base64_encoded, event.body.as_deref()) {
+        (false, Some(text)) => text,
+        _ => {
+            return Ok(reply(
+                Error::bad_request("frames are JSON text").to_frame(None),
+            ))
+        }
+    };
+    let frame = match ClientFrame::parse(text) {
+        Ok(frame) => frame,
+        Err(unreadable) => {
+            return Ok(reply(ServerFrame::Error {
+                id: unreadable.id,
+                code: ErrorCode::BadRequest,
+                message: unreadable.message.to_owned(),
+            }))
+        }
+    };
+    let outcome = match Command::parse(&frame) {
+        Ok(command) => actions::run(services, &caller, command).await,
+        Err(error) => Err(error),
+    };
+    Ok(match outcome {
+        Ok(Some(frame)) => reply(frame),
+        Ok(None) => websocket::ok(),
+        Err(error) => {
+            tracing::info!(action = %frame.action, code = %error.code(), "refused");
+            reply(error.to_frame(frame.id))
+        }
+    })
+}
+
+fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
+    websocket::reply(&frame)
+}

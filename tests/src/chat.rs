@@ -1,0 +1,264 @@
+//! Messaging helpers written from shared/protocol-v1.md: devices of a user, `send` frames,
+//! and `sync` run to the end, page by page.
+
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use crate::client::{connect, Client};
+use crate::stack::StackInfo;
+use crate::tables::{await_connection_count, connections_of};
+use crate::users::TestUser;
+
+/// How long the connection records may take to appear or go.
+pub const SETTLE: Duration = Duration::from_secs(10);
+
+/// How long a test listens to show that something does *not* arrive.
+pub const QUIET: Duration = Duration::from_millis(1500);
+
+/// More pages than any test's sync may need: a sync that does not end within this many
+/// pages is not making progress.
+pub const MAX_PAGES: usize = 60;
+
+/// A fresh client message id (valid: `[A-Za-z0-9_-]`, at most 64 characters).
+pub fn fresh_id(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
+
+/// Connects one more device of `user` and waits until its record is stored, so that live
+/// deliveries reach it. Connect a user's devices one after another, not at once.
+pub async fn device(stack: &StackInfo, user: &TestUser) -> Client {
+    let before = connections_of(stack, &user.user_id).await.len();
+    let client = connect(stack, Some(&user.id_token))
+        .await
+        .unwrap_or_else(|e| panic!("{} connects: {e:?}", user.email));
+    await_connection_count(stack, &user.user_id, before + 1, SETTLE).await;
+    client
+}
+
+/// `n` devices of `user`, connected one after another.
+pub async fn devices(stack: &StackInfo, user: &TestUser, n: usize) -> Vec<Client> {
+    let mut all = Vec::with_capacity(n);
+    for _ in 0..n {
+        all.push(device(stack, user).await);
+    }
+    all
+}
+
+/// Closes a device and waits until the user has `left` connection records.
+pub async fn close_device(stack: &StackInfo, user: &TestUser, client: Client, left: usize) {
+    client.close().await;
+    await_connection_count(stack, &user.user_id, left, SETTLE).await;
+}
+
+/// A `send` frame to a direct chat.
+pub fn send_to_user(id: &str, to: &TestUser, body: &str) -> Value {
+    json!({"action": "send", "id": id, "toUser": to.user_id, "body": body})
+}
+
+/// A `send` frame to a conversation by id.
+pub fn send_to_conversation(id: &str, conversation: &str, body: &str) -> Value {
+    json!({"action": "send", "id": id, "conversation": conversation, "body": body})
+}
+
+/// Sends `frame` and waits for the `sent` answering its `id` (panics on an `error` for it).
+pub async fn send_and_wait(client: &mut Client, frame: &Value) -> Value {
+    client.send(frame).await;
+    sent_for(
+        client,
+        frame["id"].as_str().expect("a send frame has an id"),
+    )
+    .await
+}
+
+/// The `sent` (or, as a failure, the `error`) answering client id `id`.
+pub async fn sent_for(client: &mut Client, id: &str) -> Value {
+    let reply = client
+        .frame_where(&format!("the `sent` for {id}"), |f| {
+            f["id"] == id && (f["type"] == "sent" || f["type"] == "error")
+        })
+        .await;
+    assert_eq!(reply["type"], "sent", "send {id} failed: {reply}");
+    reply
+}
+
+/// The `message` frame with client id `id`.
+pub async fn message_with_id(client: &mut Client, id: &str) -> Value {
+    client
+        .frame_where(&format!("the `message` for {id}"), |f| {
+            f["type"] == "message" && f["id"] == id
+        })
+        .await
+}
+
+/// The `error` answering client id `id`.
+pub async fn error_for(client: &mut Client, id: &str) -> Value {
+    client
+        .frame_where(&format!("an `error` for {id}"), |f| {
+            f["type"] == "error" && f["id"] == id
+        })
+        .await
+}
+
+/// The next `error` frame (for frames without a usable id).
+pub async fn next_error(client: &mut Client) -> Value {
+    client.frame_of_type("error").await
+}
+
+/// `(conversation, seq)` of a `message` or `sent` frame.
+pub fn key_of(frame: &Value) -> (String, u64) {
+    (
+        frame["conversation"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no conversation in {frame}"))
+            .to_owned(),
+        frame["seq"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no integer seq in {frame}")),
+    )
+}
+
+/// One answer to `sync`: its `message` frames in the order they came, then the `synced`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub messages: Vec<Value>,
+    pub cursor: Value,
+    pub more: bool,
+}
+
+/// Sends one `sync` and reads its `message` frames up to the `synced`. `message` frames
+/// still buffered from live deliveries are dropped first: they are not sync output. Call it
+/// only while nothing is being sent to this user, or live frames would mix in. Asserts that
+/// no message appears twice within the page (the contract: each message once per sync).
+pub async fn sync_page(client: &mut Client, cursor: Option<&Value>, limit: Option<u64>) -> Page {
+    client.pending.retain(|f| f["type"] != "message");
+    let mut frame = json!({"action": "sync"});
+    if let Some(cursor) = cursor {
+        frame["cursor"] = cursor.clone();
+    }
+    if let Some(limit) = limit {
+        frame["limit"] = json!(limit);
+    }
+    client.send(&frame).await;
+    let mut messages = Vec::new();
+    loop {
+        let next = client
+            .frame_where("sync output (`message` or `synced`)", |f| {
+                f["type"] == "message" || f["type"] == "synced" || f["type"] == "error"
+            })
+            .await;
+        match next["type"].as_str() {
+            Some("message") => messages.push(next),
+            Some("synced") => {
+                let more = next["more"]
+                    .as_bool()
+                    .unwrap_or_else(|| panic!("`synced` without a boolean `more`: {next}"));
+                assert!(
+                    !next["cursor"].is_null(),
+                    "`synced` without a cursor: {next}"
+                );
+                let mut seen = HashSet::new();
+                for message in &messages {
+                    assert!(
+                        seen.insert(key_of(message)),
+                        "a message appeared twice within one sync page: {message}; page: {messages:?}"
+                    );
+                }
+                if let Some(limit) = limit {
+                    assert!(
+                        messages.len() as u64 <= limit,
+                        "a page of limit {limit} held {} messages",
+                        messages.len()
+                    );
+                }
+                return Page {
+                    messages,
+                    cursor: next["cursor"].clone(),
+                    more,
+                };
+            }
+            _ => panic!("sync failed: {next}"),
+        }
+    }
+}
+
+/// Everything a sync from `cursor` returns, following `more` to the end.
+#[derive(Debug, Clone)]
+pub struct Synced {
+    pub pages: Vec<Page>,
+    /// Every message once, by (conversation, seq), in the order first seen. Pages may repeat
+    /// messages from the settle window just before their cursor (documented); those repeats
+    /// are dropped here.
+    pub messages: Vec<Value>,
+    /// The last `synced` cursor.
+    pub cursor: Value,
+}
+
+pub async fn sync_all(client: &mut Client, cursor: Option<&Value>, limit: Option<u64>) -> Synced {
+    let mut pages = Vec::new();
+    let mut cursor = cursor.cloned();
+    loop {
+        assert!(
+            pages.len() < MAX_PAGES,
+            "sync did not end within {MAX_PAGES} pages (limit {limit:?}): {pages:?}"
+        );
+        let page = sync_page(client, cursor.as_ref(), limit).await;
+        cursor = Some(page.cursor.clone());
+        let more = page.more;
+        pages.push(page);
+        if !more {
+            break;
+        }
+    }
+    let mut seen = HashSet::new();
+    let messages = pages
+        .iter()
+        .flat_map(|p| p.messages.iter())
+        .filter(|m| seen.insert(key_of(m)))
+        .cloned()
+        .collect();
+    Synced {
+        pages,
+        messages,
+        cursor: cursor.expect("at least one page"),
+    }
+}
+
+/// The seqs of `conversation` among `messages`, in the order given.
+pub fn seqs_in(messages: &[Value], conversation: &str) -> Vec<u64> {
+    messages
+        .iter()
+        .filter(|m| m["conversation"] == conversation)
+        .map(|m| key_of(m).1)
+        .collect()
+}
+
+/// Asserts that `seqs` are exactly 1..=n, each once (in any order).
+pub fn assert_exactly_one_to_n(seqs: &[u64], n: u64, what: &str) {
+    let set: BTreeSet<u64> = seqs.iter().copied().collect();
+    assert_eq!(set.len(), seqs.len(), "{what}: a seq repeats: {seqs:?}");
+    let expected: BTreeSet<u64> = (1..=n).collect();
+    assert_eq!(set, expected, "{what}: seqs are not exactly 1..={n}");
+}
+
+/// Asserts that an error frame shows nothing internal (SDK or service error text).
+pub fn assert_clean_error(error: &Value) {
+    let message = error["message"].as_str().unwrap_or_default().to_lowercase();
+    for leak in [
+        "dynamodb",
+        "serviceerror",
+        "dispatch failure",
+        "exception",
+        "cognito",
+        "panicked",
+        "aws_sdk",
+    ] {
+        assert!(
+            !message.contains(leak),
+            "an error frame leaks internal text ({leak}): {error}"
+        );
+    }
+}
