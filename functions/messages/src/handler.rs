@@ -68,3 +68,46 @@ pub async fn handle(
 fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
     websocket::reply(&frame)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_core::protocol::ClientFrame;
+
+    /// The command each sample event in `events/` carries.
+    fn command_of(event_json: &str) -> (ApiGatewayWebsocketProxyRequest, Command) {
+        let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(event_json).unwrap();
+        websocket::identity(&event).expect("the sample carries the authorizer context");
+        let frame = ClientFrame::parse(event.body.as_deref().unwrap()).unwrap();
+        let command = Command::parse(&frame).unwrap();
+        (event, command)
+    }
+
+    #[test]
+    fn the_sample_events_carry_valid_commands() {
+        let samples = [
+            (include_str!("../../../events/messages-send.json"), "send"),
+            (include_str!("../../../events/messages-sync.json"), "sync"),
+            (include_str!("../../../events/messages-ack.json"), "ack"),
+            (
+                include_str!("../../../events/messages-typing.json"),
+                "typing",
+            ),
+            (
+                include_str!("../../../events/messages-lookup.json"),
+                "lookup",
+            ),
+        ];
+        for (json, route) in samples {
+            let (event, command) = command_of(json);
+            assert_eq!(event.request_context.route_key.as_deref(), Some(route));
+            let matches = match (&command, route) {
+                (Command::Send(_), "send") | (Command::Sync(_), "sync") => true,
+                (Command::Ack(_), "ack") | (Command::Typing(_), "typing") => true,
+                (Command::Lookup(_), "lookup") => true,
+                _ => false,
+            };
+            assert!(matches, "{route}: {command:?}");
+        }
+    }
+}
