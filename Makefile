@@ -24,15 +24,18 @@ TEMPLATE := infra/template.yaml
 FUNCTIONS := $(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/src/main.rs))
 LAMBDA_ARCH ?= arm64
 
-.PHONY: dev test lint toolchain venv clean help template-checks checks-venv deny advisory-db \
+.PHONY: fuzz fuzz-smoke
+.PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv deny advisory-db \
 	build deploy deploy-venv
 
 help:
 	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto); Ctrl-C stops it"
 	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov),"
 	@echo "            cargo deny, unit and end-to-end tests"
+	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
 	@echo "make deploy build, then sam deploy (guided the first time)"
+	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 
 ## Run the local stack in the foreground. Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT.
@@ -43,6 +46,7 @@ dev: venv
 test: venv lint template-checks deny
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(MAKE) fuzz-smoke
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
@@ -66,7 +70,7 @@ $(VENV)/.installed: infra/requirements.txt
 ## tests: infra/devstack/src/template/policy_checks.rs, run by `cargo test`.
 template-checks: checks-venv
 	$(CHECKS_VENV)/bin/cfn-lint $(TEMPLATE)
-	$(CHECKS_VENV)/bin/checkov --quiet --compact --framework cloudformation -f $(TEMPLATE)
+	$(CHECKS_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(TEMPLATE)
 
 checks-venv: $(CHECKS_VENV)/.installed
 
@@ -148,6 +152,48 @@ invoke-%: venv deploy-venv
 	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda invoke $* --invoke-port $(INVOKE_PORT) --data-file "$$event"; \
 	status=$$?; echo; echo "(cargo lambda watch log: $(TOOLS)/watch-$*.log)"; exit $$status
 
+## Benchmarks on a fresh local stack of release binaries (a smoke run of the same code is
+## part of `cargo test`): target/bench/report.json and report.md. Measures, asserts nothing.
+bench: venv
+	$(CARGO) build --release --workspace --bins
+	DEVSTACK_BIN=$(CURDIR)/target/release/devstack DEVSTACK_BIN_DIR=$(CURDIR)/target/release \
+		$(CARGO) run --release -p parley-bench
+
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV) .devstack
+
+## Fuzzing (fuzz/, cargo-fuzz with libFuzzer): every target for FUZZ_SECONDS, starting from
+## the committed seeds (fuzz/seeds/<target>) and the corpus grown so far
+## (target/fuzz-corpus/<target>, not committed; the build goes to fuzz/target). A crash leaves its input under
+## fuzz/artifacts/<target>/ and fails the run. cargo-fuzz's flags are nightly-only:
+## RUSTC_BOOTSTRAP lets the one stable toolchain accept them.
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := $(TOOLS)/bin/cargo-fuzz
+FUZZ_TARGETS := frame token
+FUZZ_SECONDS ?= 120
+# The short run `make test` makes: about 30 s in all.
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_ENV := RUSTC_BOOTSTRAP=1
+FUZZ_FLAGS := --fuzz-dir fuzz -O --sanitizer none
+
+fuzz: $(CARGO_FUZZ)
+	$(FUZZ_ENV) $(CARGO_FUZZ) fuzz build $(FUZZ_FLAGS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p target/fuzz-corpus/$$t; \
+		dict=""; test -f fuzz/$$t.dict && dict="-dict=fuzz/$$t.dict"; \
+		echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+		if $(FUZZ_ENV) $(CARGO_FUZZ) fuzz run $(FUZZ_FLAGS) $$t target/fuzz-corpus/$$t fuzz/seeds/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+			$$dict >target/fuzz-$$t.log 2>&1; then \
+			grep -E '^Done [0-9]+ runs' target/fuzz-$$t.log; \
+		else \
+			tail -n 60 target/fuzz-$$t.log; echo "fuzz target $$t failed: the input is under fuzz/artifacts/$$t/"; exit 1; \
+		fi; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
+
+$(CARGO_FUZZ):
+	$(CARGO) install --locked cargo-fuzz@$(CARGO_FUZZ_VERSION) --root $(TOOLS)

@@ -1,8 +1,9 @@
-//! Turns a `$connect` event into a connection record.
+//! Turns a `$connect` event into a connection record, up to [`MAX_DEVICES`] per user.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
 use parley_core::connections::{Connection, Connections};
+use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
 
 pub async fn handle(
@@ -10,9 +11,33 @@ pub async fn handle(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let connection = connection_of(&event.payload)?;
+    let devices = connections
+        .of_user(&connection.user_id, now_ms() / 1000)
+        .await?;
+    if devices.len() >= MAX_DEVICES {
+        tracing::info!(user = %connection.user_id, devices = devices.len(), "refused: too many devices");
+        return Ok(too_many_devices());
+    }
     connections.put(&connection).await?;
     tracing::info!(user = %connection.user_id, connection = %connection.connection_id, "connected");
     Ok(websocket::ok())
+}
+
+/// The most connections (devices) one user may hold at once. The cap refuses the new
+/// handshake (429) rather than closing the oldest device: a user's existing devices never
+/// lose their connection to a newcomer, and `$connect` needs no rights over other
+/// connections. Records of connections that ended without `$disconnect` stop counting when
+/// the first post to them fails (410) or their TTL passes. Two handshakes at the same
+/// instant may both pass the count: a soft cap, which is all abuse control needs.
+pub const MAX_DEVICES: usize = 10;
+
+fn too_many_devices() -> ApiGatewayProxyResponse {
+    let mut response = websocket::ok();
+    response.status_code = 429;
+    response.body = Some(aws_lambda_events::encodings::Body::Text(format!(
+        "at most {MAX_DEVICES} devices may be connected at once"
+    )));
+    response
 }
 
 /// The record a `$connect` event describes.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod identity;
 pub mod message;
 pub mod protocol;
+pub mod rate_limit;
 pub mod store;
 pub mod websocket;
 

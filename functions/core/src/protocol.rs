@@ -82,6 +82,33 @@ pub enum ServerFrame {
         id: String,
         users: Vec<UserEntry>,
     },
+    /// Reply to `registerPush`: the token is registered for this user.
+    PushRegistered {
+        id: String,
+    },
+    /// Reply to the group actions: the group as it stands after the change.
+    Group {
+        id: String,
+        conversation: String,
+        name: String,
+        members: Vec<String>,
+        admins: Vec<String>,
+    },
+    /// Reply to `uploadUrl`: a presigned PUT (`headers` must be sent as given).
+    UploadUrl {
+        id: String,
+        key: String,
+        url: String,
+        method: String,
+        headers: std::collections::BTreeMap<String, String>,
+        expires_in: u64,
+    },
+    /// Reply to `downloadUrl`: a presigned GET.
+    DownloadUrl {
+        id: String,
+        url: String,
+        expires_in: u64,
+    },
     Error {
         #[serde(skip_serializing_if = "Option::is_none")]
         id: Option<String>,
@@ -266,6 +293,42 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&synced).unwrap(),
             json!({"type": "synced", "cursor": "c", "more": false})
+        );
+    }
+
+    #[test]
+    fn group_and_file_frames_use_the_contract_field_names() {
+        let group = ServerFrame::Group {
+            id: "g1".into(),
+            conversation: "g:x".into(),
+            name: "team".into(),
+            members: vec!["a".into(), "b".into()],
+            admins: vec!["a".into()],
+        };
+        assert_eq!(
+            serde_json::to_value(&group).unwrap(),
+            json!({"type": "group", "id": "g1", "conversation": "g:x", "name": "team", "members": ["a", "b"], "admins": ["a"]})
+        );
+        let upload = ServerFrame::UploadUrl {
+            id: "u1".into(),
+            key: "k".into(),
+            url: "https://x".into(),
+            method: "PUT".into(),
+            headers: [("content-type".to_owned(), "image/png".to_owned())].into(),
+            expires_in: 300,
+        };
+        assert_eq!(
+            serde_json::to_value(&upload).unwrap(),
+            json!({"type": "uploadUrl", "id": "u1", "key": "k", "url": "https://x", "method": "PUT", "headers": {"content-type": "image/png"}, "expiresIn": 300})
+        );
+        let download = ServerFrame::DownloadUrl {
+            id: "d1".into(),
+            url: "https://y".into(),
+            expires_in: 60,
+        };
+        assert_eq!(
+            serde_json::to_value(&download).unwrap(),
+            json!({"type": "downloadUrl", "id": "d1", "url": "https://y", "expiresIn": 60})
         );
     }
 

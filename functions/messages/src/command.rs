@@ -21,6 +21,8 @@ pub enum Command {
     Ack(Ack),
     Typing(Typing),
     Lookup(Lookup),
+    /// `createGroup`, `addMembers`, `removeMembers`, `leaveGroup`.
+    Group(crate::group_command::GroupCommand),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +100,9 @@ impl Command {
                 conversation: fields.conversation("conversation")?,
             })),
             "lookup" => parse_lookup(&fields).map(Self::Lookup),
+            action if crate::group_command::ACTIONS.contains(&action) => {
+                crate::group_command::GroupCommand::parse(frame).map(Self::Group)
+            }
             _ => Err(Error::bad_request("unknown action")),
         }
     }

@@ -97,16 +97,35 @@ mod tests {
                 include_str!("../../../events/messages-lookup.json"),
                 "lookup",
             ),
+            (
+                include_str!("../../../events/messages-create-group.json"),
+                "createGroup",
+            ),
+            (
+                include_str!("../../../events/messages-add-members.json"),
+                "addMembers",
+            ),
+            (
+                include_str!("../../../events/messages-remove-members.json"),
+                "removeMembers",
+            ),
+            (
+                include_str!("../../../events/messages-leave-group.json"),
+                "leaveGroup",
+            ),
         ];
         for (json, route) in samples {
             let (event, command) = command_of(json);
             assert_eq!(event.request_context.route_key.as_deref(), Some(route));
-            let matches = match (&command, route) {
-                (Command::Send(_), "send") | (Command::Sync(_), "sync") => true,
-                (Command::Ack(_), "ack") | (Command::Typing(_), "typing") => true,
-                (Command::Lookup(_), "lookup") => true,
-                _ => false,
-            };
+            let matches = matches!(
+                (&command, route),
+                (Command::Send(_), "send")
+                    | (Command::Sync(_), "sync")
+                    | (Command::Ack(_), "ack")
+                    | (Command::Typing(_), "typing")
+                    | (Command::Lookup(_), "lookup")
+            ) || matches!(&command, Command::Group(_))
+                && messages::group_command::ACTIONS.contains(&route);
             assert!(matches, "{route}: {command:?}");
         }
     }

@@ -2,13 +2,14 @@
 //! module per action. Clients are built once per cold start and shared by every invocation.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
+use messages::command;
 use parley_core::connections::Connections;
 use parley_core::delivery::Delivery;
+use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::{config, Config};
 
 mod actions;
-mod command;
 mod directory;
 mod handler;
 
@@ -19,6 +20,7 @@ async fn main() -> Result<(), Error> {
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = actions::Services {
+        limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
         store: Store::new(
             dynamodb.clone(),
             &config.conversations_table,

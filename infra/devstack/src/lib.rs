@@ -5,15 +5,22 @@
 //!
 //! - [`template`] reads the SAM template and resolves it into a [`stack::StackSpec`].
 //! - [`aws`] runs moto and creates the template's resources in it.
+//! - [`aws_proxy`] stands between the functions and the emulators and counts requests
+//!   ([`metrics`]); [`control`] serves the counters.
 //! - [`lambda`] runs function processes and hands them events, as Lambda does.
 //! - [`gateway`] accepts WebSocket clients and routes their frames, as API Gateway does.
+//! - [`streams`] polls DynamoDB streams into functions, as Lambda's event source mappings do.
 //! - [`stackfile`] writes `.devstack/stack.json` for clients and tests.
 
 pub mod aws;
+pub mod aws_proxy;
 pub mod config;
+pub mod control;
 pub mod gateway;
 pub mod lambda;
+pub mod metrics;
 pub mod run;
 pub mod stack;
 pub mod stackfile;
+pub mod streams;
 pub mod template;

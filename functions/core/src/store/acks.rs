@@ -2,7 +2,7 @@
 //! and monotone: an ack below what is stored changes nothing and notifies no one.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
 
 use super::{now_ms, Store};
 use crate::conversation::ConversationId;
@@ -12,8 +12,9 @@ use crate::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acknowledged {
-    /// The stored mark moved up to the new seq: tell the senders.
-    Advanced,
+    /// The stored mark moved up to the new seq from `from` (0: none before): tell the
+    /// senders of `from + 1 ..= seq`.
+    Advanced { from: u64 },
     /// It was already there or beyond.
     Unchanged,
 }
@@ -31,6 +32,7 @@ impl Store {
             .db
             .update_item()
             .table_name(&self.messages_table)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key("userId", AttributeValue::S(user.to_owned()))
             .key("sk", AttributeValue::S(format!("ack#{conversation}")))
             .update_expression("SET #mark = :seq, #ttl = :ttl")
@@ -42,10 +44,18 @@ impl Store {
                 ":ttl",
                 AttributeValue::N((now_ms() / 1000 + RETENTION_SECS).to_string()),
             )
+            .return_values(ReturnValue::UpdatedOld)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Acknowledged::Advanced),
+            Ok(output) => Ok(Acknowledged::Advanced {
+                from: output
+                    .attributes()
+                    .and_then(|old| old.get(status.as_str()))
+                    .and_then(|mark| mark.as_n().ok())
+                    .and_then(|mark| mark.parse().ok())
+                    .unwrap_or(0),
+            }),
             Err(error) => match error.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(_)) => {
                     Ok(Acknowledged::Unchanged)

@@ -1,24 +1,32 @@
 //! Appending a message to a conversation: exactly once per client id, at the next seq, in
-//! every member's mailbox, in one transaction.
+//! every member's mailbox.
 //!
 //! One BatchGetItem reads the conversation's counter and the sender's send record for this
 //! id; one TransactWriteItems then, all or nothing:
 //! - moves the counter from the seq it read to the next (a condition: a concurrent send that
 //!   got there first cancels this one, which reads again and retries, so seqs stay dense);
+//!   a group membership change ([`Change`]) rewrites the members in this same update, so every
+//!   message is ordered before or after it and reaches exactly the members of its time;
 //! - writes the send record (condition: none yet, so a concurrent retry of the same id
 //!   cancels, and the cancellation returns the record it lost to);
-//! - writes the message into every member's mailbox.
+//! - a direct chat: writes the message into both mailboxes;
+//! - a group: writes it into the group's log ([`super::log`]). Up to 1024 members do not fit
+//!   one transaction (100 items), so the members' copies are written after the commit, in
+//!   batches ([`super::fanout`]): idempotent Puts that a retried send (below) or any consumer
+//!   of the log item can write again to finish a fan-out a crash interrupted.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update,
+    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use serde_json::Value;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use super::conversations::ConversationRecord;
+use super::log::log_item;
+use super::membership::{Applied, Change};
 use super::{now_ms, Store};
 use crate::conversation::{ConversationId, Kind};
 use crate::message::Message;
@@ -42,6 +50,9 @@ pub struct Draft {
     pub body: Option<String>,
     pub attachment: Option<Attachment>,
     pub system: Option<Value>,
+    /// A group membership change this message records (its `system` object is then made
+    /// from the change).
+    pub change: Option<Change>,
 }
 
 /// What a send stored, as its record keeps it: a retry gets exactly this back.
@@ -62,18 +73,22 @@ pub enum Appended {
     },
     /// This client id was stored before: nothing new was written.
     Duplicate(SendRecord),
+    /// The membership change changes nothing: nothing was written.
+    Unchanged,
 }
 
 impl Appended {
-    pub fn record(&self) -> SendRecord {
+    /// What the send stored (none for an [`Appended::Unchanged`] membership change).
+    pub fn record(&self) -> Option<SendRecord> {
         match self {
-            Self::New { message, .. } => SendRecord {
+            Self::New { message, .. } => Some(SendRecord {
                 conversation: message.conversation.clone(),
                 seq: message.seq,
                 message_id: message.message_id.clone(),
                 ts: message.ts,
-            },
-            Self::Duplicate(record) => record.clone(),
+            }),
+            Self::Duplicate(record) => Some(record.clone()),
+            Self::Unchanged => None,
         }
     }
 }
@@ -90,24 +105,36 @@ impl Store {
                 None => {
                     let (record, earlier) = self.read_before_append(draft).await?;
                     if let Some(earlier) = earlier {
+                        self.complete_fanout(&earlier).await?;
                         return Ok(Appended::Duplicate(earlier));
                     }
                     record
                 }
             };
-            let members = match draft.conversation.kind() {
-                Kind::Direct => draft.conversation.direct_members(),
-                Kind::Group => {
+            let (members, applied) = match (draft.conversation.kind(), &draft.change) {
+                (Kind::Direct, None) => (draft.conversation.direct_members(), None),
+                (Kind::Direct, Some(_)) => {
+                    return Err(Error::bad_request(
+                        "a direct chat has no membership to change",
+                    ))
+                }
+                (Kind::Group, Some(change)) => {
+                    match change.apply(&draft.sender, record.as_ref())? {
+                        Some(applied) => (applied.audience.clone(), Some(applied)),
+                        None => return Ok(Appended::Unchanged),
+                    }
+                }
+                (Kind::Group, None) => {
                     let Some(record) = &record else {
                         return Err(Error::client(
                             crate::protocol::ErrorCode::NotFound,
                             "no such conversation",
                         ));
                     };
-                    record.members.clone()
+                    (record.members.clone(), None)
                 }
             };
-            if !members.iter().any(|m| m == &draft.sender) {
+            if applied.is_none() && !members.iter().any(|m| m == &draft.sender) {
                 return Err(Error::forbidden(
                     "you are not a member of this conversation",
                 ));
@@ -122,14 +149,26 @@ impl Store {
                 ts: now_ms(),
                 body: draft.body.clone(),
                 attachment: draft.attachment.clone(),
-                system: draft.system.clone(),
+                system: applied
+                    .as_ref()
+                    .map(|a| a.system.clone())
+                    .or_else(|| draft.system.clone()),
             };
-            match self.write(draft, &message, previous, &members).await? {
+            match self
+                .write(draft, &message, previous, &members, applied.as_ref())
+                .await?
+            {
                 Written::Stored => {
+                    if draft.conversation.kind() == Kind::Group {
+                        self.write_copies(&message, &members).await?;
+                        if let Some(joined) = applied.as_ref().and_then(Applied::joined) {
+                            self.write_join_marks(&message, &joined).await?;
+                        }
+                    }
                     return Ok(Appended::New {
                         message: Box::new(message),
                         members,
-                    })
+                    });
                 }
                 Written::Duplicate(earlier) => return Ok(Appended::Duplicate(earlier)),
                 Written::LostRace { current } => {
@@ -173,6 +212,7 @@ impl Store {
                 .db
                 .batch_get_item()
                 .set_request_items(Some(request))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(Error::aws)?;
@@ -202,18 +242,75 @@ impl Store {
         ))
     }
 
+    /// A retried send of a group message: write the members' copies again from the log (the
+    /// first attempt may have stopped between the commit and the end of its fan-out). The
+    /// members are those of now, which differ from those of the message only if the
+    /// membership changed since; a removed member is then never written to.
+    async fn complete_fanout(&self, earlier: &SendRecord) -> Result<(), Error> {
+        let Ok(conversation) = ConversationId::parse(&earlier.conversation) else {
+            return Ok(());
+        };
+        if conversation.kind() != Kind::Group {
+            return Ok(());
+        }
+        let Some(message) = self.logged(&conversation, earlier.seq).await? else {
+            return Ok(());
+        };
+        let members = self
+            .conversation(&conversation)
+            .await?
+            .map(|record| record.members)
+            .unwrap_or_default();
+        self.write_copies(&message, &members).await
+    }
+
     async fn write(
         &self,
         draft: &Draft,
         message: &Message,
         previous: u64,
         members: &[String],
+        applied: Option<&Applied>,
     ) -> Result<Written, Error> {
-        if members.len() + 2 > MAX_TRANSACTION_ITEMS {
+        let is_group = draft.conversation.kind() == Kind::Group;
+        if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
             return Err(Error::internal(format!(
                 "{} members do not fit one transaction",
                 members.len()
             )));
+        }
+        let mut values = HashMap::from([(
+            ":seq".to_owned(),
+            AttributeValue::N(message.seq.to_string()),
+        )]);
+        if previous != 0 {
+            values.insert(
+                ":previous".to_owned(),
+                AttributeValue::N(previous.to_string()),
+            );
+        }
+        let mut set = vec!["lastSeq = :seq"];
+        let mut remove = Vec::new();
+        let mut names = HashMap::new();
+        if let Some(applied) = applied {
+            if applied.members.is_empty() {
+                // A string set cannot be empty: the last member out removes it.
+                remove.extend(["members", "admins"]);
+            } else {
+                set.extend(["members = :members", "admins = :admins"]);
+                let set_of = |ids: &std::collections::BTreeSet<String>| {
+                    AttributeValue::Ss(ids.iter().cloned().collect())
+                };
+                values.insert(":members".to_owned(), set_of(&applied.members));
+                values.insert(":admins".to_owned(), set_of(&applied.admins));
+            }
+            set.push("#name = :name");
+            names.insert("#name".to_owned(), "name".to_owned());
+            values.insert(":name".to_owned(), AttributeValue::S(applied.name.clone()));
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
         let counter = Update::builder()
             .table_name(&self.conversations_table)
@@ -221,29 +318,14 @@ impl Store {
                 "conversationId",
                 AttributeValue::S(message.conversation.clone()),
             )
-            .update_expression("SET lastSeq = :seq")
+            .update_expression(expression)
             .condition_expression(if previous == 0 {
                 "attribute_not_exists(lastSeq)"
             } else {
                 "lastSeq = :previous"
             })
-            .set_expression_attribute_values(Some(if previous == 0 {
-                HashMap::from([(
-                    ":seq".to_owned(),
-                    AttributeValue::N(message.seq.to_string()),
-                )])
-            } else {
-                HashMap::from([
-                    (
-                        ":seq".to_owned(),
-                        AttributeValue::N(message.seq.to_string()),
-                    ),
-                    (
-                        ":previous".to_owned(),
-                        AttributeValue::N(previous.to_string()),
-                    ),
-                ])
-            }))
+            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(Error::internal)?;
@@ -275,10 +357,18 @@ impl Store {
             TransactWriteItem::builder().update(counter).build(),
             TransactWriteItem::builder().put(record).build(),
         ];
-        for member in members {
+        let copies = if is_group {
+            vec![log_item(message)]
+        } else {
+            members
+                .iter()
+                .map(|member| message.to_item(member))
+                .collect()
+        };
+        for copy in copies {
             let copy = Put::builder()
                 .table_name(&self.messages_table)
-                .set_item(Some(message.to_item(member)))
+                .set_item(Some(copy))
                 .build()
                 .map_err(Error::internal)?;
             items.push(TransactWriteItem::builder().put(copy).build());
@@ -288,6 +378,7 @@ impl Store {
             .db
             .transact_write_items()
             .set_transact_items(Some(items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         let error = match result {

@@ -1,6 +1,6 @@
 //! Reading a conversation's record: its counter and, for groups, who is in it.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use std::collections::HashMap;
 
 use super::Store;
@@ -50,6 +50,7 @@ impl Store {
             .db
             .get_item()
             .table_name(&self.conversations_table)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key(
                 "conversationId",
                 AttributeValue::S(conversation.to_string()),

@@ -1,6 +1,6 @@
 //! Reading a user's mailbox in position order: the pages of a sync.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
 use super::{now_ms, Store};
 use crate::cursor::{Cursor, END};
@@ -33,6 +33,7 @@ impl Store {
             .db
             .query()
             .table_name(&self.messages_table)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key_condition_expression("userId = :user AND sk BETWEEN :after AND :end")
             .expression_attribute_values(":user", AttributeValue::S(user.to_owned()))
             .expression_attribute_values(":after", AttributeValue::S(after.position().to_owned()))

@@ -5,19 +5,27 @@
 //! Mailbox sort keys, all in the user's partition:
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
+//! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
+//! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
 //!
-//! Other prefixes must sort before `p#`, so that a sync's `sk > cursor` sees positions only.
+//! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
+//! A group's own log lives in the group's partition (`userId` = `g:…`, [`log`]).
 
 mod acks;
 mod append;
 mod conversations;
+mod fanout;
+mod log;
 mod mailbox;
+pub mod membership;
+mod reservations;
 
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, SendRecord};
 pub use conversations::ConversationRecord;
 pub use mailbox::{Page, DEFAULT_PAGE, MAX_PAGE};
+pub use reservations::Reservation;
 
 /// The two tables, through a client built once per cold start.
 #[derive(Debug, Clone)]

@@ -1,6 +1,9 @@
 //! `ack`: record how far the caller has received or read a conversation; when the mark moves,
-//! the other members' devices get a `receipt`.
+//! the senders of the messages it now covers get a `receipt` on their devices. In a direct
+//! chat that is the other member; in a group, the senders of the newly covered range, read
+//! from the group's log (one receipt per acking member, never one per message).
 
+use parley_core::conversation::Kind;
 use parley_core::protocol::ServerFrame;
 use parley_core::store::{now_ms, Acknowledged};
 use parley_core::Error;
@@ -17,16 +20,33 @@ pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), E
         .store
         .acknowledge(&caller.user_id, &ack.conversation, ack.seq, ack.status)
         .await?;
-    if acknowledged == Acknowledged::Unchanged {
+    let Acknowledged::Advanced { from } = acknowledged else {
         return Ok(());
-    }
-    let others: Vec<String> = members
+    };
+    let recipients: Vec<String> = match ack.conversation.kind() {
+        Kind::Direct => members,
+        Kind::Group => {
+            let senders = services
+                .store
+                .senders_between(&ack.conversation, from, ack.seq)
+                .await?;
+            // Only those still in the group hear about it.
+            members
+                .into_iter()
+                .filter(|m| senders.contains(m))
+                .collect()
+        }
+    };
+    let recipients: Vec<String> = recipients
         .into_iter()
         .filter(|m| m != &caller.user_id)
         .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
     let devices = services
         .delivery
-        .devices_of(&others, now_ms() / 1000)
+        .devices_of(&recipients, now_ms() / 1000)
         .await?;
     let receipt = ServerFrame::Receipt {
         conversation: ack.conversation.to_string(),

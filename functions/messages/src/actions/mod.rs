@@ -3,6 +3,7 @@
 use parley_core::connections::Connection;
 use parley_core::delivery::Delivery;
 use parley_core::protocol::ServerFrame;
+use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::Error;
 
@@ -10,6 +11,8 @@ use crate::command::Command;
 use crate::directory::Directory;
 
 mod ack;
+mod groups;
+mod limits;
 mod lookup;
 mod send;
 mod sync;
@@ -20,6 +23,8 @@ pub struct Services {
     pub store: Store,
     pub delivery: Delivery,
     pub directory: Directory,
+    /// Per-user rate limits ([`limits`]).
+    pub limits: RateLimiter,
 }
 
 /// The device a frame came from.
@@ -47,11 +52,15 @@ pub async fn run(
     caller: &Caller,
     command: Command,
 ) -> Result<Option<ServerFrame>, Error> {
+    if let Some(limit) = limits::limit_of(&command) {
+        services.limits.take(&caller.user_id, limit).await?;
+    }
     match command {
         Command::Send(send) => send::run(services, caller, send).await.map(Some),
         Command::Sync(sync) => sync::run(services, caller, sync).await.map(Some),
         Command::Ack(ack) => ack::run(services, caller, ack).await.map(|()| None),
         Command::Typing(typing) => typing::run(services, caller, typing).await.map(|()| None),
         Command::Lookup(lookup) => lookup::run(services, lookup).await.map(Some),
+        Command::Group(group) => groups::run(services, caller, group).await.map(Some),
     }
 }

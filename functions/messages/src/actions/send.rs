@@ -1,9 +1,13 @@
 //! `send`: store the message once, then post it to every other device of every member.
 //! `sent` goes back only after the store holds it; a failed post loses nothing (sync).
+//! An attachment must be a key the sender reserved with `uploadUrl` for this conversation,
+//! as that reservation describes it.
 
+use parley_core::connections::Connection;
 use parley_core::conversation::{ConversationId, Kind};
 use parley_core::cursor::Cursor;
-use parley_core::protocol::ServerFrame;
+use parley_core::message::Message;
+use parley_core::protocol::{Attachment, ServerFrame};
 use parley_core::store::{now_ms, Appended, Draft};
 use parley_core::Error;
 
@@ -15,8 +19,8 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Target::User(user) => ConversationId::direct(&caller.user_id, user),
         Target::Conversation(conversation) => conversation.clone(),
     };
-    if send.attachment.is_some() {
-        return Err(Error::bad_request("attachments are not supported yet"));
+    if let Some(attachment) = &send.attachment {
+        check_attachment(services, caller, &conversation, attachment).await?;
     }
     let draft = Draft {
         sender: caller.user_id.clone(),
@@ -25,6 +29,7 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         body: send.body,
         attachment: send.attachment,
         system: None,
+        change: None,
     };
 
     // A direct chat's members are known before the write: look up their devices meanwhile.
@@ -41,33 +46,11 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Kind::Group => (services.store.append(&draft).await?, None),
     };
 
-    let record = appended.record();
+    let record = appended
+        .record()
+        .ok_or_else(|| Error::internal("a send stored no record"))?;
     if let Appended::New { message, members } = &appended {
-        let devices = match early_devices {
-            Some(devices) => devices,
-            None => services.delivery.devices_of(members, now_secs).await,
-        };
-        let devices = devices.unwrap_or_else(|error| {
-            tracing::warn!(%error, "could not list devices; members will sync");
-            Vec::new()
-        });
-        let others: Vec<_> = devices
-            .into_iter()
-            .filter(|d| d.connection_id != caller.connection_id)
-            .collect();
-        let cursor = Cursor::settled(&message.position(), now_ms());
-        let report = services
-            .delivery
-            .post_all(&others, &message.frame(&cursor))
-            .await;
-        tracing::info!(
-            conversation = %message.conversation,
-            seq = message.seq,
-            delivered = report.delivered,
-            gone = report.gone,
-            failed = report.failed,
-            "sent"
-        );
+        deliver(services, caller, message, members, early_devices).await;
     }
     Ok(ServerFrame::Sent {
         id: send.id,
@@ -76,4 +59,66 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         message_id: record.message_id,
         ts: record.ts,
     })
+}
+
+/// Posts a newly stored message to every device of `members` but the sender's own (which has
+/// its reply). `devices` are the members' devices when already looked up.
+pub(super) async fn deliver(
+    services: &Services,
+    caller: &Caller,
+    message: &Message,
+    members: &[String],
+    devices: Option<Result<Vec<Connection>, Error>>,
+) {
+    let devices = match devices {
+        Some(devices) => devices,
+        None => services.delivery.devices_of(members, now_ms() / 1000).await,
+    };
+    let devices = devices.unwrap_or_else(|error| {
+        tracing::warn!(%error, "could not list devices; members will sync");
+        Vec::new()
+    });
+    let others: Vec<_> = devices
+        .into_iter()
+        .filter(|d| d.connection_id != caller.connection_id)
+        .collect();
+    let cursor = Cursor::settled(&message.position(), now_ms());
+    let report = services
+        .delivery
+        .post_all(&others, &message.frame(&cursor))
+        .await;
+    tracing::info!(
+        conversation = %message.conversation,
+        seq = message.seq,
+        members = members.len(),
+        delivered = report.delivered,
+        gone = report.gone,
+        failed = report.failed,
+        "stored and posted"
+    );
+}
+
+/// An attachment is accepted only as its sender reserved it, for this conversation.
+async fn check_attachment(
+    services: &Services,
+    caller: &Caller,
+    conversation: &ConversationId,
+    attachment: &Attachment,
+) -> Result<(), Error> {
+    let reservation = services
+        .store
+        .reservation(&caller.user_id, &attachment.key)
+        .await?
+        .ok_or_else(|| Error::forbidden("attachment key is not one you reserved with uploadUrl"))?;
+    if reservation.conversation != conversation.as_str() {
+        return Err(Error::forbidden(
+            "attachment key was reserved for another conversation",
+        ));
+    }
+    if &reservation.file != attachment {
+        return Err(Error::bad_request(
+            "attachment must be {key, name, contentType, size} as uploadUrl reserved it",
+        ));
+    }
+    Ok(())
 }

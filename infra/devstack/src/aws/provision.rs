@@ -30,6 +30,8 @@ const PLAYED_LOCALLY: &[&str] = &[
     // TLS-only bucket policy, API Gateway's account-level logging role: nothing to emulate.
     "AWS::S3::BucketPolicy",
     "AWS::ApiGateway::Account",
+    // The stream poller's on-failure destination: the local stack logs what it would send.
+    "AWS::SQS::Queue",
 ];
 
 pub fn is_emulated(resource: &Resource) -> bool {

@@ -111,6 +111,41 @@ impl Functions {
             .map(|pool| pool.cold_starts())
     }
 
+    /// Invocation times of `function` at the Runtime API since the last
+    /// [`Functions::clear_timings`], or `None` if there is no such function.
+    pub fn invoke_times(&self, function: &str) -> Option<Vec<Duration>> {
+        self.inner
+            .pools
+            .get(function)
+            .map(|pool| pool.invoke_times())
+    }
+
+    pub fn clear_timings(&self) {
+        for pool in self.inner.pools.values() {
+            pool.clear_timings();
+        }
+    }
+
+    /// The process ids of `function`'s idle warm processes.
+    pub fn idle_pids(&self, function: &str) -> Vec<u32> {
+        self.inner
+            .pools
+            .get(function)
+            .map(|pool| pool.idle_pids())
+            .unwrap_or_default()
+    }
+
+    /// Starts a fresh process of `function` beside its pool and returns how long it took from
+    /// spawn until it asked for its first event; the process is then killed.
+    pub async fn measure_cold_start(&self, function: &str) -> Result<Duration, InvokeError> {
+        let pool = self
+            .inner
+            .pools
+            .get(function)
+            .ok_or_else(|| InvokeError::Unknown(function.to_owned()))?;
+        pool.measure_cold_start().await
+    }
+
     /// The functions' names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.inner.pools.keys().map(String::as_str)

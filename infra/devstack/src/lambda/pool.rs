@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
@@ -24,7 +25,13 @@ pub(crate) struct FunctionPool {
     /// Closed on shutdown.
     slots: Arc<Semaphore>,
     cold_starts: AtomicU64,
+    /// How long each invocation took at the Runtime API (event handed over until the
+    /// response), oldest first, for benchmarks; cleared by [`FunctionPool::clear_timings`].
+    invoke_times: Mutex<Vec<Duration>>,
 }
+
+/// Invocation timings kept at most, so a long-running `make dev` does not grow without end.
+const MAX_KEPT_TIMINGS: usize = 100_000;
 
 impl FunctionPool {
     pub(crate) fn new(
@@ -39,6 +46,7 @@ impl FunctionPool {
             returned: Notify::new(),
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             cold_starts: AtomicU64::new(0),
+            invoke_times: Mutex::new(Vec::new()),
         })
     }
 
@@ -49,7 +57,15 @@ impl FunctionPool {
     /// Runs one invocation on a process of this function.
     pub(crate) async fn invoke(self: Arc<Self>, payload: Value) -> Outcome {
         let process = self.acquire().await?;
+        let handed_over = Instant::now();
         let outcome = process.invoke(payload, self.launch.spec.timeout).await;
+        let took = handed_over.elapsed();
+        {
+            let mut times = lock(&self.invoke_times);
+            if times.len() < MAX_KEPT_TIMINGS {
+                times.push(took);
+            }
+        }
         let function = &self.launch.spec.name;
         match &outcome {
             // Lambda keeps the sandbox after a handled error too.
@@ -91,6 +107,30 @@ impl FunctionPool {
         let process = self.start(slot).await?;
         self.park(process);
         Ok(())
+    }
+
+    /// Invocation times recorded since the last [`FunctionPool::clear_timings`].
+    pub(crate) fn invoke_times(&self) -> Vec<Duration> {
+        lock(&self.invoke_times).clone()
+    }
+
+    pub(crate) fn clear_timings(&self) {
+        lock(&self.invoke_times).clear();
+    }
+
+    /// The process ids of the warm processes waiting for an event.
+    pub(crate) fn idle_pids(&self) -> Vec<u32> {
+        lock(&self.idle).iter().filter_map(Process::pid).collect()
+    }
+
+    /// Starts one more process outside the concurrency cap, waits for its first `next`, and
+    /// kills it: a cold start on demand, for benchmarks, that leaves the pool as it was.
+    pub(crate) async fn measure_cold_start(self: &Arc<Self>) -> Result<Duration, InvokeError> {
+        let slot = Arc::new(Semaphore::new(1))
+            .try_acquire_owned()
+            .map_err(|_| self.shutting_down())?;
+        let process = Process::start(&self.launch, &self.supervisors, slot).await?;
+        Ok(process.cold_start())
     }
 
     /// Stops handing out processes and kills the idle ones. Busy ones are killed by the

@@ -37,6 +37,8 @@ pub(crate) struct Process {
     api: RuntimeApi,
     health: HealthWatch,
     kill: KillSwitch,
+    /// From spawn until the first `next` request: the function's init.
+    cold_start: Duration,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -99,12 +101,13 @@ impl Process {
         let kill = supervisors.adopt(id, child, reporter).ok_or_else(|| {
             InvokeError::Crashed(format!("{name}: the devstack is shutting down"))
         })?;
-        let process = Self {
+        let mut process = Self {
             id,
             pid,
             api,
             health: health.clone(),
             kill,
+            cold_start: Duration::ZERO,
             _slot: slot,
         };
 
@@ -122,11 +125,12 @@ impl Process {
                 )));
             }
         }
+        process.cold_start = spawned_at.elapsed();
         tracing::info!(
             function = %name,
             process = id,
             pid,
-            cold_start_ms = spawned_at.elapsed().as_millis(),
+            cold_start_ms = process.cold_start.as_millis(),
             "cold start"
         );
         Ok(process)
@@ -138,6 +142,10 @@ impl Process {
 
     pub(crate) fn pid(&self) -> Option<u32> {
         self.pid
+    }
+
+    pub(crate) fn cold_start(&self) -> Duration {
+        self.cold_start
     }
 
     pub(crate) fn health(&self) -> HealthWatch {

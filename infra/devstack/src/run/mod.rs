@@ -5,6 +5,10 @@
 //!
 //! The gateway's port is bound before anything else, so that a busy port fails fast and
 //! port 0 becomes the real port that the functions' `MANAGEMENT_ENDPOINT` names.
+//!
+//! The AWS port (`--aws-port`) is the AWS proxy's ([`crate::aws_proxy`]): functions and
+//! clients reach moto (on a free port of its own) and `@connections` through it, so that
+//! every request is counted; it also serves the control API ([`crate::control`]).
 
 mod shutdown;
 
@@ -17,11 +21,15 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::aws::{provision, AwsClients, AwsError, Moto, MotoOptions};
+use crate::aws_proxy::{AwsProxy, Upstreams};
 use crate::config::Options;
+use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::lambda::{Functions, InvokeError};
+use crate::metrics::Metrics;
 use crate::stack::StackSpec;
 use crate::stackfile::{StackFile, WrittenStackFile};
+use crate::streams::{create_platform_applications, Pollers};
 use crate::template::{stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError};
 
 /// Why the stack could not start.
@@ -33,6 +41,8 @@ pub enum RunError {
     Aws(#[from] AwsError),
     #[error("cannot listen on port {port} for the gateway: {source}")]
     GatewayPort { port: u16, source: std::io::Error },
+    #[error("cannot listen on port {port} for the AWS endpoint: {source}")]
+    AwsPort { port: u16, source: std::io::Error },
     #[error("function {function}: binary {} not found; build the functions first (cargo build)", binary.display())]
     MissingBinary { function: String, binary: PathBuf },
     #[error("starting the functions: {0}")]
@@ -52,6 +62,8 @@ pub struct RunningStack {
     stack_file: WrittenStackFile,
     gateway: Gateway,
     functions: Functions,
+    proxy: AwsProxy,
+    streams: Pollers,
     moto: Moto,
     spec: StackSpec,
 }
@@ -91,16 +103,32 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
         })?
         .port();
 
-    let moto = Moto::start(&MotoOptions::new(&options.venv, options.aws_port)).await?;
-    match start_on_moto(options, &mut resolver, &moto, listener, gateway_port).await {
-        Ok((description, stack_file, gateway, functions, spec)) => Ok(RunningStack {
-            description,
-            stack_file,
-            gateway,
-            functions,
-            moto,
-            spec,
-        }),
+    let aws_listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.aws_port)))
+        .await
+        .map_err(|source| RunError::AwsPort {
+            port: options.aws_port,
+            source,
+        })?;
+
+    let moto = Moto::start(&MotoOptions::new(&options.venv, 0)).await?;
+    let listeners = Listeners {
+        gateway: listener,
+        gateway_port,
+        aws: aws_listener,
+    };
+    match start_on_moto(options, &mut resolver, &moto, listeners).await {
+        Ok((description, stack_file, gateway, functions, proxy, spec, streams)) => {
+            Ok(RunningStack {
+                description,
+                stack_file,
+                gateway,
+                functions,
+                proxy,
+                streams,
+                moto,
+                spec,
+            })
+        }
         Err(error) => {
             moto.stop().await;
             Err(error)
@@ -108,22 +136,52 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
     }
 }
 
-type Started = (StackFile, WrittenStackFile, Gateway, Functions, StackSpec);
+type Started = (
+    StackFile,
+    WrittenStackFile,
+    Gateway,
+    Functions,
+    AwsProxy,
+    StackSpec,
+    Pollers,
+);
+
+/// The ports bound before anything started.
+struct Listeners {
+    gateway: TcpListener,
+    gateway_port: u16,
+    aws: TcpListener,
+}
 
 async fn start_on_moto(
     options: &Options,
     resolver: &mut Resolver<'_>,
     moto: &Moto,
-    listener: TcpListener,
-    gateway_port: u16,
+    listeners: Listeners,
 ) -> Result<Started, RunError> {
     let clients = AwsClients::new(moto.endpoint(), &options.region).await;
+    // Before anything resolves: the platform application ARNs are template parameters.
+    let given: Vec<String> = options
+        .parameters
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    create_platform_applications(&clients, resolver, &given).await?;
     provision(&clients, resolver).await?;
 
+    let aws_port = listeners
+        .aws
+        .local_addr()
+        .map_err(|source| RunError::AwsPort {
+            port: options.aws_port,
+            source,
+        })?
+        .port();
     let local = LocalStack {
-        aws_endpoint: moto.endpoint().to_owned(),
+        aws_endpoint: format!("http://127.0.0.1:{aws_port}"),
         region: options.region.clone(),
-        gateway_port,
+        gateway_port: listeners.gateway_port,
+        management_port: aws_port,
         bin_dir: absolute(&options.bin_dir),
     };
     let spec = stack_spec(resolver, &local)?;
@@ -138,10 +196,50 @@ async fn start_on_moto(
     let description = StackFile::describe(resolver, &spec, &local)?;
 
     let functions = Functions::new(&spec.functions, options.region.clone());
-    match serve(options, resolver, &spec, &functions, listener, &description).await {
-        Ok((gateway, stack_file)) => Ok((description, stack_file, gateway, functions, spec)),
+    let metrics = Arc::new(Metrics::default());
+    let upstreams = Upstreams {
+        aws: moto.endpoint().to_owned(),
+        management: format!("http://127.0.0.1:{}", listeners.gateway_port),
+    };
+    let control = control::router(functions.clone(), Arc::clone(&metrics));
+    let proxy = AwsProxy::start(listeners.aws, upstreams, metrics, control).map_err(|source| {
+        RunError::AwsPort {
+            port: aws_port,
+            source,
+        }
+    })?;
+    let served = serve(
+        options,
+        resolver,
+        &spec,
+        &functions,
+        listeners.gateway,
+        &description,
+    )
+    .await;
+    match served {
+        Ok((gateway, stack_file)) => {
+            match Pollers::start(resolver, moto.endpoint(), &options.region, &functions).await {
+                Ok(streams) => Ok((
+                    description,
+                    stack_file,
+                    gateway,
+                    functions,
+                    proxy,
+                    spec,
+                    streams,
+                )),
+                Err(error) => {
+                    let _ = gateway.shutdown().await;
+                    functions.shutdown().await;
+                    proxy.shutdown().await;
+                    Err(error.into())
+                }
+            }
+        }
         Err(error) => {
             functions.shutdown().await;
+            proxy.shutdown().await;
             Err(error)
         }
     }
@@ -203,10 +301,12 @@ impl RunningStack {
         if let Err(error) = self.stack_file.remove() {
             tracing::warn!(%error, "removing the stack file");
         }
+        self.streams.stop().await;
         if let Err(error) = self.gateway.shutdown().await {
             tracing::warn!(%error, "stopping the gateway");
         }
         self.functions.shutdown().await;
+        self.proxy.shutdown().await;
         self.moto.stop().await;
         tracing::info!("devstack stopped");
     }
@@ -233,6 +333,7 @@ impl RunningStack {
             "devstack: WebSocket API  {}?token=JWT   (--gateway-port / DEVSTACK_GATEWAY_PORT, default 8790)\n\
              devstack: @connections   {}\n\
              devstack: AWS (moto)     {}   region {}   (--aws-port / DEVSTACK_AWS_PORT, default 8791)\n\
+             devstack: counters       {}/_devstack/counters\n\
              devstack: user pool      {}   client {}\n\
              devstack: bucket         {}\n\
              devstack: functions      {}   routes {}\n\
@@ -242,6 +343,7 @@ impl RunningStack {
             d.management_endpoint,
             d.aws_endpoint,
             d.region,
+            d.aws_endpoint,
             d.user_pool_id,
             d.user_pool_client_id,
             d.bucket,

@@ -153,6 +153,7 @@ mod tests {
             aws_endpoint: "http://127.0.0.1:9001".into(),
             region: "us-east-1".into(),
             gateway_port: 9000,
+            management_port: 9000,
             bin_dir: PathBuf::from("target/debug"),
         }
     }

@@ -7,11 +7,13 @@
 //! - function environment, after the template's own variables are resolved:
 //!   - `JWKS_URL` (when the template sets it) → `{awsEndpoint}/{userPoolId}/.well-known/jwks.json`,
 //!     moto's JWKS for the user pool the template's value names;
-//!   - `MANAGEMENT_ENDPOINT` (when the template sets it) → `http://127.0.0.1:{gatewayPort}/{stage}`,
-//!     the gateway emulator's `@connections` API;
-//!   - every function: `AWS_ENDPOINT_URL={awsEndpoint}` (the SDK then talks to moto),
-//!     `AWS_REGION`, `AWS_DEFAULT_REGION`, and dummy `AWS_ACCESS_KEY_ID` /
-//!     `AWS_SECRET_ACCESS_KEY` (moto accepts any);
+//!   - `MANAGEMENT_ENDPOINT` (when the template sets it) → `http://127.0.0.1:{managementPort}/{stage}`,
+//!     the gateway emulator's `@connections` API as the AWS proxy forwards it;
+//!   - every function: `AWS_ENDPOINT_URL={awsEndpoint}` (the SDK then talks to moto through
+//!     the AWS proxy), `AWS_REGION`, `AWS_DEFAULT_REGION`, dummy `AWS_ACCESS_KEY_ID` /
+//!     `AWS_SECRET_ACCESS_KEY` (moto accepts any), and `AWS_SDK_UA_APP_ID` set to the
+//!     function's name, which the SDK puts in its user agent so the proxy can tell callers
+//!     apart;
 //!   - `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL` exactly as the function's
 //!     `LoggingConfig` says, as Lambda itself sets them;
 //! - binaries: `<bin dir>/<last component of CodeUri>` instead of the packaged `bootstrap`.
@@ -37,11 +39,14 @@ pub const SECRET_ACCESS_KEY: &str = "devstack";
 /// The local endpoints and paths the resolved stack points at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalStack {
-    /// moto, e.g. `http://127.0.0.1:8791`.
+    /// The AWS proxy in front of moto, e.g. `http://127.0.0.1:8791`.
     pub aws_endpoint: String,
     pub region: String,
     /// The gateway emulator's port (already bound, so never 0).
     pub gateway_port: u16,
+    /// The port functions reach `@connections` on: the AWS proxy's, which forwards to the
+    /// gateway (the gateway's own port works too, uncounted).
+    pub management_port: u16,
     /// Where the function binaries are built, e.g. `target/debug`.
     pub bin_dir: PathBuf,
 }
@@ -71,9 +76,9 @@ impl Deployment {
 }
 
 impl LocalStack {
-    /// `http://127.0.0.1:{gatewayPort}/{stage}`: where functions post to `@connections`.
+    /// `http://127.0.0.1:{managementPort}/{stage}`: where functions post to `@connections`.
     pub fn management_endpoint(&self, stage: &str) -> String {
-        format!("http://127.0.0.1:{}/{stage}", self.gateway_port)
+        format!("http://127.0.0.1:{}/{stage}", self.management_port)
     }
 
     /// `ws://127.0.0.1:{gatewayPort}/{stage}`: where clients connect.
@@ -137,6 +142,7 @@ impl LocalStack {
             ("AWS_DEFAULT_REGION", &self.region),
             ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
             ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
+            ("AWS_SDK_UA_APP_ID", function),
         ] {
             env.insert(name.into(), value.into());
         }

@@ -69,15 +69,38 @@ impl<'t> Resolver<'t> {
             conditions: BTreeMap::new(),
             physical: PhysicalIds::new(),
         };
-        for name in condition_order(template)? {
-            let declared = &template.conditions()[&name];
-            let holds = resolver
+        resolver.evaluate_conditions()?;
+        Ok(resolver)
+    }
+
+    fn evaluate_conditions(&mut self) -> Result<(), TemplateError> {
+        self.conditions.clear();
+        for name in condition_order(self.template)? {
+            let declared = &self.template.conditions()[&name];
+            let holds = self
                 .resolve(declared)
                 .and_then(|value| as_bool(value.as_ref()))
                 .map_err(|e| e.context(format!("condition {name}")))?;
-            resolver.conditions.insert(name, holds);
+            self.conditions.insert(name, holds);
         }
-        Ok(resolver)
+        Ok(())
+    }
+
+    /// Gives a declared parameter a value after the fact, and evaluates the conditions
+    /// again: the local stack learns some values (ARNs of what it creates in moto) only once
+    /// moto runs. Call it before anything is resolved against the old value.
+    pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), TemplateError> {
+        let parameter = self.template.parameter(name).ok_or_else(|| {
+            TemplateError::invalid(format!(
+                "parameter {name}: the template declares no such parameter"
+            ))
+        })?;
+        let resolved = parameter_value(parameter, Some(&value.to_owned()))?;
+        self.deployment
+            .parameter_overrides
+            .insert(name.to_owned(), value.to_owned());
+        self.parameters.insert(name.to_owned(), resolved);
+        self.evaluate_conditions()
     }
 
     pub fn template(&self) -> &'t Template {

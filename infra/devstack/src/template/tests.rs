@@ -21,6 +21,7 @@ fn local() -> LocalStack {
         aws_endpoint: "http://127.0.0.1:9001".into(),
         region: "us-east-1".into(),
         gateway_port: 9000,
+        management_port: 9000,
         bin_dir: PathBuf::from("target/debug"),
     }
 }

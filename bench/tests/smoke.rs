@@ -1,0 +1,39 @@
+//! The benchmark, small, inside `make test`: every key of the report is present and
+//! measured. It asserts no time: these machines are noisy.
+
+use parley_bench::{report, run, Sizes, KEYS};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_key_of_the_report_is_measured() {
+    let report = run(&Sizes::smoke()).await;
+    for key in KEYS {
+        assert!(!report[key].is_null(), "{key} is missing: {report:#}");
+    }
+    for key in ["requests_per_dm", "cost_per_million_dm_usd", "e2e_ms"] {
+        assert_eq!(report[key]["measured"], true, "{key}: {:#}", report[key]);
+    }
+    for key in [
+        "cold_start_ms",
+        "warm_invoke_ms",
+        "peak_rss_mb",
+        "artifact_bytes",
+    ] {
+        let functions = report[key].as_object().expect("per function");
+        assert!(!functions.is_empty(), "{key} names no function");
+    }
+    for (function, cold) in report["cold_start_ms"].as_object().unwrap() {
+        assert!(cold["p50"].as_f64().is_some(), "{function}: {cold}");
+    }
+    for (function, rss) in report["peak_rss_mb"].as_object().unwrap() {
+        assert!(rss["peakRssMb"].as_f64().is_some(), "{function}: {rss}");
+    }
+    assert!(report["requests_per_dm"]["dynamodbRequests"].as_f64() > Some(0.0));
+    assert!(report["requests_per_dm"]["apiGatewayPosts"].as_f64() > Some(0.0));
+    // Group fan-out is measured once groups exist; until then it says why not.
+    let fanout = &report["fanout_256_ms"];
+    assert!(
+        fanout["measured"] == true || fanout["reason"].is_string(),
+        "{fanout}"
+    );
+    assert!(!report::markdown(&report).is_empty());
+}

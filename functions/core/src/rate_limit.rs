@@ -1,0 +1,306 @@
+//! Per-user rate limits, shared by every Lambda process through DynamoDB: a token bucket
+//! (a burst, then a steady rate) kept as one timestamp per user and action, the "theoretical
+//! arrival time" of the generic cell rate algorithm (GCRA), which behaves exactly like a
+//! token bucket but needs no read-modify-write of two numbers.
+//!
+//! The item lives in the user's own mailbox partition (`userId`, sk `rate#<action>`), which
+//! sorts after `p$` and so outside every sync's range. Taking a token is one conditional
+//! UpdateItem in the common case (the user was idle: the bucket is full: set the time);
+//! during a burst a second one follows that adds one interval atomically on condition that
+//! the bucket is not empty, so concurrent invocations of one user never take one token twice
+//! nor conflict with each other. A refusal costs one or two requests.
+//! Only the user's own item is touched: a user over the limit slows nobody else down.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+
+use crate::protocol::ErrorCode;
+use crate::Error;
+
+/// A bucket of `burst` tokens that refills one token every `interval_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// The sort key's suffix: `rate#<name>`.
+    pub name: &'static str,
+    pub burst: u32,
+    pub interval_ms: i64,
+}
+
+/// `send`: a burst of 60, then one a second (Signal's limit).
+pub const SEND: Limit = Limit {
+    name: "send",
+    burst: 60,
+    interval_ms: 1_000,
+};
+
+/// `lookup`: each asks about up to 100 addresses; a contact-list sync needs a few, while
+/// enumerating the user directory would need many. A burst of 20, then one every 30 s.
+pub const LOOKUP: Limit = Limit {
+    name: "lookup",
+    burst: 20,
+    interval_ms: 30_000,
+};
+
+/// `uploadUrl`: each presigns one upload. A burst of 30 (an album), then one every 2 s.
+pub const UPLOAD_URL: Limit = Limit {
+    name: "uploadUrl",
+    burst: 30,
+    interval_ms: 2_000,
+};
+
+/// What the bucket says about one more request at `now_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed; the bucket's new arrival time.
+    Allow { tat: i64 },
+    /// Refused; a token is back after this many milliseconds.
+    Deny { retry_after_ms: i64 },
+}
+
+impl Limit {
+    /// The GCRA step. `tat` is the stored arrival time (`None`: never used). A request is
+    /// allowed while the bucket is at most `burst - 1` intervals ahead of `now`; each allowed
+    /// request moves it one interval further.
+    pub fn decide(&self, tat: Option<i64>, now_ms: i64) -> Decision {
+        let start = tat.map_or(now_ms, |tat| tat.max(now_ms));
+        let tolerance = i64::from(self.burst.saturating_sub(1)) * self.interval_ms;
+        let ahead = start - now_ms;
+        if ahead <= tolerance {
+            Decision::Allow {
+                tat: start + self.interval_ms,
+            }
+        } else {
+            Decision::Deny {
+                retry_after_ms: ahead - tolerance,
+            }
+        }
+    }
+
+    /// The refusal a client sees.
+    pub fn refusal(&self, retry_after_ms: i64) -> Error {
+        let seconds = (retry_after_ms + 999) / 1000;
+        Error::client(
+            ErrorCode::RateLimited,
+            format!("too many {} requests: try again in {seconds} s", self.name),
+        )
+    }
+}
+
+/// How often the idle and burst steps may alternate (each loses only when the bucket moved
+/// between the two) before the request is refused as internal.
+const MAX_ATTEMPTS: u32 = 6;
+
+/// The rate-limit items, in the messages table.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    db: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl RateLimiter {
+    pub fn new(db: aws_sdk_dynamodb::Client, messages_table: impl Into<String>) -> Self {
+        Self {
+            db,
+            table: messages_table.into(),
+        }
+    }
+
+    /// Takes one token of `limit` for `user_id`, or refuses with `rate_limited`.
+    pub async fn take(&self, user_id: &str, limit: &Limit) -> Result<(), Error> {
+        // First guess: the user was idle, so the bucket is full.
+        let mut seen: Option<i64> = None;
+        for _ in 0..MAX_ATTEMPTS {
+            let now = crate::store::now_ms();
+            let step = match (limit.decide(seen, now), seen) {
+                (Decision::Deny { retry_after_ms }, _) => {
+                    tracing::info!(user = user_id, limit = limit.name, "rate limited");
+                    return Err(limit.refusal(retry_after_ms));
+                }
+                (Decision::Allow { .. }, Some(seen)) if seen > now => Step::Burst,
+                (Decision::Allow { tat }, _) => Step::Idle { tat },
+            };
+            match self.update(user_id, limit, step, now).await? {
+                None => return Ok(()),
+                Some(current) => seen = Some(current),
+            }
+        }
+        Err(Error::internal(format!(
+            "rate limit {} of {user_id} stayed contended",
+            limit.name
+        )))
+    }
+
+    /// One conditional update; on a lost condition, returns the stored arrival time.
+    async fn update(
+        &self,
+        user_id: &str,
+        limit: &Limit,
+        step: Step,
+        now: i64,
+    ) -> Result<Option<i64>, Error> {
+        let mut values = HashMap::from([
+            (":now".to_owned(), AttributeValue::N(now.to_string())),
+            // Kept a day past the point where the bucket is full again.
+            (
+                ":ttl".to_owned(),
+                AttributeValue::N((now / 1000 + 86_400 + limit.refill_secs()).to_string()),
+            ),
+        ]);
+        let (update, condition) = match step {
+            Step::Idle { tat } => {
+                values.insert(":tat".to_owned(), AttributeValue::N(tat.to_string()));
+                (
+                    "SET tat = :tat, #ttl = :ttl",
+                    "attribute_not_exists(tat) OR tat <= :now",
+                )
+            }
+            Step::Burst => {
+                let tolerance = i64::from(limit.burst.saturating_sub(1)) * limit.interval_ms;
+                values.insert(
+                    ":interval".to_owned(),
+                    AttributeValue::N(limit.interval_ms.to_string()),
+                );
+                values.insert(
+                    ":latest".to_owned(),
+                    AttributeValue::N((now + tolerance).to_string()),
+                );
+                (
+                    "SET tat = tat + :interval, #ttl = :ttl",
+                    "tat > :now AND tat <= :latest",
+                )
+            }
+        };
+        let result = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .key("userId", AttributeValue::S(user_id.to_owned()))
+            .key("sk", AttributeValue::S(format!("rate#{}", limit.name)))
+            .update_expression(update)
+            .expression_attribute_names("#ttl", "ttl")
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(None),
+            Err(error) => match error.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(Some(
+                    failed
+                        .item()
+                        .and_then(|item| item.get("tat"))
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(now),
+                )),
+                _ => Err(Error::aws(error)),
+            },
+        }
+    }
+}
+
+/// Which conditional update takes the token.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// The bucket is full (no arrival time in the future): set it to `tat`.
+    Idle { tat: i64 },
+    /// A burst is under way: move the stored time one interval on, atomically, while it
+    /// stays within the burst. Concurrent invocations of one user each take their own token
+    /// without conflicting, until the bucket is empty.
+    Burst,
+}
+
+impl Limit {
+    /// How long an empty bucket takes to fill.
+    fn refill_secs(&self) -> i64 {
+        i64::from(self.burst) * self.interval_ms / 1000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `n` requests at `now` through the bucket, returning how many were allowed.
+    fn burst(limit: &Limit, tat: &mut Option<i64>, now: i64, n: u32) -> u32 {
+        let mut allowed = 0;
+        for _ in 0..n {
+            if let Decision::Allow { tat: next } = limit.decide(*tat, now) {
+                *tat = Some(next);
+                allowed += 1;
+            }
+        }
+        allowed
+    }
+
+    #[test]
+    fn a_full_bucket_allows_the_burst_then_refuses() {
+        let mut tat = None;
+        assert_eq!(burst(&SEND, &mut tat, 1_000_000, 100), 60);
+        assert_eq!(
+            SEND.decide(tat, 1_000_000),
+            Decision::Deny {
+                retry_after_ms: 1_000
+            }
+        );
+    }
+
+    #[test]
+    fn the_bucket_refills_at_the_steady_rate() {
+        let mut tat = None;
+        let start = 5_000_000;
+        assert_eq!(burst(&SEND, &mut tat, start, 60), 60);
+        // One token per interval, never more.
+        for second in 1..=30 {
+            let now = start + second * 1_000;
+            assert_eq!(burst(&SEND, &mut tat, now, 5), 1, "at +{second} s");
+        }
+        // Half a second later: nothing yet.
+        assert_eq!(burst(&SEND, &mut tat, start + 30_500, 5), 0);
+    }
+
+    #[test]
+    fn an_idle_bucket_fills_up_to_the_burst_and_no_further() {
+        let mut tat = None;
+        assert_eq!(burst(&SEND, &mut tat, 0, 60), 60);
+        // A day of silence gives back the burst, not a day of tokens.
+        assert_eq!(burst(&SEND, &mut tat, 86_400_000, 1000), 60);
+        // Ten idle seconds after a drained bucket give ten.
+        assert_eq!(burst(&SEND, &mut tat, 86_410_000, 1000), 10);
+    }
+
+    #[test]
+    fn other_limits_follow_their_own_numbers() {
+        let mut tat = None;
+        assert_eq!(burst(&LOOKUP, &mut tat, 0, 100), 20);
+        assert_eq!(burst(&LOOKUP, &mut tat, 29_999, 5), 0);
+        assert_eq!(burst(&LOOKUP, &mut tat, 30_000, 5), 1);
+        let mut tat = None;
+        assert_eq!(burst(&UPLOAD_URL, &mut tat, 0, 100), 30);
+    }
+
+    #[test]
+    fn a_clock_behind_the_stored_time_is_safe() {
+        // Another process's clock ran ahead: this one sees a bucket in its future.
+        let limit = SEND;
+        let tat = Some(10_000 + 59 * 1_000);
+        assert!(matches!(limit.decide(tat, 10_000), Decision::Allow { .. }));
+        assert!(matches!(
+            limit.decide(Some(10_000 + 60 * 1_000), 10_000),
+            Decision::Deny { .. }
+        ));
+    }
+
+    #[test]
+    fn the_refusal_is_rate_limited_and_says_when() {
+        let error = SEND.refusal(1_500);
+        assert_eq!(error.code(), ErrorCode::RateLimited);
+        assert_eq!(
+            error.public_message(),
+            "too many send requests: try again in 2 s"
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! One invocation: who is asking (from the authorizer context), what they ask (the frame),
+//! and the reply that goes back through the route response.
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use lambda_runtime::LambdaEvent;
+use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::store::{now_ms, Store};
+use parley_core::{websocket, Error};
+
+use crate::actions;
+use crate::command::Command;
+use crate::presign::Presigner;
+
+/// The AWS-backed services, built once per cold start.
+pub struct Services {
+    pub store: Store,
+    pub presigner: Presigner,
+}
+
+pub async fn handle(
+    services: &Services,
+    event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let event = event.payload;
+    let identity = websocket::identity(&event)?;
+    if identity.token_expires_at * 1000 <= now_ms() {
+        return Ok(reply(
+            Error::unauthorized("your token has expired: reconnect with a fresh one")
+                .to_frame(None),
+        ));
+    }
+    let text = match (event.is_base64_encoded, event.body.as_deref()) {
+        (false, Some(text)) => text,
+        _ => {
+            return Ok(reply(
+                Error::bad_request("frames are JSON text").to_frame(None),
+            ))
+        }
+    };
+    let frame = match ClientFrame::parse(text) {
+        Ok(frame) => frame,
+        Err(unreadable) => {
+            return Ok(reply(ServerFrame::Error {
+                id: unreadable.id,
+                code: ErrorCode::BadRequest,
+                message: unreadable.message.to_owned(),
+            }))
+        }
+    };
+    let outcome = match Command::parse(&frame) {
+        Ok(Command::UploadUrl(upload)) => {
+            actions::upload_url(services, &identity.user_id, upload).await
+        }
+        Ok(Command::DownloadUrl(download)) => {
+            actions::download_url(services, &identity.user_id, download).await
+        }
+        Err(error) => Err(error),
+    };
+    Ok(match outcome {
+        Ok(frame) => reply(frame),
+        Err(error) => {
+            tracing::info!(action = %frame.action, code = %error.code(), "refused");
+            reply(error.to_frame(frame.id))
+        }
+    })
+}
+
+fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
+    websocket::reply(&frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_events_carry_valid_commands() {
+        for (json, route) in [
+            (
+                include_str!("../../../events/files-upload-url.json"),
+                "uploadUrl",
+            ),
+            (
+                include_str!("../../../events/files-download-url.json"),
+                "downloadUrl",
+            ),
+        ] {
+            let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(json).unwrap();
+            assert_eq!(event.request_context.route_key.as_deref(), Some(route));
+            websocket::identity(&event).expect("the sample carries the authorizer context");
+            let frame = ClientFrame::parse(event.body.as_deref().unwrap()).unwrap();
+            let command = Command::parse(&frame).unwrap();
+            let matches = matches!(
+                (&command, route),
+                (Command::UploadUrl(_), "uploadUrl") | (Command::DownloadUrl(_), "downloadUrl")
+            );
+            assert!(matches, "{route}: {command:?}");
+        }
+    }
+}

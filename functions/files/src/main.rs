@@ -1,0 +1,32 @@
+//! The files function (`uploadUrl`, `downloadUrl`): presigned S3 requests for keys it makes
+//! inside a conversation, for members only. Clients are built once per cold start.
+
+use lambda_runtime::{run, service_fn, tracing, Error};
+use parley_core::store::Store;
+use parley_core::{config, Config};
+
+mod actions;
+mod command;
+mod handler;
+mod keys;
+mod presign;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let bucket = std::env::var("FILES_BUCKET")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .ok_or("environment variable FILES_BUCKET is not set: the template must set it")?;
+    let aws = config::load_aws().await;
+    let services = handler::Services {
+        store: Store::new(
+            aws_sdk_dynamodb::Client::new(&aws),
+            &config.conversations_table,
+            &config.messages_table,
+        ),
+        presigner: presign::Presigner::new(presign::s3_client(&aws), bucket),
+    };
+    run(service_fn(|event| handler::handle(&services, event))).await
+}

@@ -1,0 +1,81 @@
+//! One invocation, told apart by its shape: a DynamoDB Stream batch (`Records`) from the
+//! event source mapping, or an API Gateway WebSocket event of the `registerPush` route.
+
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use aws_lambda_events::event::dynamodb::Event;
+use lambda_runtime::LambdaEvent;
+use parley_core::connections::Connections;
+use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::store::now_ms;
+use parley_core::{websocket, Error};
+use serde_json::Value;
+
+use crate::devices::Devices;
+use crate::register::{self, Registration};
+use crate::sns::Sns;
+use crate::stream;
+
+/// The AWS-backed services, built once per cold start.
+pub struct Services {
+    pub connections: Connections,
+    pub devices: Devices,
+    pub sns: Sns,
+}
+
+pub async fn handle(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let payload = event.payload;
+    if payload.get("Records").is_some() {
+        let batch: Event = serde_json::from_value(payload)
+            .map_err(|e| Error::internal(format!("not a DynamoDB Stream event: {e}")))?;
+        let response = stream::handle(services, batch).await;
+        return serde_json::to_value(response).map_err(Error::internal);
+    }
+    let request: ApiGatewayWebsocketProxyRequest = serde_json::from_value(payload)
+        .map_err(|e| Error::internal(format!("neither a stream nor a WebSocket event: {e}")))?;
+    let frame = route(services, &request).await?;
+    serde_json::to_value(websocket::reply(&frame)).map_err(Error::internal)
+}
+
+/// The reply to a `registerPush` frame.
+async fn route(
+    services: &Services,
+    request: &ApiGatewayWebsocketProxyRequest,
+) -> Result<ServerFrame, Error> {
+    let identity = websocket::identity(request)?;
+    let text = match (request.is_base64_encoded, request.body.as_deref()) {
+        (false, Some(text)) => text,
+        _ => return Ok(Error::bad_request("frames are JSON text").to_frame(None)),
+    };
+    let frame = match ClientFrame::parse(text) {
+        Ok(frame) => frame,
+        Err(unreadable) => {
+            return Ok(ServerFrame::Error {
+                id: unreadable.id,
+                code: ErrorCode::BadRequest,
+                message: unreadable.message.to_owned(),
+            })
+        }
+    };
+    if identity.token_expires_at * 1000 <= now_ms() {
+        return Ok(
+            Error::unauthorized("your token has expired: reconnect with a fresh one")
+                .to_frame(frame.id),
+        );
+    }
+    let outcome = match Registration::parse(&frame) {
+        Ok(registration) => {
+            register::run(
+                &services.sns,
+                &services.devices,
+                &identity.user_id,
+                registration,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    Ok(outcome.unwrap_or_else(|error| {
+        tracing::info!(action = %frame.action, code = %error.code(), "refused");
+        error.to_frame(frame.id)
+    }))
+}

@@ -1,0 +1,177 @@
+//! What a notification carries: enough to wake the app and tell it where to look (the
+//! conversation, the sender, the message id), never the text or the attachment. The app
+//! then syncs. One SNS `MessageStructure: json` message per endpoint, with that platform's
+//! key: FCM gets a high-priority data message (no `notification`, so the app decides what
+//! to show); APNs gets a `mutable-content` alert with a generic text, which the app's
+//! notification service extension may replace after fetching, and a collapse id.
+
+use parley_core::message::Message;
+use serde_json::{json, Value};
+
+use crate::platform::Platform;
+
+/// What the user sees when the app cannot (yet) say more.
+pub const GENERIC_TEXT: &str = "New message";
+const TITLE: &str = "Parley";
+
+/// The facts a notification names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub conversation: String,
+    pub from: String,
+    pub message_id: String,
+    pub seq: u64,
+}
+
+impl Notice {
+    pub fn of(message: &Message) -> Self {
+        Self {
+            conversation: message.conversation.clone(),
+            from: message.from.clone(),
+            message_id: message.message_id.clone(),
+            seq: message.seq,
+        }
+    }
+
+    /// The app's own fields, the same on every platform (FCM data values must be strings).
+    fn fields(&self) -> Value {
+        json!({
+            "type": "message",
+            "conversation": self.conversation,
+            "from": self.from,
+            "messageId": self.message_id,
+            "seq": self.seq.to_string(),
+        })
+    }
+}
+
+/// One SNS Publish: the message and its message attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// A `MessageStructure: json` document.
+    pub message: String,
+    /// `(name, string value)` pairs.
+    pub attributes: Vec<(&'static str, String)>,
+}
+
+/// The publication for one endpoint of `platform`.
+pub fn publication(notice: &Notice, platform: Platform) -> Publication {
+    let (payload, attributes) = if platform.is_apple() {
+        let payload = json!({
+            "aps": {
+                "alert": {"title": TITLE, "body": GENERIC_TEXT},
+                "mutable-content": 1,
+                "sound": "default",
+                "thread-id": notice.conversation,
+            },
+            "parley": notice.fields(),
+        });
+        // The collapse id is the message id: should a notification ever go out twice (see
+        // `notify`), the device replaces the first instead of showing two.
+        let attributes = vec![
+            ("AWS.SNS.MOBILE.APNS.PUSH_TYPE", "alert".to_owned()),
+            ("AWS.SNS.MOBILE.APNS.PRIORITY", "10".to_owned()),
+            ("AWS.SNS.MOBILE.APNS.COLLAPSE_ID", notice.message_id.clone()),
+        ];
+        (payload, attributes)
+    } else {
+        let payload = json!({
+            "fcmV1Message": {
+                "message": {
+                    "data": notice.fields(),
+                    "android": {"priority": "HIGH"},
+                }
+            }
+        });
+        (payload, Vec::new())
+    };
+    let message = json!({
+        "default": GENERIC_TEXT,
+        platform.sns_key(): payload.to_string(),
+    });
+    Publication {
+        message: message.to_string(),
+        attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            conversation: "d:alice:bob".into(),
+            seq: 7,
+            message_id: "0123abcd".into(),
+            client_id: "c-1".into(),
+            from: "alice".into(),
+            ts: 1_700_000_000_000,
+            body: Some("the secret plan".into()),
+            attachment: None,
+            system: None,
+        }
+    }
+
+    fn platform_payload(publication: &Publication, key: &str) -> Value {
+        let outer: Value = serde_json::from_str(&publication.message).unwrap();
+        assert_eq!(outer["default"], GENERIC_TEXT);
+        serde_json::from_str(
+            outer[key]
+                .as_str()
+                .expect("the platform key holds a string"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn no_platform_gets_the_text() {
+        let notice = Notice::of(&message());
+        for platform in [Platform::Fcm, Platform::Apns, Platform::ApnsSandbox] {
+            let publication = publication(&notice, platform);
+            assert!(!publication.message.contains("secret"), "{publication:?}");
+            assert!(publication.message.contains("0123abcd"));
+            assert!(publication.message.contains("d:alice:bob"));
+        }
+    }
+
+    #[test]
+    fn fcm_gets_a_data_message_of_strings() {
+        let publication = publication(&Notice::of(&message()), Platform::Fcm);
+        let payload = platform_payload(&publication, "GCM");
+        let message = &payload["fcmV1Message"]["message"];
+        assert!(
+            message.get("notification").is_none(),
+            "data only: {payload}"
+        );
+        let data = message["data"].as_object().unwrap();
+        assert!(data.values().all(Value::is_string), "{payload}");
+        assert_eq!(data["conversation"], "d:alice:bob");
+        assert_eq!(data["from"], "alice");
+        assert_eq!(data["messageId"], "0123abcd");
+        assert_eq!(data["seq"], "7");
+        assert_eq!(message["android"]["priority"], "HIGH");
+        assert!(publication.attributes.is_empty());
+    }
+
+    #[test]
+    fn apns_gets_a_mutable_generic_alert_with_a_collapse_id() {
+        for (platform, key) in [
+            (Platform::Apns, "APNS"),
+            (Platform::ApnsSandbox, "APNS_SANDBOX"),
+        ] {
+            let publication = publication(&Notice::of(&message()), platform);
+            let payload = platform_payload(&publication, key);
+            assert_eq!(payload["aps"]["mutable-content"], 1);
+            assert_eq!(payload["aps"]["alert"]["body"], GENERIC_TEXT);
+            assert_eq!(payload["parley"]["messageId"], "0123abcd");
+            assert_eq!(payload["parley"]["from"], "alice");
+            assert!(publication
+                .attributes
+                .contains(&("AWS.SNS.MOBILE.APNS.COLLAPSE_ID", "0123abcd".into())));
+            assert!(publication
+                .attributes
+                .contains(&("AWS.SNS.MOBILE.APNS.PUSH_TYPE", "alert".into())));
+        }
+    }
+}

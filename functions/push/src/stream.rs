@@ -1,0 +1,220 @@
+//! The messages table's stream: which records are new message copies in a user's mailbox,
+//! and the batch response that names the records to retry.
+//!
+//! Only INSERTs of `p#` items in a user's partition notify. Send records (`id#`), acks
+//! (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no user id can be), updates and
+//! TTL deletions do not. A copy that cannot be read is reported failed: retried, then sent
+//! to the on-failure destination where someone can look at it, never silently dropped.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::stream::{self, StreamExt};
+use parley_core::conversation::is_valid_user_id;
+use parley_core::message::Message;
+use std::collections::HashMap;
+
+use crate::handler::Services;
+use crate::notify::{notify, Outcome};
+use crate::payload::Notice;
+
+/// Records handled at once.
+const MAX_CONCURRENT_RECORDS: usize = 16;
+/// The sort-key prefix of message copies ([`parley_core::cursor`]).
+const COPY_PREFIX: &str = "p#";
+
+/// What a stream record means for push.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Relevance {
+    /// A new message copy in `owner`'s mailbox.
+    Copy { owner: String, notice: Notice },
+    /// Nothing to notify.
+    Ignored,
+    /// A message copy this code cannot read.
+    Unreadable(String),
+}
+
+pub fn classify(record: &EventRecord) -> Relevance {
+    if record.event_name != "INSERT" {
+        return Relevance::Ignored;
+    }
+    let item: HashMap<String, AttributeValue> = record.change.new_image.clone().into();
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok());
+    let (Some(owner), Some(sk)) = (text("userId"), text("sk")) else {
+        return Relevance::Unreadable("no userId or sk in the new image".into());
+    };
+    if !sk.starts_with(COPY_PREFIX) || !is_valid_user_id(owner) {
+        return Relevance::Ignored;
+    }
+    match Message::from_item(&item) {
+        Some(message) => Relevance::Copy {
+            owner: owner.clone(),
+            notice: Notice::of(&message),
+        },
+        None => Relevance::Unreadable(format!("message copy {sk} of {owner} is malformed")),
+    }
+}
+
+/// Handles a batch; every record that may still owe a notification is named in the
+/// response, so only those are retried.
+pub async fn handle(services: &Services, event: Event) -> DynamoDbEventResponse {
+    if services.sns.is_off() {
+        return DynamoDbEventResponse::default();
+    }
+    let outcomes: Vec<Option<String>> = stream::iter(&event.records)
+        .map(|record| handle_record(services, record))
+        .buffer_unordered(MAX_CONCURRENT_RECORDS)
+        .collect()
+        .await;
+    report(outcomes.into_iter().flatten())
+}
+
+/// The response naming `failed` sequence numbers (Lambda retries from the lowest).
+pub fn report(failed: impl IntoIterator<Item = String>) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = failed
+        .into_iter()
+        .map(|sequence_number| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(sequence_number);
+            failure
+        })
+        .collect();
+    response
+}
+
+/// The record's sequence number if it failed.
+async fn handle_record(services: &Services, record: &EventRecord) -> Option<String> {
+    let sequence_number = record.change.sequence_number.clone().unwrap_or_default();
+    let failed = match classify(record) {
+        Relevance::Ignored => false,
+        Relevance::Unreadable(why) => {
+            tracing::error!(event_id = %record.event_id, %sequence_number, why, "unreadable stream record");
+            true
+        }
+        Relevance::Copy { owner, notice } => {
+            match notify(
+                &services.connections,
+                &services.devices,
+                &services.sns,
+                &owner,
+                &notice,
+            )
+            .await
+            {
+                Ok(Outcome::NotNeeded) => false,
+                Ok(Outcome::Done { published }) => {
+                    if published > 0 {
+                        tracing::info!(message = %notice.message_id, owner, published, "notified");
+                    }
+                    false
+                }
+                Err(error) => {
+                    tracing::warn!(%error, message = %notice.message_id, owner, "notification failed; the record will be retried");
+                    true
+                }
+            }
+        }
+    };
+    failed.then_some(sequence_number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn record(event_name: &str, new_image: Value) -> EventRecord {
+        serde_json::from_value(json!({
+            "eventID": "e1",
+            "eventName": event_name,
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1700000000,
+                "Keys": {"userId": new_image["userId"].clone(), "sk": new_image["sk"].clone()},
+                "NewImage": new_image,
+                "SequenceNumber": "100",
+                "SizeBytes": 10,
+                "StreamViewType": "NEW_IMAGE"
+            },
+            "eventSourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/m/stream/x"
+        }))
+        .unwrap()
+    }
+
+    fn copy(owner: &str) -> Value {
+        json!({
+            "userId": {"S": owner},
+            "sk": {"S": "p#1700000000000#d:alice:bob#000000000007"},
+            "conversation": {"S": "d:alice:bob"},
+            "seq": {"N": "7"},
+            "messageId": {"S": "m-7"},
+            "clientId": {"S": "c-7"},
+            "from": {"S": "alice"},
+            "ts": {"N": "1700000000000"},
+            "ttl": {"N": "1702592000"},
+            "body": {"S": "secret text"}
+        })
+    }
+
+    #[test]
+    fn a_new_copy_in_a_users_mailbox_notifies_its_owner() {
+        assert_eq!(
+            classify(&record("INSERT", copy("bob"))),
+            Relevance::Copy {
+                owner: "bob".into(),
+                notice: Notice {
+                    conversation: "d:alice:bob".into(),
+                    from: "alice".into(),
+                    message_id: "m-7".into(),
+                    seq: 7
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn everything_else_is_ignored() {
+        assert_eq!(classify(&record("MODIFY", copy("bob"))), Relevance::Ignored);
+        assert_eq!(classify(&record("REMOVE", copy("bob"))), Relevance::Ignored);
+        let mut conversation_log = copy("g:team");
+        conversation_log["userId"] = json!({"S": "g:team"});
+        assert_eq!(
+            classify(&record("INSERT", conversation_log)),
+            Relevance::Ignored
+        );
+        for sk in ["id#c-7", "ack#d:alice:bob", "push#x"] {
+            let mut other = copy("bob");
+            other["sk"] = json!({"S": sk});
+            assert_eq!(
+                classify(&record("INSERT", other)),
+                Relevance::Ignored,
+                "{sk}"
+            );
+        }
+    }
+
+    #[test]
+    fn failures_are_reported_by_sequence_number() {
+        assert_eq!(
+            serde_json::to_value(report(["100".to_owned(), "104".to_owned()])).unwrap(),
+            json!({"batchItemFailures": [{"itemIdentifier": "100"}, {"itemIdentifier": "104"}]})
+        );
+        assert_eq!(
+            serde_json::to_value(report(Vec::new())).unwrap(),
+            json!({"batchItemFailures": []})
+        );
+    }
+
+    #[test]
+    fn a_malformed_copy_is_unreadable_not_ignored() {
+        let mut broken = copy("bob");
+        broken.as_object_mut().unwrap().remove("messageId");
+        assert!(matches!(
+            classify(&record("INSERT", broken)),
+            Relevance::Unreadable(_)
+        ));
+    }
+}

@@ -1,0 +1,124 @@
+//! Forwarding one request as it came and recording what it was.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::capacity;
+use super::classify::{classify, is_management};
+use super::Upstreams;
+use crate::metrics::{Call, Metrics};
+
+/// S3 uploads pass through too; larger bodies than this are refused.
+const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+pub(crate) struct Proxy {
+    upstreams: Upstreams,
+    metrics: Arc<Metrics>,
+    http: reqwest::Client,
+}
+
+impl Proxy {
+    pub(crate) fn new(upstreams: Upstreams, metrics: Arc<Metrics>) -> Self {
+        let http = reqwest::Client::builder()
+            // Redirects are the caller's to follow, as they would be against AWS.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a plain HTTP client builds");
+        Self {
+            upstreams,
+            metrics,
+            http,
+        }
+    }
+}
+
+pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+    };
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let operation = classify(&parts.method, &path_and_query, &parts.headers, &body);
+    let upstream = if is_management(&path_and_query) {
+        &proxy.upstreams.management
+    } else {
+        &proxy.upstreams.aws
+    };
+
+    let started = Instant::now();
+    let forwarded = proxy
+        .http
+        .request(parts.method.clone(), format!("{upstream}{path_and_query}"))
+        .headers(end_to_end(&parts.headers))
+        .body(body.clone())
+        .send()
+        .await;
+    let answer = match forwarded {
+        Ok(response) => {
+            let status = response.status();
+            let headers = end_to_end(response.headers());
+            response.bytes().await.map(|bytes| (status, headers, bytes))
+        }
+        Err(error) => Err(error),
+    };
+    let upstream_time = started.elapsed();
+
+    let (status, headers, response_body) = match answer {
+        Ok(answer) => answer,
+        Err(error) => {
+            tracing::warn!(%error, service = %operation.service, operation = %operation.operation, "AWS proxy: upstream failed");
+            proxy.metrics.record(Call {
+                caller: operation.caller,
+                service: operation.service,
+                operation: operation.operation,
+                status: None,
+                capacity: None,
+                upstream: upstream_time,
+            });
+            return (StatusCode::BAD_GATEWAY, error.to_string()).into_response();
+        }
+    };
+    let consumed = (operation.service == "dynamodb")
+        .then(|| capacity::consumed(&operation.operation, &body, &response_body))
+        .flatten();
+    proxy.metrics.record(Call {
+        caller: operation.caller,
+        service: operation.service,
+        operation: operation.operation,
+        status: Some(status.as_u16()),
+        capacity: consumed,
+        upstream: upstream_time,
+    });
+    let mut response = Response::new(Body::from(response_body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// The headers without the hop-by-hop ones (and the length, which the body sets).
+fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    const HOP_BY_HOP: [&str; 8] = [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "content-length",
+    ];
+    headers
+        .iter()
+        .filter(|(name, _)| !HOP_BY_HOP.contains(&name.as_str()))
+        .map(|(name, value)| (HeaderName::clone(name), value.clone()))
+        .collect()
+}

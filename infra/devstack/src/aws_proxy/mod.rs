@@ -1,0 +1,97 @@
+//! The AWS request proxy between the functions and the emulators: the functions'
+//! `AWS_ENDPOINT_URL` and `MANAGEMENT_ENDPOINT` name it, and it forwards every request
+//! unchanged, to moto or (`@connections`) to the gateway emulator, and records each in
+//! [`Metrics`]: who called which operation of which service, the DynamoDB capacity it
+//! consumed and how long the emulator took.
+//!
+//! One request flows through [`forward::handle`]: classify, forward, measure, record. Faults
+//! or delays for tests belong there too, between classifying and forwarding.
+
+mod capacity;
+mod classify;
+mod forward;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::metrics::Metrics;
+
+pub use capacity::item_size;
+pub use classify::{classify, is_management, Operation};
+
+/// Where the proxy forwards to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upstreams {
+    /// moto, e.g. `http://127.0.0.1:40123`.
+    pub aws: String,
+    /// The gateway emulator's origin, e.g. `http://127.0.0.1:8790`, for `@connections`.
+    pub management: String,
+}
+
+/// A running proxy; stopped by [`AwsProxy::shutdown`] or when dropped.
+pub struct AwsProxy {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl AwsProxy {
+    /// Serves on `listener`: the routes of `own` first (the devstack's control API), every
+    /// other request forwarded.
+    pub fn start(
+        listener: TcpListener,
+        upstreams: Upstreams,
+        metrics: Arc<Metrics>,
+        own: Router,
+    ) -> io::Result<Self> {
+        let local_addr = listener.local_addr()?;
+        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics));
+        let app = own.fallback(move |request: axum::extract::Request| {
+            forward::handle(Arc::clone(&proxy), request)
+        });
+        let (stop, mut stopped) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stopping| *stopping).await;
+                })
+                .await
+        });
+        tracing::info!(%local_addr, "AWS proxy serving");
+        Ok(Self {
+            local_addr,
+            stop,
+            server: Some(server),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            if let Ok(Err(error)) = server.await {
+                tracing::warn!(%error, "AWS proxy stopped with an error");
+            }
+        }
+    }
+}
+
+impl Drop for AwsProxy {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

@@ -1,0 +1,106 @@
+//! The devstack's control API, served on the AWS endpoint's port under `/_devstack` (the
+//! proxy forwards everything else), for benchmarks and tests:
+//!
+//! - `GET /_devstack/counters`: AWS requests per caller, service and operation with the
+//!   DynamoDB capacity they consumed and the time spent in the emulators (`aws`), and per
+//!   function its invocations at the Runtime API, cold starts, idle process ids and their
+//!   peak memory (`functions`);
+//! - `POST /_devstack/counters/reset`: clears the AWS counters and invocation timings;
+//! - `POST /_devstack/functions/{name}/cold-start`: starts a fresh process of the function,
+//!   waits for its first `next`, kills it, and answers `{"coldStartMs": …}`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::lambda::{Functions, InvokeError};
+use crate::metrics::Metrics;
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct Control {
+    functions: Functions,
+    metrics: Arc<Metrics>,
+}
+
+pub fn router(functions: Functions, metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route("/_devstack/counters", get(counters))
+        .route("/_devstack/counters/reset", post(reset))
+        .route("/_devstack/functions/{name}/cold-start", post(cold_start))
+        .with_state(Control { functions, metrics })
+}
+
+async fn counters(State(control): State<Control>) -> Json<Value> {
+    let functions: BTreeMap<String, Value> = control
+        .functions
+        .names()
+        .map(|name| {
+            let invoke_ms: Vec<f64> = control
+                .functions
+                .invoke_times(name)
+                .unwrap_or_default()
+                .iter()
+                .map(|took| took.as_secs_f64() * 1000.0)
+                .collect();
+            let pids = control.functions.idle_pids(name);
+            let peak_rss_kb = pids.iter().filter_map(|pid| peak_rss_kb(*pid)).max();
+            let stats = json!({
+                "invocations": invoke_ms.len(),
+                "invokeMs": invoke_ms,
+                "coldStarts": control.functions.cold_starts(name),
+                "idlePids": pids,
+                "peakRssKb": peak_rss_kb,
+            });
+            (name.to_owned(), stats)
+        })
+        .collect();
+    Json(json!({"aws": control.metrics.snapshot(), "functions": functions}))
+}
+
+async fn reset(State(control): State<Control>) -> StatusCode {
+    control.metrics.reset();
+    control.functions.clear_timings();
+    StatusCode::NO_CONTENT
+}
+
+async fn cold_start(State(control): State<Control>, Path(name): Path<String>) -> Response {
+    match control.functions.measure_cold_start(&name).await {
+        Ok(took) => Json(json!({
+            "function": name,
+            "coldStartMs": took.as_secs_f64() * 1000.0,
+        }))
+        .into_response(),
+        Err(InvokeError::Unknown(_)) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}
+
+/// `VmHWM` of a live process, from /proc (Linux); `None` elsewhere or once it is gone.
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn peak_memory_of_this_process_is_read_from_proc() {
+        if cfg!(target_os = "linux") {
+            let kb = super::peak_rss_kb(std::process::id()).expect("VmHWM of ourselves");
+            assert!(kb > 0);
+        }
+    }
+}
