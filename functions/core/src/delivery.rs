@@ -74,6 +74,17 @@ impl Delivery {
         Ok(devices)
     }
 
+    /// Posts `frame` to every device of every user in `users`.
+    pub async fn post_to_users(
+        &self,
+        users: &[String],
+        frame: &ServerFrame,
+    ) -> Result<Report, Error> {
+        let now_secs = crate::store::now_ms() / 1000;
+        let devices = self.devices_of(users, now_secs).await?;
+        Ok(self.post_all(&devices, frame).await)
+    }
+
     /// Posts `frame` to each of `devices`, concurrently.
     pub async fn post_all(&self, devices: &[Connection], frame: &ServerFrame) -> Report {
         let data = frame.to_json();

@@ -5,7 +5,7 @@
 
 use parley_core::conversation::Kind;
 use parley_core::protocol::ServerFrame;
-use parley_core::store::{now_ms, Acknowledged};
+use parley_core::store::Acknowledged;
 use parley_core::Error;
 
 use super::{Caller, Services};
@@ -44,16 +44,15 @@ pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), E
     if recipients.is_empty() {
         return Ok(());
     }
-    let devices = services
-        .delivery
-        .devices_of(&recipients, now_ms() / 1000)
-        .await?;
     let receipt = ServerFrame::Receipt {
         conversation: ack.conversation.to_string(),
         seq: ack.seq,
         by: caller.user_id.clone(),
         status: ack.status,
     };
-    services.delivery.post_all(&devices, &receipt).await;
+    services
+        .delivery
+        .post_to_users(&recipients, &receipt)
+        .await?;
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! `typing`: tell the other members' connected devices. Ephemeral: never stored, never pushed.
 
 use parley_core::protocol::ServerFrame;
-use parley_core::store::now_ms;
 use parley_core::Error;
 
 use super::{Caller, Services};
@@ -16,14 +15,10 @@ pub async fn run(services: &Services, caller: &Caller, typing: Typing) -> Result
         .into_iter()
         .filter(|m| m != &caller.user_id)
         .collect();
-    let devices = services
-        .delivery
-        .devices_of(&others, now_ms() / 1000)
-        .await?;
     let frame = ServerFrame::Typing {
         conversation: typing.conversation.to_string(),
         from: caller.user_id.clone(),
     };
-    services.delivery.post_all(&devices, &frame).await;
+    services.delivery.post_to_users(&others, &frame).await?;
     Ok(())
 }
