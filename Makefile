@@ -24,7 +24,7 @@ TEMPLATE := infra/template.yaml
 FUNCTIONS := $(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/src/main.rs))
 LAMBDA_ARCH ?= arm64
 
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke soak
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv deny advisory-db \
 	build deploy deploy-venv
 
@@ -35,6 +35,7 @@ help:
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
 	@echo "make deploy build, then sam deploy (guided the first time)"
+	@echo "make soak   the chaos soak, bigger (SOAK_USERS, SOAK_DEVICES, SOAK_SECONDS): target/soak/report.md"
 	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 
@@ -197,3 +198,13 @@ fuzz-smoke:
 
 $(CARGO_FUZZ):
 	$(CARGO) install --locked cargo-fuzz@$(CARGO_FUZZ_VERSION) --root $(TOOLS)
+
+## The chaos soak (tests/tests/soak.rs) at a larger size than `make test` runs it: faults
+## injected through the devstack's control API; the report goes to target/soak/.
+SOAK_USERS ?= 16
+SOAK_DEVICES ?= 3
+SOAK_SECONDS ?= 120
+soak: venv
+	$(CARGO) build --workspace --bins
+	SOAK_USERS=$(SOAK_USERS) SOAK_DEVICES=$(SOAK_DEVICES) SOAK_SECONDS=$(SOAK_SECONDS) \
+		$(CARGO) test -p parley-tests --test soak -- --nocapture

@@ -5,6 +5,7 @@
 pub mod chat;
 pub mod client;
 pub mod forge;
+pub mod soak;
 pub mod stack;
 pub mod tables;
 pub mod users;

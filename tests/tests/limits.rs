@@ -1,7 +1,7 @@
 //! Abuse limits (issue 8), end to end: a burst of sends beyond the per-user token bucket
 //! (60, then one a second) gets `rate_limited` while another user sends unhindered; a
-//! refused send stored nothing and its retry later succeeds; `lookup` has its own bucket;
-//! a user may hold at most ten connections at once.
+//! refused send stored nothing and its retry later succeeds; `lookup` and `uploadUrl` have
+//! their own buckets; a user may hold at most ten connections at once.
 
 use futures_util::future::join_all;
 use parley_tests::chat::*;
@@ -16,6 +16,8 @@ use std::time::Duration;
 const SEND_BURST: usize = 60;
 /// The lookup bucket's burst.
 const LOOKUP_BURST: usize = 20;
+/// The uploadUrl bucket's burst (functions/files).
+const UPLOAD_URL_BURST: usize = 30;
 /// Connections one user may hold (functions/connect).
 const MAX_DEVICES: usize = 10;
 
@@ -138,6 +140,42 @@ async fn lookups_have_their_own_bucket() {
     // Sends are counted apart: Dave may still send.
     let id = fresh_id("after-lookups");
     send_and_wait(&mut d, &send_to_user(&id, &erin, "hi")).await;
+}
+
+#[tokio::test]
+async fn upload_urls_have_their_own_bucket() {
+    let stack = stack::shared();
+    let heidi = sign_up(stack, "upload-heidi").await;
+    let ivan = sign_up(stack, "upload-ivan").await;
+    let mut h = device(stack, &heidi).await;
+    let ids: Vec<String> = (0..UPLOAD_URL_BURST + 5).map(|_| fresh_id("upl")).collect();
+    for id in &ids {
+        h.send(
+            &json!({"action": "uploadUrl", "id": id, "toUser": ivan.user_id,
+            "name": "photo.jpg", "contentType": "image/jpeg", "size": 1000}),
+        )
+        .await;
+    }
+    let mut presigned = 0;
+    let mut limited = 0;
+    for id in &ids {
+        let reply = h
+            .frame_where("the uploadUrl's reply", |f| f["id"] == id.as_str())
+            .await;
+        match reply["type"].as_str() {
+            Some("uploadUrl") => presigned += 1,
+            _ => {
+                assert_eq!(reply["code"], "rate_limited", "{reply}");
+                assert_clean_error(&reply);
+                limited += 1;
+            }
+        }
+    }
+    assert_eq!(presigned, UPLOAD_URL_BURST, "the uploadUrl burst");
+    assert_eq!(limited, 5);
+    // Sends are counted apart: Heidi may still send.
+    let id = fresh_id("after-uploads");
+    send_and_wait(&mut h, &send_to_user(&id, &ivan, "hi")).await;
 }
 
 #[tokio::test]

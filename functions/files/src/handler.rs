@@ -4,6 +4,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
 use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::rate_limit::{RateLimiter, UPLOAD_URL};
 use parley_core::store::{now_ms, Store};
 use parley_core::{websocket, Error};
 
@@ -15,6 +16,8 @@ use crate::presign::Presigner;
 pub struct Services {
     pub store: Store,
     pub presigner: Presigner,
+    /// Per-user rate limits: `uploadUrl` spends a [`UPLOAD_URL`] token.
+    pub limits: RateLimiter,
 }
 
 pub async fn handle(
@@ -49,7 +52,11 @@ pub async fn handle(
     };
     let outcome = match Command::parse(&frame) {
         Ok(Command::UploadUrl(upload)) => {
-            actions::upload_url(services, &identity.user_id, upload).await
+            // Taken first, so a refused request reserves nothing and presigns nothing.
+            match services.limits.take(&identity.user_id, &UPLOAD_URL).await {
+                Ok(()) => actions::upload_url(services, &identity.user_id, upload).await,
+                Err(refused) => Err(refused),
+            }
         }
         Ok(Command::DownloadUrl(download)) => {
             actions::download_url(services, &identity.user_id, download).await

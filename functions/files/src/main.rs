@@ -2,6 +2,7 @@
 //! inside a conversation, for members only. Clients are built once per cold start.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
+use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::{config, Config};
 
@@ -20,9 +21,11 @@ async fn main() -> Result<(), Error> {
         .filter(|b| !b.is_empty())
         .ok_or("environment variable FILES_BUCKET is not set: the template must set it")?;
     let aws = config::load_aws().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = handler::Services {
+        limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
         store: Store::new(
-            aws_sdk_dynamodb::Client::new(&aws),
+            dynamodb,
             &config.conversations_table,
             &config.messages_table,
         ),

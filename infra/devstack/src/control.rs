@@ -5,9 +5,15 @@
 //!   DynamoDB capacity they consumed and the time spent in the emulators (`aws`), and per
 //!   function its invocations at the Runtime API, cold starts, idle process ids and their
 //!   peak memory (`functions`);
-//! - `POST /_devstack/counters/reset`: clears the AWS counters and invocation timings;
+//!   and the faults injected so far by kind (`faults`, see [`crate::faults`]);
+//! - `POST /_devstack/counters/reset`: clears the AWS counters, invocation timings and
+//!   fault counts;
+//! - `GET /_devstack/faults`, `PUT /_devstack/faults`: the fault configuration, read or
+//!   replaced (a JSON [`FaultConfig`]; `{}` turns every fault off);
 //! - `POST /_devstack/functions/{name}/cold-start`: starts a fresh process of the function,
-//!   waits for its first `next`, kills it, and answers `{"coldStartMs": …}`.
+//!   waits for its first `next`, kills it, and answers `{"coldStartMs": …}`;
+//! - `POST /_devstack/invoke/{FunctionLogicalId}`: invokes the function with the request
+//!   body as the event and answers as Lambda's `Invoke` does (`control/invoke.rs`).
 
 use std::collections::BTreeMap;
 
@@ -18,9 +24,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::faults::{self, FaultConfig};
 use crate::lambda::{Functions, InvokeError};
 use crate::metrics::Metrics;
 use std::sync::Arc;
+
+mod invoke;
 
 #[derive(Clone)]
 struct Control {
@@ -32,7 +41,9 @@ pub fn router(functions: Functions, metrics: Arc<Metrics>) -> Router {
     Router::new()
         .route("/_devstack/counters", get(counters))
         .route("/_devstack/counters/reset", post(reset))
+        .route("/_devstack/faults", get(faults).put(set_faults))
         .route("/_devstack/functions/{name}/cold-start", post(cold_start))
+        .route("/_devstack/invoke/{function}", post(invoke::invoke))
         .with_state(Control { functions, metrics })
 }
 
@@ -60,12 +71,31 @@ async fn counters(State(control): State<Control>) -> Json<Value> {
             (name.to_owned(), stats)
         })
         .collect();
-    Json(json!({"aws": control.metrics.snapshot(), "functions": functions}))
+    Json(json!({
+        "aws": control.metrics.snapshot(),
+        "functions": functions,
+        "faults": faults::global().counters(),
+    }))
+}
+
+async fn faults() -> Json<FaultConfig> {
+    Json(faults::global().config())
+}
+
+async fn set_faults(Json(config): Json<FaultConfig>) -> Response {
+    match config.validate() {
+        Ok(()) => {
+            faults::global().configure(config);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => (StatusCode::BAD_REQUEST, error).into_response(),
+    }
 }
 
 async fn reset(State(control): State<Control>) -> StatusCode {
     control.metrics.reset();
     control.functions.clear_timings();
+    faults::global().reset_counters();
     StatusCode::NO_CONTENT
 }
 

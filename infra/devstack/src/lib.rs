@@ -10,12 +10,14 @@
 //! - [`lambda`] runs function processes and hands them events, as Lambda does.
 //! - [`gateway`] accepts WebSocket clients and routes their frames, as API Gateway does.
 //! - [`streams`] polls DynamoDB streams into functions, as Lambda's event source mappings do.
+//! - [`faults`] injects AWS's failures at chosen rates, off by default.
 //! - [`stackfile`] writes `.devstack/stack.json` for clients and tests.
 
 pub mod aws;
 pub mod aws_proxy;
 pub mod config;
 pub mod control;
+pub mod faults;
 pub mod gateway;
 pub mod lambda;
 pub mod metrics;

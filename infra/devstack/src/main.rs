@@ -13,6 +13,13 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let options = Options::parse();
     init_logging();
+    match parley_devstack::faults::FaultConfig::load(options.faults.as_deref()) {
+        Ok(faults) => parley_devstack::faults::global().configure(faults),
+        Err(error) => {
+            eprintln!("devstack: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
     match parley_devstack::run::run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -33,9 +33,13 @@ use crate::message::Message;
 use crate::protocol::Attachment;
 use crate::Error;
 
-/// How often a send that keeps losing races retries before giving up (the client then
-/// retries with the same id, which is safe).
+/// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
 const MAX_ATTEMPTS: u32 = 40;
+/// How long a send keeps retrying races it loses before giving up (the client then retries
+/// with the same id, which is safe). Every round of a race has a winner, so a send only
+/// runs out of time when many devices write into one conversation at once; the budget stays
+/// under the function's 10 s timeout so that the client gets an `error`, not a timeout.
+const RACE_BUDGET: Duration = Duration::from_secs(7);
 /// The largest pause between attempts; each pause is random up to a doubling bound.
 const MAX_BACKOFF: Duration = Duration::from_millis(100);
 /// DynamoDB's limit on the items of one transaction.
@@ -99,7 +103,10 @@ impl Store {
         let message_id = uuid::Uuid::new_v4().simple().to_string();
         // What a lost race revealed about the counter, so the next attempt needs no read.
         let mut known: Option<Option<ConversationRecord>> = None;
-        for attempt in 0..MAX_ATTEMPTS {
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        while started.elapsed() < RACE_BUDGET {
+            attempt += 1;
             let record = match known.take() {
                 Some(record) => record,
                 None => {
@@ -185,7 +192,7 @@ impl Store {
             }
         }
         Err(Error::internal(format!(
-            "send to {} lost {MAX_ATTEMPTS} races in a row",
+            "send to {} lost {attempt} races in a row in {RACE_BUDGET:?}",
             draft.conversation
         )))
     }

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use super::capacity;
 use super::classify::{classify, is_management};
 use super::Upstreams;
-use crate::metrics::{Call, Metrics};
+use crate::faults::{self, aws_fault_response, AwsFault};
+use crate::metrics::{Call, Metrics, CLIENT};
 
 /// S3 uploads pass through too; larger bodies than this are refused.
 const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
@@ -48,11 +49,36 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
         .map_or("/", |p| p.as_str())
         .to_owned();
     let operation = classify(&parts.method, &path_and_query, &parts.headers, &body);
-    let upstream = if is_management(&path_and_query) {
+    let management = is_management(&path_and_query);
+    let upstream = if management {
         &proxy.upstreams.management
     } else {
         &proxy.upstreams.aws
     };
+    // Injected faults: for the functions' requests only (the tests' own setup and checks
+    // stay reliable), and not `@connections`, whose faults the gateway injects itself.
+    if !management && operation.caller != CLIENT {
+        let (latency, fault) =
+            faults::global().aws_request(&operation.service, &operation.operation);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        if let Some(fault) = fault {
+            proxy.metrics.record(Call {
+                caller: operation.caller,
+                service: operation.service.clone(),
+                operation: operation.operation,
+                status: Some(if fault == AwsFault::ServerError {
+                    500
+                } else {
+                    400
+                }),
+                capacity: None,
+                upstream: std::time::Duration::ZERO,
+            });
+            return aws_fault_response(fault, &operation.service);
+        }
+    }
 
     let started = Instant::now();
     let forwarded = proxy

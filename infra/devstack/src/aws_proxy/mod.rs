@@ -4,8 +4,8 @@
 //! [`Metrics`]: who called which operation of which service, the DynamoDB capacity it
 //! consumed and how long the emulator took.
 //!
-//! One request flows through [`forward::handle`]: classify, forward, measure, record. Faults
-//! or delays for tests belong there too, between classifying and forwarding.
+//! One request flows through [`forward::handle`]: classify, inject a fault if
+//! [`crate::faults`] says so (answered without forwarding), forward, measure, record.
 
 mod capacity;
 mod classify;

@@ -15,8 +15,9 @@ use super::clock;
 use super::connections::{CloseCause, LiveConnection, Outbound};
 use super::ids;
 use super::limits::MAX_POST_BYTES;
-use super::session::close_code;
+use super::session::{close_code, severed};
 use super::state::Shared;
+use crate::faults::{self, PostFault};
 use crate::lambda::Invoke;
 
 /// Paths the SDK may use: it writes `@` raw, other clients percent-encode it.
@@ -37,6 +38,34 @@ pub(crate) async fn post_to_connection<I: Invoke>(
     let Some(live) = shared.registry.get(&connection_id) else {
         return gone();
     };
+    let (latency, fault) = faults::global().post();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        // A 410 says the connection is gone, and the function deletes its record: sever the
+        // socket too (no close frame; `$disconnect` runs), or a live client would be left
+        // without a record and never get another frame.
+        Some(PostFault::Gone) => {
+            live.request_close(severed());
+            return gone();
+        }
+        Some(PostFault::LimitExceeded) => {
+            return error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "LimitExceededException",
+                json!({"message": "Rate exceeded (injected)"}),
+            )
+        }
+        Some(PostFault::ServerError) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerErrorException",
+                json!({"message": "Internal server error (injected)"}),
+            )
+        }
+        None => {}
+    }
     if data.len() > MAX_POST_BYTES {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,

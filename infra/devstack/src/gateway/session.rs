@@ -23,6 +23,7 @@ use super::integration::{forbidden_frame, internal_error_frame, response_body, r
 use super::limits::CLOSE_LINGER;
 use super::routes::DISCONNECT;
 use super::state::Shared;
+use crate::faults::{self, SocketDrop};
 use crate::lambda::Invoke;
 use crate::stack::RouteSpec;
 
@@ -43,6 +44,8 @@ enum Ending {
     ClosedByClient(CloseCause),
     /// The socket died without a close frame.
     Dropped,
+    /// The gateway cuts the socket without a close frame (fault injection).
+    Severed,
     /// The gateway closes: it sends this close frame.
     ClosedByGateway {
         cause: CloseCause,
@@ -54,6 +57,12 @@ enum Ending {
 /// The cause `$disconnect` reports when the socket went away without a close frame.
 pub(crate) fn abnormal_closure() -> CloseCause {
     CloseCause::new(close_code::ABNORMAL, "Connection closed abnormally")
+}
+
+/// The close request that cuts the socket without a close frame. 1006 may never be sent in
+/// a close frame (RFC 6455 §7.4.1), so it cannot be mistaken for a real close.
+pub(crate) fn severed() -> CloseCause {
+    abnormal_closure()
 }
 
 /// Runs a connection until it ends, then reports `$disconnect`.
@@ -75,7 +84,7 @@ pub(crate) async fn run<I: Invoke>(
     shared.registry.remove(live.id());
     let cause = match &ending {
         Ending::ClosedByClient(cause) => cause.clone(),
-        Ending::Dropped => abnormal_closure(),
+        Ending::Dropped | Ending::Severed => abnormal_closure(),
         Ending::ClosedByGateway { cause, .. } => cause.clone(),
     };
     match ending {
@@ -89,6 +98,11 @@ pub(crate) async fn run<I: Invoke>(
         Ending::ClosedByClient(_) | Ending::Dropped => {
             live.send(Outbound::Stop);
             tokio::spawn(linger(writer, stream, false));
+        }
+        Ending::Severed => {
+            // Both halves dropped now: the TCP connection closes with no close frame.
+            writer.abort();
+            drop(stream);
         }
     }
     run_disconnect(&shared, &context, &cause).await;
@@ -119,6 +133,13 @@ async fn read_until_end<I: Invoke>(
                 };
                 last_activity = Instant::now();
                 live.touch(clock::now_epoch_ms());
+                let dropping = match frame {
+                    Message::Text(_) | Message::Binary(_) => faults::global().drop_on_frame(),
+                    _ => None,
+                };
+                if dropping == Some(SocketDrop::BeforeRoute) {
+                    return Ending::Severed;
+                }
                 match frame {
                     Message::Text(text) => {
                         dispatch(shared, live, FrameBody::Text(text.as_str().to_owned()));
@@ -137,8 +158,14 @@ async fn read_until_end<I: Invoke>(
                     // tungstenite answers pings itself; they only count as activity.
                     Message::Ping(_) | Message::Pong(_) => {}
                 }
+                if dropping == Some(SocketDrop::AfterRoute) {
+                    return Ending::Severed;
+                }
             }
             Some(cause) = close_requests.recv() => {
+                if cause == severed() {
+                    return Ending::Severed;
+                }
                 return Ending::ClosedByGateway { cause, reader_failed: false };
             }
             _ = sleep_until(idle_ends) => return going_away(),

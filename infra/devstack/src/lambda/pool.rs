@@ -13,6 +13,7 @@ use super::process::{Launch, Process};
 use super::runtime_api::Outcome;
 use super::supervisor::Supervisors;
 use super::InvokeError;
+use crate::faults;
 
 pub(crate) struct FunctionPool {
     launch: Launch,
@@ -58,7 +59,11 @@ impl FunctionPool {
     pub(crate) async fn invoke(self: Arc<Self>, payload: Value) -> Outcome {
         let process = self.acquire().await?;
         let handed_over = Instant::now();
-        let outcome = process.invoke(payload, self.launch.spec.timeout).await;
+        let timeout = self.launch.spec.timeout;
+        let outcome = match faults::global().crash(&self.launch.spec.name) {
+            None => process.invoke(payload, timeout).await,
+            Some(after) => crash_during(&process, payload, timeout, after).await,
+        };
         let took = handed_over.elapsed();
         {
             let mut times = lock(&self.invoke_times);
@@ -211,6 +216,28 @@ impl FunctionPool {
             self.launch.spec.name
         ))
     }
+}
+
+/// Fault injection: runs the invocation and kills the process `after` the event went out,
+/// or as soon as it answers if that is sooner (its answer is then lost, as when Lambda's
+/// sandbox dies between the handler returning and the response reaching the service).
+async fn crash_during(
+    process: &Process,
+    payload: Value,
+    timeout: Duration,
+    after: Duration,
+) -> Outcome {
+    let invocation = process.invoke(payload, timeout);
+    tokio::pin!(invocation);
+    tokio::select! {
+        _ = &mut invocation => {}
+        () = tokio::time::sleep(after) => {}
+    }
+    process.kill();
+    Err(InvokeError::Crashed(format!(
+        "killed {} ms into the invocation (fault injection)",
+        after.as_millis()
+    )))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -187,6 +187,13 @@ impl Process {
     }
 }
 
+impl Process {
+    /// Kills the process now (fault injection); the pool discards it.
+    pub(crate) fn kill(&self) {
+        self.kill.kill();
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         self.kill.kill();
