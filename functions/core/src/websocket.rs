@@ -6,7 +6,7 @@ use aws_lambda_events::encodings::Body;
 use serde_json::Value;
 
 use crate::identity::Identity;
-use crate::protocol::ServerFrame;
+use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use crate::Error;
 
 /// The identity the authorizer established at `$connect`. API Gateway hands its context to
@@ -42,6 +42,27 @@ pub fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Result<&str, Er
         .connection_id
         .as_deref()
         .ok_or_else(|| Error::internal("event has no requestContext.connectionId"))
+}
+
+/// The client frame an event carries, or the `error` frame that answers an unreadable one.
+pub fn client_frame(
+    event: &ApiGatewayWebsocketProxyRequest,
+) -> Result<ClientFrame, Box<ServerFrame>> {
+    let text = match (event.is_base64_encoded, event.body.as_deref()) {
+        (false, Some(text)) => text,
+        _ => {
+            return Err(Box::new(
+                Error::bad_request("frames are JSON text").to_frame(None),
+            ))
+        }
+    };
+    ClientFrame::parse(text).map_err(|unreadable| {
+        Box::new(ServerFrame::Error {
+            id: unreadable.id,
+            code: ErrorCode::BadRequest,
+            message: unreadable.message.to_owned(),
+        })
+    })
 }
 
 /// A 200 with no body: accepts a `$connect`, acknowledges a one-way route.

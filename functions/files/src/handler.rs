@@ -3,7 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::protocol::ServerFrame;
 use parley_core::rate_limit::{RateLimiter, UPLOAD_URL};
 use parley_core::store::{now_ms, Store};
 use parley_core::{websocket, Error};
@@ -32,23 +32,9 @@ pub async fn handle(
                 .to_frame(None),
         ));
     }
-    let text = match (event.is_base64_encoded, event.body.as_deref()) {
-        (false, Some(text)) => text,
-        _ => {
-            return Ok(reply(
-                Error::bad_request("frames are JSON text").to_frame(None),
-            ))
-        }
-    };
-    let frame = match ClientFrame::parse(text) {
+    let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,
-        Err(unreadable) => {
-            return Ok(reply(ServerFrame::Error {
-                id: unreadable.id,
-                code: ErrorCode::BadRequest,
-                message: unreadable.message.to_owned(),
-            }))
-        }
+        Err(refusal) => return Ok(reply(*refusal)),
     };
     let outcome = match Command::parse(&frame) {
         Ok(Command::UploadUrl(upload)) => {
@@ -79,6 +65,7 @@ fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_core::protocol::ClientFrame;
 
     #[test]
     fn the_sample_events_carry_valid_commands() {

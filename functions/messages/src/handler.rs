@@ -3,7 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
 
@@ -33,23 +33,9 @@ pub async fn handle(
         return Ok(websocket::ok());
     }
 
-    let text = match (event.is_base64_encoded, event.body.as_deref()) {
-        (false, Some(text)) => text,
-        _ => {
-            return Ok(reply(
-                Error::bad_request("frames are JSON text").to_frame(None),
-            ))
-        }
-    };
-    let frame = match ClientFrame::parse(text) {
+    let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,
-        Err(unreadable) => {
-            return Ok(reply(ServerFrame::Error {
-                id: unreadable.id,
-                code: ErrorCode::BadRequest,
-                message: unreadable.message.to_owned(),
-            }))
-        }
+        Err(refusal) => return Ok(reply(*refusal)),
     };
     let outcome = match Command::parse(&frame) {
         Ok(command) => actions::run(services, &caller, command).await,
