@@ -65,6 +65,13 @@ pub fn client_frame(
     })
 }
 
+/// The reply to a frame an action refused: its `error` frame, echoing the frame's id, with
+/// the refusal logged.
+pub fn refusal(frame: &ClientFrame, error: &Error) -> ApiGatewayProxyResponse {
+    tracing::info!(action = %frame.action, code = %error.code(), "refused");
+    reply(&error.to_frame(frame.id.clone()))
+}
+
 /// A 200 with no body: accepts a `$connect`, acknowledges a one-way route.
 pub fn ok() -> ApiGatewayProxyResponse {
     let mut response = ApiGatewayProxyResponse::default();

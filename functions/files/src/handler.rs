@@ -51,10 +51,7 @@ pub async fn handle(
     };
     Ok(match outcome {
         Ok(frame) => reply(frame),
-        Err(error) => {
-            tracing::info!(action = %frame.action, code = %error.code(), "refused");
-            reply(error.to_frame(frame.id))
-        }
+        Err(error) => websocket::refusal(&frame, &error),
     })
 }
 

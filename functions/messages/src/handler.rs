@@ -44,10 +44,7 @@ pub async fn handle(
     Ok(match outcome {
         Ok(Some(frame)) => reply(frame),
         Ok(None) => websocket::ok(),
-        Err(error) => {
-            tracing::info!(action = %frame.action, code = %error.code(), "refused");
-            reply(error.to_frame(frame.id))
-        }
+        Err(error) => websocket::refusal(&frame, &error),
     })
 }
 
