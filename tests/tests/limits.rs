@@ -69,6 +69,24 @@ async fn a_send_burst_beyond_the_limit_is_rate_limited_and_harms_no_one_else() {
         ids.len()
     );
 
+    // With the bucket empty, retries of ids already stored are answered, not refused: a
+    // retry spends no token (a client resending after a lost reply is never punished).
+    let retried: Vec<&Value> = sent.iter().take(5).collect();
+    for earlier in &retried {
+        let id = earlier["id"].as_str().unwrap();
+        a.send(&send_to_user(id, &bob, "spam")).await;
+    }
+    for earlier in &retried {
+        let id = earlier["id"].as_str().unwrap();
+        let again = a
+            .frame_where(&format!("the retry of {id}"), |f| {
+                f["id"] == id && (f["type"] == "sent" || f["type"] == "error")
+            })
+            .await;
+        assert_eq!(again["type"], "sent", "a stored id's retry: {again}");
+        assert_eq!(again["seq"], earlier["seq"], "{again}");
+    }
+
     // A refused send took no seq: the stored ones are exactly 1..=n.
     let mut b = device(stack, &bob).await;
     let synced = sync_all(&mut b, None, None).await;

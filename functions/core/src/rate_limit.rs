@@ -4,11 +4,15 @@
 //! token bucket but needs no read-modify-write of two numbers.
 //!
 //! The item lives in the user's own mailbox partition (`userId`, sk `rate#<action>`), which
-//! sorts after `p$` and so outside every sync's range. Taking a token is one conditional
-//! UpdateItem in the common case (the user was idle: the bucket is full: set the time);
-//! during a burst a second one follows that adds one interval atomically on condition that
-//! the bucket is not empty, so concurrent invocations of one user never take one token twice
-//! nor conflict with each other. A refusal costs one or two requests.
+//! sorts after `p$` and so outside every sync's range. A token is taken by a conditional
+//! update ([`Limit::token_update`]): when the bucket is full, set the time; during a burst,
+//! add one interval atomically on condition that the bucket is not empty, so concurrent
+//! invocations of one user never take one token twice nor conflict with each other.
+//!
+//! `send` reads its bucket in the BatchGetItem it makes anyway and takes the token inside its
+//! transaction ([`crate::store::append`]): no request of its own, and a retried id that is
+//! already stored spends nothing. Other limits use [`RateLimiter::take`]: one UpdateItem
+//! when the user was idle, a second one during a burst.
 //! Only the user's own item is touched: a user over the limit slows nobody else down.
 
 use std::collections::HashMap;
@@ -92,6 +96,96 @@ impl Limit {
 /// between the two) before the request is refused as internal.
 const MAX_ATTEMPTS: u32 = 6;
 
+/// The conditional update that takes one token: for an UpdateItem of its own
+/// ([`RateLimiter::take`]) or one item of a send's transaction ([`crate::store::append`]).
+/// Its condition fails when the bucket moved since it was read; the failure's `ALL_OLD`
+/// item then tells where it stands ([`arrival_time`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenUpdate {
+    pub key: HashMap<String, AttributeValue>,
+    pub update_expression: &'static str,
+    pub condition_expression: &'static str,
+    /// For `#ttl` (`ttl` is a reserved word).
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl Limit {
+    /// The update taking one token of `user_id` at `now`, given the arrival time last seen
+    /// (`None`: no item). Refuses when even that bucket is empty: the stored time only ever
+    /// grows, so the real bucket is no fuller than the one seen.
+    pub fn token_update(
+        &self,
+        user_id: &str,
+        seen: Option<i64>,
+        now: i64,
+    ) -> Result<TokenUpdate, Error> {
+        let step = match (self.decide(seen, now), seen) {
+            (Decision::Deny { retry_after_ms }, _) => {
+                tracing::info!(user = user_id, limit = self.name, "rate limited");
+                return Err(self.refusal(retry_after_ms));
+            }
+            (Decision::Allow { .. }, Some(seen)) if seen > now => Step::Burst,
+            (Decision::Allow { tat }, _) => Step::Idle { tat },
+        };
+        let mut values = HashMap::from([
+            (":now".to_owned(), AttributeValue::N(now.to_string())),
+            // Kept a day past the point where the bucket is full again.
+            (
+                ":ttl".to_owned(),
+                AttributeValue::N((now / 1000 + 86_400 + self.refill_secs()).to_string()),
+            ),
+        ]);
+        let (update_expression, condition_expression) = match step {
+            Step::Idle { tat } => {
+                values.insert(":tat".to_owned(), AttributeValue::N(tat.to_string()));
+                (
+                    "SET tat = :tat, #ttl = :ttl",
+                    "attribute_not_exists(tat) OR tat <= :now",
+                )
+            }
+            Step::Burst => {
+                let tolerance = i64::from(self.burst.saturating_sub(1)) * self.interval_ms;
+                values.insert(
+                    ":interval".to_owned(),
+                    AttributeValue::N(self.interval_ms.to_string()),
+                );
+                values.insert(
+                    ":latest".to_owned(),
+                    AttributeValue::N((now + tolerance).to_string()),
+                );
+                (
+                    "SET tat = tat + :interval, #ttl = :ttl",
+                    "tat > :now AND tat <= :latest",
+                )
+            }
+        };
+        Ok(TokenUpdate {
+            key: self.key(user_id),
+            update_expression,
+            condition_expression,
+            names: HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]),
+            values,
+        })
+    }
+
+    /// The bucket's item key: in the user's own partition of the messages table.
+    pub fn key(&self, user_id: &str) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("userId".to_owned(), AttributeValue::S(user_id.to_owned())),
+            (
+                "sk".to_owned(),
+                AttributeValue::S(format!("rate#{}", self.name)),
+            ),
+        ])
+    }
+}
+
+/// The arrival time a bucket item holds (`None`: never used).
+pub fn arrival_time(item: &HashMap<String, AttributeValue>) -> Option<i64> {
+    item.get("tat")?.as_n().ok()?.parse().ok()
+}
+
 /// The rate-limit items, in the messages table.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
@@ -113,92 +207,35 @@ impl RateLimiter {
         let mut seen: Option<i64> = None;
         for _ in 0..MAX_ATTEMPTS {
             let now = crate::store::now_ms();
-            let step = match (limit.decide(seen, now), seen) {
-                (Decision::Deny { retry_after_ms }, _) => {
-                    tracing::info!(user = user_id, limit = limit.name, "rate limited");
-                    return Err(limit.refusal(retry_after_ms));
-                }
-                (Decision::Allow { .. }, Some(seen)) if seen > now => Step::Burst,
-                (Decision::Allow { tat }, _) => Step::Idle { tat },
-            };
-            match self.update(user_id, limit, step, now).await? {
-                None => return Ok(()),
-                Some(current) => seen = Some(current),
+            let update = limit.token_update(user_id, seen, now)?;
+            let result = self
+                .db
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(update.key))
+                .update_expression(update.update_expression)
+                .condition_expression(update.condition_expression)
+                .set_expression_attribute_names(Some(update.names))
+                .set_expression_attribute_values(Some(update.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(error) => match error.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                        seen = Some(failed.item().and_then(arrival_time).unwrap_or(now));
+                    }
+                    _ => return Err(Error::aws(error)),
+                },
             }
         }
         Err(Error::internal(format!(
             "rate limit {} of {user_id} stayed contended",
             limit.name
         )))
-    }
-
-    /// One conditional update; on a lost condition, returns the stored arrival time.
-    async fn update(
-        &self,
-        user_id: &str,
-        limit: &Limit,
-        step: Step,
-        now: i64,
-    ) -> Result<Option<i64>, Error> {
-        let mut values = HashMap::from([
-            (":now".to_owned(), AttributeValue::N(now.to_string())),
-            // Kept a day past the point where the bucket is full again.
-            (
-                ":ttl".to_owned(),
-                AttributeValue::N((now / 1000 + 86_400 + limit.refill_secs()).to_string()),
-            ),
-        ]);
-        let (update, condition) = match step {
-            Step::Idle { tat } => {
-                values.insert(":tat".to_owned(), AttributeValue::N(tat.to_string()));
-                (
-                    "SET tat = :tat, #ttl = :ttl",
-                    "attribute_not_exists(tat) OR tat <= :now",
-                )
-            }
-            Step::Burst => {
-                let tolerance = i64::from(limit.burst.saturating_sub(1)) * limit.interval_ms;
-                values.insert(
-                    ":interval".to_owned(),
-                    AttributeValue::N(limit.interval_ms.to_string()),
-                );
-                values.insert(
-                    ":latest".to_owned(),
-                    AttributeValue::N((now + tolerance).to_string()),
-                );
-                (
-                    "SET tat = tat + :interval, #ttl = :ttl",
-                    "tat > :now AND tat <= :latest",
-                )
-            }
-        };
-        let result = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .key("userId", AttributeValue::S(user_id.to_owned()))
-            .key("sk", AttributeValue::S(format!("rate#{}", limit.name)))
-            .update_expression(update)
-            .expression_attribute_names("#ttl", "ttl")
-            .condition_expression(condition)
-            .set_expression_attribute_values(Some(values))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(None),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Ok(Some(
-                    failed
-                        .item()
-                        .and_then(|item| item.get("tat"))
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(now),
-                )),
-                _ => Err(Error::aws(error)),
-            },
-        }
     }
 }
 
@@ -292,6 +329,39 @@ mod tests {
             limit.decide(Some(10_000 + 60 * 1_000), 10_000),
             Decision::Deny { .. }
         ));
+    }
+
+    #[test]
+    fn the_token_update_follows_the_bucket_seen() {
+        let now = 1_000_000;
+        // Never used, or idle: set the time, on condition that it is not in the future.
+        let idle = SEND.token_update("u1", None, now).unwrap();
+        assert_eq!(idle.update_expression, "SET tat = :tat, #ttl = :ttl");
+        assert_eq!(idle.values[":tat"], AttributeValue::N("1001000".into()));
+        assert_eq!(idle.key, SEND.key("u1"));
+        assert_eq!(idle.key["sk"], AttributeValue::S("rate#send".into()));
+        let idle_again = SEND.token_update("u1", Some(now - 5), now).unwrap();
+        assert_eq!(idle_again.condition_expression, idle.condition_expression);
+        // In a burst: one interval on, on condition that the bucket is not empty.
+        let burst = SEND.token_update("u1", Some(now + 10_000), now).unwrap();
+        assert_eq!(
+            burst.update_expression,
+            "SET tat = tat + :interval, #ttl = :ttl"
+        );
+        assert_eq!(burst.values[":latest"], AttributeValue::N("1059000".into()));
+        // Empty: refused without a write.
+        let refused = SEND
+            .token_update("u1", Some(now + 60_000), now)
+            .unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::RateLimited);
+    }
+
+    #[test]
+    fn the_arrival_time_is_read_from_the_item() {
+        let mut item = SEND.key("u1");
+        assert_eq!(arrival_time(&item), None);
+        item.insert("tat".into(), AttributeValue::N("42".into()));
+        assert_eq!(arrival_time(&item), Some(42));
     }
 
     #[test]

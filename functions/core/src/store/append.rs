@@ -1,14 +1,18 @@
 //! Appending a message to a conversation: exactly once per client id, at the next seq, in
 //! every member's mailbox.
 //!
-//! One BatchGetItem reads the conversation's counter and the sender's send record for this
-//! id; one TransactWriteItems then, all or nothing:
+//! One BatchGetItem reads the conversation's counter, the sender's send record for this id
+//! and, for a send that spends a rate-limit token, the sender's bucket; one
+//! TransactWriteItems then, all or nothing:
 //! - moves the counter from the seq it read to the next (a condition: a concurrent send that
 //!   got there first cancels this one, which reads again and retries, so seqs stay dense);
 //!   a group membership change ([`Change`]) rewrites the members in this same update, so every
 //!   message is ordered before or after it and reaches exactly the members of its time;
 //! - writes the send record (condition: none yet, so a concurrent retry of the same id
 //!   cancels, and the cancellation returns the record it lost to);
+//! - takes the sender's token ([`crate::rate_limit::Limit::token_update`]; a bucket that moved
+//!   meanwhile cancels, and the cancellation says where it stands). A retried id that is
+//!   already stored is answered from the read and spends nothing;
 //! - a direct chat: writes the message into both mailboxes;
 //! - a group: writes it into the group's log ([`super::log`]). Up to 1024 members do not fit
 //!   one transaction (100 items), so the members' copies are written after the commit, in
@@ -31,6 +35,7 @@ use super::{now_ms, Store};
 use crate::conversation::{ConversationId, Kind};
 use crate::message::Message;
 use crate::protocol::Attachment;
+use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
 use crate::Error;
 
 /// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
@@ -57,6 +62,16 @@ pub struct Draft {
     /// A group membership change this message records (its `system` object is then made
     /// from the change).
     pub change: Option<Change>,
+    /// The rate limit a new message spends a token of.
+    pub limit: Option<&'static Limit>,
+}
+
+/// What the store held when last looked at: read, or told by a cancelled transaction.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    record: Option<ConversationRecord>,
+    /// The sender's rate-limit bucket ([`arrival_time`]).
+    arrival: Option<i64>,
 }
 
 /// What a send stored, as its record keeps it: a retry gets exactly this back.
@@ -101,23 +116,24 @@ impl Store {
     /// Stores `draft` once, or returns what an earlier send with the same client id stored.
     pub async fn append(&self, draft: &Draft) -> Result<Appended, Error> {
         let message_id = uuid::Uuid::new_v4().simple().to_string();
-        // What a lost race revealed about the counter, so the next attempt needs no read.
-        let mut known: Option<Option<ConversationRecord>> = None;
+        // What a lost race revealed, so that the next attempt needs no read.
+        let mut known: Option<Seen> = None;
         let started = std::time::Instant::now();
         let mut attempt = 0;
         while started.elapsed() < RACE_BUDGET {
             attempt += 1;
-            let record = match known.take() {
-                Some(record) => record,
+            let seen = match known.take() {
+                Some(seen) => seen,
                 None => {
-                    let (record, earlier) = self.read_before_append(draft).await?;
+                    let (seen, earlier) = self.read_before_append(draft).await?;
                     if let Some(earlier) = earlier {
                         self.complete_fanout(&earlier).await?;
                         return Ok(Appended::Duplicate(earlier));
                     }
-                    record
+                    seen
                 }
             };
+            let record = seen.record.clone();
             let (members, applied) = match (draft.conversation.kind(), &draft.change) {
                 (Kind::Direct, None) => (draft.conversation.direct_members(), None),
                 (Kind::Direct, Some(_)) => {
@@ -147,6 +163,10 @@ impl Store {
                 ));
             }
             let previous = record.as_ref().map(|r| r.last_seq).unwrap_or(0);
+            let token = draft
+                .limit
+                .map(|limit| limit.token_update(&draft.sender, seen.arrival, now_ms()))
+                .transpose()?;
             let message = Message {
                 conversation: draft.conversation.to_string(),
                 seq: previous + 1,
@@ -162,7 +182,7 @@ impl Store {
                     .or_else(|| draft.system.clone()),
             };
             match self
-                .write(draft, &message, previous, &members, applied.as_ref())
+                .write(draft, &message, previous, &members, applied.as_ref(), token)
                 .await?
             {
                 Written::Stored => {
@@ -178,14 +198,16 @@ impl Store {
                     });
                 }
                 Written::Duplicate(earlier) => return Ok(Appended::Duplicate(earlier)),
-                Written::LostRace { current } => {
-                    tracing::debug!(attempt, conversation = %draft.conversation, "seq race lost, retrying");
-                    if let Some(current) = current {
-                        // The cancellation told us where the counter is now: try the next
-                        // seq at once, after a pause short enough not to lose the lead.
-                        let mut record = record.unwrap_or_default();
-                        record.last_seq = current.last_seq;
-                        known = Some(Some(record));
+                Written::LostRace { counter, arrival } => {
+                    tracing::debug!(attempt, conversation = %draft.conversation, "race lost, retrying");
+                    // The cancellation told where what moved stands now: try again at once,
+                    // after a pause short enough not to lose the lead. Told nothing (a
+                    // conflict, a throttle), read again.
+                    if counter.is_some() || arrival.is_some() {
+                        known = Some(Seen {
+                            record: counter.or(record),
+                            arrival: arrival.unwrap_or(seen.arrival),
+                        });
                     }
                     tokio::time::sleep(backoff(attempt)).await;
                 }
@@ -197,21 +219,25 @@ impl Store {
         )))
     }
 
-    /// The conversation's record and the sender's earlier send of this id, in one request.
-    async fn read_before_append(
-        &self,
-        draft: &Draft,
-    ) -> Result<(Option<ConversationRecord>, Option<SendRecord>), Error> {
+    /// The conversation's record, the sender's rate-limit bucket and the sender's earlier send
+    /// of this id, in one request.
+    async fn read_before_append(&self, draft: &Draft) -> Result<(Seen, Option<SendRecord>), Error> {
         let conversation_key = HashMap::from([(
             "conversationId".to_owned(),
             AttributeValue::S(draft.conversation.to_string()),
         )]);
-        let send_key = send_record_key(&draft.sender, &draft.client_id);
+        let mut message_keys = vec![send_record_key(&draft.sender, &draft.client_id)];
+        if let Some(limit) = draft.limit {
+            message_keys.push(limit.key(&draft.sender));
+        }
         let mut request = HashMap::from([
-            (self.conversations_table.clone(), keys(conversation_key)?),
-            (self.messages_table.clone(), keys(send_key)?),
+            (
+                self.conversations_table.clone(),
+                keys(vec![conversation_key])?,
+            ),
+            (self.messages_table.clone(), keys(message_keys)?),
         ]);
-        let mut record = None;
+        let mut seen = Seen::default();
         let mut earlier = None;
         // BatchGetItem may leave keys unprocessed under throttling: ask again for those.
         for attempt in 0..MAX_ATTEMPTS {
@@ -228,20 +254,21 @@ impl Store {
                 .get(&self.conversations_table)
                 .and_then(|items| items.first())
             {
-                record = Some(ConversationRecord::from_item(item));
+                seen.record = Some(ConversationRecord::from_item(item));
             }
-            if let Some(item) = responses
-                .get(&self.messages_table)
-                .and_then(|items| items.first())
-            {
-                earlier = send_record_from_item(item);
+            for item in responses.get(&self.messages_table).into_iter().flatten() {
+                match item.get("sk").and_then(|sk| sk.as_s().ok()) {
+                    Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
+                    Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
+                    _ => {}
+                }
             }
             match output.unprocessed_keys() {
                 Some(unprocessed) if !unprocessed.is_empty() => {
                     request = unprocessed.clone();
                     tokio::time::sleep(backoff(attempt)).await;
                 }
-                _ => return Ok((record, earlier)),
+                _ => return Ok((seen, earlier)),
             }
         }
         Err(Error::internal(
@@ -278,6 +305,7 @@ impl Store {
         previous: u64,
         members: &[String],
         applied: Option<&Applied>,
+        token: Option<TokenUpdate>,
     ) -> Result<Written, Error> {
         let is_group = draft.conversation.kind() == Kind::Group;
         if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
@@ -364,6 +392,22 @@ impl Store {
             TransactWriteItem::builder().update(counter).build(),
             TransactWriteItem::builder().put(record).build(),
         ];
+        let has_token = token.is_some();
+        if let Some(token) = token {
+            let bucket = Update::builder()
+                .table_name(&self.messages_table)
+                .set_key(Some(token.key))
+                .update_expression(token.update_expression)
+                .condition_expression(token.condition_expression)
+                .set_expression_attribute_names(Some(token.names))
+                .set_expression_attribute_values(Some(token.values))
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .build()
+                .map_err(Error::internal)?;
+            items.push(TransactWriteItem::builder().update(bucket).build());
+        }
         let copies = if is_group {
             vec![log_item(message)]
         } else {
@@ -403,20 +447,31 @@ impl Store {
                         }
                     }
                 }
+                let lost = |index: usize| {
+                    reasons
+                        .get(index)
+                        .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
+                };
                 // Index 0 is the counter: losing there returns where it stands now.
-                let current = reasons
-                    .first()
-                    .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
+                let counter = lost(0)
                     .and_then(|reason| reason.item())
                     .map(ConversationRecord::from_item);
-                Ok(Written::LostRace { current })
+                // Index 2, when there, is the sender's bucket: likewise.
+                let arrival = lost(2)
+                    .filter(|_| has_token)
+                    .map(|reason| reason.item().and_then(arrival_time));
+                if let Some(arrival) = arrival {
+                    tracing::debug!(?arrival, "the sender's rate-limit bucket moved");
+                }
+                Ok(Written::LostRace { counter, arrival })
             }
             Some(TransactWriteItemsError::TransactionInProgressException(_))
             | Some(TransactWriteItemsError::ProvisionedThroughputExceededException(_))
             | Some(TransactWriteItemsError::ThrottlingException(_))
-            | Some(TransactWriteItemsError::RequestLimitExceeded(_)) => {
-                Ok(Written::LostRace { current: None })
-            }
+            | Some(TransactWriteItemsError::RequestLimitExceeded(_)) => Ok(Written::LostRace {
+                counter: None,
+                arrival: None,
+            }),
             _ => Err(Error::aws(error)),
         }
     }
@@ -425,15 +480,17 @@ impl Store {
 enum Written {
     Stored,
     Duplicate(SendRecord),
-    /// Another write got there first; `current` is the counter as the cancellation saw it.
+    /// Another write got there first; what the cancellation said of the counter and of the
+    /// sender's bucket (`Some(None)`: no arrival time stored) when their conditions failed.
     LostRace {
-        current: Option<ConversationRecord>,
+        counter: Option<ConversationRecord>,
+        arrival: Option<Option<i64>>,
     },
 }
 
-fn keys(key: HashMap<String, AttributeValue>) -> Result<KeysAndAttributes, Error> {
+fn keys(keys: Vec<HashMap<String, AttributeValue>>) -> Result<KeysAndAttributes, Error> {
     KeysAndAttributes::builder()
-        .keys(key)
+        .set_keys(Some(keys))
         .consistent_read(true)
         .build()
         .map_err(Error::internal)

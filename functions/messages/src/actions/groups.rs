@@ -27,6 +27,7 @@ pub async fn run(
         body: None,
         attachment: None,
         system: None,
+        limit: None,
         change: Some(command.change),
     };
     let appended = services.store.append(&draft).await?;

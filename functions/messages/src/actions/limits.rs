@@ -3,17 +3,18 @@
 //! cheap reads or ephemeral (`sync`, `ack`, `typing`) and are bounded by the stage's
 //! throttling. `uploadUrl` (the files function) takes [`parley_core::rate_limit::UPLOAD_URL`].
 //!
-//! The token is taken before the action runs, so a refused send stores nothing and a retry
-//! of it with the same id later is still safe.
+//! `lookup`'s token is taken before the action runs. `send`'s is taken by the store, in the
+//! transaction that stores the message ([`parley_core::store::Draft::limit`]): a refused
+//! send stores nothing, a retry of a stored id spends nothing, and the token costs no
+//! request of its own.
 
-use parley_core::rate_limit::{Limit, LOOKUP, SEND};
+use parley_core::rate_limit::{Limit, LOOKUP};
 
 use crate::command::Command;
 
-/// The limit `command` counts against, if any.
+/// The limit `command` counts against before it runs, if any.
 pub fn limit_of(command: &Command) -> Option<&'static Limit> {
     match command {
-        Command::Send(_) => Some(&SEND),
         Command::Lookup(_) => Some(&LOOKUP),
         _ => None,
     }

@@ -8,6 +8,7 @@ use parley_core::conversation::{ConversationId, Kind};
 use parley_core::cursor::Cursor;
 use parley_core::message::Message;
 use parley_core::protocol::{Attachment, ServerFrame};
+use parley_core::rate_limit::SEND;
 use parley_core::store::{now_ms, Appended, Draft};
 use parley_core::Error;
 
@@ -30,6 +31,8 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         attachment: send.attachment,
         system: None,
         change: None,
+        // The token is taken inside the store's write: no request of its own.
+        limit: Some(&SEND),
     };
 
     // A direct chat's members are known before the write: look up their devices meanwhile.
