@@ -1,6 +1,7 @@
 //! What each function costs to ship: its binary's size and the size of the zip Lambda is
-//! given. `make build`'s `target/lambda/<function>/bootstrap` (arm64, release) when it
-//! exists, else the binary in the stack's bin dir (the host build).
+//! given. `make build`'s `target/lambda/<function>/bootstrap` (arm64, release) when it is
+//! at least as new as the binary the stack ran (so it holds the same code), else that binary
+//! (the host's release build, same profile: within a few percent of the arm64 one).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,18 +29,29 @@ pub fn measure(root: &Path, bin_dir: &Path) -> Value {
         .into_iter()
         .map(|name| {
             let lambda = root.join("target/lambda").join(&name).join("bootstrap");
-            let (binary, build) = if lambda.is_file() {
-                (lambda, "make build (cargo lambda, release)")
+            let host = bin_dir.join(&name);
+            let (binary, build) = if is_current(&lambda, &host) {
+                (lambda, "make build (cargo lambda, release, arm64)")
             } else {
                 (
-                    bin_dir.join(&name),
-                    "host build (no target/lambda artifact)",
+                    host,
+                    "host release build (no target/lambda artifact as new as it)",
                 )
             };
             (name, artifact(&binary, build))
         })
         .collect();
     Value::Object(functions)
+}
+
+/// Whether `lambda` exists and was built no earlier than `host`.
+fn is_current(lambda: &Path, host: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (modified(lambda), modified(host)) {
+        (Some(lambda), Some(host)) => lambda >= host,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 fn artifact(binary: &PathBuf, build: &str) -> Value {

@@ -107,6 +107,30 @@ impl Control {
         counters
     }
 
+    /// Waits until the functions are idle: no invocation and no AWS request of theirs for two
+    /// seconds (longer than the push function's batching window of one), so that the push
+    /// function's stream backlog or a fan-out's tail has run, for at most
+    /// `longest`. Returns the milliseconds waited, so that a run starts from a quiet stack
+    /// and the report says how long that took.
+    pub async fn quiesce(&self, longest: std::time::Duration) -> f64 {
+        let started = std::time::Instant::now();
+        let activity = |counters: &Counters| {
+            let invocations: u64 = counters.functions.values().map(|f| f.invocations).sum();
+            let requests: u64 = counters.by_functions().map(|c| c.requests).sum();
+            (invocations, requests)
+        };
+        let mut last = activity(&self.counters().await);
+        while started.elapsed() < longest {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let now = activity(&self.counters().await);
+            if now == last {
+                break;
+            }
+            last = now;
+        }
+        crate::stats::round(started.elapsed().as_secs_f64() * 1000.0)
+    }
+
     /// Milliseconds from spawn until the first `next` of a fresh process of `function`.
     pub async fn cold_start(&self, function: &str) -> f64 {
         let answer: serde_json::Value = self

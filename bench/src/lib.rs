@@ -42,6 +42,8 @@ pub struct Sizes {
     pub pairs: usize,
     pub group_members: usize,
     pub group_messages: usize,
+    /// Warm invocations of each function a direct message does not use.
+    pub warm_invokes: usize,
 }
 
 impl Sizes {
@@ -57,6 +59,7 @@ impl Sizes {
             pairs: 1,
             group_members: 256,
             group_messages: 20,
+            warm_invokes: 20,
         }
     }
 
@@ -73,6 +76,7 @@ impl Sizes {
             pairs: 1,
             group_members: 4,
             group_messages: 2,
+            warm_invokes: 2,
         }
     }
 }

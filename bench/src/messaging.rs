@@ -23,6 +23,11 @@ const SETUP_CONCURRENCY: usize = 8;
 const SENDS_PER_SENDER: usize = 40;
 /// The latency bound the highest sustainable rate must keep at p99.
 const P99_BOUND_MS: f64 = 250.0;
+/// The messages function's logical id: the caller its AWS requests are counted under.
+const MESSAGES_FUNCTION: &str = "MessagesFunction";
+/// The longest wait for the stack to drain what an earlier run left (the push function's
+/// stream backlog above all) before a timed run starts.
+const QUIESCE_AT_MOST: Duration = Duration::from_secs(120);
 
 pub struct Measured {
     pub requests_per_dm: Value,
@@ -96,6 +101,7 @@ pub async fn measure(stack: &StackInfo, control: &Control, sizes: &Sizes) -> Mea
     // a lock) past saturation, and its backlog would otherwise be measured as fan-out time.
     let fanout = run.fanout(sizes).await;
     let e2e = run.latency(sizes).await;
+    run.other_routes(sizes.warm_invokes).await;
     let cost = price(&usage, &requests_per_dm);
     Measured {
         requests_per_dm,
@@ -147,16 +153,47 @@ impl Run<'_> {
 
     /// Requests and usage per direct message, over `dms` messages one after another.
     async fn per_dm(&mut self, dms: usize) -> (PerMessage, Value) {
+        // Nothing earlier (connections being made, stream work) may count.
+        self.control.quiesce(QUIESCE_AT_MOST).await;
         self.control.reset().await;
         let frames_before = self.inbox.billed_frames_out();
         for _ in 0..dms {
             self.dm(0).await;
         }
-        // Posts and deletes a function makes after its reply still belong to the message.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // What follows the reply still belongs to the messages: posts, deletes, and any
+        // stream work of the push function (its batching window is a second).
+        self.control.quiesce(QUIESCE_AT_MOST).await;
         let counters = self.control.reset().await;
         let frames_out = self.inbox.billed_frames_out() - frames_before;
         usage_per_dm(&counters, dms as f64, frames_out as f64)
+    }
+
+    /// Warm invocations of the functions a direct message does not use, for their timings:
+    /// `$default` (an unknown action), files (`uploadUrl`, within its bucket's burst) and
+    /// `$disconnect` (idle devices closing).
+    async fn other_routes(&mut self, invocations: usize) {
+        let to = self.pairs[0].recipient.user_id.clone();
+        for _ in 0..invocations {
+            let id = self.fresh_id();
+            let unknown = json!({"action": "benchUnknown", "id": id});
+            self.pairs[0].sender.send(&unknown).await;
+            self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
+            let id = self.fresh_id();
+            let upload = json!({"action": "uploadUrl", "id": id, "toUser": to,
+                "name": "bench.jpg", "contentType": "image/jpeg", "size": 1024});
+            self.pairs[0].sender.send(&upload).await;
+            self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
+        }
+        let closing: Vec<Device> = self
+            .idle
+            .drain(..invocations.min(self.idle.len()))
+            .map(|(_, device)| device)
+            .collect();
+        for device in closing {
+            device.close().await;
+        }
+        // `$disconnect` runs after the close: let it finish before the counters are read.
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
     /// Signs up and connects idle users until there are `users` of them.
@@ -220,19 +257,25 @@ impl Run<'_> {
         let mut tried = Vec::new();
         let mut highest = None;
         for &rate in &sizes.rates {
+            let waited = self.control.quiesce(QUIESCE_AT_MOST).await;
             let (sample, refused) = self.at_rate(sizes.rate_messages, rate).await;
             let summary = summarize(&sample);
             let lost = sizes.rate_messages - sample.len();
-            tried.push(json!({"ratePerSecond": rate, "latency": summary, "lost": lost, "refused": refused}));
+            tried.push(
+                json!({"ratePerSecond": rate, "latency": summary, "lost": lost,
+                "refused": refused, "quietAfterMs": waited}),
+            );
             match summary {
                 Some(s) if s.p99 < P99_BOUND_MS && lost == 0 => highest = Some(rate),
                 _ => break,
             }
         }
+        let waited = self.control.quiesce(QUIESCE_AT_MOST).await;
         let (sample, refused) = self
             .at_rate(sizes.e2e_messages, sizes.e2e_rate_per_second)
             .await;
         json!({
+            "quietAfterMs": waited,
             "measured": !sample.is_empty(),
             "messages": sizes.e2e_messages,
             "received": sample.len(),
@@ -272,7 +315,13 @@ impl Run<'_> {
         };
         let mut sample = Vec::new();
         let mut incomplete = 0;
+        let mut quiet_after = Vec::new();
+        self.control.reset().await;
         for _ in 0..sizes.group_messages {
+            // Each message starts from an idle stack: locally the push function's work on the
+            // previous message's 256 stream records queues on the same moto (in AWS it does
+            // not touch the sender's path at all).
+            quiet_after.push(self.control.quiesce(QUIESCE_AT_MOST).await);
             let id = self.fresh_id();
             let frame = json!({"action": "send", "id": id, "conversation": conversation, "body": "benchmark"});
             let at = Instant::now();
@@ -286,12 +335,27 @@ impl Run<'_> {
                 _ => incomplete += 1,
             }
         }
+        // What the sends asked of the emulators, to tell the functions' time from theirs.
+        let counters = self.control.reset().await;
+        let sends = sizes.group_messages.max(1) as f64;
+        let (requests, upstream_ms) = counters
+            .by_functions()
+            .filter(|call| call.caller == MESSAGES_FUNCTION)
+            .fold((0.0, 0.0), |(n, ms), call| {
+                (n + call.requests as f64, ms + call.upstream_ms)
+            });
         json!({
             "measured": !sample.is_empty(),
+            "messagesFunctionPerSend": {
+                "awsRequests": round(requests / sends),
+                "emulatorMs": round(upstream_ms / sends),
+                "emulatorMsPerRequest": round(if requests > 0.0 { upstream_ms / requests } else { 0.0 }),
+            },
             "members": sizes.group_members,
             "messages": sizes.group_messages,
             "incomplete": incomplete,
             "sendToLastMember": summarize(&sample),
+            "quietBeforeEachMs": summarize(&quiet_after),
         })
     }
 }

@@ -232,6 +232,8 @@ async fn put_unreadable_copy(stack: &StackInfo, owner: &str) {
             AttributeValue::S(format!("p#0000000000001#d:x:{owner}#000000000001")),
         )
         .item("conversation", AttributeValue::S(format!("d:x:{owner}")))
+        // Marked for push, as the messages function marks an offline member's copy.
+        .item("offline", AttributeValue::Bool(true))
         .send()
         .await
         .unwrap();

@@ -2,13 +2,17 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::cursor::{self, Cursor};
 use crate::protocol::{Attachment, ServerFrame};
 
 /// Messages (and everything stored with them) live for 30 days.
 pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
+/// The attribute marking a member's copy as stored while the member had no live device: the
+/// push function is invoked for those copies only (the template's `FilterCriteria`). A copy
+/// without it reached a device when it was sent, or is the sender's own.
+pub const OFFLINE: &str = "offline";
 /// The most text a message body may hold, in bytes of UTF-8.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
@@ -57,6 +61,21 @@ impl Message {
     }
 
     /// The copy in `owner`'s mailbox.
+    /// The copy in `owner`'s mailbox. `reachable` are the users who had a live device when
+    /// the message was stored: every other member's copy is marked [`OFFLINE`], which is
+    /// what the push function's event source lets through. The sender's copy never is.
+    pub fn copy_item(
+        &self,
+        owner: &str,
+        reachable: &BTreeSet<String>,
+    ) -> HashMap<String, AttributeValue> {
+        let mut item = self.to_item(owner);
+        if owner != self.from && !reachable.contains(owner) {
+            item.insert(OFFLINE.into(), AttributeValue::Bool(true));
+        }
+        item
+    }
+
     pub fn to_item(&self, owner: &str) -> HashMap<String, AttributeValue> {
         let mut item = HashMap::from([
             ("userId".into(), AttributeValue::S(owner.to_owned())),
@@ -142,6 +161,20 @@ mod tests {
             &(1_700_000_000 + RETENTION_SECS).to_string()
         );
         assert_eq!(Message::from_item(&item).unwrap(), message);
+    }
+
+    #[test]
+    fn copies_of_members_without_a_live_device_are_marked_offline() {
+        let message = sample();
+        let reachable = BTreeSet::from(["c".to_owned()]);
+        let offline = |owner: &str| message.copy_item(owner, &reachable).get(OFFLINE).cloned();
+        assert_eq!(offline("b"), Some(AttributeValue::Bool(true)));
+        assert_eq!(offline("c"), None, "reached a device");
+        assert_eq!(offline("a"), None, "the sender's own copy");
+        assert_eq!(
+            Message::from_item(&message.copy_item("b", &reachable)).unwrap(),
+            message
+        );
     }
 
     #[test]

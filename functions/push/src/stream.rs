@@ -1,9 +1,12 @@
 //! The messages table's stream: which records are new message copies in a user's mailbox,
 //! and the batch response that names the records to retry.
 //!
-//! Only INSERTs of `p#` items in a user's partition notify. Send records (`id#`), acks
-//! (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no user id can be), updates and
-//! TTL deletions do not. A copy that cannot be read is reported failed: retried, then sent
+//! Only INSERTs of `p#` items in a user's partition marked offline notify: the messages
+//! function marks the copy of a member who had no live device when the message was stored
+//! ([`parley_core::message::OFFLINE`]), and the event source mapping's filter (template)
+//! invokes this function for those alone. Copies that reached a device, the sender's own,
+//! send records (`id#`), acks (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no
+//! user id can be), updates and TTL deletions do not notify. A copy that cannot be read is reported failed: retried, then sent
 //! to the on-failure destination where someone can look at it, never silently dropped.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
@@ -11,7 +14,7 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, StreamExt};
 use parley_core::conversation::is_valid_user_id;
-use parley_core::message::Message;
+use parley_core::message::{Message, OFFLINE};
 use std::collections::HashMap;
 
 use crate::handler::Services;
@@ -44,6 +47,10 @@ pub fn classify(record: &EventRecord) -> Relevance {
         return Relevance::Unreadable("no userId or sk in the new image".into());
     };
     if !sk.starts_with(COPY_PREFIX) || !is_valid_user_id(owner) {
+        return Relevance::Ignored;
+    }
+    // Checked here too: the filter is the template's, and a stack without it stays correct.
+    if item.get(OFFLINE).and_then(|v| v.as_bool().ok()) != Some(&true) {
         return Relevance::Ignored;
     }
     match Message::from_item(&item) {
@@ -155,7 +162,8 @@ mod tests {
             "from": {"S": "alice"},
             "ts": {"N": "1700000000000"},
             "ttl": {"N": "1702592000"},
-            "body": {"S": "secret text"}
+            "body": {"S": "secret text"},
+            "offline": {"BOOL": true}
         })
     }
 
@@ -184,6 +192,13 @@ mod tests {
         assert_eq!(
             classify(&record("INSERT", conversation_log)),
             Relevance::Ignored
+        );
+        let mut reached = copy("bob");
+        reached.as_object_mut().unwrap().remove("offline");
+        assert_eq!(
+            classify(&record("INSERT", reached)),
+            Relevance::Ignored,
+            "a copy not marked offline reached a device"
         );
         for sk in ["id#c-7", "ack#d:alice:bob", "push#x"] {
             let mut other = copy("bob");

@@ -3,8 +3,8 @@
 //!
 //! - `GET /_devstack/counters`: AWS requests per caller, service and operation with the
 //!   DynamoDB capacity they consumed and the time spent in the emulators (`aws`), and per
-//!   function its invocations at the Runtime API, cold starts, idle process ids and their
-//!   peak memory (`functions`);
+//!   function its invocations at the Runtime API, cold starts, idle process ids and the
+//!   peak memory of its processes since the stack started (`functions`);
 //!   and the faults injected so far by kind (`faults`, see [`crate::faults`]);
 //! - `POST /_devstack/counters/reset`: clears the AWS counters, invocation timings and
 //!   fault counts;
@@ -60,7 +60,7 @@ async fn counters(State(control): State<Control>) -> Json<Value> {
                 .map(|took| took.as_secs_f64() * 1000.0)
                 .collect();
             let pids = control.functions.idle_pids(name);
-            let peak_rss_kb = pids.iter().filter_map(|pid| peak_rss_kb(*pid)).max();
+            let peak_rss_kb = control.functions.peak_rss_kb(name);
             let stats = json!({
                 "invocations": invoke_ms.len(),
                 "invokeMs": invoke_ms,
@@ -108,29 +108,5 @@ async fn cold_start(State(control): State<Control>, Path(name): Path<String>) ->
         .into_response(),
         Err(InvokeError::Unknown(_)) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
-    }
-}
-
-/// `VmHWM` of a live process, from /proc (Linux); `None` elsewhere or once it is gone.
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn peak_memory_of_this_process_is_read_from_proc() {
-        if cfg!(target_os = "linux") {
-            let kb = super::peak_rss_kb(std::process::id()).expect("VmHWM of ourselves");
-            assert!(kb > 0);
-        }
     }
 }

@@ -24,8 +24,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity,
     ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
+use futures_util::future::join;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
 use std::time::Duration;
 
 use super::conversations::ConversationRecord;
@@ -114,10 +116,23 @@ impl Appended {
 
 impl Store {
     /// Stores `draft` once, or returns what an earlier send with the same client id stored.
-    pub async fn append(&self, draft: &Draft) -> Result<Appended, Error> {
+    /// `reachable` finds the members who have a live device (the caller's device lookup),
+    /// while the store reads: their copies are not marked offline ([`Message::copy_item`]).
+    pub async fn append(
+        &self,
+        draft: &Draft,
+        reachable: impl Future<Output = BTreeSet<String>>,
+    ) -> Result<Appended, Error> {
         let message_id = uuid::Uuid::new_v4().simple().to_string();
-        // What a lost race revealed, so that the next attempt needs no read.
-        let mut known: Option<Seen> = None;
+        let (read, reachable) = join(self.read_before_append(draft), reachable).await;
+        let (seen, earlier) = read?;
+        if let Some(earlier) = earlier {
+            self.complete_fanout(&earlier).await?;
+            return Ok(Appended::Duplicate(earlier));
+        }
+        // What the store holds as last read or as a lost race revealed: an attempt with
+        // nothing known reads again.
+        let mut known: Option<Seen> = Some(seen);
         let started = std::time::Instant::now();
         let mut attempt = 0;
         while started.elapsed() < RACE_BUDGET {
@@ -182,12 +197,22 @@ impl Store {
                     .or_else(|| draft.system.clone()),
             };
             match self
-                .write(draft, &message, previous, &members, applied.as_ref(), token)
+                .write(
+                    draft,
+                    Attempt {
+                        message: &message,
+                        previous,
+                        members: &members,
+                        reachable: &reachable,
+                        applied: applied.as_ref(),
+                        token,
+                    },
+                )
                 .await?
             {
                 Written::Stored => {
                     if draft.conversation.kind() == Kind::Group {
-                        self.write_copies(&message, &members).await?;
+                        self.write_copies(&message, &members, &reachable).await?;
                         if let Some(joined) = applied.as_ref().and_then(Applied::joined) {
                             self.write_join_marks(&message, &joined).await?;
                         }
@@ -295,18 +320,21 @@ impl Store {
             .await?
             .map(|record| record.members)
             .unwrap_or_default();
-        self.write_copies(&message, &members).await
+        // Who is online now is not known here: every copy is marked offline, and the push
+        // function checks for itself.
+        self.write_copies(&message, &members, &BTreeSet::new())
+            .await
     }
 
-    async fn write(
-        &self,
-        draft: &Draft,
-        message: &Message,
-        previous: u64,
-        members: &[String],
-        applied: Option<&Applied>,
-        token: Option<TokenUpdate>,
-    ) -> Result<Written, Error> {
+    async fn write(&self, draft: &Draft, attempt: Attempt<'_>) -> Result<Written, Error> {
+        let Attempt {
+            message,
+            previous,
+            members,
+            reachable,
+            applied,
+            token,
+        } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
         if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
             return Err(Error::internal(format!(
@@ -413,7 +441,7 @@ impl Store {
         } else {
             members
                 .iter()
-                .map(|member| message.to_item(member))
+                .map(|member| message.copy_item(member, reachable))
                 .collect()
         };
         for copy in copies {
@@ -475,6 +503,19 @@ impl Store {
             _ => Err(Error::aws(error)),
         }
     }
+}
+
+/// What one attempt writes: the message at the seq after `previous`, for `members`.
+struct Attempt<'a> {
+    message: &'a Message,
+    previous: u64,
+    members: &'a [String],
+    /// Members with a live device ([`Message::copy_item`]).
+    reachable: &'a BTreeSet<String>,
+    /// The membership change, for a group's system message.
+    applied: Option<&'a Applied>,
+    /// The sender's rate-limit token, if the send spends one.
+    token: Option<TokenUpdate>,
 }
 
 enum Written {

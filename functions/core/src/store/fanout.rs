@@ -9,7 +9,7 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use super::Store;
@@ -26,9 +26,18 @@ const MAX_CONCURRENT_BATCHES: usize = 8;
 const MAX_ATTEMPTS: u32 = 10;
 
 impl Store {
-    /// Writes `message` into the mailbox of each of `members`.
-    pub async fn write_copies(&self, message: &Message, members: &[String]) -> Result<(), Error> {
-        let items: Vec<Item> = members.iter().map(|m| message.to_item(m)).collect();
+    /// Writes `message` into the mailbox of each of `members`; `reachable` as in
+    /// [`Message::copy_item`].
+    pub async fn write_copies(
+        &self,
+        message: &Message,
+        members: &[String],
+        reachable: &BTreeSet<String>,
+    ) -> Result<(), Error> {
+        let items: Vec<Item> = members
+            .iter()
+            .map(|m| message.copy_item(m, reachable))
+            .collect();
         self.write_items(items).await
     }
 

@@ -3,6 +3,8 @@
 //! `parley_core::store::append`), posted live to the members it concerns like any message,
 //! and answered with the group as it stands.
 
+use std::collections::BTreeSet;
+
 use parley_core::conversation::{ConversationId, Kind};
 use parley_core::protocol::{ErrorCode, ServerFrame};
 use parley_core::store::{Appended, Draft};
@@ -30,7 +32,11 @@ pub async fn run(
         limit: None,
         change: Some(command.change),
     };
-    let appended = services.store.append(&draft).await?;
+    // Membership messages: every member's copy is marked offline, as for group sends.
+    let appended = services
+        .store
+        .append(&draft, std::future::ready(BTreeSet::new()))
+        .await?;
     let conversation = match &appended {
         Appended::Duplicate(earlier) => {
             let earlier = ConversationId::parse(&earlier.conversation)?;

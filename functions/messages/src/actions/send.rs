@@ -1,7 +1,11 @@
 //! `send`: store the message once, then post it to every other device of every member.
-//! `sent` goes back only after the store holds it; a failed post loses nothing (sync).
+//! `sent` goes back only after the store holds it; a failed post loses nothing (sync). The
+//! copy of a member who had no live device is marked for the push function.
 //! An attachment must be a key the sender reserved with `uploadUrl` for this conversation,
 //! as that reservation describes it.
+
+use std::collections::BTreeSet;
+use tokio::sync::oneshot;
 
 use parley_core::connections::Connection;
 use parley_core::conversation::{ConversationId, Kind};
@@ -35,18 +39,31 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         limit: Some(&SEND),
     };
 
-    // A direct chat's members are known before the write: look up their devices meanwhile.
+    // A direct chat's members are known before the write: their devices are looked up while
+    // the store reads, and a member with none gets a copy marked for push.
     let now_secs = now_ms() / 1000;
     let (appended, early_devices) = match conversation.kind() {
         Kind::Direct => {
             let members = conversation.direct_members();
-            let (appended, devices) = tokio::join!(
-                services.store.append(&draft),
-                services.delivery.devices_of(&members, now_secs)
-            );
-            (appended?, Some(devices))
+            let (found, devices) = oneshot::channel();
+            let lookup = async {
+                let devices = services.delivery.devices_of(&members, now_secs).await;
+                let reachable = reachable_users(&devices);
+                let _ = found.send(devices);
+                reachable
+            };
+            let appended = services.store.append(&draft, lookup).await?;
+            (appended, devices.await.ok())
         }
-        Kind::Group => (services.store.append(&draft).await?, None),
+        // A group's members are known only once the store has read them: every copy is
+        // marked offline, and the push function checks who is online for itself.
+        Kind::Group => (
+            services
+                .store
+                .append(&draft, std::future::ready(BTreeSet::new()))
+                .await?,
+            None,
+        ),
     };
 
     let record = appended
@@ -99,6 +116,15 @@ pub(super) async fn deliver(
         failed = report.failed,
         "stored and posted"
     );
+}
+
+/// The users with at least one live device (none when the lookup failed: then every copy is
+/// marked offline and the push function decides for itself).
+fn reachable_users(devices: &Result<Vec<Connection>, Error>) -> BTreeSet<String> {
+    match devices {
+        Ok(devices) => devices.iter().map(|d| d.user_id.clone()).collect(),
+        Err(_) => BTreeSet::new(),
+    }
 }
 
 /// An attachment is accepted only as its sender reserved it, for this conversation.

@@ -126,6 +126,12 @@ impl Functions {
         }
     }
 
+    /// The highest peak resident memory (kB) of `function`'s processes, read after each of
+    /// their invocations; `None` before the first.
+    pub fn peak_rss_kb(&self, function: &str) -> Option<u64> {
+        self.inner.pools.get(function)?.peak_rss_kb()
+    }
+
     /// The process ids of `function`'s idle warm processes.
     pub fn idle_pids(&self, function: &str) -> Vec<u32> {
         self.inner

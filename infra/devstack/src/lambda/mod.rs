@@ -6,6 +6,7 @@ mod functions;
 mod health;
 mod ids;
 mod logs;
+mod memory;
 mod pool;
 mod process;
 mod runtime_api;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
+use super::memory::PeakMemory;
 use super::process::{Launch, Process};
 use super::runtime_api::Outcome;
 use super::supervisor::Supervisors;
@@ -29,6 +30,8 @@ pub(crate) struct FunctionPool {
     /// How long each invocation took at the Runtime API (event handed over until the
     /// response), oldest first, for benchmarks; cleared by [`FunctionPool::clear_timings`].
     invoke_times: Mutex<Vec<Duration>>,
+    /// The peak memory of its processes since the stack started (not cleared with timings).
+    peak_memory: PeakMemory,
 }
 
 /// Invocation timings kept at most, so a long-running `make dev` does not grow without end.
@@ -48,6 +51,7 @@ impl FunctionPool {
             slots: Arc::new(Semaphore::new(max_concurrency.max(1))),
             cold_starts: AtomicU64::new(0),
             invoke_times: Mutex::new(Vec::new()),
+            peak_memory: PeakMemory::default(),
         })
     }
 
@@ -65,6 +69,7 @@ impl FunctionPool {
             Some(after) => crash_during(&process, payload, timeout, after).await,
         };
         let took = handed_over.elapsed();
+        self.peak_memory.observe(process.pid());
         {
             let mut times = lock(&self.invoke_times);
             if times.len() < MAX_KEPT_TIMINGS {
@@ -121,6 +126,11 @@ impl FunctionPool {
 
     pub(crate) fn clear_timings(&self) {
         lock(&self.invoke_times).clear();
+    }
+
+    /// The highest peak resident memory of any of its processes, read after each invocation.
+    pub(crate) fn peak_rss_kb(&self) -> Option<u64> {
+        self.peak_memory.kb()
     }
 
     /// The process ids of the warm processes waiting for an event.

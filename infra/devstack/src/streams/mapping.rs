@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use super::filter::Filter;
 use crate::template::{Resolver, TemplateError, FUNCTION_KIND};
 
 /// Lambda's defaults for a DynamoDB stream mapping.
@@ -36,6 +37,8 @@ pub struct StreamMapping {
     pub max_record_age: Option<Duration>,
     /// The on-failure destination's ARN, if any.
     pub on_failure: Option<String>,
+    /// `FilterCriteria.Filters[].Pattern` ([`super::filter`]).
+    pub filters: Vec<Filter>,
 }
 
 /// Every DynamoDB stream mapping of the functions that exist in this deployment.
@@ -103,8 +106,25 @@ fn mapping(name: &str, function: &str, properties: &Json) -> Result<StreamMappin
         .get("FunctionResponseTypes")
         .and_then(Json::as_array)
         .is_some_and(|types| types.iter().any(|t| t == "ReportBatchItemFailures"));
+    let filters = properties
+        .pointer("/FilterCriteria/Filters")
+        .and_then(Json::as_array)
+        .map(|filters| {
+            filters
+                .iter()
+                .map(
+                    |filter| match filter.get("Pattern").and_then(Json::as_str) {
+                        Some(pattern) => Filter::parse(pattern),
+                        None => Err(TemplateError::invalid("a filter without a Pattern string")),
+                    },
+                )
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     Ok(StreamMapping {
         name: name.to_owned(),
+        filters,
         function: function.to_owned(),
         stream_arn,
         starting_position,
@@ -158,6 +178,9 @@ Resources:
             BisectBatchOnFunctionError: true
             DestinationConfig:
               OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}
+            FilterCriteria:
+              Filters:
+                - Pattern: '{"eventName": ["INSERT"]}'
         Other:
           Type: Schedule
           Properties: {Schedule: rate(1 minute)}
@@ -195,6 +218,7 @@ Resources:
                     bisect_on_error: true,
                     max_record_age: None,
                     on_failure: Some("arn:queue".into()),
+                    filters: vec![Filter::parse(r#"{"eventName": ["INSERT"]}"#).unwrap()],
                 },
                 StreamMapping {
                     name: "Plain.Minimal".into(),
@@ -208,6 +232,7 @@ Resources:
                     bisect_on_error: false,
                     max_record_age: None,
                     on_failure: None,
+                    filters: Vec::new(),
                 }
             ]
         );

@@ -1,11 +1,13 @@
 //! What Lambda's event source mappings and SNS mobile push need locally. moto serves
 //! DynamoDB Streams but invokes nothing, so the local stack polls each stream the template
 //! maps to a function ([`mapping`]) as Lambda does ([`poller`]) and invokes the function's
-//! real binary through the lambda pool with the event Lambda sends ([`event`]). It also
+//! real binary through the lambda pool with the event Lambda sends ([`event`]), after the
+//! mapping's event filters ([`filter`]). It also
 //! creates SNS platform applications in moto, with dummy credentials, and passes their ARNs
 //! as the template's platform application parameters ([`platforms`]).
 
 mod event;
+mod filter;
 mod mapping;
 mod platforms;
 mod poller;

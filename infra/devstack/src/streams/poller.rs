@@ -11,7 +11,8 @@
 //!   `MaximumRecordAgeInSeconds`, what is left goes to the on-failure destination (here: the
 //!   log, with the JSON Lambda would send) and the shard moves on.
 //!
-//! Records of a shard are handed over in order, one batch at a time.
+//! Records of a shard are handed over in order, one batch at a time; records the mapping's
+//! filters do not admit are skipped before batching, as Lambda does.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
@@ -20,7 +21,8 @@ use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use serde_json::{json, Value as Json};
 
-use super::event::{batch_event, sequence_number};
+use super::event::{batch_event, lambda_record, sequence_number};
+use super::filter::admits;
 use super::mapping::{StartingPosition, StreamMapping};
 use crate::lambda::{Functions, Invoke};
 
@@ -62,7 +64,7 @@ impl ShardPoller {
         loop {
             match self.fetch(&iterator).await {
                 Ok((records, next)) => {
-                    pending.extend(records);
+                    pending.extend(self.admitted(records));
                     match next {
                         Some(next) => iterator = next,
                         None => {
@@ -90,7 +92,7 @@ impl ShardPoller {
                 tokio::time::sleep(POLL_INTERVAL.min(window_ends - tokio::time::Instant::now()))
                     .await;
                 if let Ok((records, Some(next))) = self.fetch(&iterator).await {
-                    pending.extend(records);
+                    pending.extend(self.admitted(records));
                     iterator = next;
                 }
             }
@@ -98,6 +100,16 @@ impl ShardPoller {
             let batch: Vec<Record> = pending.drain(..take).collect();
             self.deliver(batch).await;
         }
+    }
+
+    /// The records the mapping's filters let through; the others are skipped, as done.
+    fn admitted(&self, records: Vec<Record>) -> impl Iterator<Item = Record> + '_ {
+        records.into_iter().filter(|record| {
+            admits(
+                &self.mapping.filters,
+                &lambda_record(record, &self.mapping.stream_arn),
+            )
+        })
     }
 
     async fn iterator(&self) -> Result<String, String> {
