@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack::{self, StackInfo};
-use parley_tests::tables::dynamodb;
+use parley_tests::tables::{await_connection_gone, dynamodb, put_connection};
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -219,6 +219,25 @@ async fn a_failing_endpoint_is_removed() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(published_to(stack, &bad).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_user_whose_only_connection_turns_out_gone_is_pushed_after_all() {
+    let stack = stack::shared();
+    let alice = sign_up(stack, "push-gone-alice").await;
+    let bob = sign_up(stack, "push-gone-bob").await;
+    let token = fresh_id("fcm-gone");
+    offline_with_tokens(stack, &bob, &[("fcm", &token)]).await;
+    // A record left behind by a connection API Gateway no longer has ($disconnect never
+    // ran): Bob looks online when the message is stored, and the post answers 410.
+    let stale = format!("Gone{}pUsHxY=", std::process::id());
+    put_connection(stack, &bob.user_id, &stale).await;
+
+    let mut a = device(stack, &alice).await;
+    let sent = send_and_wait(&mut a, &send_to_user(&fresh_id("m"), &bob, "still there?")).await;
+    await_connection_gone(stack, &bob.user_id, &stale, PUSH_WITHIN).await;
+    let pushes = await_pushes(stack, &token, sent["messageId"].as_str().unwrap(), 1).await;
+    assert_eq!(pushes.len(), 1, "{pushes:?}");
 }
 
 /// A message copy the push function cannot read (no messageId), as a bug would write it.

@@ -6,6 +6,7 @@ use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use futures_util::stream::{self, StreamExt};
+use std::collections::BTreeSet;
 
 use crate::connections::{Connection, Connections};
 use crate::protocol::ServerFrame;
@@ -15,12 +16,35 @@ use crate::Error;
 pub const MAX_CONCURRENT_POSTS: usize = 32;
 
 /// What became of a fan-out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub delivered: usize,
     /// Connections that were gone; their records were deleted.
     pub gone: usize,
     pub failed: usize,
+    /// Users every one of whose devices turned out gone: they were offline after all.
+    pub all_gone: BTreeSet<String>,
+}
+
+impl Report {
+    fn of(outcomes: &[(&Connection, Posted)]) -> Self {
+        let mut report = Report::default();
+        let mut reached = BTreeSet::new();
+        for (device, outcome) in outcomes {
+            match outcome {
+                Posted::Delivered => report.delivered += 1,
+                Posted::Gone => report.gone += 1,
+                Posted::Failed => report.failed += 1,
+            }
+            if *outcome == Posted::Gone {
+                report.all_gone.insert(device.user_id.clone());
+            } else {
+                reached.insert(device.user_id.clone());
+            }
+        }
+        report.all_gone.retain(|user| !reached.contains(user));
+        report
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,20 +112,13 @@ impl Delivery {
     /// Posts `frame` to each of `devices`, concurrently.
     pub async fn post_all(&self, devices: &[Connection], frame: &ServerFrame) -> Report {
         let data = frame.to_json();
-        let outcomes: Vec<Posted> = stream::iter(devices)
-            .map(|device| self.post_text(device, &data))
+        let data = data.as_str();
+        let outcomes: Vec<(&Connection, Posted)> = stream::iter(devices)
+            .map(|device| async move { (device, self.post_text(device, data).await) })
             .buffer_unordered(MAX_CONCURRENT_POSTS)
             .collect()
             .await;
-        let mut report = Report::default();
-        for outcome in outcomes {
-            match outcome {
-                Posted::Delivered => report.delivered += 1,
-                Posted::Gone => report.gone += 1,
-                Posted::Failed => report.failed += 1,
-            }
-        }
-        report
+        Report::of(&outcomes)
     }
 
     /// Posts `frame` to one device; a gone device's record is deleted.
@@ -158,5 +175,38 @@ impl Delivery {
                 "could not close a connection"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(user: &str, id: &str) -> Connection {
+        Connection {
+            user_id: user.into(),
+            connection_id: id.into(),
+            token_expires_at: 0,
+            connected_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_user_is_all_gone_only_when_every_device_was() {
+        let (b1, b2, c1, d1) = (
+            device("b", "b1"),
+            device("b", "b2"),
+            device("c", "c1"),
+            device("d", "d1"),
+        );
+        let report = Report::of(&[
+            (&b1, Posted::Gone),
+            (&b2, Posted::Delivered),
+            (&c1, Posted::Gone),
+            (&d1, Posted::Failed),
+        ]);
+        assert_eq!((report.delivered, report.gone, report.failed), (1, 2, 1));
+        // b still has a device; d's post failed, which says nothing about the connection.
+        assert_eq!(report.all_gone, BTreeSet::from(["c".to_owned()]));
     }
 }

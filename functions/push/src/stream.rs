@@ -1,10 +1,11 @@
 //! The messages table's stream: which records are new message copies in a user's mailbox,
 //! and the batch response that names the records to retry.
 //!
-//! Only INSERTs of `p#` items in a user's partition marked offline notify: the messages
-//! function marks the copy of a member who had no live device when the message was stored
-//! ([`parley_core::message::OFFLINE`]), and the event source mapping's filter (template)
-//! invokes this function for those alone. Copies that reached a device, the sender's own,
+//! Only `p#` items in a user's partition marked offline notify: the messages function marks
+//! the copy of a member who had no live device when the message was stored
+//! ([`parley_core::message::OFFLINE`]; an INSERT), or whose devices all turned out gone when
+//! it was posted (a MODIFY), and the event source mapping's filter (template) invokes this
+//! function for those alone. Copies that reached a device, the sender's own,
 //! send records (`id#`), acks (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no
 //! user id can be), updates and TTL deletions do not notify. A copy that cannot be read is reported failed: retried, then sent
 //! to the on-failure destination where someone can look at it, never silently dropped.
@@ -38,7 +39,8 @@ pub enum Relevance {
 }
 
 pub fn classify(record: &EventRecord) -> Relevance {
-    if record.event_name != "INSERT" {
+    // MODIFY: a copy marked offline after the fact (the member's devices were all gone).
+    if record.event_name != "INSERT" && record.event_name != "MODIFY" {
         return Relevance::Ignored;
     }
     let item: HashMap<String, AttributeValue> = record.change.new_image.clone().into();
@@ -185,7 +187,13 @@ mod tests {
 
     #[test]
     fn everything_else_is_ignored() {
-        assert_eq!(classify(&record("MODIFY", copy("bob"))), Relevance::Ignored);
+        assert!(
+            matches!(
+                classify(&record("MODIFY", copy("bob"))),
+                Relevance::Copy { .. }
+            ),
+            "marked offline after the fact"
+        );
         assert_eq!(classify(&record("REMOVE", copy("bob"))), Relevance::Ignored);
         let mut conversation_log = copy("g:team");
         conversation_log["userId"] = json!({"S": "g:team"});

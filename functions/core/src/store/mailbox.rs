@@ -1,10 +1,11 @@
-//! Reading a user's mailbox in position order: the pages of a sync.
+//! Reading a user's mailbox in position order (the pages of a sync), and marking a copy for
+//! push after the fact.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 
 use super::{now_ms, Store};
 use crate::cursor::{Cursor, END};
-use crate::message::Message;
+use crate::message::{Message, OFFLINE};
 use crate::Error;
 
 /// The page size when a client names none, and the most it may ask for.
@@ -71,5 +72,34 @@ impl Store {
             cursor,
             more,
         })
+    }
+
+    /// Marks `message`'s copies of `users` offline ([`OFFLINE`]): their devices all turned
+    /// out gone when it was posted, so the push function is to wake them after all (the
+    /// stream's MODIFY passes its filter). A copy that is not there is left alone.
+    pub async fn mark_offline(&self, message: &Message, users: &[String]) -> Result<(), Error> {
+        for user in users {
+            let result = self
+                .db
+                .update_item()
+                .table_name(&self.messages_table)
+                .key("userId", AttributeValue::S(user.clone()))
+                .key("sk", AttributeValue::S(message.position()))
+                .update_expression("SET #offline = :offline")
+                .condition_expression("attribute_exists(userId) AND attribute_not_exists(#offline)")
+                .expression_attribute_names("#offline", OFFLINE)
+                .expression_attribute_values(":offline", AttributeValue::Bool(true))
+                .send()
+                .await;
+            if let Err(error) = result {
+                let lost_condition = error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception());
+                if !lost_condition {
+                    return Err(Error::aws(error));
+                }
+            }
+        }
+        Ok(())
     }
 }

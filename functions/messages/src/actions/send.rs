@@ -116,6 +116,18 @@ pub(super) async fn deliver(
         failed = report.failed,
         "stored and posted"
     );
+    // Members whose every device was gone were offline after all: wake them by push. The
+    // sender's own copy never pushes.
+    let offline: Vec<String> = report
+        .all_gone
+        .into_iter()
+        .filter(|user| *user != caller.user_id)
+        .collect();
+    if !offline.is_empty() {
+        if let Err(error) = services.store.mark_offline(message, &offline).await {
+            tracing::warn!(%error, "could not mark copies for push; those members will sync");
+        }
+    }
 }
 
 /// The users with at least one live device (none when the lookup failed: then every copy is

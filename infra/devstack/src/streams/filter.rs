@@ -122,15 +122,16 @@ mod tests {
     }
 
     #[test]
-    fn the_template_s_push_filter_admits_offline_inserts_only() {
+    fn the_template_s_push_filter_admits_copies_marked_offline_only() {
         let push = filter(json!({
-            "eventName": ["INSERT"],
+            "eventName": ["INSERT", "MODIFY"],
             "dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}
         }));
         assert!(push.matches(&record("INSERT", json!({"offline": {"BOOL": true}}))));
+        assert!(push.matches(&record("MODIFY", json!({"offline": {"BOOL": true}}))));
         assert!(!push.matches(&record("INSERT", json!({"offline": {"BOOL": false}}))));
         assert!(!push.matches(&record("INSERT", json!({"body": {"S": "x"}}))));
-        assert!(!push.matches(&record("MODIFY", json!({"offline": {"BOOL": true}}))));
+        assert!(!push.matches(&record("REMOVE", json!({"offline": {"BOOL": true}}))));
         assert!(!push.matches(&json!({"eventName": "INSERT"})));
     }
 
