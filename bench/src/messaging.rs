@@ -168,9 +168,9 @@ impl Run<'_> {
         usage_per_dm(&counters, dms as f64, frames_out as f64)
     }
 
-    /// Warm invocations of the functions a direct message does not use, for their timings:
-    /// `$default` (an unknown action), files (`uploadUrl`, within its bucket's burst) and
-    /// `$disconnect` (idle devices closing).
+    /// Warm invocations of the functions a direct message between online users does not
+    /// use, for their timings: `$default` (an unknown action), files (`uploadUrl`, within its
+    /// bucket's burst), push (`registerPush`) and `$disconnect` (idle devices closing).
     async fn other_routes(&mut self, invocations: usize) {
         let to = self.pairs[0].recipient.user_id.clone();
         for _ in 0..invocations {
@@ -182,6 +182,11 @@ impl Run<'_> {
             let upload = json!({"action": "uploadUrl", "id": id, "toUser": to,
                 "name": "bench.jpg", "contentType": "image/jpeg", "size": 1024});
             self.pairs[0].sender.send(&upload).await;
+            self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
+            let id = self.fresh_id();
+            let register = json!({"action": "registerPush", "id": id, "platform": "fcm",
+                "token": format!("bench-token-{id}")});
+            self.pairs[0].sender.send(&register).await;
             self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
         }
         let closing: Vec<Device> = self
