@@ -5,23 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use parley_devstack::metrics::{CallTotals, CLIENT};
 use serde::Deserialize;
-
-/// One row of `aws` in the counters.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CallTotals {
-    pub caller: String,
-    pub service: String,
-    pub operation: String,
-    pub requests: u64,
-    pub errors: u64,
-    pub read_units: f64,
-    pub write_units: f64,
-    pub capacity_computed: u64,
-    pub emulator_reported_units: f64,
-    pub upstream_ms: f64,
-}
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,7 +27,7 @@ pub struct Counters {
 impl Counters {
     /// Requests made by the functions (not by the benchmark's own clients).
     pub fn by_functions(&self) -> impl Iterator<Item = &CallTotals> {
-        self.aws.iter().filter(|c| c.caller != "client")
+        self.aws.iter().filter(|c| c.caller != CLIENT)
     }
 }
 

@@ -60,7 +60,6 @@ impl Message {
         }
     }
 
-    /// The copy in `owner`'s mailbox.
     /// The copy in `owner`'s mailbox. `reachable` are the users who had a live device when
     /// the message was stored: every other member's copy is marked [`OFFLINE`], which is
     /// what the push function's event source lets through. The sender's copy never is.
@@ -76,6 +75,7 @@ impl Message {
         item
     }
 
+    /// The copy in `owner`'s mailbox, unmarked.
     pub fn to_item(&self, owner: &str) -> HashMap<String, AttributeValue> {
         let mut item = HashMap::from([
             ("userId".into(), AttributeValue::S(owner.to_owned())),

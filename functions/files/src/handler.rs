@@ -26,11 +26,8 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let event = event.payload;
     let identity = websocket::identity(&event)?;
-    if identity.token_expires_at * 1000 <= now_ms() {
-        return Ok(reply(
-            Error::unauthorized("your token has expired: reconnect with a fresh one")
-                .to_frame(None),
-        ));
+    if let Some(refusal) = identity.expiry_refusal(now_ms()) {
+        return Ok(reply(refusal.to_frame(None)));
     }
     let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,

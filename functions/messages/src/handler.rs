@@ -16,14 +16,14 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let event = event.payload;
     let identity = websocket::identity(&event)?;
+    let expired = identity.expiry_refusal(now_ms());
     let caller = Caller {
         user_id: identity.user_id,
         connection_id: websocket::connection_id(&event)?.to_owned(),
     };
 
-    if identity.token_expires_at * 1000 <= now_ms() {
+    if let Some(refusal) = expired {
         // The connection outlived its token: refuse, tell the client why, and close it.
-        let refusal = Error::unauthorized("your token has expired: reconnect with a fresh one");
         let device = caller.device();
         services
             .delivery

@@ -5,7 +5,7 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::LambdaEvent;
 use parley_core::connections::Connections;
-use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
+use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
 use serde_json::Value;
@@ -42,25 +42,12 @@ async fn route(
     request: &ApiGatewayWebsocketProxyRequest,
 ) -> Result<ServerFrame, Error> {
     let identity = websocket::identity(request)?;
-    let text = match (request.is_base64_encoded, request.body.as_deref()) {
-        (false, Some(text)) => text,
-        _ => return Ok(Error::bad_request("frames are JSON text").to_frame(None)),
-    };
-    let frame = match ClientFrame::parse(text) {
+    let frame = match websocket::client_frame(request) {
         Ok(frame) => frame,
-        Err(unreadable) => {
-            return Ok(ServerFrame::Error {
-                id: unreadable.id,
-                code: ErrorCode::BadRequest,
-                message: unreadable.message.to_owned(),
-            })
-        }
+        Err(refusal) => return Ok(*refusal),
     };
-    if identity.token_expires_at * 1000 <= now_ms() {
-        return Ok(
-            Error::unauthorized("your token has expired: reconnect with a fresh one")
-                .to_frame(frame.id),
-        );
+    if let Some(refusal) = identity.expiry_refusal(now_ms()) {
+        return Ok(refusal.to_frame(frame.id));
     }
     let outcome = match Registration::parse(&frame) {
         Ok(registration) => {

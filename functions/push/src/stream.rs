@@ -5,10 +5,11 @@
 //! the copy of a member who had no live device when the message was stored
 //! ([`parley_core::message::OFFLINE`]; an INSERT), or whose devices all turned out gone when
 //! it was posted (a MODIFY), and the event source mapping's filter (template) invokes this
-//! function for those alone. Copies that reached a device, the sender's own,
-//! send records (`id#`), acks (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no
-//! user id can be), updates and TTL deletions do not notify. A copy that cannot be read is reported failed: retried, then sent
-//! to the on-failure destination where someone can look at it, never silently dropped.
+//! function for those alone. Copies that reached a device, the sender's own, send records
+//! (`id#`), acks (`ack#`), conversation logs (partitions `d:…`/`g:…`, which no user id can
+//! be), other updates and TTL deletions do not notify. A copy that cannot be read is
+//! reported failed: retried, then sent to the on-failure destination where someone can look
+//! at it, never silently dropped.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};

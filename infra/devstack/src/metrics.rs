@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who made a request: a function (its name, from the SDK user agent's app id, which the
 /// local stack sets to the function's name) or [`CLIENT`] for everything else.
@@ -45,8 +45,8 @@ pub enum CapacitySource {
     Computed,
 }
 
-/// Totals for one caller, service and operation.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Totals for one caller, service and operation (also what benchmarks read back).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallTotals {
     pub caller: String,

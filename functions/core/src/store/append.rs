@@ -125,28 +125,22 @@ impl Store {
     ) -> Result<Appended, Error> {
         let message_id = uuid::Uuid::new_v4().simple().to_string();
         let (read, reachable) = join(self.read_before_append(draft), reachable).await;
-        let (seen, earlier) = read?;
-        if let Some(earlier) = earlier {
-            self.complete_fanout(&earlier).await?;
-            return Ok(Appended::Duplicate(earlier));
-        }
         // What the store holds as last read or as a lost race revealed: an attempt with
         // nothing known reads again.
-        let mut known: Option<Seen> = Some(seen);
+        let mut known: Option<Seen> = match read? {
+            Ok(seen) => Some(seen),
+            Err(earlier) => return Ok(Appended::Duplicate(earlier)),
+        };
         let started = std::time::Instant::now();
         let mut attempt = 0;
         while started.elapsed() < RACE_BUDGET {
             attempt += 1;
             let seen = match known.take() {
                 Some(seen) => seen,
-                None => {
-                    let (seen, earlier) = self.read_before_append(draft).await?;
-                    if let Some(earlier) = earlier {
-                        self.complete_fanout(&earlier).await?;
-                        return Ok(Appended::Duplicate(earlier));
-                    }
-                    seen
-                }
+                None => match self.read_before_append(draft).await? {
+                    Ok(seen) => seen,
+                    Err(earlier) => return Ok(Appended::Duplicate(earlier)),
+                },
             };
             let record = seen.record.clone();
             let (members, applied) = match (draft.conversation.kind(), &draft.change) {
@@ -244,9 +238,10 @@ impl Store {
         )))
     }
 
-    /// The conversation's record, the sender's rate-limit bucket and the sender's earlier send
-    /// of this id, in one request.
-    async fn read_before_append(&self, draft: &Draft) -> Result<(Seen, Option<SendRecord>), Error> {
+    /// The conversation's record and the sender's rate-limit bucket, in one request with the
+    /// sender's earlier send of this id; when there is one, that instead, its group fan-out
+    /// completed.
+    async fn read_before_append(&self, draft: &Draft) -> Result<Result<Seen, SendRecord>, Error> {
         let conversation_key = HashMap::from([(
             "conversationId".to_owned(),
             AttributeValue::S(draft.conversation.to_string()),
@@ -293,7 +288,15 @@ impl Store {
                     request = unprocessed.clone();
                     tokio::time::sleep(backoff(attempt)).await;
                 }
-                _ => return Ok((seen, earlier)),
+                _ => {
+                    return match earlier {
+                        None => Ok(Ok(seen)),
+                        Some(earlier) => {
+                            self.complete_fanout(&earlier).await?;
+                            Ok(Err(earlier))
+                        }
+                    }
+                }
             }
         }
         Err(Error::internal(

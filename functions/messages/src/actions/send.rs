@@ -90,6 +90,9 @@ pub(super) async fn deliver(
     members: &[String],
     devices: Option<Result<Vec<Connection>, Error>>,
 ) {
+    // Devices looked up before the write marked the copies of members without one; without
+    // that lookup (groups), every copy was marked offline already.
+    let looked_up_before = devices.is_some();
     let devices = match devices {
         Some(devices) => devices,
         None => services.delivery.devices_of(members, now_ms() / 1000).await,
@@ -123,7 +126,7 @@ pub(super) async fn deliver(
         .into_iter()
         .filter(|user| *user != caller.user_id)
         .collect();
-    if !offline.is_empty() {
+    if looked_up_before && !offline.is_empty() {
         if let Err(error) = services.store.mark_offline(message, &offline).await {
             tracing::warn!(%error, "could not mark copies for push; those members will sync");
         }
