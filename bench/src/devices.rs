@@ -62,8 +62,9 @@ type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
 /// One connected device of a user.
 pub struct Device {
     sink: Sink,
-    /// Frames other than `message` (replies: `sent`, `group`, `error`, …).
-    replies: mpsc::UnboundedReceiver<Value>,
+    /// Frames other than `message` (replies: `sent`, `group`, `error`, …), with the time
+    /// each was read off the socket.
+    replies: mpsc::UnboundedReceiver<(Instant, Value)>,
 }
 
 impl Device {
@@ -97,7 +98,7 @@ impl Device {
                             .or_default()
                             .push(at);
                     }
-                } else if replies_tx.send(frame).is_err() {
+                } else if replies_tx.send((at, frame)).is_err() {
                     break;
                 }
             }
@@ -116,7 +117,7 @@ impl Device {
     pub async fn reply_to(&mut self, id: &str, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let frame = tokio::time::timeout_at(deadline, self.replies.recv())
+            let (_, frame) = tokio::time::timeout_at(deadline, self.replies.recv())
                 .await
                 .ok()??;
             if frame["id"] == id {
@@ -125,9 +126,36 @@ impl Device {
         }
     }
 
+    /// The replies to `ids` (others are dropped) with the time each arrived, as they come,
+    /// until each id has one or `within` has passed.
+    pub async fn replies_to(
+        &mut self,
+        ids: &[String],
+        within: Duration,
+    ) -> HashMap<String, (Instant, Value)> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut replies = HashMap::new();
+        while replies.len() < ids.len() {
+            let Ok(Some((at, frame))) =
+                tokio::time::timeout_at(deadline, self.replies.recv()).await
+            else {
+                break;
+            };
+            if let Some(id) = frame["id"]
+                .as_str()
+                .filter(|id| ids.iter().any(|i| i == id))
+            {
+                replies.entry(id.to_owned()).or_insert((at, frame));
+            }
+        }
+        replies
+    }
+
     /// The replies received so far and not yet read (`sent` and `error` of a load run).
     pub fn drain_replies(&mut self) -> Vec<Value> {
-        std::iter::from_fn(|| self.replies.try_recv().ok()).collect()
+        std::iter::from_fn(|| self.replies.try_recv().ok())
+            .map(|(_, frame)| frame)
+            .collect()
     }
 
     pub async fn close(mut self) {

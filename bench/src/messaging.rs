@@ -452,7 +452,8 @@ fn price(usage: &PerMessage, requests: &Value) -> Value {
         })
         .collect();
     json!({
-        "measured": true,
+        // Priced from what was counted: measured only if requests and invocations were.
+        "measured": requests["measured"] == true && usage.lambda_invocations > 0.0,
         "parley": parley,
         "usage": usage,
         "scanAndBroadcastSample": sample,

@@ -66,6 +66,17 @@ pub fn targets(report: &Value) -> Vec<(String, String, String, Option<bool>)> {
         show(fanout, "ms"),
         fanout.map(|v| v < 250.0),
     ));
+    if let Some(bursts) = report["burst_one_conversation"].as_object() {
+        for (size, run) in bursts {
+            let per_stored = run["dynamodbRequestsPerStored"].as_f64();
+            rows.push((
+                format!("{size} sends at once into one conversation: DynamoDB requests per stored message (last `sent` after {})", show(run["lastSentMs"].as_f64(), "ms")),
+                "flat in the burst size; none `internal`".into(),
+                show(per_stored, ""),
+                None,
+            ));
+        }
+    }
     if let Some(functions) = report["artifact_bytes"].as_object() {
         for (name, a) in functions {
             let mb = a["binaryBytes"].as_f64().map(|b| b / 1_048_576.0);

@@ -29,11 +29,26 @@ async fn every_key_of_the_report_is_measured() {
     }
     assert!(report["requests_per_dm"]["dynamodbRequests"].as_f64() > Some(0.0));
     assert!(report["requests_per_dm"]["apiGatewayPosts"].as_f64() > Some(0.0));
-    // Group fan-out is measured once groups exist; until then it says why not.
     let fanout = &report["fanout_256_ms"];
+    assert_eq!(fanout["measured"], true, "{fanout}");
     assert!(
-        fanout["measured"] == true || fanout["reason"].is_string(),
+        fanout["sendToLastMember"]["p50"].as_f64().is_some(),
         "{fanout}"
     );
+    // Every burst stored all of its sends, none refused or unanswered (each sender stays
+    // within its rate limit), and the requests per stored message were counted.
+    let bursts = report["burst_one_conversation"]
+        .as_object()
+        .expect("bursts");
+    assert!(!bursts.is_empty());
+    for (size, run) in bursts {
+        assert_eq!(run["measured"], true, "{size}: {run}");
+        assert_eq!(run["stored"], run["sends"], "{size}: {run}");
+        assert_eq!(run["unanswered"], 0, "{size}: {run}");
+        assert!(
+            run["dynamodbRequestsPerStored"].as_f64() > Some(0.0),
+            "{size}: {run}"
+        );
+    }
     assert!(!report::markdown(&report).is_empty());
 }

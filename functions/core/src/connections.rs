@@ -2,7 +2,7 @@
 //! (`userId` HASH, `connectionId` RANGE) so that a user's devices are one Query away and no
 //! request path ever Scans.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 use crate::identity::Identity;
@@ -90,7 +90,6 @@ impl Connections {
         self.client
             .put_item()
             .table_name(&self.table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .set_item(Some(connection.to_item()))
             .send()
             .await
@@ -104,7 +103,6 @@ impl Connections {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key("userId", AttributeValue::S(user_id.to_owned()))
             .key("connectionId", AttributeValue::S(connection_id.to_owned()))
             .send()
@@ -120,7 +118,6 @@ impl Connections {
             .client
             .query()
             .table_name(&self.table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key_condition_expression("userId = :u")
             .expression_attribute_values(":u", AttributeValue::S(user_id.to_owned()))
             .into_paginator()

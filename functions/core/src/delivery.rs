@@ -76,6 +76,11 @@ impl Delivery {
         aws_sdk_apigatewaymanagement::Client::from_conf(config)
     }
 
+    /// The `@connections` client.
+    pub fn api(&self) -> &aws_sdk_apigatewaymanagement::Client {
+        &self.api
+    }
+
     pub fn connections(&self) -> &Connections {
         &self.connections
     }
@@ -157,23 +162,6 @@ impl Delivery {
                 );
                 Posted::Failed
             }
-        }
-    }
-
-    /// Closes a connection (API Gateway then runs `$disconnect`).
-    pub async fn close(&self, connection_id: &str) {
-        if let Err(error) = self
-            .api
-            .delete_connection()
-            .connection_id(connection_id)
-            .send()
-            .await
-        {
-            tracing::warn!(
-                connection = %connection_id,
-                error = %aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&error),
-                "could not close a connection"
-            );
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod cursor;
 pub mod delivery;
 pub mod error;
+pub mod expiry;
 pub mod identity;
 pub mod message;
 pub mod protocol;

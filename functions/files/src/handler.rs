@@ -3,6 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
+use parley_core::expiry::{self, ManagementApi};
 use parley_core::protocol::ServerFrame;
 use parley_core::rate_limit::{RateLimiter, UPLOAD_URL};
 use parley_core::store::{now_ms, Store};
@@ -18,6 +19,8 @@ pub struct Services {
     pub presigner: Presigner,
     /// Per-user rate limits: `uploadUrl` spends a [`UPLOAD_URL`] token.
     pub limits: RateLimiter,
+    /// `@connections`, to close a connection whose token expired.
+    pub management: ManagementApi,
 }
 
 pub async fn handle(
@@ -26,8 +29,10 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let event = event.payload;
     let identity = websocket::identity(&event)?;
-    if let Some(refusal) = identity.expiry_refusal(now_ms()) {
-        return Ok(reply(refusal.to_frame(None)));
+    if let Some(closed) =
+        expiry::refuse_if_expired(&services.management, &event, &identity, now_ms()).await?
+    {
+        return Ok(closed);
     }
     let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,

@@ -2,6 +2,7 @@
 //! inside a conversation, for members only. Clients are built once per cold start.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
+use parley_core::delivery::Delivery;
 use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::{config, Config};
@@ -30,6 +31,7 @@ async fn main() -> Result<(), Error> {
             &config.messages_table,
         ),
         presigner: presign::Presigner::new(presign::s3_client(&aws), bucket),
+        management: Delivery::api_client(&aws, &config.management_endpoint),
     };
     run(service_fn(|event| handler::handle(&services, event))).await
 }

@@ -5,7 +5,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use lambda_runtime::LambdaEvent;
 use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
-use parley_core::{websocket, Error};
+use parley_core::{expiry, websocket, Error};
 
 use crate::actions::{self, Caller, Services};
 use crate::command::Command;
@@ -16,22 +16,15 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let event = event.payload;
     let identity = websocket::identity(&event)?;
-    let expired = identity.expiry_refusal(now_ms());
+    if let Some(closed) =
+        expiry::refuse_if_expired(services.delivery.api(), &event, &identity, now_ms()).await?
+    {
+        return Ok(closed);
+    }
     let caller = Caller {
         user_id: identity.user_id,
         connection_id: websocket::connection_id(&event)?.to_owned(),
     };
-
-    if let Some(refusal) = expired {
-        // The connection outlived its token: refuse, tell the client why, and close it.
-        let device = caller.device();
-        services
-            .delivery
-            .post(&device, &refusal.to_frame(None))
-            .await;
-        services.delivery.close(&caller.connection_id).await;
-        return Ok(websocket::ok());
-    }
 
     let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,

@@ -5,6 +5,8 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::LambdaEvent;
 use parley_core::connections::Connections;
+use parley_core::expiry::{self, ManagementApi};
+use parley_core::identity::Identity;
 use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
@@ -20,6 +22,8 @@ pub struct Services {
     pub connections: Connections,
     pub devices: Devices,
     pub sns: Sns,
+    /// `@connections`, to close a connection whose token expired.
+    pub management: ManagementApi,
 }
 
 pub async fn handle(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -32,7 +36,13 @@ pub async fn handle(services: &Services, event: LambdaEvent<Value>) -> Result<Va
     }
     let request: ApiGatewayWebsocketProxyRequest = serde_json::from_value(payload)
         .map_err(|e| Error::internal(format!("neither a stream nor a WebSocket event: {e}")))?;
-    let frame = route(services, &request).await?;
+    let identity = websocket::identity(&request)?;
+    if let Some(closed) =
+        expiry::refuse_if_expired(&services.management, &request, &identity, now_ms()).await?
+    {
+        return serde_json::to_value(closed).map_err(Error::internal);
+    }
+    let frame = route(services, &request, &identity).await?;
     serde_json::to_value(websocket::reply(&frame)).map_err(Error::internal)
 }
 
@@ -40,15 +50,12 @@ pub async fn handle(services: &Services, event: LambdaEvent<Value>) -> Result<Va
 async fn route(
     services: &Services,
     request: &ApiGatewayWebsocketProxyRequest,
+    identity: &Identity,
 ) -> Result<ServerFrame, Error> {
-    let identity = websocket::identity(request)?;
     let frame = match websocket::client_frame(request) {
         Ok(frame) => frame,
         Err(refusal) => return Ok(*refusal),
     };
-    if let Some(refusal) = identity.expiry_refusal(now_ms()) {
-        return Ok(refusal.to_frame(frame.id));
-    }
     let outcome = match Registration::parse(&frame) {
         Ok(registration) => {
             register::run(

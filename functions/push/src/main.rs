@@ -5,6 +5,7 @@
 
 use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::connections::Connections;
+use parley_core::delivery::Delivery;
 use parley_core::{config, Config};
 
 mod devices;
@@ -36,6 +37,7 @@ async fn main() -> Result<(), Error> {
             aws_sdk_sns::Client::new(&aws),
             settings.applications.clone(),
         ),
+        management: Delivery::api_client(&aws, &config.management_endpoint),
     };
     run(service_fn(|event| handler::handle(&services, event))).await
 }

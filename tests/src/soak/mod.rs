@@ -1,6 +1,7 @@
 //! The chaos soak (issue 8): many users with several devices send direct and group
 //! messages, reconnecting now and then, while the stack injects faults (by default 5% of
-//! `@connections` posts 410, 5% 429, 2% of DynamoDB requests throttled, 1% of messages
+//! `@connections` posts 410, 5% 429, 2% delivered with their answer lost, 2% of DynamoDB
+//! requests throttled and 2% applied with their answer lost, 1% of messages
 //! invocations killed). Then, with faults off, it checks the promise ([`verify`]) and
 //! writes a report to `target/soak/report.json` and `report.md`.
 //!
@@ -56,8 +57,9 @@ impl SoakConfig {
             seed,
             faults: json!({
                 "seed": seed,
-                "connections": {"gone": 0.05, "limitExceeded": 0.05, "drop": drop},
-                "aws": {"throttle": 0.02, "services": ["dynamodb"]},
+                "connections": {"gone": 0.05, "limitExceeded": 0.05, "drop": drop,
+                    "lostAnswer": 0.02},
+                "aws": {"throttle": 0.02, "lostAnswer": 0.02, "services": ["dynamodb"]},
                 "lambda": {"crash": 0.01, "functions": ["MessagesFunction"]},
             }),
         }

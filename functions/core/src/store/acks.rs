@@ -2,7 +2,7 @@
 //! and monotone: an ack below what is stored changes nothing and notifies no one.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, ReturnValue};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{now_ms, Store};
 use crate::conversation::ConversationId;
@@ -32,7 +32,6 @@ impl Store {
             .db
             .update_item()
             .table_name(&self.messages_table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key("userId", AttributeValue::S(user.to_owned()))
             .key("sk", AttributeValue::S(format!("ack#{conversation}")))
             .update_expression("SET #mark = :seq, #ttl = :ttl")

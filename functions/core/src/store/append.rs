@@ -5,7 +5,8 @@
 //! and, for a send that spends a rate-limit token, the sender's bucket; one
 //! TransactWriteItems then, all or nothing:
 //! - moves the counter from the seq it read to the next (a condition: a concurrent send that
-//!   got there first cancels this one, which reads again and retries, so seqs stay dense);
+//!   got there first cancels this one, so seqs stay dense); a send that lost this race queues
+//!   and commits at its turn ([`super::turns`]), so N concurrent sends cost O(N) requests;
 //!   a group membership change ([`Change`]) rewrites the members in this same update, so every
 //!   message is ordered before or after it and reaches exactly the members of its time;
 //! - writes the send record (condition: none yet, so a concurrent retry of the same id
@@ -16,23 +17,25 @@
 //! - a direct chat: writes the message into both mailboxes;
 //! - a group: writes it into the group's log ([`super::log`]). Up to 1024 members do not fit
 //!   one transaction (100 items), so the members' copies are written after the commit, in
-//!   batches ([`super::fanout`]): idempotent Puts that a retried send (below) or any consumer
-//!   of the log item can write again to finish a fan-out a crash interrupted.
+//!   batches ([`super::fanout`]): idempotent Puts that a retried send (below) writes again
+//!   to finish a fan-out a crash interrupted (`sent` waits for every copy, so a client that
+//!   has no `sent` retries).
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, KeysAndAttributes, Put, ReturnConsumedCapacity,
-    ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use futures_util::future::join;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::conversations::ConversationRecord;
 use super::log::log_item;
 use super::membership::{Applied, Change};
+use super::turns::{turn_condition, Pace, Step};
 use super::{now_ms, Store};
 use crate::conversation::{ConversationId, Kind};
 use crate::message::Message;
@@ -42,10 +45,10 @@ use crate::Error;
 
 /// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
 const MAX_ATTEMPTS: u32 = 40;
-/// How long a send keeps retrying races it loses before giving up (the client then retries
-/// with the same id, which is safe). Every round of a race has a winner, so a send only
-/// runs out of time when many devices write into one conversation at once; the budget stays
-/// under the function's 10 s timeout so that the client gets an `error`, not a timeout.
+/// How long a send may wait for its turn before giving up (the client then retries with the
+/// same id, which is safe). Turns pass one commit at a time, so only a queue of hundreds of
+/// sends into one conversation at once runs out of time; the budget stays under the
+/// function's 10 s timeout so that the client gets an `error`, not a timeout.
 const RACE_BUDGET: Duration = Duration::from_secs(7);
 /// The largest pause between attempts; each pause is random up to a doubling bound.
 const MAX_BACKOFF: Duration = Duration::from_millis(100);
@@ -131,34 +134,64 @@ impl Store {
             Ok(seen) => Some(seen),
             Err(earlier) => return Ok(Appended::Duplicate(earlier)),
         };
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let mut attempt = 0;
-        while started.elapsed() < RACE_BUDGET {
+        // The ticket this send queues with, once it lost a race ([`super::turns`]).
+        let mut turn: Option<Pace> = None;
+        let mut committed = false;
+        let outcome = loop {
+            if started.elapsed() >= RACE_BUDGET {
+                break Err(Error::internal(format!(
+                    "send to {} did not get its turn in {RACE_BUDGET:?} ({attempt} attempts)",
+                    draft.conversation
+                )));
+            }
             attempt += 1;
             let seen = match known.take() {
                 Some(seen) => seen,
                 None => match self.read_before_append(draft).await? {
                     Ok(seen) => seen,
-                    Err(earlier) => return Ok(Appended::Duplicate(earlier)),
+                    Err(earlier) => break Ok(Appended::Duplicate(earlier)),
                 },
             };
+            if let Some(pace) = turn.as_mut() {
+                let queue = seen.record.as_ref().map(|r| r.queue).unwrap_or_default();
+                match pace.step(queue, Instant::now()) {
+                    Step::Commit => {}
+                    Step::Wait(pause) => {
+                        tokio::time::sleep(pause).await;
+                        continue;
+                    }
+                    Step::PassStalled { served } => {
+                        tracing::info!(conversation = %draft.conversation, ticket = served + 1,
+                            "a send turn stood still for its lease: passing it");
+                        self.pass_turn(&draft.conversation, served + 1).await?;
+                        continue;
+                    }
+                    Step::Requeue => {
+                        tracing::info!(conversation = %draft.conversation, "passed over: queueing again");
+                        turn = None;
+                        known = self.queue_up(draft, &seen, &mut turn).await?;
+                        continue;
+                    }
+                }
+            }
             let record = seen.record.clone();
             let (members, applied) = match (draft.conversation.kind(), &draft.change) {
                 (Kind::Direct, None) => (draft.conversation.direct_members(), None),
                 (Kind::Direct, Some(_)) => {
-                    return Err(Error::bad_request(
+                    break Err(Error::bad_request(
                         "a direct chat has no membership to change",
                     ))
                 }
-                (Kind::Group, Some(change)) => {
-                    match change.apply(&draft.sender, record.as_ref())? {
-                        Some(applied) => (applied.audience.clone(), Some(applied)),
-                        None => return Ok(Appended::Unchanged),
-                    }
-                }
+                (Kind::Group, Some(change)) => match change.apply(&draft.sender, record.as_ref()) {
+                    Ok(Some(applied)) => (applied.audience.clone(), Some(applied)),
+                    Ok(None) => break Ok(Appended::Unchanged),
+                    Err(refused) => break Err(refused),
+                },
                 (Kind::Group, None) => {
                     let Some(record) = &record else {
-                        return Err(Error::client(
+                        break Err(Error::client(
                             crate::protocol::ErrorCode::NotFound,
                             "no such conversation",
                         ));
@@ -167,15 +200,19 @@ impl Store {
                 }
             };
             if applied.is_none() && !members.iter().any(|m| m == &draft.sender) {
-                return Err(Error::forbidden(
+                break Err(Error::forbidden(
                     "you are not a member of this conversation",
                 ));
             }
             let previous = record.as_ref().map(|r| r.last_seq).unwrap_or(0);
-            let token = draft
+            let token = match draft
                 .limit
                 .map(|limit| limit.token_update(&draft.sender, seen.arrival, now_ms()))
-                .transpose()?;
+                .transpose()
+            {
+                Ok(token) => token,
+                Err(refused) => break Err(refused),
+            };
             let message = Message {
                 conversation: draft.conversation.to_string(),
                 seq: previous + 1,
@@ -190,7 +227,7 @@ impl Store {
                     .map(|a| a.system.clone())
                     .or_else(|| draft.system.clone()),
             };
-            match self
+            let written = self
                 .write(
                     draft,
                     Attempt {
@@ -200,42 +237,85 @@ impl Store {
                         reachable: &reachable,
                         applied: applied.as_ref(),
                         token,
+                        ticket: turn.as_ref().map(Pace::ticket),
                     },
                 )
-                .await?
-            {
+                .await?;
+            match written {
                 Written::Stored => {
+                    committed = true;
                     if draft.conversation.kind() == Kind::Group {
                         self.write_copies(&message, &members, &reachable).await?;
                         if let Some(joined) = applied.as_ref().and_then(Applied::joined) {
                             self.write_join_marks(&message, &joined).await?;
                         }
                     }
-                    return Ok(Appended::New {
+                    break Ok(Appended::New {
                         message: Box::new(message),
                         members,
                     });
                 }
-                Written::Duplicate(earlier) => return Ok(Appended::Duplicate(earlier)),
+                Written::Duplicate(earlier) => {
+                    // Possibly this very send, whose answer was lost after it committed (the
+                    // SDK retried): a group's copies may still be missing.
+                    self.complete_fanout(&earlier).await?;
+                    break Ok(Appended::Duplicate(earlier));
+                }
                 Written::LostRace { counter, arrival } => {
-                    tracing::debug!(attempt, conversation = %draft.conversation, "race lost, retrying");
-                    // The cancellation told where what moved stands now: try again at once,
-                    // after a pause short enough not to lose the lead. Told nothing (a
-                    // conflict, a throttle), read again.
-                    if counter.is_some() || arrival.is_some() {
+                    tracing::debug!(attempt, conversation = %draft.conversation, "race lost");
+                    // The cancellation told where what moved stands now. Told nothing (a
+                    // conflict, a throttle), read again after a pause.
+                    let told = counter.is_some() || arrival.is_some();
+                    if told {
                         known = Some(Seen {
-                            record: counter.or(record),
+                            record: counter.clone().or(record),
                             arrival: arrival.unwrap_or(seen.arrival),
                         });
                     }
-                    tokio::time::sleep(backoff(attempt)).await;
+                    match (&turn, counter, known.take()) {
+                        // Another send took the seq: queue instead of racing again.
+                        (None, Some(_), Some(now)) => {
+                            known = self.queue_up(draft, &now, &mut turn).await?;
+                        }
+                        // Only the sender's own bucket moved, or the turn is ours and the
+                        // cancellation says where things stand: try again at once.
+                        (_, _, Some(now)) => known = Some(now),
+                        (_, _, None) => tokio::time::sleep(backoff(attempt)).await,
+                    }
                 }
             }
+        };
+        if let (Some(pace), false) = (&turn, committed) {
+            // Refused or answered at its turn, the send hands the turn on (a no-op when the
+            // turn is not its own).
+            if let Err(error) = self.pass_turn(&draft.conversation, pace.ticket()).await {
+                tracing::warn!(error = %error, "could not pass a send turn; it will time out");
+            }
         }
-        Err(Error::internal(format!(
-            "send to {} lost {attempt} races in a row in {RACE_BUDGET:?}",
-            draft.conversation
-        )))
+        outcome
+    }
+
+    /// Takes a ticket for `draft`'s conversation into `turn`; returns what to look at next: the
+    /// record as the ticket found it, or nothing (read again) when no ticket could be had.
+    async fn queue_up(
+        &self,
+        draft: &Draft,
+        seen: &Seen,
+        turn: &mut Option<Pace>,
+    ) -> Result<Option<Seen>, Error> {
+        match self.take_ticket(&draft.conversation).await? {
+            Some((ticket, record)) => {
+                *turn = Some(Pace::new(ticket, record.queue, Instant::now()));
+                Ok(Some(Seen {
+                    record: Some(record),
+                    arrival: seen.arrival,
+                }))
+            }
+            None => {
+                tokio::time::sleep(backoff(1)).await;
+                Ok(None)
+            }
+        }
     }
 
     /// The conversation's record and the sender's rate-limit bucket, in one request with the
@@ -265,7 +345,6 @@ impl Store {
                 .db
                 .batch_get_item()
                 .set_request_items(Some(request))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(Error::aws)?;
@@ -337,6 +416,7 @@ impl Store {
             reachable,
             applied,
             token,
+            ticket,
         } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
         if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
@@ -374,6 +454,17 @@ impl Store {
             names.insert("#name".to_owned(), "name".to_owned());
             values.insert(":name".to_owned(), AttributeValue::S(applied.name.clone()));
         }
+        let (turn, ticket_value) = turn_condition(ticket);
+        if let Some((name, value)) = ticket_value {
+            set.push("served = :ticket");
+            values.insert(name, value);
+        }
+        if let Some(ticket) = ticket.filter(|&t| t > 1) {
+            values.insert(
+                ":served".to_owned(),
+                AttributeValue::N((ticket - 1).to_string()),
+            );
+        }
         let mut expression = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
@@ -385,11 +476,14 @@ impl Store {
                 AttributeValue::S(message.conversation.clone()),
             )
             .update_expression(expression)
-            .condition_expression(if previous == 0 {
-                "attribute_not_exists(lastSeq)"
-            } else {
-                "lastSeq = :previous"
-            })
+            .condition_expression(format!(
+                "{} AND {turn}",
+                if previous == 0 {
+                    "attribute_not_exists(lastSeq)"
+                } else {
+                    "lastSeq = :previous"
+                }
+            ))
             .set_expression_attribute_values(Some(values))
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -460,7 +554,6 @@ impl Store {
             .db
             .transact_write_items()
             .set_transact_items(Some(items))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
         let error = match result {
@@ -519,6 +612,8 @@ struct Attempt<'a> {
     applied: Option<&'a Applied>,
     /// The sender's rate-limit token, if the send spends one.
     token: Option<TokenUpdate>,
+    /// The ticket whose turn this is, for a send that queued ([`super::turns`]).
+    ticket: Option<u64>,
 }
 
 enum Written {

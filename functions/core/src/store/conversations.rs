@@ -1,8 +1,9 @@
 //! Reading a conversation's record: its counter and, for groups, who is in it.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
+use super::turns::Queue;
 use super::Store;
 use crate::conversation::{ConversationId, Kind};
 use crate::Error;
@@ -16,6 +17,8 @@ pub struct ConversationRecord {
     pub members: Vec<String>,
     pub admins: Vec<String>,
     pub name: Option<String>,
+    /// Where the queue of sends waiting for their turn stands ([`super::turns`]).
+    pub queue: Queue,
 }
 
 impl ConversationRecord {
@@ -35,6 +38,7 @@ impl ConversationRecord {
             members: set("members"),
             admins: set("admins"),
             name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
+            queue: Queue::from_item(item),
         }
     }
 }
@@ -50,7 +54,6 @@ impl Store {
             .db
             .get_item()
             .table_name(&self.conversations_table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key(
                 "conversationId",
                 AttributeValue::S(conversation.to_string()),

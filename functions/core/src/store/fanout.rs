@@ -2,8 +2,8 @@
 //! stored it in the conversation's log ([`super::log`]) has committed.
 //!
 //! A copy is a Put by key (the member's id, the message's position), so writing it twice
-//! stores it once: whoever finishes an interrupted fan-out (a retried send, a consumer of the
-//! table's stream reading the log item) may simply write every copy again. BatchWriteItem
+//! stores it once: a retried send that finishes an interrupted fan-out simply writes every
+//! copy again. BatchWriteItem
 //! takes 25 items at a time; a few batches are in flight at once, and what DynamoDB leaves
 //! unprocessed (throttling) is written again after a pause.
 

@@ -1,7 +1,7 @@
 //! Reading a user's mailbox in position order (the pages of a sync), and marking a copy for
 //! push after the fact.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{now_ms, Store};
 use crate::cursor::{Cursor, END};
@@ -34,7 +34,6 @@ impl Store {
             .db
             .query()
             .table_name(&self.messages_table)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .key_condition_expression("userId = :user AND sk BETWEEN :after AND :end")
             .expression_attribute_values(":user", AttributeValue::S(user.to_owned()))
             .expression_attribute_values(":after", AttributeValue::S(after.position().to_owned()))

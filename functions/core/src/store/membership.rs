@@ -204,6 +204,7 @@ mod tests {
             members: ids(members),
             admins: ids(admins),
             name: Some("team".into()),
+            queue: Default::default(),
         }
     }
 

@@ -20,6 +20,7 @@ mod log;
 mod mailbox;
 pub mod membership;
 mod reservations;
+mod turns;
 
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, SendRecord};

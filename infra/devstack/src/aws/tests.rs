@@ -12,17 +12,16 @@ use crate::template::{Deployment, Resolver, Template};
 
 const REGION: &str = "us-east-1";
 
-/// moto from the workspace venv, or `None` after printing why the test is skipped.
-async fn start_moto(test: &str) -> Option<Moto> {
+/// moto from the workspace venv. A missing venv fails the test with the reason: a test that
+/// did not run must not pass (`make test` makes the venv first).
+async fn start_moto() -> Moto {
     let options = MotoOptions::new(workspace_venv(), 0);
-    if !options.server_path().is_file() {
-        eprintln!(
-            "SKIPPED {test}: {} is missing (run `make venv`); provisioning was NOT tested",
-            options.server_path().display()
-        );
-        return None;
-    }
-    Some(Moto::start(&options).await.expect("moto starts"))
+    assert!(
+        options.server_path().is_file(),
+        "{} is missing: run `make venv` (as `make test` does) to install moto",
+        options.server_path().display()
+    );
+    Moto::start(&options).await.expect("moto starts")
 }
 
 #[tokio::test]
@@ -94,11 +93,7 @@ Resources:
 
 #[tokio::test]
 async fn provisions_tables_buckets_topics_and_cognito_from_the_template() {
-    let Some(moto) =
-        start_moto("provisions_tables_buckets_topics_and_cognito_from_the_template").await
-    else {
-        return;
-    };
+    let moto = start_moto().await;
     let template = Template::parse(TEMPLATE).unwrap();
     let deployment = Deployment::local(&template, REGION, &BTreeMap::new());
     let mut resolver = Resolver::new(&template, deployment).unwrap();
@@ -205,9 +200,7 @@ async fn provisions_tables_buckets_topics_and_cognito_from_the_template() {
 
 #[tokio::test]
 async fn provisions_the_real_template() {
-    let Some(moto) = start_moto("provisions_the_real_template").await else {
-        return;
-    };
+    let moto = start_moto().await;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml");
     let template = Template::load(&path).unwrap();
     let deployment = Deployment::local(&template, REGION, &BTreeMap::new());

@@ -1,6 +1,7 @@
 //! DynamoDB capacity units per request, computed from the items' sizes by DynamoDB's
-//! published rules. The functions ask for `ReturnConsumedCapacity: TOTAL`, but moto 5.2
-//! answers with placeholders (1 per PutItem, GetItem, Query, Scan and DeleteItem whatever
+//! published rules. The functions do not ask for `ReturnConsumedCapacity` (a setting only a
+//! measurement needs stays out of production requests); a client that does gets placeholders
+//! from moto 5.2 (1 per PutItem, GetItem, Query, Scan and DeleteItem whatever
 //! the size, 0.5 per UpdateItem, one per key for BatchGetItem, an empty list for
 //! TransactWriteItems), so what it reports is kept beside the computed units and used only
 //! for operations the rules below do not cover:

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::capacity;
 use super::classify::{classify, is_management};
 use super::Upstreams;
-use crate::faults::{self, aws_fault_response, AwsFault};
+use crate::faults::{self, aws_fault_response, lost_answer_response, AwsFault, LostAnswer};
 use crate::metrics::{Call, Metrics, CLIENT};
 
 /// S3 uploads pass through too; larger bodies than this are refused.
@@ -116,6 +116,24 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
     let consumed = (operation.service == "dynamodb")
         .then(|| capacity::consumed(&operation.operation, &body, &response_body))
         .flatten();
+    // The indeterminate failure: the request took effect, and its answer is lost.
+    let lost = (!management && operation.caller != CLIENT && status.is_success())
+        .then(|| faults::global().aws_answer_lost(&operation.service, &operation.operation))
+        .flatten();
+    if let Some(lost) = lost {
+        proxy.metrics.record(Call {
+            caller: operation.caller,
+            service: operation.service.clone(),
+            operation: operation.operation,
+            status: Some(match lost {
+                LostAnswer::ServerError => 500,
+                LostAnswer::Reset => 200,
+            }),
+            capacity: consumed,
+            upstream: upstream_time,
+        });
+        return lost_answer_response(lost, &operation.service);
+    }
     proxy.metrics.record(Call {
         caller: operation.caller,
         service: operation.service,

@@ -31,6 +31,41 @@ impl AwsFault {
     }
 }
 
+/// How the answer to a request that took effect is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// HTTP 500 in the service's protocol: the caller cannot tell whether it took effect.
+    ServerError,
+    /// The status line is sent, then the connection is cut before the body: the caller's
+    /// HTTP client fails as on a reset or a timeout.
+    Reset,
+}
+
+/// The response that loses the answer of a request that took effect.
+pub fn lost_answer_response(lost: LostAnswer, service: &str) -> Response {
+    match lost {
+        LostAnswer::ServerError => aws_fault_response(AwsFault::ServerError, service),
+        LostAnswer::Reset => reset_response(),
+    }
+}
+
+/// A 200 whose body fails part-way: hyper then aborts the connection, and the client sees
+/// the answer cut off.
+pub fn reset_response() -> Response {
+    let cut: futures_util::stream::Once<
+        std::future::Ready<Result<axum::body::Bytes, std::io::Error>>,
+    > = futures_util::stream::once(std::future::ready(Err(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "answer lost (fault injection)",
+    ))));
+    let mut response = Response::new(Body::from_stream(cut));
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    response
+}
+
 /// The response for `fault` from `service`: JSON with `__type` (DynamoDB, Cognito), the
 /// query protocol's XML (SNS), S3's XML.
 pub fn aws_fault_response(fault: AwsFault, service: &str) -> Response {

@@ -33,6 +33,9 @@ pub struct ConnectionFaults {
     /// Client frames after which the gateway drops the socket without a close frame (half
     /// of them before the frame reaches its route, half after), as a lost network does.
     pub drop: f64,
+    /// Posts delivered to the client whose answer the function never gets: half answered
+    /// 500, half with the connection reset, as when the answer is lost on the way back.
+    pub lost_answer: f64,
 }
 
 /// The AWS proxy, for requests the functions make (not the tests' own, nor `@connections`).
@@ -45,6 +48,10 @@ pub struct AwsFaults {
     pub throttle: f64,
     /// Requests answered 500 without reaching the emulator.
     pub server_error: f64,
+    /// Requests that reach the emulator and take effect, whose answer is then lost: half
+    /// answered 500, half with the connection reset (a timeout or reset after DynamoDB
+    /// applied the write, the indeterminate case).
+    pub lost_answer: f64,
     /// Added to every matching request.
     pub latency_ms: u64,
     /// Only these services (`dynamodb`, `s3`, `cognito-idp`, `sns`); all when empty.
@@ -114,6 +121,11 @@ impl FaultConfig {
             &mut self.connections.server_error,
         )?;
         float("DEVSTACK_FAULT_DROP", &mut self.connections.drop)?;
+        float(
+            "DEVSTACK_FAULT_POST_LOST_ANSWER",
+            &mut self.connections.lost_answer,
+        )?;
+        float("DEVSTACK_FAULT_AWS_LOST_ANSWER", &mut self.aws.lost_answer)?;
         float("DEVSTACK_FAULT_AWS_THROTTLE", &mut self.aws.throttle)?;
         float("DEVSTACK_FAULT_AWS_ERROR", &mut self.aws.server_error)?;
         float("DEVSTACK_FAULT_CRASH", &mut self.lambda.crash)?;
@@ -166,6 +178,8 @@ impl FaultConfig {
             ("connections.limitExceeded", c.limit_exceeded),
             ("connections.serverError", c.server_error),
             ("connections.drop", c.drop),
+            ("connections.lostAnswer", c.lost_answer),
+            ("aws.lostAnswer", self.aws.lost_answer),
             ("aws.throttle", self.aws.throttle),
             ("aws.serverError", self.aws.server_error),
             ("lambda.crash", self.lambda.crash),
@@ -189,9 +203,9 @@ impl FaultConfig {
     /// Whether anything at all is injected.
     pub fn is_active(&self) -> bool {
         let c = &self.connections;
-        c.gone + c.limit_exceeded + c.server_error + c.drop > 0.0
+        c.gone + c.limit_exceeded + c.server_error + c.drop + c.lost_answer > 0.0
             || c.latency_ms > 0
-            || self.aws.throttle + self.aws.server_error > 0.0
+            || self.aws.throttle + self.aws.server_error + self.aws.lost_answer > 0.0
             || self.aws.latency_ms > 0
             || self.lambda.crash > 0.0
     }

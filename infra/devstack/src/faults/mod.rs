@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-pub use aws::{aws_fault_response, AwsFault};
+pub use aws::{aws_fault_response, lost_answer_response, reset_response, AwsFault, LostAnswer};
 pub use config::{AwsFaults, ConnectionFaults, FaultConfig, LambdaFaults};
 
 /// The configuration, the dice and the counts of what was injected.
@@ -187,6 +187,38 @@ impl Faults {
             self.count(format!("aws.{service}.{operation}"));
         }
         (latency, fault)
+    }
+
+    /// Whether the answer to a function's AWS request that already took effect is lost, and
+    /// how. Counted by operation: `aws.lostAnswer.dynamodb.TransactWriteItems`.
+    pub fn aws_answer_lost(&self, service: &str, operation: &str) -> Option<LostAnswer> {
+        let a = self.with(|c| c.aws.clone());
+        let applies = (a.services.is_empty() || a.services.iter().any(|s| s == service))
+            && (a.operations.is_empty() || a.operations.iter().any(|o| o == operation));
+        if !applies || a.lost_answer <= 0.0 || self.roll() >= a.lost_answer {
+            return None;
+        }
+        self.count("aws.lostAnswer".to_owned());
+        self.count(format!("aws.lostAnswer.{service}.{operation}"));
+        Some(self.lost_answer())
+    }
+
+    /// Whether the answer to a post that reached its client is lost, and how.
+    pub fn post_answer_lost(&self) -> Option<LostAnswer> {
+        let p = self.with(|c| c.connections.lost_answer);
+        if p <= 0.0 || self.roll() >= p {
+            return None;
+        }
+        self.count("connections.lostAnswer".to_owned());
+        Some(self.lost_answer())
+    }
+
+    fn lost_answer(&self) -> LostAnswer {
+        if self.roll() < 0.5 {
+            LostAnswer::ServerError
+        } else {
+            LostAnswer::Reset
+        }
     }
 
     /// For an invocation of `function`: when to kill its process, if it is to crash.

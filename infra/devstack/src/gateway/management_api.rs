@@ -17,7 +17,7 @@ use super::ids;
 use super::limits::MAX_POST_BYTES;
 use super::session::{close_code, severed};
 use super::state::Shared;
-use crate::faults::{self, PostFault};
+use crate::faults::{self, LostAnswer, PostFault};
 use crate::lambda::Invoke;
 
 /// Paths the SDK may use: it writes `@` raw, other clients percent-encode it.
@@ -80,7 +80,16 @@ pub(crate) async fn post_to_connection<I: Invoke>(
     if !live.send(frame) {
         return gone();
     }
-    with_request_id(StatusCode::OK.into_response())
+    // The frame reached the client; the function may still never learn it.
+    match faults::global().post_answer_lost() {
+        Some(LostAnswer::ServerError) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerErrorException",
+            json!({"message": "Internal server error (injected after delivery)"}),
+        ),
+        Some(LostAnswer::Reset) => faults::reset_response(),
+        None => with_request_id(StatusCode::OK.into_response()),
+    }
 }
 
 /// `GET @connections/{id}`.

@@ -83,7 +83,8 @@ impl Functions {
     }
 
     /// Starts one process of every function that has none idle, all at once, so the first
-    /// requests do not pay cold starts. Reports the first failure; the others are logged.
+    /// requests do not pay cold starts. Reports the first failure; the others are logged. A
+    /// function that failed has no process: its next invocation starts one.
     pub async fn prewarm(&self) -> Result<(), InvokeError> {
         let mut starts = JoinSet::new();
         for pool in self.inner.pools.values() {
@@ -97,7 +98,7 @@ impl Functions {
                 Ok(Err(err)) => err,
                 Err(err) => InvokeError::Crashed(format!("prewarm task failed: {err}")),
             };
-            tracing::warn!(%failure, "prewarm failed");
+            tracing::warn!(%failure, "prewarm failed: the process did not start");
             first_failure.get_or_insert(failure);
         }
         first_failure.map_or(Ok(()), Err)

@@ -10,6 +10,7 @@ mod memory;
 mod pool;
 mod process;
 mod runtime_api;
+mod stall;
 mod supervisor;
 #[cfg(test)]
 mod tests;

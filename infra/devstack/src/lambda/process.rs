@@ -15,6 +15,7 @@ use super::health::{health, HealthWatch};
 use super::ids;
 use super::logs;
 use super::runtime_api::{Invocation, Outcome, RuntimeApi};
+use super::stall;
 use super::supervisor::{KillSwitch, Supervisors};
 use super::InvokeError;
 use crate::stack::FunctionSpec;
@@ -120,8 +121,9 @@ impl Process {
             }
             Err(_) => {
                 return Err(InvokeError::Crashed(format!(
-                    "{name} did not ask for an event within the {:?} init limit",
-                    launch.init_timeout
+                    "{name} did not ask for an event within the {:?} init limit ({})",
+                    launch.init_timeout,
+                    stall::describe(pid, spawned_at.elapsed())
                 )));
             }
         }

@@ -23,6 +23,11 @@ def post(path, body):
         headers={"Content-Type": "application/json"})
     urllib.request.urlopen(request).read()
 
+slow_once = os.environ.get("FAKE_RUNTIME_SLOW_INIT_ONCE")
+if slow_once and not os.path.exists(slow_once):
+    open(slow_once, "w").close()
+    time.sleep(30)
+
 if os.environ.get("FAKE_RUNTIME_INIT_ERROR"):
     post("/init/error", {"errorType": "Runtime.ConfigError", "errorMessage": "told to fail init"})
     sys.exit(1)
@@ -342,6 +347,48 @@ async fn init_error_fails_the_invocation() {
         other => panic!("expected an init failure, got {other:?}"),
     }
     functions.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_slow_to_init_fails_its_start_and_the_next_invocation_starts_a_fresh_one() {
+    let marker = std::env::temp_dir().join(format!(
+        "parley-devstack-slow-init-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let config = FunctionsConfig {
+        init_timeout: Duration::from_secs(1),
+        ..FunctionsConfig::new(REGION)
+    };
+    let functions = Functions::with_config(
+        &[spec(
+            "SlowFunction",
+            Duration::from_secs(30),
+            &[("FAKE_RUNTIME_SLOW_INIT_ONCE", marker.to_str().unwrap())],
+        )],
+        config,
+    );
+    match functions.prewarm().await {
+        Err(InvokeError::Crashed(reason)) => {
+            assert!(
+                reason.contains("did not ask for an event within"),
+                "{reason}"
+            );
+            assert!(reason.contains("still running"), "{reason}");
+            assert!(reason.contains("it was blocked"), "{reason}");
+        }
+        other => panic!("expected an init timeout, got {other:?}"),
+    }
+    let echoed = functions
+        .invoke("SlowFunction", json!({"after": "a failed init"}))
+        .await
+        .expect("a fresh process serves the next invocation");
+    assert_eq!(echoed["event"]["after"], "a failed init");
+    functions.shutdown().await;
+    let _ = std::fs::remove_file(marker);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

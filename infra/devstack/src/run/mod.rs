@@ -254,7 +254,11 @@ async fn serve(
     listener: TcpListener,
     description: &StackFile,
 ) -> Result<(Gateway, WrittenStackFile), RunError> {
-    functions.prewarm().await?;
+    if let Err(failure) = functions.prewarm().await {
+        // As in Lambda, an init failure fails an invocation, not the service: the next
+        // invocation starts a fresh process. Each failure was logged with its reason.
+        tracing::warn!(%failure, "a function did not start; it will be started again on its first invocation");
+    }
     let mut config = GatewayConfig::new(spec.websocket.clone(), options.region.clone());
     // requestContext.apiId then matches what `Ref WebSocketApi` resolved to.
     if let Some(api) = resolver
