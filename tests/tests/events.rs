@@ -10,13 +10,14 @@
 
 use std::path::PathBuf;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use parley_devstack::stack::StackSpec;
 use parley_devstack::template::{
     record_placeholders, references, stack_spec, Deployment, LocalStack, Resolver, Template,
     FUNCTION_KIND,
 };
 use parley_tests::stack::{self, workspace_root, StackInfo};
-use parley_tests::tables::connections_of;
+use parley_tests::tables::{connections_of, dynamodb};
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
 
@@ -35,6 +36,9 @@ enum Expect {
     NoReply,
     /// A stream batch: every record handled, so no `batchItemFailures`.
     NoFailures,
+    /// A Cognito trigger: the event comes back unchanged (as Cognito requires), and the user
+    /// it names is in the users table.
+    UserRecorded,
 }
 
 /// Every file of `events/`, in the order they run: `$connect` first, the frames of that
@@ -80,6 +84,7 @@ const EVENTS: &[(&str, Expect)] = &[
     ("push-register.json", Expect::Frame("pushRegistered", None)),
     ("disconnect.json", Expect::Connection { recorded: false }),
     ("push-stream.json", Expect::NoFailures),
+    ("users-post-confirmation.json", Expect::UserRecorded),
 ];
 
 /// The made-up ids of the samples. `CALLER < PEER`, as in the direct conversation ids
@@ -102,6 +107,8 @@ enum Trigger {
     Route(String),
     /// A batch from the stream of this table (logical id).
     Stream(String),
+    /// A Cognito user pool trigger (`PostConfirmation`, …).
+    Cognito(String),
 }
 
 /// The template's routes and stream mappings, through the devstack's template reader.
@@ -109,6 +116,8 @@ struct Triggers {
     spec: StackSpec,
     /// (function, table) of every DynamoDB stream event source.
     streams: Vec<(String, String)>,
+    /// (function, trigger) of every Cognito event source.
+    cognito: Vec<(String, String)>,
 }
 
 impl Triggers {
@@ -128,11 +137,19 @@ impl Triggers {
         };
         let spec = stack_spec(&resolver, &local).expect("routes and functions resolve");
         let mut streams = Vec::new();
+        let mut cognito = Vec::new();
         for function in template.resources_of_kind(FUNCTION_KIND) {
             let Some(Value::Object(events)) = function.property("Events") else {
                 continue;
             };
             for declaration in events.values() {
+                if declaration["Type"] == "Cognito" {
+                    let trigger = declaration["Properties"]["Trigger"]
+                        .as_str()
+                        .expect("a Cognito event names its trigger");
+                    cognito.push((function.logical_id.clone(), trigger.to_owned()));
+                    continue;
+                }
                 if declaration["Type"] != "DynamoDB" {
                     continue;
                 }
@@ -147,7 +164,11 @@ impl Triggers {
                 streams.push((function.logical_id.clone(), table));
             }
         }
-        Self { spec, streams }
+        Self {
+            spec,
+            streams,
+            cognito,
+        }
     }
 
     /// The function `trigger` invokes, if the template has that trigger.
@@ -160,6 +181,11 @@ impl Triggers {
                 .streams
                 .iter()
                 .find(|(_, t)| t == table)
+                .map(|(f, _)| f.clone()),
+            Trigger::Cognito(name) => self
+                .cognito
+                .iter()
+                .find(|(_, t)| t == name)
                 .map(|(f, _)| f.clone()),
         }
     }
@@ -174,6 +200,11 @@ impl Triggers {
             all.push(Trigger::Route(route.key.clone()));
         }
         all.extend(self.streams.iter().map(|(_, t)| Trigger::Stream(t.clone())));
+        all.extend(
+            self.cognito
+                .iter()
+                .map(|(_, t)| Trigger::Cognito(t.clone())),
+        );
         all
     }
 }
@@ -199,6 +230,11 @@ fn trigger_of(name: &str, event: &Value, table_of: impl Fn(&str) -> Option<Strin
             .unwrap_or_else(|| panic!("{name}: {arn} names no table"));
         let logical = table_of(table).unwrap_or_else(|| panic!("{name}: no table {table}"));
         return Trigger::Stream(logical);
+    }
+    if let Some(source) = event["triggerSource"].as_str() {
+        // `PostConfirmation_ConfirmSignUp` → the `PostConfirmation` trigger.
+        let trigger = source.split('_').next().unwrap_or(source);
+        return Trigger::Cognito(trigger.to_owned());
     }
     let key = event["requestContext"]["routeKey"]
         .as_str()
@@ -417,6 +453,20 @@ async fn each_event_gets_its_answer_from_its_function() {
             }
             Expect::NoReply => {
                 assert_eq!(frame(name, &response), None, "{name}: {response}");
+            }
+            Expect::UserRecorded => {
+                assert_eq!(response, event, "{name}: the event comes back unchanged");
+                let user = event["request"]["userAttributes"]["sub"].as_str().unwrap();
+                let item = dynamodb(stack)
+                    .get_item()
+                    .table_name(stack.table("UsersTable"))
+                    .key("key", AttributeValue::S(format!("user#{user}")))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .expect("read the users table");
+                let item = item.item().expect("the confirmed user is recorded");
+                assert_eq!(item["email"].as_s().unwrap(), "ana@example.com");
             }
             Expect::NoFailures => {
                 assert_eq!(

@@ -5,14 +5,14 @@ mod handler;
 
 use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::auth::Verifier;
-use parley_core::Config;
+use parley_core::config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
 
     // Built once per cold start: the verifier caches the pool's keys for warm invocations.
-    let verifier = Verifier::new(Config::from_env()?.verifier())?;
+    let verifier = Verifier::new(config::verifier_from_env()?)?;
 
     run(service_fn(|event| handler::handle(&verifier, event))).await
 }

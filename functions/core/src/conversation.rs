@@ -75,6 +75,20 @@ impl ConversationId {
         }
     }
 
+    /// For a direct chat that `user` is in, the other member (`user` in a chat with oneself);
+    /// `None` for a group.
+    pub fn direct_other(&self, user: &str) -> Option<String> {
+        let members = self.direct_members();
+        if !members.iter().any(|m| m == user) {
+            return None;
+        }
+        members
+            .iter()
+            .find(|m| *m != user)
+            .or(members.first())
+            .cloned()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -97,6 +111,16 @@ mod tests {
         assert_eq!(ab.kind(), Kind::Direct);
         assert_eq!(ab.direct_members(), ["alice", "bob"]);
         assert_eq!(ConversationId::direct("me", "me").direct_members(), ["me"]);
+        assert_eq!(ab.direct_other("alice").as_deref(), Some("bob"));
+        assert_eq!(ab.direct_other("bob").as_deref(), Some("alice"));
+        assert_eq!(ab.direct_other("carol"), None);
+        assert_eq!(
+            ConversationId::direct("me", "me")
+                .direct_other("me")
+                .as_deref(),
+            Some("me")
+        );
+        assert_eq!(ConversationId::new_group().direct_other("alice"), None);
         assert_eq!(ConversationId::parse(ab.as_str()).unwrap(), ab);
     }
 

@@ -14,6 +14,7 @@ pub mod message;
 pub mod protocol;
 pub mod rate_limit;
 pub mod store;
+pub mod users;
 pub mod websocket;
 
 pub use config::Config;

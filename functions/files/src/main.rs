@@ -25,11 +25,7 @@ async fn main() -> Result<(), Error> {
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = handler::Services {
         limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
-        store: Store::new(
-            dynamodb,
-            &config.conversations_table,
-            &config.messages_table,
-        ),
+        store: Store::new(dynamodb, &config),
         presigner: presign::Presigner::new(presign::s3_client(&aws), bucket),
         management: Delivery::api_client(&aws, &config.management_endpoint),
     };

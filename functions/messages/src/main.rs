@@ -7,10 +7,10 @@ use parley_core::connections::Connections;
 use parley_core::delivery::Delivery;
 use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
+use parley_core::users::Users;
 use parley_core::{config, Config};
 
 mod actions;
-mod directory;
 mod handler;
 
 #[tokio::main]
@@ -21,19 +21,12 @@ async fn main() -> Result<(), Error> {
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = actions::Services {
         limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
-        store: Store::new(
-            dynamodb.clone(),
-            &config.conversations_table,
-            &config.messages_table,
-        ),
+        store: Store::new(dynamodb.clone(), &config),
         delivery: Delivery::new(
             Delivery::api_client(&aws, &config.management_endpoint),
-            Connections::new(dynamodb, &config.connections_table),
+            Connections::new(dynamodb.clone(), &config.connections_table),
         ),
-        directory: directory::Directory::new(
-            aws_sdk_cognitoidentityprovider::Client::new(&aws),
-            &config.user_pool_id,
-        ),
+        users: Users::new(dynamodb, &config.users_table),
     };
     run(service_fn(|event| handler::handle(&services, event))).await
 }

@@ -10,11 +10,14 @@
 //! - [`lambda`] runs function processes and hands them events, as Lambda does.
 //! - [`gateway`] accepts WebSocket clients and routes their frames, as API Gateway does.
 //! - [`streams`] polls DynamoDB streams into functions, as Lambda's event source mappings do.
+//! - [`cognito`] does what moto's Cognito does not: verification codes in a local outbox,
+//!   checked on confirmation, and the PostConfirmation trigger.
 //! - [`faults`] injects AWS's failures at chosen rates, off by default.
 //! - [`stackfile`] writes `.devstack/stack.json` for clients and tests.
 
 pub mod aws;
 pub mod aws_proxy;
+pub mod cognito;
 pub mod config;
 pub mod control;
 pub mod faults;

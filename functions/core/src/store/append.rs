@@ -41,6 +41,7 @@ use crate::conversation::{ConversationId, Kind};
 use crate::message::Message;
 use crate::protocol::Attachment;
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
+use crate::users::user_key;
 use crate::Error;
 
 /// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
@@ -77,6 +78,8 @@ struct Seen {
     record: Option<ConversationRecord>,
     /// The sender's rate-limit bucket ([`arrival_time`]).
     arrival: Option<i64>,
+    /// For a direct chat, whether the other member is a registered user (users table).
+    recipient_exists: Option<bool>,
 }
 
 /// What a send stored, as its record keeps it: a retry gets exactly this back.
@@ -176,6 +179,12 @@ impl Store {
                     }
                 }
             }
+            if seen.recipient_exists == Some(false) {
+                break Err(Error::client(
+                    crate::protocol::ErrorCode::NotFound,
+                    "no such user",
+                ));
+            }
             let record = seen.record.clone();
             let (members, applied) = match (draft.conversation.kind(), &draft.change) {
                 (Kind::Direct, None) => (draft.conversation.direct_members(), None),
@@ -270,6 +279,7 @@ impl Store {
                         known = Some(Seen {
                             record: counter.clone().or(record),
                             arrival: arrival.unwrap_or(seen.arrival),
+                            recipient_exists: seen.recipient_exists,
                         });
                     }
                     match (&turn, counter, known.take()) {
@@ -309,6 +319,7 @@ impl Store {
                 Ok(Some(Seen {
                     record: Some(record),
                     arrival: seen.arrival,
+                    recipient_exists: seen.recipient_exists,
                 }))
             }
             None => {
@@ -338,6 +349,11 @@ impl Store {
             (self.messages_table.clone(), keys(message_keys)?),
         ]);
         let mut seen = Seen::default();
+        // A direct chat's other member must be registered: one more key in the same read.
+        if let Some(other) = draft.conversation.direct_other(&draft.sender) {
+            request.insert(self.users_table.clone(), keys(vec![user_key(&other)])?);
+            seen.recipient_exists = Some(false);
+        }
         let mut earlier = None;
         // BatchGetItem may leave keys unprocessed under throttling: ask again for those.
         for attempt in 0..MAX_ATTEMPTS {
@@ -354,6 +370,12 @@ impl Store {
                 .and_then(|items| items.first())
             {
                 seen.record = Some(ConversationRecord::from_item(item));
+            }
+            if responses
+                .get(&self.users_table)
+                .is_some_and(|items| !items.is_empty())
+            {
+                seen.recipient_exists = Some(true);
             }
             for item in responses.get(&self.messages_table).into_iter().flatten() {
                 match item.get("sk").and_then(|sk| sk.as_s().ok()) {

@@ -28,24 +28,23 @@ pub use conversations::ConversationRecord;
 pub use mailbox::{Page, DEFAULT_PAGE, MAX_PAGE};
 pub use reservations::Reservation;
 
-/// The two tables, through a client built once per cold start.
+/// The two tables, and the users table a direct message's recipient must be in, through a
+/// client built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: aws_sdk_dynamodb::Client,
     conversations_table: String,
     messages_table: String,
+    users_table: String,
 }
 
 impl Store {
-    pub fn new(
-        db: aws_sdk_dynamodb::Client,
-        conversations_table: impl Into<String>,
-        messages_table: impl Into<String>,
-    ) -> Self {
+    pub fn new(db: aws_sdk_dynamodb::Client, config: &crate::Config) -> Self {
         Self {
             db,
-            conversations_table: conversations_table.into(),
-            messages_table: messages_table.into(),
+            conversations_table: config.conversations_table.clone(),
+            messages_table: config.messages_table.clone(),
+            users_table: config.users_table.clone(),
         }
     }
 }

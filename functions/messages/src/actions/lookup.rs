@@ -7,10 +7,7 @@ use super::Services;
 use crate::command::Lookup;
 
 pub async fn run(services: &Services, lookup: Lookup) -> Result<ServerFrame, Error> {
-    let users = services
-        .directory
-        .find(&lookup.emails, &lookup.phones)
-        .await?;
+    let users = services.users.find(&lookup.emails, &lookup.phones).await?;
     Ok(ServerFrame::Users {
         id: lookup.id,
         users,

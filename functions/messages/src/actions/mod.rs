@@ -5,10 +5,10 @@ use parley_core::delivery::Delivery;
 use parley_core::protocol::ServerFrame;
 use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
+use parley_core::users::Users;
 use parley_core::Error;
 
 use crate::command::Command;
-use crate::directory::Directory;
 
 mod ack;
 mod groups;
@@ -22,7 +22,8 @@ mod typing;
 pub struct Services {
     pub store: Store,
     pub delivery: Delivery,
-    pub directory: Directory,
+    /// Registered users, for `lookup`.
+    pub users: Users,
     /// Per-user rate limits ([`limits`]).
     pub limits: RateLimiter,
 }

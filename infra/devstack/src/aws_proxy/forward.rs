@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::capacity;
 use super::classify::{classify, is_management};
 use super::Upstreams;
+use crate::cognito::LocalCognito;
 use crate::faults::{self, aws_fault_response, lost_answer_response, AwsFault, LostAnswer};
 use crate::metrics::{Call, Metrics, CLIENT};
 
@@ -21,10 +22,16 @@ pub(crate) struct Proxy {
     upstreams: Upstreams,
     metrics: Arc<Metrics>,
     http: reqwest::Client,
+    /// What Cognito does around the requests moto answers ([`LocalCognito`]).
+    cognito: Option<Arc<LocalCognito>>,
 }
 
 impl Proxy {
-    pub(crate) fn new(upstreams: Upstreams, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn new(
+        upstreams: Upstreams,
+        metrics: Arc<Metrics>,
+        cognito: Option<Arc<LocalCognito>>,
+    ) -> Self {
         let http = reqwest::Client::builder()
             // Redirects are the caller's to follow, as they would be against AWS.
             .redirect(reqwest::redirect::Policy::none())
@@ -34,6 +41,7 @@ impl Proxy {
             upstreams,
             metrics,
             http,
+            cognito,
         }
     }
 }
@@ -77,6 +85,16 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
                 upstream: std::time::Duration::ZERO,
             });
             return aws_fault_response(fault, &operation.service);
+        }
+    }
+
+    let cognito = proxy
+        .cognito
+        .as_ref()
+        .zip(LocalCognito::operation(&parts.headers));
+    if let Some((cognito, operation)) = &cognito {
+        if let Some(answer) = cognito.before(operation, &body).await {
+            return answer;
         }
     }
 
@@ -142,6 +160,16 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
         capacity: consumed,
         upstream: upstream_time,
     });
+    let response_body = match &cognito {
+        Some((cognito, operation)) if status.is_success() => {
+            match cognito.after(operation, &body, &response_body).await {
+                Some(Ok(replaced)) => replaced.into(),
+                Some(Err(refusal)) => return refusal,
+                None => response_body,
+            }
+        }
+        _ => response_body,
+    };
     let mut response = Response::new(Body::from(response_body));
     *response.status_mut() = status;
     *response.headers_mut() = headers;

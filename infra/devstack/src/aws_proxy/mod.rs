@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::cognito::LocalCognito;
 use crate::metrics::Metrics;
 
 pub use capacity::item_size;
@@ -49,9 +50,10 @@ impl AwsProxy {
         upstreams: Upstreams,
         metrics: Arc<Metrics>,
         own: Router,
+        cognito: Option<Arc<LocalCognito>>,
     ) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
-        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics));
+        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics, cognito));
         let app = own.fallback(move |request: axum::extract::Request| {
             forward::handle(Arc::clone(&proxy), request)
         });

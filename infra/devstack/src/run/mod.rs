@@ -22,6 +22,8 @@ use tokio::net::TcpListener;
 
 use crate::aws::{provision, AwsClients, AwsError, Moto, MotoOptions};
 use crate::aws_proxy::{AwsProxy, Upstreams};
+use crate::cognito::outbox::{self, Outbox};
+use crate::cognito::LocalCognito;
 use crate::config::Options;
 use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
@@ -201,12 +203,26 @@ async fn start_on_moto(
         aws: moto.endpoint().to_owned(),
         management: format!("http://127.0.0.1:{}", listeners.gateway_port),
     };
-    let control = control::router(functions.clone(), Arc::clone(&metrics));
-    let proxy = AwsProxy::start(listeners.aws, upstreams, metrics, control).map_err(|source| {
-        RunError::AwsPort {
-            port: aws_port,
-            source,
-        }
+    let outbox = Outbox::default();
+    let cognito = LocalCognito::new(
+        resolver,
+        functions.clone(),
+        clients.cognito.clone(),
+        &options.region,
+        outbox.clone(),
+    )?;
+    let control =
+        control::router(functions.clone(), Arc::clone(&metrics)).merge(outbox::router(outbox));
+    let proxy = AwsProxy::start(
+        listeners.aws,
+        upstreams,
+        metrics,
+        control,
+        Some(Arc::new(cognito)),
+    )
+    .map_err(|source| RunError::AwsPort {
+        port: aws_port,
+        source,
     })?;
     let served = serve(
         options,

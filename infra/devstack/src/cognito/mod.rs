@@ -1,0 +1,304 @@
+//! What Cognito does that moto does not, for the requests clients make through the AWS
+//! endpoint: moto sends no verification code, confirms a sign-up whatever code it is given,
+//! and runs no Lambda trigger. Here:
+//!
+//! - `SignUp` and `ResendConfirmationCode` (which moto does not implement: answered here)
+//!   put the code Cognito would send by email or SMS into the local [`outbox`], and answer
+//!   with `CodeDeliveryDetails`, as Cognito does;
+//! - `ConfirmSignUp` is refused with `CodeMismatchException` (or `ExpiredCodeException`)
+//!   unless it carries the newest code sent, before moto sees it;
+//! - after a successful `ConfirmSignUp` or `AdminConfirmSignUp`, the pool's PostConfirmation
+//!   trigger (a function's SAM event `Type: Cognito`, `Trigger: PostConfirmation`) is
+//!   invoked with the event Cognito sends, and its failure fails the call as in Cognito.
+//!
+//! The proxy calls [`LocalCognito::before`] and [`LocalCognito::after`] around forwarding.
+
+pub mod outbox;
+mod trigger;
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::lambda::{Functions, Invoke};
+use crate::template::{Resolver, TemplateError};
+use outbox::{CodeCheck, Outbox};
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+/// The stack's user pools as Cognito would run them.
+pub struct LocalCognito {
+    outbox: Outbox,
+    /// App client id → its user pool id.
+    pools: BTreeMap<String, String>,
+    /// User pool id → the function its PostConfirmation trigger invokes.
+    triggers: BTreeMap<String, String>,
+    functions: Functions,
+    /// moto's Cognito, to read a confirmed user's attributes for the trigger's event.
+    moto: aws_sdk_cognitoidentityprovider::Client,
+    region: String,
+}
+
+impl LocalCognito {
+    /// The pools, clients and triggers of the template as deployed locally.
+    pub fn new(
+        resolver: &Resolver,
+        functions: Functions,
+        moto: aws_sdk_cognitoidentityprovider::Client,
+        region: &str,
+        outbox: Outbox,
+    ) -> Result<Self, TemplateError> {
+        Ok(Self {
+            outbox,
+            pools: trigger::client_pools(resolver)?,
+            triggers: trigger::post_confirmation_triggers(resolver)?,
+            functions,
+            moto,
+            region: region.to_owned(),
+        })
+    }
+
+    /// The Cognito operation a request names, if it is one.
+    pub fn operation(headers: &HeaderMap) -> Option<String> {
+        let target = headers.get("x-amz-target")?.to_str().ok()?;
+        target.strip_prefix(TARGET_PREFIX).map(str::to_owned)
+    }
+
+    /// An answer of its own to a Cognito request, or `None` to forward it to moto.
+    pub async fn before(&self, operation: &str, body: &[u8]) -> Option<Response> {
+        let request: Value = serde_json::from_slice(body).unwrap_or_default();
+        let field = |name: &str| request[name].as_str().unwrap_or_default();
+        match operation {
+            "ConfirmSignUp" => {}
+            "ResendConfirmationCode" => {
+                return Some(self.resend_code(field("ClientId"), field("Username")).await)
+            }
+            _ => return None,
+        }
+        match self.outbox.confirm(
+            field("ClientId"),
+            field("Username"),
+            field("ConfirmationCode"),
+        ) {
+            CodeCheck::Valid => None,
+            CodeCheck::Mismatch => Some(error(
+                "CodeMismatchException",
+                "Invalid verification code provided, please try again.",
+            )),
+            CodeCheck::Expired => Some(error(
+                "ExpiredCodeException",
+                "Invalid code provided, please request a code again.",
+            )),
+        }
+    }
+
+    /// After moto answered `operation` with success: what Cognito would also have done. Returns
+    /// the body to answer with instead of moto's, or an error response, when they differ.
+    pub async fn after(
+        &self,
+        operation: &str,
+        request: &[u8],
+        response: &[u8],
+    ) -> Option<Result<Vec<u8>, Response>> {
+        let request: Value = serde_json::from_slice(request).unwrap_or_default();
+        let text = |name: &str| request[name].as_str().unwrap_or_default().to_owned();
+        match operation {
+            "SignUp" => Some(Ok(self.send_sign_up_code(&request, response))),
+            "ConfirmSignUp" => {
+                let client_id = text("ClientId");
+                let pool = self.pools.get(&client_id)?.clone();
+                self.confirmed(&pool, &text("Username"), &client_id)
+                    .await
+                    .err()
+                    .map(Err)
+            }
+            "AdminConfirmSignUp" => self
+                .confirmed(
+                    &text("UserPoolId"),
+                    &text("Username"),
+                    "CLIENT_ID_NOT_APPLICABLE",
+                )
+                .await
+                .err()
+                .map(Err),
+            _ => None,
+        }
+    }
+
+    /// `ResendConfirmationCode`: a fresh code to the unconfirmed user's email (else phone).
+    async fn resend_code(&self, client_id: &str, username: &str) -> Response {
+        let Some(pool) = self.pools.get(client_id) else {
+            return error(
+                "ResourceNotFoundException",
+                "User pool client does not exist.",
+            );
+        };
+        let user = match self
+            .moto
+            .admin_get_user()
+            .user_pool_id(pool)
+            .username(username)
+            .send()
+            .await
+        {
+            Ok(user) => user,
+            Err(_) => {
+                return error(
+                    "UserNotFoundException",
+                    "Username/client id combination not found.",
+                )
+            }
+        };
+        if user.user_status().map(|s| s.as_str()) == Some("CONFIRMED") {
+            return error("InvalidParameterException", "User is already confirmed.");
+        }
+        let attribute = |name: &str| {
+            user.user_attributes()
+                .iter()
+                .find(|a| a.name() == name)
+                .and_then(|a| a.value())
+                .map(str::to_owned)
+        };
+        let (medium, to) = match (attribute("email"), attribute("phone_number")) {
+            (Some(email), _) => ("EMAIL", email),
+            (None, Some(phone)) => ("SMS", phone),
+            (None, None) => {
+                return error("InvalidParameterException", "No address to send a code to.")
+            }
+        };
+        self.outbox
+            .send_code("ResendConfirmationCode", client_id, username, medium, &to);
+        let body = json!({"CodeDeliveryDetails": delivery_details(medium, &to)}).to_string();
+        let mut response = Response::new(Body::from(body));
+        response.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        response
+    }
+
+    /// Puts the code of a sign-up into the outbox and answers with where it went.
+    fn send_sign_up_code(&self, request: &Value, response: &[u8]) -> Vec<u8> {
+        let attribute = |name: &str| {
+            request["UserAttributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["Name"] == name)
+                .and_then(|a| a["Value"].as_str())
+                .map(str::to_owned)
+        };
+        let username = request["Username"].as_str().unwrap_or_default();
+        let client_id = request["ClientId"].as_str().unwrap_or_default();
+        // Cognito verifies the email when there is one, else the phone number.
+        let (medium, to) = match (attribute("email"), attribute("phone_number")) {
+            (Some(email), _) => ("EMAIL", email),
+            (None, Some(phone)) => ("SMS", phone),
+            (None, None) => ("EMAIL", username.to_owned()),
+        };
+        self.outbox
+            .send_code("SignUp", client_id, username, medium, &to);
+        let mut answer: Value = serde_json::from_slice(response).unwrap_or_else(|_| json!({}));
+        answer["CodeDeliveryDetails"] = delivery_details(medium, &to);
+        serde_json::to_vec(&answer).unwrap_or_else(|_| response.to_vec())
+    }
+
+    /// Runs the pool's PostConfirmation trigger for `username`, if it has one.
+    async fn confirmed(&self, pool: &str, username: &str, client_id: &str) -> Result<(), Response> {
+        let Some(function) = self.triggers.get(pool) else {
+            return Ok(());
+        };
+        let event =
+            trigger::post_confirmation_event(&self.moto, &self.region, pool, username, client_id)
+                .await
+                .map_err(|reason| {
+                    tracing::warn!(%reason, "PostConfirmation: could not read the user");
+                    error(
+                        "InternalErrorException",
+                        "PostConfirmation could not read the user",
+                    )
+                })?;
+        match self.functions.invoke(function, event).await {
+            Ok(_) => Ok(()),
+            Err(failure) => {
+                tracing::warn!(%function, %failure, "the PostConfirmation trigger failed");
+                Err(error(
+                    "UserLambdaValidationException",
+                    &format!("PostConfirmation failed with error {failure}."),
+                ))
+            }
+        }
+    }
+}
+
+/// `CodeDeliveryDetails` as Cognito masks it (`a***@e***`, `+*******0100`).
+fn delivery_details(medium: &str, to: &str) -> Value {
+    let masked = match medium {
+        "SMS" => {
+            let keep = to.len().saturating_sub(4);
+            format!("+{}{}", "*".repeat(keep.saturating_sub(1)), &to[keep..])
+        }
+        _ => match to.split_once('@') {
+            Some((local, domain)) => format!(
+                "{}***@{}***",
+                local.chars().next().unwrap_or('*'),
+                domain.chars().next().unwrap_or('*')
+            ),
+            None => "***".to_owned(),
+        },
+    };
+    json!({
+        "Destination": masked,
+        "DeliveryMedium": medium,
+        "AttributeName": if medium == "SMS" { "phone_number" } else { "email" },
+    })
+}
+
+/// A Cognito error in its JSON protocol (HTTP 400, `__type`).
+fn error(kind: &str, message: &str) -> Response {
+    let body = json!({"__type": kind, "message": message}).to_string();
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    let headers = response.headers_mut();
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    if let Ok(kind) = HeaderValue::from_str(kind) {
+        headers.insert("x-amzn-errortype", kind);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_details_are_masked_as_cognito_masks_them() {
+        let email = delivery_details("EMAIL", "ana@example.test");
+        assert_eq!(email["Destination"], "a***@e***");
+        assert_eq!(email["AttributeName"], "email");
+        let sms = delivery_details("SMS", "+15550100");
+        assert_eq!(sms["Destination"], "+****0100");
+        assert_eq!(sms["DeliveryMedium"], "SMS");
+    }
+
+    #[test]
+    fn only_cognito_targets_are_operations() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("AWSCognitoIdentityProviderService.SignUp"),
+        );
+        assert_eq!(LocalCognito::operation(&headers).as_deref(), Some("SignUp"));
+        headers.insert(
+            "x-amz-target",
+            HeaderValue::from_static("DynamoDB_20120810.GetItem"),
+        );
+        assert_eq!(LocalCognito::operation(&headers), None);
+    }
+}
