@@ -4,8 +4,10 @@
 //! [`Metrics`]: who called which operation of which service, the DynamoDB capacity it
 //! consumed and how long the emulator took.
 //!
-//! One request flows through [`forward::handle`]: classify, inject a fault if
-//! [`crate::faults`] says so (answered without forwarding), forward, measure, record.
+//! One request flows through [`forward::handle`]: classify, check it against the calling
+//! function's role ([`crate::iam`]; a refusal is answered without forwarding), inject a
+//! fault if [`crate::faults`] says so (answered without forwarding), forward, measure,
+//! record.
 
 mod capacity;
 mod classify;
@@ -20,6 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::iam::Authorizer;
 use crate::metrics::Metrics;
 
 pub use capacity::item_size;
@@ -43,15 +46,16 @@ pub struct AwsProxy {
 
 impl AwsProxy {
     /// Serves on `listener`: the routes of `own` first (the devstack's control API), every
-    /// other request forwarded.
+    /// other request checked by `iam` and forwarded.
     pub fn start(
         listener: TcpListener,
         upstreams: Upstreams,
         metrics: Arc<Metrics>,
+        iam: Arc<Authorizer>,
         own: Router,
     ) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
-        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics));
+        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics, iam));
         let app = own.fallback(move |request: axum::extract::Request| {
             forward::handle(Arc::clone(&proxy), request)
         });

@@ -25,6 +25,7 @@ use crate::aws_proxy::{AwsProxy, Upstreams};
 use crate::config::Options;
 use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
+use crate::iam::Authorizer;
 use crate::lambda::{Functions, InvokeError};
 use crate::metrics::Metrics;
 use crate::stack::StackSpec;
@@ -194,6 +195,11 @@ async fn start_on_moto(
         }
     }
     let description = StackFile::describe(resolver, &spec, &local)?;
+    // Each function's requests are checked against its role, as deployed.
+    let iam = Arc::new(Authorizer::from_template(
+        resolver,
+        api_id(resolver).as_deref().unwrap_or_default(),
+    )?);
 
     let functions = Functions::new(&spec.functions, options.region.clone());
     let metrics = Arc::new(Metrics::default());
@@ -202,12 +208,13 @@ async fn start_on_moto(
         management: format!("http://127.0.0.1:{}", listeners.gateway_port),
     };
     let control = control::router(functions.clone(), Arc::clone(&metrics));
-    let proxy = AwsProxy::start(listeners.aws, upstreams, metrics, control).map_err(|source| {
-        RunError::AwsPort {
-            port: aws_port,
-            source,
-        }
-    })?;
+    let proxy =
+        AwsProxy::start(listeners.aws, upstreams, metrics, iam, control).map_err(|source| {
+            RunError::AwsPort {
+                port: aws_port,
+                source,
+            }
+        })?;
     let served = serve(
         options,
         resolver,
@@ -257,12 +264,8 @@ async fn serve(
     functions.prewarm().await?;
     let mut config = GatewayConfig::new(spec.websocket.clone(), options.region.clone());
     // requestContext.apiId then matches what `Ref WebSocketApi` resolved to.
-    if let Some(api) = resolver
-        .template()
-        .resources_of_kind("AWS::ApiGatewayV2::Api")
-        .find_map(|api| resolver.physical(&api.logical_id))
-    {
-        config = config.with_api_id(api.id.clone());
+    if let Some(api_id) = api_id(resolver) {
+        config = config.with_api_id(api_id);
     }
     let gateway = Gateway::start(config, Arc::new(functions.clone()), listener)
         .await
@@ -354,6 +357,15 @@ impl RunningStack {
         );
         let _ = out.flush();
     }
+}
+
+/// What `Ref` of the template's WebSocket API resolved to.
+fn api_id(resolver: &Resolver<'_>) -> Option<String> {
+    resolver
+        .template()
+        .resources_of_kind("AWS::ApiGatewayV2::Api")
+        .find_map(|api| resolver.physical(&api.logical_id))
+        .map(|api| api.id.clone())
 }
 
 /// Function binaries are started by path; make it independent of any later directory.
