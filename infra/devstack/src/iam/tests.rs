@@ -526,3 +526,50 @@ Resources:
         "{error}"
     );
 }
+
+#[test]
+fn a_function_with_its_own_role_gets_that_roles_policies_only() {
+    let template = r#"
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  Own:
+    Type: AWS::IAM::Role
+    Properties:
+      Policies:
+        - PolicyName: reads
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: dynamodb:GetItem
+                Resource: !GetAtt Table.Arn
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: ../target/lambda/reader/
+      Role: !GetAtt Own.Arn
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:PutItem
+              Resource: !GetAtt Table.Arn
+"#;
+    let roles = function_roles_of(template);
+    let [reader] = roles.as_slice() else {
+        panic!("{roles:?}")
+    };
+    assert_eq!(
+        reader.session_arn,
+        "arn:aws:sts::000000000000:assumed-role/parley-local-Own/parley-local-Reader"
+    );
+    let table = table_arn("Table");
+    assert_eq!(
+        reader.policy.decide("dynamodb:GetItem", &table),
+        Decision::Allow
+    );
+    // SAM ignores Policies when the function names its Role.
+    assert_eq!(
+        reader.policy.decide("dynamodb:PutItem", &table),
+        Decision::ImplicitDeny
+    );
+}
