@@ -7,7 +7,8 @@ FUNCTION is the function's directory name under functions/ (connect, messages, .
 to the template's AWS::Serverless::Function whose CodeUri ends in it. Its variables
 (Globals.Function's, then its own) are resolved against `.devstack/stack.json`, which
 `make dev` writes, with the same local overrides the devstack applies (JWKS_URL to moto,
-MANAGEMENT_ENDPOINT to the gateway emulator, AWS_ENDPOINT_URL and dummy credentials).
+MANAGEMENT_ENDPOINT to the gateway emulator, AWS_ENDPOINT_URL, and the function's own local
+credentials `devstack-<LogicalId>`, by which the stack checks its requests against its role).
 `make invoke-<function>` hands the result to `cargo lambda watch --env-file`.
 """
 
@@ -56,7 +57,7 @@ def main():
     ]
     if len(matches) != 1:
         sys.exit(f"no single function in {template_path} has a CodeUri ending in {function}")
-    _, resource = matches[0]
+    function_id, resource = matches[0]
 
     region = stack["region"]
     pool = stack["userPoolId"]
@@ -97,7 +98,7 @@ def main():
         AWS_ENDPOINT_URL=stack["awsEndpoint"],
         AWS_REGION=region,
         AWS_DEFAULT_REGION=region,
-        AWS_ACCESS_KEY_ID="devstack",
+        AWS_ACCESS_KEY_ID=f"devstack-{function_id}",
         AWS_SECRET_ACCESS_KEY="devstack",
     )
     for key, value in env.items():

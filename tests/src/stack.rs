@@ -25,6 +25,9 @@ pub struct StackInfo {
     /// Where the stack's own log goes (not in stack.json).
     #[serde(skip)]
     pub log_file: PathBuf,
+    /// The template it serves, when not `infra/template.yaml` (not in stack.json).
+    #[serde(skip)]
+    pub template: Option<PathBuf>,
 }
 
 const START_TIMEOUT: Duration = Duration::from_secs(90);
@@ -35,7 +38,20 @@ static CHILD: Mutex<Option<Child>> = Mutex::new(None);
 
 /// The stack shared by every test of this binary, started on first use.
 pub fn shared() -> &'static StackInfo {
-    STACK.get_or_init(start)
+    STACK.get_or_init(|| start(None))
+}
+
+/// The stack of a test binary that serves `template` instead of `infra/template.yaml`
+/// (written by the test, e.g. the real one with a grant removed). A binary uses either this
+/// or [`shared`], always with the same template.
+pub fn shared_with_template(template: &Path) -> &'static StackInfo {
+    let info = STACK.get_or_init(|| start(Some(template)));
+    assert_eq!(
+        info.template.as_deref(),
+        Some(template),
+        "this test binary's stack serves another template"
+    );
+    info
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -45,7 +61,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn start() -> StackInfo {
+fn start(template: Option<&Path>) -> StackInfo {
     let root = workspace_root();
     let binary = std::env::var_os("DEVSTACK_BIN")
         .map(PathBuf::from)
@@ -63,7 +79,11 @@ fn start() -> StackInfo {
     let log_file = dir.join("devstack.log");
     let log = std::fs::File::create(&log_file).expect("create the stack log");
 
-    let child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    if let Some(template) = template {
+        command.arg("--template").arg(template);
+    }
+    let child = command
         .current_dir(&root)
         .args([
             "--gateway-port",
@@ -86,6 +106,7 @@ fn start() -> StackInfo {
         if let Ok(text) = std::fs::read_to_string(&stack_file) {
             if let Ok(mut info) = serde_json::from_str::<StackInfo>(&text) {
                 info.log_file = log_file;
+                info.template = template.map(Path::to_path_buf);
                 return info;
             }
         }

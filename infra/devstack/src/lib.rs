@@ -7,6 +7,8 @@
 //! - [`aws`] runs moto and creates the template's resources in it.
 //! - [`aws_proxy`] stands between the functions and the emulators and counts requests
 //!   ([`metrics`]); [`control`] serves the counters.
+//! - [`iam`] checks each function's requests against its role in the template, for the
+//!   proxy.
 //! - [`lambda`] runs function processes and hands them events, as Lambda does.
 //! - [`gateway`] accepts WebSocket clients and routes their frames, as API Gateway does.
 //! - [`streams`] polls DynamoDB streams into functions, as Lambda's event source mappings do.
@@ -22,6 +24,7 @@ pub mod config;
 pub mod control;
 pub mod faults;
 pub mod gateway;
+pub mod iam;
 pub mod lambda;
 pub mod metrics;
 pub mod run;

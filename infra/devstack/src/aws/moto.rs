@@ -73,6 +73,10 @@ impl Moto {
             .args(["-c", SERIALIZED_SERVER, "127.0.0.1", &port.to_string()])
             // Unbuffered, so a failing start shows its output before the process exits.
             .env("PYTHONUNBUFFERED", "1")
+            // The template's `AWS::AccountId`, so that moto's ARNs (`!GetAtt Table.Arn`) and
+            // the ARNs built from the pseudo-parameter (`!Sub ...${AWS::AccountId}...`) name
+            // one account, as they do deployed: the IAM check compares them.
+            .env("MOTO_ACCOUNT_ID", crate::template::local::ACCOUNT_ID)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -13,6 +13,7 @@ use super::classify::{classify, is_management};
 use super::Upstreams;
 use crate::cognito::LocalCognito;
 use crate::faults::{self, aws_fault_response, lost_answer_response, AwsFault, LostAnswer};
+use crate::iam::{self, Authorizer, Verdict};
 use crate::metrics::{Call, Metrics, CLIENT};
 
 /// S3 uploads pass through too; larger bodies than this are refused.
@@ -21,6 +22,7 @@ const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 pub(crate) struct Proxy {
     upstreams: Upstreams,
     metrics: Arc<Metrics>,
+    iam: Arc<Authorizer>,
     http: reqwest::Client,
     /// What Cognito does around the requests moto answers ([`LocalCognito`]).
     cognito: Option<Arc<LocalCognito>>,
@@ -30,6 +32,7 @@ impl Proxy {
     pub(crate) fn new(
         upstreams: Upstreams,
         metrics: Arc<Metrics>,
+        iam: Arc<Authorizer>,
         cognito: Option<Arc<LocalCognito>>,
     ) -> Self {
         let http = reqwest::Client::builder()
@@ -40,6 +43,7 @@ impl Proxy {
         Self {
             upstreams,
             metrics,
+            iam,
             http,
             cognito,
         }
@@ -58,6 +62,9 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
         .to_owned();
     let operation = classify(&parts.method, &path_and_query, &parts.headers, &body);
     let management = is_management(&path_and_query);
+    if let Some(refused) = check_iam(&proxy, &parts, &path_and_query, &body, &operation) {
+        return refused;
+    }
     let upstream = if management {
         &proxy.upstreams.management
     } else {
@@ -174,6 +181,60 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response
+}
+
+/// Checks the request against its function's role: `Some` answer when it is refused (after
+/// logging it and counting it), `None` to carry on.
+fn check_iam(
+    proxy: &Proxy,
+    parts: &axum::http::request::Parts,
+    path_and_query: &str,
+    body: &[u8],
+    operation: &super::Operation,
+) -> Option<Response> {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path_and_query, None),
+    };
+    let request = iam::Request {
+        method: &parts.method,
+        path,
+        query,
+        headers: &parts.headers,
+        body,
+    };
+    match proxy.iam.check(&request) {
+        Verdict::Denied(denial) => {
+            tracing::warn!(
+                function = %denial.function,
+                action = %denial.access.action,
+                resource = %denial.access.resource,
+                "IAM: access denied: {}",
+                denial.message()
+            );
+            let response = denial.response();
+            proxy.metrics.record(Call {
+                caller: operation.caller.clone(),
+                service: operation.service.clone(),
+                operation: operation.operation.clone(),
+                status: Some(response.status().as_u16()),
+                capacity: None,
+                upstream: std::time::Duration::ZERO,
+            });
+            Some(response)
+        }
+        Verdict::NotMapped { function, reason } => {
+            tracing::warn!(
+                %function,
+                service = %operation.service,
+                operation = %operation.operation,
+                %reason,
+                "IAM: request not checked (the local stack does not map it to IAM actions)"
+            );
+            None
+        }
+        Verdict::Allowed { .. } | Verdict::NotAFunction => None,
+    }
 }
 
 /// The headers without the hop-by-hop ones (and the length, which the body sets).

@@ -4,8 +4,10 @@
 //! [`Metrics`]: who called which operation of which service, the DynamoDB capacity it
 //! consumed and how long the emulator took.
 //!
-//! One request flows through [`forward::handle`]: classify, inject a fault if
-//! [`crate::faults`] says so (answered without forwarding), forward, measure, record.
+//! One request flows through [`forward::handle`]: classify, check it against the calling
+//! function's role ([`crate::iam`]; a refusal is answered without forwarding), inject a
+//! fault if [`crate::faults`] says so (answered without forwarding), forward, measure,
+//! record.
 
 mod capacity;
 mod classify;
@@ -21,6 +23,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cognito::LocalCognito;
+use crate::iam::Authorizer;
 use crate::metrics::Metrics;
 
 pub use capacity::item_size;
@@ -44,16 +47,17 @@ pub struct AwsProxy {
 
 impl AwsProxy {
     /// Serves on `listener`: the routes of `own` first (the devstack's control API), every
-    /// other request forwarded.
+    /// other request checked by `iam` and forwarded.
     pub fn start(
         listener: TcpListener,
         upstreams: Upstreams,
         metrics: Arc<Metrics>,
+        iam: Arc<Authorizer>,
         own: Router,
         cognito: Option<Arc<LocalCognito>>,
     ) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
-        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics, cognito));
+        let proxy = Arc::new(forward::Proxy::new(upstreams, metrics, iam, cognito));
         let app = own.fallback(move |request: axum::extract::Request| {
             forward::handle(Arc::clone(&proxy), request)
         });

@@ -27,6 +27,7 @@ use crate::cognito::LocalCognito;
 use crate::config::Options;
 use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
+use crate::iam::Authorizer;
 use crate::lambda::{Functions, InvokeError};
 use crate::metrics::Metrics;
 use crate::stack::StackSpec;
@@ -196,6 +197,11 @@ async fn start_on_moto(
         }
     }
     let description = StackFile::describe(resolver, &spec, &local)?;
+    // Each function's requests are checked against its role, as deployed.
+    let iam = Arc::new(Authorizer::from_template(
+        resolver,
+        api_id(resolver).as_deref().unwrap_or_default(),
+    )?);
 
     let functions = Functions::new(&spec.functions, options.region.clone());
     let metrics = Arc::new(Metrics::default());
@@ -217,6 +223,7 @@ async fn start_on_moto(
         listeners.aws,
         upstreams,
         metrics,
+        iam,
         control,
         Some(Arc::new(cognito)),
     )
@@ -277,12 +284,8 @@ async fn serve(
     }
     let mut config = GatewayConfig::new(spec.websocket.clone(), options.region.clone());
     // requestContext.apiId then matches what `Ref WebSocketApi` resolved to.
-    if let Some(api) = resolver
-        .template()
-        .resources_of_kind("AWS::ApiGatewayV2::Api")
-        .find_map(|api| resolver.physical(&api.logical_id))
-    {
-        config = config.with_api_id(api.id.clone());
+    if let Some(api_id) = api_id(resolver) {
+        config = config.with_api_id(api_id);
     }
     let gateway = Gateway::start(config, Arc::new(functions.clone()), listener)
         .await
@@ -374,6 +377,15 @@ impl RunningStack {
         );
         let _ = out.flush();
     }
+}
+
+/// What `Ref` of the template's WebSocket API resolved to.
+fn api_id(resolver: &Resolver<'_>) -> Option<String> {
+    resolver
+        .template()
+        .resources_of_kind("AWS::ApiGatewayV2::Api")
+        .find_map(|api| resolver.physical(&api.logical_id))
+        .map(|api| api.id.clone())
 }
 
 /// Function binaries are started by path; make it independent of any later directory.

@@ -10,10 +10,11 @@
 //!   - `MANAGEMENT_ENDPOINT` (when the template sets it) → `http://127.0.0.1:{managementPort}/{stage}`,
 //!     the gateway emulator's `@connections` API as the AWS proxy forwards it;
 //!   - every function: `AWS_ENDPOINT_URL={awsEndpoint}` (the SDK then talks to moto through
-//!     the AWS proxy), `AWS_REGION`, `AWS_DEFAULT_REGION`, dummy `AWS_ACCESS_KEY_ID` /
-//!     `AWS_SECRET_ACCESS_KEY` (moto accepts any), and `AWS_SDK_UA_APP_ID` set to the
-//!     function's name, which the SDK puts in its user agent so the proxy can tell callers
-//!     apart;
+//!     the AWS proxy), `AWS_REGION`, `AWS_DEFAULT_REGION`, local credentials of its own
+//!     ([`function_access_key_id`]: `devstack-<LogicalId>`, which tells the AWS proxy whose
+//!     role to check a request against, presigned URLs included; moto accepts any key), and
+//!     `AWS_SDK_UA_APP_ID` set to the function's name, which the SDK puts in its user agent
+//!     so the proxy can count callers apart;
 //!   - `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL` exactly as the function's
 //!     `LoggingConfig` says, as Lambda itself sets them;
 //! - binaries: `<bin dir>/<last component of CodeUri>` instead of the packaged `bootstrap`.
@@ -32,9 +33,17 @@ pub const STACK_NAME: &str = "parley-local";
 pub const PARTITION: &str = "aws";
 /// Parameter values the local stack always uses (when the template declares them).
 pub const PARAMETER_OVERRIDES: &[(&str, &str)] = &[("AllowPasswordAuth", "true")];
-/// moto checks no signatures; any static pair will do.
+/// The devstack's own credentials (provisioning, the stream poller). moto checks no
+/// signatures; any static pair will do.
 pub const ACCESS_KEY_ID: &str = "devstack";
 pub const SECRET_ACCESS_KEY: &str = "devstack";
+
+/// A function's own access key id. The AWS proxy reads it from each request's signature
+/// (or a presigned URL's `X-Amz-Credential`) to know which role to check the request
+/// against, as AWS knows it from the role session's credentials.
+pub fn function_access_key_id(function: &str) -> String {
+    format!("{ACCESS_KEY_ID}-{function}")
+}
 
 /// The local endpoints and paths the resolved stack points at.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,11 +145,12 @@ impl LocalStack {
                 self.management_endpoint(stage),
             );
         }
+        let access_key_id = function_access_key_id(function);
         for (name, value) in [
             ("AWS_ENDPOINT_URL", self.aws_endpoint.as_str()),
             ("AWS_REGION", &self.region),
             ("AWS_DEFAULT_REGION", &self.region),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+            ("AWS_ACCESS_KEY_ID", &access_key_id),
             ("AWS_SECRET_ACCESS_KEY", SECRET_ACCESS_KEY),
             ("AWS_SDK_UA_APP_ID", function),
         ] {
