@@ -76,7 +76,10 @@ async fn a_burst_into_one_conversation_is_stored_whole_with_linear_work() {
     }
     seqs.sort_unstable();
     let expected: Vec<u64> = (2..=SENDS as u64 + 1).collect();
-    assert_eq!(seqs, expected, "every send stored, seqs dense after the first");
+    assert_eq!(
+        seqs, expected,
+        "every send stored, seqs dense after the first"
+    );
 
     let counted = counters(stack, false).await;
     let transactions = messages_requests(&counted, Some("TransactWriteItems"));

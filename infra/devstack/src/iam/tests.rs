@@ -159,6 +159,7 @@ fn the_real_template_allows_every_call_its_functions_make() {
     let conversations = "parley-local-ConversationsTable";
     let messages = "parley-local-MessagesTable";
     let push = "parley-local-PushTable";
+    let users = "parley-local-UsersTable";
     let calls = [
         Call::dynamodb(
             "ConnectFunction",
@@ -178,7 +179,7 @@ fn the_real_template_allows_every_call_its_functions_make() {
         Call::dynamodb(
             "MessagesFunction",
             "BatchGetItem",
-            json!({"RequestItems": {conversations: {}, messages: {}}}),
+            json!({"RequestItems": {conversations: {}, messages: {}, users: {}}}),
         ),
         Call::dynamodb(
             "MessagesFunction",
@@ -207,15 +208,15 @@ fn the_real_template_allows_every_call_its_functions_make() {
         ),
         Call::connections("MessagesFunction", Method::POST),
         Call::connections("MessagesFunction", Method::DELETE),
-        {
-            let mut call = Call::signed("MessagesFunction", "cognito-idp", Method::POST, "/");
-            call.headers.insert(
-                "x-amz-target",
-                HeaderValue::from_static("AWSCognitoIdentityProviderService.ListUsers"),
-            );
-            call.body = json!({"UserPoolId": POOL}).to_string().into_bytes();
-            call
-        },
+        Call::dynamodb(
+            "UsersFunction",
+            "TransactWriteItems",
+            json!({"TransactItems": [{"Put": {"TableName": users}}, {"Put": {"TableName": users}}]}),
+        ),
+        Call::connections("FilesFunction", Method::POST),
+        Call::connections("FilesFunction", Method::DELETE),
+        Call::connections("PushFunction", Method::POST),
+        Call::connections("PushFunction", Method::DELETE),
         Call::dynamodb(
             "FilesFunction",
             "GetItem",
@@ -307,7 +308,7 @@ fn what_no_statement_names_is_refused_with_iams_message() {
     let delete = denial(Call::presigned("FilesFunction", Method::DELETE, "c/x").check(&authorizer));
     assert_eq!(delete.access.action, "s3:DeleteObject");
 
-    // The default function has no table at all; the push function no user pool.
+    // The default function has no table at all, and no @connections.
     assert!(matches!(
         Call::dynamodb(
             "DefaultFunction",
@@ -317,7 +318,7 @@ fn what_no_statement_names_is_refused_with_iams_message() {
         .check(&authorizer),
         Verdict::Denied(_)
     ));
-    let connections = denial(Call::connections("PushFunction", Method::POST).check(&authorizer));
+    let connections = denial(Call::connections("DefaultFunction", Method::POST).check(&authorizer));
     assert_eq!(
         connections.access.resource,
         format!("arn:aws:execute-api:{REGION}:{ACCOUNT}:{API}/prod/POST/@connections/abc=")

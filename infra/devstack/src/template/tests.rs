@@ -137,16 +137,7 @@ fn the_real_template_resolves_its_functions_and_routes() {
             "CONNECTIONS_TABLE",
             "parley-local-ConnectionsTable".to_owned(),
         ),
-        ("USER_POOL_ID", POOL_ID.to_owned()),
-        ("USER_POOL_CLIENT_ID", "client123".to_owned()),
-        (
-            "TOKEN_ISSUER",
-            format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"),
-        ),
-        (
-            "JWKS_URL",
-            format!("http://127.0.0.1:9001/{POOL_ID}/.well-known/jwks.json"),
-        ),
+        ("USERS_TABLE", "parley-local-UsersTable".to_owned()),
         (
             "MANAGEMENT_ENDPOINT",
             "http://127.0.0.1:9000/prod".to_owned(),
@@ -171,6 +162,23 @@ fn the_real_template_resolves_its_functions_and_routes() {
                 "{} {name}",
                 function.name
             );
+        }
+        // The pool is named to the authorizer only (the users function is its trigger).
+        let verifier_env = ["USER_POOL_CLIENT_ID", "TOKEN_ISSUER", "JWKS_URL"];
+        if function.name == "AuthorizerFunction" {
+            assert_eq!(function.env["USER_POOL_CLIENT_ID"], "client123");
+            assert_eq!(
+                function.env["TOKEN_ISSUER"],
+                format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}")
+            );
+            assert_eq!(
+                function.env["JWKS_URL"],
+                format!("http://127.0.0.1:9001/{POOL_ID}/.well-known/jwks.json")
+            );
+        } else {
+            for name in verifier_env {
+                assert!(!function.env.contains_key(name), "{} {name}", function.name);
+            }
         }
         // Each function signs with a key of its own: the AWS proxy checks its role by it.
         assert_eq!(
