@@ -16,16 +16,17 @@ const SENDS: usize = 60;
 /// for a cancellation that told something new.
 const TRANSACTIONS_PER_MESSAGE: f64 = 3.0;
 
-async fn counters(stack: &stack::StackInfo, reset: bool) -> Value {
-    let base = format!("{}/_devstack/counters", stack.aws_endpoint);
-    let client = reqwest::Client::new();
-    let request = if reset {
-        client.post(format!("{base}/reset"))
-    } else {
-        client.get(base)
-    };
-    request
+async fn reset_counters(stack: &stack::StackInfo) {
+    let reset = reqwest::Client::new()
+        .post(format!("{}/_devstack/counters/reset", stack.aws_endpoint))
         .send()
+        .await
+        .expect("reset the counters");
+    assert!(reset.status().is_success(), "{reset:?}");
+}
+
+async fn counters(stack: &stack::StackInfo) -> Value {
+    reqwest::get(format!("{}/_devstack/counters", stack.aws_endpoint))
         .await
         .expect("the counters")
         .json()
@@ -55,7 +56,7 @@ async fn a_burst_into_one_conversation_is_stored_whole_with_linear_work() {
     let first = send_and_wait(&mut a, &send_to_user(&fresh_id("first"), &bob, "hi")).await;
     let conversation = first["conversation"].as_str().unwrap().to_owned();
 
-    counters(stack, true).await;
+    reset_counters(stack).await;
     let mut ids = (Vec::new(), Vec::new());
     for n in 0..SENDS {
         let id = fresh_id("burst");
@@ -81,7 +82,7 @@ async fn a_burst_into_one_conversation_is_stored_whole_with_linear_work() {
         "every send stored, seqs dense after the first"
     );
 
-    let counted = counters(stack, false).await;
+    let counted = counters(stack).await;
     let transactions = messages_requests(&counted, Some("TransactWriteItems"));
     let all = messages_requests(&counted, None);
     println!(

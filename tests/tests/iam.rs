@@ -22,8 +22,9 @@ use serde_json::{json, Value};
 /// (what the real template says, what this test's template says instead)
 const REMOVED_GRANTS: [(&str, &str); 3] = [
     (
-        "                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/DELETE/@connections/*\"\n",
-        "",
+        // The messages function's statement (files and push have their own).
+        "              # POST delivers; DELETE closes a connection whose token expired.\n              Resource:\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/POST/@connections/*\"\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/DELETE/@connections/*\"\n",
+        "              Resource:\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/POST/@connections/*\"\n",
     ),
     (
         "              Action: dynamodb:DeleteItem\n              Resource: !GetAtt ConnectionsTable.Arn\n",
