@@ -11,6 +11,7 @@ MOTO := $(VENV)/bin/moto_server
 # cargo-deny, the advisory database snapshot.
 TOOLS := .tools
 CHECKS_VENV := $(TOOLS)/checks-venv
+SAM_VENV := $(TOOLS)/sam-venv
 DEPLOY_VENV := $(TOOLS)/deploy-venv
 CARGO_DENY_VERSION := 0.20.2
 CARGO_DENY := $(TOOLS)/bin/cargo-deny
@@ -23,14 +24,19 @@ TEMPLATE := infra/template.yaml
 # after the directory). core is the shared library.
 FUNCTIONS := $(patsubst functions/%/src/main.rs,%,$(wildcard functions/*/src/main.rs))
 LAMBDA_ARCH ?= arm64
+# cargo-lambda's flag for each architecture as the template names it (x86_64 is `--x86-64`).
+LAMBDA_ARCH_FLAG_arm64 := --arm64
+LAMBDA_ARCH_FLAG_x86_64 := --x86-64
+LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
 .PHONY: fuzz fuzz-smoke soak
-.PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv deny advisory-db \
-	build deploy deploy-venv
+.PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
+	advisory-db build build-command-check deploy deploy-venv
 
 help:
 	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto); Ctrl-C stops it"
-	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov),"
+	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov,"
+	@echo "            the SAM transform, sam validate --lint),"
 	@echo "            cargo deny, unit and end-to-end tests"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
@@ -44,7 +50,7 @@ dev: venv
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
-test: venv lint template-checks deny
+test: venv lint template-checks build-command-check deny
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(MAKE) fuzz-smoke
@@ -67,11 +73,21 @@ $(VENV)/.installed: infra/requirements.txt
 	@touch $@
 
 ## The template under cfn-lint (no errors, no warnings) and checkov (no unsuppressed failure;
-## each suppression carries its reason in the template). The project's own rules are Rust
-## tests: infra/devstack/src/template/policy_checks.rs, run by `cargo test`.
-template-checks: checks-venv
+## each suppression carries its reason in the template); then SAM's own tools: the template
+## transformed offline by aws-sam-translator (infra/scripts/sam_transform.py) and the
+## CloudFormation it makes under cfn-lint, and `sam validate --lint`. The project's own rules
+## are Rust tests: infra/devstack/src/template/policy_checks.rs, run by `cargo test`.
+TRANSFORMED_TEMPLATE := $(TOOLS)/template.transformed.json
+# sam validate reads no account, but boto3 wants a region and credentials to exist: dummy
+# ones, and no profile or session token from the caller's shell.
+SAM_OFFLINE := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline \
+	AWS_SECRET_ACCESS_KEY=offline AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0
+template-checks: checks-venv sam-venv
 	$(CHECKS_VENV)/bin/cfn-lint $(TEMPLATE)
 	$(CHECKS_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(TEMPLATE)
+	$(CHECKS_VENV)/bin/python infra/scripts/sam_transform.py $(TEMPLATE) $(TRANSFORMED_TEMPLATE)
+	$(CHECKS_VENV)/bin/cfn-lint $(TRANSFORMED_TEMPLATE)
+	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region us-east-1
 
 checks-venv: $(CHECKS_VENV)/.installed
 
@@ -79,6 +95,14 @@ $(CHECKS_VENV)/.installed: infra/requirements-checks.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed for the template checks"; exit 1; }
 	$(PYTHON) -m venv $(CHECKS_VENV)
 	$(CHECKS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-checks.txt
+	@touch $@
+
+sam-venv: $(SAM_VENV)/.installed
+
+$(SAM_VENV)/.installed: infra/requirements-sam.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed for the SAM CLI"; exit 1; }
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-sam.txt
 	@touch $@
 
 ## Supply chain: advisories (offline, from the dated snapshot), licenses, bans, sources.
@@ -103,7 +127,7 @@ $(TOOLS)/advisory-dbs/SNAPSHOT.copied: $(wildcard $(ADVISORY_SRC)/SNAPSHOT)
 
 deploy-venv: $(DEPLOY_VENV)/.installed
 
-$(DEPLOY_VENV)/.installed: infra/requirements-deploy.txt
+$(DEPLOY_VENV)/.installed: infra/requirements-deploy.txt infra/requirements-sam.txt
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed for cargo-lambda and the SAM CLI"; exit 1; }
 	$(PYTHON) -m venv $(DEPLOY_VENV)
 	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-deploy.txt
@@ -112,14 +136,28 @@ $(DEPLOY_VENV)/.installed: infra/requirements-deploy.txt
 ## Release Lambda artifacts: target/lambda/<function>/bootstrap, arm64 (LAMBDA_ARCH=x86_64
 ## when the aarch64 target cannot be installed; the template's Architectures must match).
 build: deploy-venv
+	@test -n "$(LAMBDA_ARCH_FLAG)" || { echo "LAMBDA_ARCH must be arm64 or x86_64, not '$(LAMBDA_ARCH)'"; exit 1; }
 	@if [ "$(LAMBDA_ARCH)" = arm64 ] && ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu; then \
 		rustup target add aarch64-unknown-linux-gnu || { \
 			echo "cannot add the aarch64-unknown-linux-gnu target: run 'make build LAMBDA_ARCH=x86_64' and set Architectures: [x86_64] in $(TEMPLATE)"; exit 1; }; \
 	fi
-	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda build --release --$(LAMBDA_ARCH) $(addprefix -p ,$(FUNCTIONS))
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" $(CARGO) lambda build --release $(LAMBDA_ARCH_FLAG) $(addprefix -p ,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do \
 		test -f target/lambda/$$f/bootstrap || { echo "missing target/lambda/$$f/bootstrap"; exit 1; }; \
 		printf '%-12s %8s KiB  %s\n' $$f $$(( $$(stat -c %s target/lambda/$$f/bootstrap) / 1024 )) "$$(file -b target/lambda/$$f/bootstrap | cut -d, -f1-2)"; \
+	done
+
+## The command lines `make build` runs, for each architecture, checked against the flags
+## cargo-lambda's own help lists (without building anything): a flag it does not know would
+## only fail after a deployer waited for the release build's dependencies.
+build-command-check: deploy-venv
+	@for arch in arm64 x86_64; do \
+		line=$$($(MAKE) --no-print-directory -n build LAMBDA_ARCH=$$arch | grep -F ' lambda build ') || { echo "make -n build LAMBDA_ARCH=$$arch runs no 'cargo lambda build'"; exit 1; }; \
+		for flag in $$(printf '%s\n' $$line | grep -E '^--[a-z]'); do \
+			$(DEPLOY_VENV)/bin/cargo-lambda lambda build --help | grep -qE -- "(^|[ ,])$$flag([ ,=]|$$)" || { \
+				echo "make build LAMBDA_ARCH=$$arch passes $$flag, which cargo-lambda lambda build does not accept: $$line"; exit 1; }; \
+		done; \
+		echo "LAMBDA_ARCH=$$arch: $$(printf '%s\n' $$line | grep -E '^--[a-z]' | tr '\n' ' ')accepted by cargo-lambda"; \
 	done
 
 ## sam deploy: guided the first time (it writes samconfig.toml), plain after.

@@ -168,3 +168,137 @@ async fn a_file_goes_up_and_comes_down_for_members_only() {
         assert_eq!(refused["code"], "forbidden", "{refused}");
     }
 }
+
+/// A browser's preflight for `method` on `url` from `origin`.
+async fn preflight(
+    http: &reqwest::Client,
+    url: &str,
+    origin: &str,
+    method: &str,
+) -> reqwest::Response {
+    http.request(reqwest::Method::OPTIONS, url)
+        .header("origin", origin)
+        .header("access-control-request-method", method)
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .expect("preflight")
+}
+
+fn allowed_origin(response: &reqwest::Response) -> Option<&str> {
+    response
+        .headers()
+        .get("access-control-allow-origin")
+        .and_then(|v| v.to_str().ok())
+}
+
+/// Browsers' cross-origin requests get S3's answers under the bucket's CORS rule (the
+/// template's, with the local stack's web origins), not moto's "any origin".
+#[tokio::test]
+async fn presigned_requests_answer_cors_as_the_bucket_s_rule_says() {
+    const ALLOWED: &str = "http://localhost:5173";
+    const EVIL: &str = "http://evil.example";
+    let stack = stack::shared();
+    let alice = sign_up(stack, "cors-alice").await;
+    let bob = sign_up(stack, "cors-bob").await;
+    let mut a = device(stack, &alice).await;
+    let group = create_group(&mut a, &[&bob.user_id]).await;
+    let bytes = b"cross-origin bytes".to_vec();
+    let upload = request(
+        &mut a,
+        upload_frame(&group, "page.txt", "text/plain", bytes.len()),
+        "uploadUrl",
+    )
+    .await;
+    assert_eq!(upload["type"], "uploadUrl", "{upload}");
+    let url = upload["url"].as_str().unwrap();
+    let http = reqwest::Client::new();
+
+    // The preflight a page on the local dev server sends before its PUT.
+    let allowed = preflight(&http, url, ALLOWED, "PUT").await;
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(allowed_origin(&allowed), Some(ALLOWED));
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("PUT"), "{methods}");
+    assert_eq!(
+        allowed.headers()["access-control-allow-headers"],
+        "content-type"
+    );
+    assert_eq!(allowed.headers()["access-control-max-age"], "600");
+
+    // Any other origin, method or header is refused as S3 refuses it.
+    let evil = preflight(&http, url, EVIL, "PUT").await;
+    assert_eq!(evil.status(), 403);
+    assert_eq!(allowed_origin(&evil), None);
+    let body = evil.text().await.unwrap();
+    assert!(
+        body.contains("CORSResponse: This CORS request is not allowed"),
+        "{body}"
+    );
+    assert_eq!(preflight(&http, url, ALLOWED, "DELETE").await.status(), 403);
+
+    // The upload itself, from the allowed page: the rule's headers, moto's own removed.
+    let mut put = http.put(url).header("origin", ALLOWED);
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    let put = put.body(bytes.clone()).send().await.expect("PUT");
+    assert!(put.status().is_success(), "upload: {}", put.status());
+    assert_eq!(allowed_origin(&put), Some(ALLOWED));
+    assert_eq!(put.headers()["access-control-expose-headers"], "ETag");
+
+    // The download from another origin: S3 serves it, but with no CORS header the browser
+    // withholds it from the page.
+    let download = request(
+        &mut a,
+        download_frame(upload["key"].as_str().unwrap()),
+        "downloadUrl",
+    )
+    .await;
+    let fetched = http
+        .get(download["url"].as_str().unwrap())
+        .header("origin", EVIL)
+        .send()
+        .await
+        .expect("GET");
+    assert!(
+        fetched.status().is_success(),
+        "download: {}",
+        fetched.status()
+    );
+    assert_eq!(
+        allowed_origin(&fetched),
+        None,
+        "moto's any-origin answer leaked through"
+    );
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), bytes);
+}
+
+/// A bucket without a CORS rule refuses every preflight, as S3 does.
+#[tokio::test]
+async fn a_bucket_without_a_cors_rule_refuses_preflights() {
+    let stack = stack::shared();
+    let http = reqwest::Client::new();
+    let bucket = format!("no-cors-{}", std::process::id());
+    let created = http
+        .put(format!("{}/{bucket}", stack.aws_endpoint))
+        .send()
+        .await
+        .expect("CreateBucket");
+    assert!(
+        created.status().is_success(),
+        "CreateBucket: {}",
+        created.status()
+    );
+    let url = format!("{}/{bucket}/c/any/key", stack.aws_endpoint);
+    let refused = preflight(&http, &url, "http://localhost:5173", "GET").await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(allowed_origin(&refused), None);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("CORSResponse: CORS is not enabled for this bucket"),
+        "{body}"
+    );
+}

@@ -41,6 +41,9 @@ pub enum Relevance {
 
 pub fn classify(record: &EventRecord) -> Relevance {
     // MODIFY: a copy marked offline after the fact (the member's devices were all gone).
+    // Checked here only: a DynamoDB mapping's filter cannot name `eventName` (it filters
+    // under the `dynamodb` key alone). Today's filter on NewImage lets no REMOVE through (a
+    // NEW_IMAGE stream's REMOVE has none), but a filter on the keys would.
     if record.event_name != "INSERT" && record.event_name != "MODIFY" {
         return Relevance::Ignored;
     }

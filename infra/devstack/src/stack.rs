@@ -35,6 +35,8 @@ pub struct WebSocketApiSpec {
     /// e.g. `$request.body.action`.
     pub route_selection_expression: String,
     pub routes: Vec<RouteSpec>,
+    /// The stage's `AccessLogSettings.Format`, when it has an access log.
+    pub access_log_format: Option<String>,
 }
 
 /// One route: `$connect`, `$disconnect`, `$default` or a custom key such as `send`.

@@ -27,9 +27,11 @@ const PLAYED_LOCALLY: &[&str] = &[
     "AWS::ApiGatewayV2::",
     "AWS::IAM::",
     "AWS::Logs::",
-    // TLS-only bucket policy, API Gateway's account-level logging role: nothing to emulate.
+    // TLS-only bucket policy, API Gateway's account-level logging role and the handle the
+    // stage waits on it through: nothing to emulate.
     "AWS::S3::BucketPolicy",
     "AWS::ApiGateway::Account",
+    "AWS::CloudFormation::WaitConditionHandle",
     // The stream poller's on-failure destination: the local stack logs what it would send.
     "AWS::SQS::Queue",
 ];

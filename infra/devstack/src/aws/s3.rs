@@ -1,14 +1,16 @@
 //! `AWS::S3::Bucket` → CreateBucket, then the bucket's public-access block, default
 //! encryption and lifecycle rules. Those extras change nothing a local client can observe
 //! through the stack, so where moto refuses one the bucket is still good: logged at debug.
+//! The CORS configuration is different: the AWS proxy answers browsers' cross-origin
+//! requests from it (`aws_proxy::s3_cors`), so a refused PutBucketCors fails the bucket.
 
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
-    CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule,
+    CorsConfiguration, CorsRule, CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration,
+    LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
 };
 use aws_sdk_s3::Client;
 
@@ -61,6 +63,15 @@ pub(super) async fn create_bucket(
             .await;
         log_refused_extra(name, "PutBucketEncryption", result.err());
     }
+    if let Some(cors) = properties.object("CorsConfiguration")? {
+        client
+            .put_bucket_cors()
+            .bucket(name)
+            .cors_configuration(cors_configuration(&cors)?)
+            .send()
+            .await
+            .map_err(|e| format!("PutBucketCors: {}", DisplayErrorContext(&e)))?;
+    }
     if let Some(lifecycle) = properties.object("LifecycleConfiguration")? {
         let configuration = lifecycle_configuration(&lifecycle)?;
         let result = client
@@ -109,6 +120,29 @@ fn encryption_configuration(
     }
     ServerSideEncryptionConfiguration::builder()
         .set_rules(Some(rules))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// `CorsConfiguration.CorsRules[]` as CloudFormation spells them (`AllowedOrigins`,
+/// `ExposedHeaders`, `MaxAge`) → S3's rules.
+fn cors_configuration(cors: &Props<'_>) -> Result<CorsConfiguration, Failure> {
+    let mut rules = Vec::new();
+    for rule in cors.list("CorsRules")? {
+        rules.push(
+            CorsRule::builder()
+                .set_id(rule.str("Id")?.map(str::to_owned))
+                .set_allowed_origins(Some(rule.strings("AllowedOrigins")?))
+                .set_allowed_methods(Some(rule.strings("AllowedMethods")?))
+                .set_allowed_headers(Some(rule.strings("AllowedHeaders")?))
+                .set_expose_headers(Some(rule.strings("ExposedHeaders")?))
+                .set_max_age_seconds(rule.int32("MaxAge")?)
+                .build()
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    CorsConfiguration::builder()
+        .set_cors_rules(Some(rules))
         .build()
         .map_err(|e| e.to_string())
 }

@@ -7,11 +7,13 @@
 //! One request flows through [`forward::handle`]: classify, check it against the calling
 //! function's role ([`crate::iam`]; a refusal is answered without forwarding), inject a
 //! fault if [`crate::faults`] says so (answered without forwarding), forward, measure,
-//! record.
+//! record. Browsers' cross-origin requests to a bucket go through [`s3_cors`] around it
+//! first, which answers as S3 would under the bucket's CORS configuration.
 
 mod capacity;
 mod classify;
 mod forward;
+pub mod s3_cors;
 
 use std::io;
 use std::net::SocketAddr;
@@ -57,9 +59,13 @@ impl AwsProxy {
         cognito: Option<Arc<LocalCognito>>,
     ) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
+        let bucket_cors = Arc::new(s3_cors::BucketCors::new(upstreams.aws.clone()));
         let proxy = Arc::new(forward::Proxy::new(upstreams, metrics, iam, cognito));
         let app = own.fallback(move |request: axum::extract::Request| {
-            forward::handle(Arc::clone(&proxy), request)
+            let proxy = Arc::clone(&proxy);
+            s3_cors::around(Arc::clone(&bucket_cors), request, move |request| {
+                forward::handle(proxy, request)
+            })
         });
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {

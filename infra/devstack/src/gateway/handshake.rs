@@ -90,6 +90,7 @@ async fn authorize<I: Invoke>(
     };
     if authorizer::missing_identity_source(&spec.identity_source, request).is_some() {
         access_log::record(
+            shared.access_log.as_ref(),
             &context.connection_id,
             "CONNECT",
             CONNECT,
@@ -109,6 +110,7 @@ async fn authorize<I: Invoke>(
         AuthOutcome::Refuse { status, .. } => *status,
     };
     access_log::record(
+        shared.access_log.as_ref(),
         &context.connection_id,
         "CONNECT",
         CONNECT,
@@ -155,6 +157,7 @@ async fn run_connect_route<I: Invoke>(
         Err(_) => 500,
     };
     access_log::record(
+        shared.access_log.as_ref(),
         &context.connection_id,
         "CONNECT",
         CONNECT,

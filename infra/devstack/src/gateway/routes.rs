@@ -100,6 +100,7 @@ mod tests {
             stage: "prod".into(),
             route_selection_expression: expression.into(),
             routes: keys.iter().map(|k| route(k)).collect(),
+            access_log_format: None,
         })
     }
 

@@ -14,6 +14,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::access_log::AccessLogFormat;
 use super::connections::ConnectionRegistry;
 use super::events::ApiContext;
 use super::handshake;
@@ -90,6 +91,11 @@ impl Gateway {
             routes: RouteTable::new(&config.api),
             registry: ConnectionRegistry::default(),
             limits: config.limits,
+            access_log: config
+                .api
+                .access_log_format
+                .clone()
+                .map(AccessLogFormat::new),
             sessions: Arc::clone(&sessions),
             shutdown: stopped.clone(),
         });

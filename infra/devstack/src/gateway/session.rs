@@ -215,7 +215,15 @@ fn dispatch<I: Invoke>(shared: &Arc<Shared<I>>, live: &Arc<LiveConnection>, body
             live.id(),
             &stamp.request_id,
         )));
-        access_log::record(live.id(), "MESSAGE", "-", None, 403, Duration::ZERO);
+        access_log::record(
+            shared.access_log.as_ref(),
+            live.id(),
+            "MESSAGE",
+            "-",
+            None,
+            403,
+            Duration::ZERO,
+        );
         return;
     };
     let (shared, live) = (Arc::clone(shared), Arc::clone(live));
@@ -257,6 +265,7 @@ async fn invoke_route<I: Invoke>(
         }
     };
     access_log::record(
+        shared.access_log.as_ref(),
         live.id(),
         "MESSAGE",
         &route.key,
@@ -274,6 +283,7 @@ pub(crate) async fn run_disconnect<I: Invoke>(
 ) {
     let Some(route) = shared.routes.disconnect() else {
         access_log::record(
+            shared.access_log.as_ref(),
             &context.connection_id,
             "DISCONNECT",
             DISCONNECT,
@@ -290,6 +300,7 @@ pub(crate) async fn run_disconnect<I: Invoke>(
     let event = events::disconnect_event(&shared.api, context, cause.code, &cause.reason, &stamp);
     let invocation = shared.invoke(&route.function, event).await;
     access_log::record(
+        shared.access_log.as_ref(),
         &context.connection_id,
         "DISCONNECT",
         DISCONNECT,

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use tokio::sync::{watch, Notify};
 
+use super::access_log::AccessLogFormat;
 use super::connections::ConnectionRegistry;
 use super::events::ApiContext;
 use super::limits::GatewayLimits;
@@ -19,6 +20,8 @@ pub(crate) struct Shared<I> {
     pub routes: RouteTable,
     pub registry: ConnectionRegistry,
     pub limits: GatewayLimits,
+    /// The stage's access log format (plain text lines without one).
+    pub access_log: Option<AccessLogFormat>,
     pub sessions: Arc<SessionTracker>,
     /// Becomes `true` (or is dropped) when the gateway shuts down.
     pub shutdown: watch::Receiver<bool>,

@@ -7,10 +7,18 @@
 //! rules: a literal (string, number, boolean, null), `{"prefix": "…"}` and
 //! `{"exists": true|false}`. Any other rule is refused when the template is read, so that a
 //! pattern is never silently taken for a different one.
+//!
+//! A DynamoDB event source mapping filters only on the record's `dynamodb` key (Lambda's
+//! "Using event filtering with a DynamoDB event source"): a pattern on any other top-level
+//! key (`eventName`, `eventSource`, …) is refused here too, rather than applied locally and
+//! not promised deployed.
 
 use serde_json::Value as Json;
 
 use crate::template::TemplateError;
+
+/// The one top-level key a DynamoDB stream record is filtered on.
+pub const DYNAMODB_KEY: &str = "dynamodb";
 
 /// One filter's pattern, checked when read.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,12 +27,20 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// `text` as a template's `Pattern` holds it (a JSON document in a string).
+    /// `text` as a DynamoDB stream mapping's `Pattern` holds it (a JSON document in a string).
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let pattern: Json = serde_json::from_str(text).map_err(|e| {
             TemplateError::invalid(format!("filter pattern {text:?} is not JSON: {e}"))
         })?;
         check(&pattern)?;
+        if let Some(key) = pattern
+            .as_object()
+            .and_then(|fields| fields.keys().find(|key| *key != DYNAMODB_KEY))
+        {
+            return Err(TemplateError::invalid(format!(
+                "filter pattern {text:?} filters on {key:?}: DynamoDB event source mappings filter only under the \"{DYNAMODB_KEY}\" key"
+            )));
+        }
         Ok(Self { pattern })
     }
 
@@ -123,15 +139,18 @@ mod tests {
 
     #[test]
     fn the_template_s_push_filter_admits_copies_marked_offline_only() {
-        let push = filter(json!({
-            "eventName": ["INSERT", "MODIFY"],
-            "dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}
-        }));
+        let push = filter(json!({"dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}}));
         assert!(push.matches(&record("INSERT", json!({"offline": {"BOOL": true}}))));
         assert!(push.matches(&record("MODIFY", json!({"offline": {"BOOL": true}}))));
         assert!(!push.matches(&record("INSERT", json!({"offline": {"BOOL": false}}))));
         assert!(!push.matches(&record("INSERT", json!({"body": {"S": "x"}}))));
-        assert!(!push.matches(&record("REMOVE", json!({"offline": {"BOOL": true}}))));
+        // A REMOVE (a TTL expiry, say) carries no NewImage with a NEW_IMAGE stream.
+        let mut removed = record("REMOVE", json!({}));
+        removed["dynamodb"]
+            .as_object_mut()
+            .unwrap()
+            .remove("NewImage");
+        assert!(!push.matches(&removed));
         assert!(!push.matches(&json!({"eventName": "INSERT"})));
     }
 
@@ -147,13 +166,28 @@ mod tests {
         assert!(absent.matches(&record("INSERT", json!({}))));
         assert!(!absent.matches(&record("INSERT", json!({"body": {"S": "x"}}))));
 
-        let either = filter(json!({"eventName": ["INSERT", "MODIFY"]}));
-        assert!(either.matches(&record("MODIFY", json!({}))));
-        assert!(!either.matches(&record("REMOVE", json!({}))));
+        let either = filter(json!({"dynamodb": {"NewImage": {"kind": {"S": ["a", "b"]}}}}));
+        assert!(either.matches(&record("MODIFY", json!({"kind": {"S": "b"}}))));
+        assert!(!either.matches(&record("MODIFY", json!({"kind": {"S": "c"}}))));
 
-        assert!(admits(&[], &record("REMOVE", json!({}))));
+        // Any one filter admits: `other` fails `keys` but passes `either`.
+        other["dynamodb"]["NewImage"] = json!({"kind": {"S": "a"}});
+        let neither = record("INSERT", json!({"kind": {"S": "c"}}));
+        assert!(admits(&[], &neither));
         assert!(admits(&[keys, either.clone()], &other));
-        assert!(!admits(&[either], &record("REMOVE", json!({}))));
+        assert!(!admits(&[either], &neither));
+    }
+
+    #[test]
+    fn only_the_dynamodb_key_is_filtered_on() {
+        for outside in [
+            r#"{"eventName": ["INSERT"]}"#,
+            r#"{"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}}"#,
+            r#"{"eventSource": ["aws:dynamodb"]}"#,
+        ] {
+            let error = Filter::parse(outside).unwrap_err().to_string();
+            assert!(error.contains("only under the \"dynamodb\" key"), "{error}");
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ Resources:
               OnFailure: {Type: SQS, Destination: !GetAtt Queue.Arn}
             FilterCriteria:
               Filters:
-                - Pattern: '{"eventName": ["INSERT"]}'
+                - Pattern: '{"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "p#"}]}}}}'
         Other:
           Type: Schedule
           Properties: {Schedule: rate(1 minute)}
@@ -218,7 +218,10 @@ Resources:
                     bisect_on_error: true,
                     max_record_age: None,
                     on_failure: Some("arn:queue".into()),
-                    filters: vec![Filter::parse(r#"{"eventName": ["INSERT"]}"#).unwrap()],
+                    filters: vec![Filter::parse(
+                        r#"{"dynamodb": {"Keys": {"sk": {"S": [{"prefix": "p#"}]}}}}"#
+                    )
+                    .unwrap()],
                 },
                 StreamMapping {
                     name: "Plain.Minimal".into(),

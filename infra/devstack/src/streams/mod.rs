@@ -13,6 +13,7 @@ mod platforms;
 mod poller;
 
 pub use event::batch_event;
+pub use filter::DYNAMODB_KEY;
 pub use mapping::{stream_mappings, StartingPosition, StreamMapping};
 pub use platforms::create_platform_applications;
 

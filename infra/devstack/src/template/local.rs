@@ -1,8 +1,13 @@
 //! Every way the local stack departs from the template, in one place:
 //!
 //! - pseudo-parameters: account `000000000000`, stack name `parley-local`, partition `aws`;
-//! - parameters: `AllowPasswordAuth=true` (moto's Cognito speaks `USER_PASSWORD_AUTH`, not
-//!   SRP), applied only when the template declares the parameter;
+//! - parameters, each applied only when the template declares it:
+//!   - `AllowPasswordAuth=true`: moto's Cognito speaks `USER_PASSWORD_AUTH`, not SRP;
+//!   - `ApiGatewayCloudWatchRole=existing`: the stage keeps its access log (the gateway
+//!     writes it in the template's format) and there is no account setting to take over;
+//!   - `AllowedWebOrigins=http://localhost:5173,http://127.0.0.1:5173`: the files bucket's
+//!     CORS rule lets a web client served by a local dev server (Vite's default port, under
+//!     either name a browser may use) PUT and GET the presigned URLs;
 //! - resources the template does not name are called `parley-local-<LogicalId>`;
 //! - function environment, after the template's own variables are resolved:
 //!   - `JWKS_URL` (when the template sets it) → `{awsEndpoint}/{userPoolId}/.well-known/jwks.json`,
@@ -32,7 +37,13 @@ pub const ACCOUNT_ID: &str = "000000000000";
 pub const STACK_NAME: &str = "parley-local";
 pub const PARTITION: &str = "aws";
 /// Parameter values the local stack always uses (when the template declares them).
-pub const PARAMETER_OVERRIDES: &[(&str, &str)] = &[("AllowPasswordAuth", "true")];
+pub const PARAMETER_OVERRIDES: &[(&str, &str)] = &[
+    ("AllowPasswordAuth", "true"),
+    ("ApiGatewayCloudWatchRole", "existing"),
+    ("AllowedWebOrigins", LOCAL_WEB_ORIGINS),
+];
+/// The web origins the local files bucket's CORS rule allows: a dev server on port 5173.
+pub const LOCAL_WEB_ORIGINS: &str = "http://localhost:5173,http://127.0.0.1:5173";
 /// The devstack's own credentials (provisioning, the stream poller). moto checks no
 /// signatures; any static pair will do.
 pub const ACCESS_KEY_ID: &str = "devstack";

@@ -8,9 +8,18 @@
 //!   cannot scope to a resource; no managed policy by name (inline statements say exactly
 //!   what is granted); `execute-api:ManageConnections` names this template's API and a stage;
 //! - every DynamoDB table has TTL enabled on an attribute;
-//! - every WebSocket stage has throttling limits, and an access log whose format never
-//!   includes the query string (it carries tokens);
-//! - every function logs to a log group of this template that has a retention.
+//! - every WebSocket stage has throttling limits, and an access log (it may be conditional:
+//!   each `Fn::If` branch that has one is checked) whose format never includes the query
+//!   string (it carries tokens) and, when it is JSON, stays JSON when rendered as the local
+//!   gateway renders it with an error message holding quotes and backslashes
+//!   (`"$context.error.message"` does not: `$context.error.messageString` is the quoted form);
+//! - every function logs to a log group of this template that has a retention;
+//! - an `AWS::ApiGateway::Account` (API Gateway's account-wide CloudWatch role for the
+//!   region, which it replaces for every API and leaves dangling when the stack is deleted)
+//!   is opt-in: it has a `Condition`, and a `DependsOn` on an API Gateway resource, which
+//!   CloudFormation's docs require in an account that never had one;
+//! - a function's DynamoDB stream filters (`FilterCriteria`) name only the `dynamodb` key,
+//!   the only one Lambda filters DynamoDB records on.
 //!
 //! The checks read the template as declared (intrinsics unresolved), so they hold for any
 //! parameter values. Run by `cargo test -p parley-devstack template::policy_checks`.
@@ -20,6 +29,8 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use super::document::{references, sub_variables, Resource, Template};
+use crate::gateway::access_log::AccessLogFormat;
+use crate::streams::DYNAMODB_KEY;
 
 const FUNCTION_KINDS: &[&str] = &["AWS::Serverless::Function", "AWS::Lambda::Function"];
 const ROUTE: &str = "AWS::ApiGatewayV2::Route";
@@ -28,6 +39,7 @@ const STAGE: &str = "AWS::ApiGatewayV2::Stage";
 const API: &str = "AWS::ApiGatewayV2::Api";
 const TABLE: &str = "AWS::DynamoDB::Table";
 const LOG_GROUP: &str = "AWS::Logs::LogGroup";
+const API_GATEWAY_ACCOUNT: &str = "AWS::ApiGateway::Account";
 
 /// Actions that support no resource-level permission: `Resource: "*"` is the only choice.
 const UNSCOPABLE_ACTIONS: &[&str] = &[
@@ -57,6 +69,8 @@ pub fn check(template: &Template) -> Vec<Finding> {
     tables_have_ttl(template, &mut findings);
     stages_are_throttled_and_logged(template, &mut findings);
     functions_have_log_groups(template, &mut findings);
+    api_gateway_account_is_opt_in(template, &mut findings);
+    stream_filters_name_only_the_dynamodb_key(template, &mut findings);
     findings
 }
 
@@ -320,33 +334,144 @@ fn stages_are_throttled_and_logged(template: &Template, findings: &mut Vec<Findi
                 );
             }
         }
-        match stage.property("AccessLogSettings") {
-            None => finding(findings, stage, "has no AccessLogSettings"),
-            Some(settings) => {
-                let format = settings
-                    .get("Format")
-                    .map(|f| f.to_string())
-                    .unwrap_or_default()
-                    .to_lowercase();
-                if format.is_empty() || format == "null" {
-                    finding(findings, stage, "its access log has no Format");
-                }
-                if let Some(leak) = ["requestoverride", "querystring"]
-                    .into_iter()
-                    .find(|leak| format.contains(leak))
-                {
+        let Some(declared) = stage.property("AccessLogSettings") else {
+            finding(findings, stage, "has no AccessLogSettings");
+            continue;
+        };
+        let branches = value_branches(declared);
+        if branches.is_empty() {
+            finding(findings, stage, "has no AccessLogSettings");
+        }
+        for settings in branches {
+            check_access_log(template, stage, settings, findings);
+        }
+    }
+}
+
+/// What a value may be: itself, or each branch of an `Fn::If` (nested ones too), without
+/// the `AWS::NoValue` branches.
+fn value_branches(value: &Json) -> Vec<&Json> {
+    match value.get("Fn::If").and_then(Json::as_array) {
+        Some(parts) if parts.len() == 3 => parts[1..].iter().flat_map(value_branches).collect(),
+        _ if value.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue") => Vec::new(),
+        _ => vec![value],
+    }
+}
+
+fn check_access_log(
+    template: &Template,
+    stage: &Resource,
+    settings: &Json,
+    findings: &mut Vec<Finding>,
+) {
+    let format = settings
+        .get("Format")
+        .map(|f| f.to_string())
+        .unwrap_or_default()
+        .to_lowercase();
+    if format.is_empty() || format == "null" {
+        finding(findings, stage, "its access log has no Format");
+    }
+    if let Some(leak) = ["requestoverride", "querystring"]
+        .into_iter()
+        .find(|leak| format.contains(leak))
+    {
+        finding(
+            findings,
+            stage,
+            format!("its access log format includes {leak}: the query string carries tokens"),
+        );
+    }
+    if let Some(text) = settings.get("Format").and_then(Json::as_str) {
+        if text.trim_start().starts_with('{') {
+            // Ids, names and numbers hold no quotes; the error message may.
+            let hostile = AccessLogFormat::new(text).render(|name| {
+                Some(match name {
+                    "error.message" => r#"say "hi" \ bye"#.to_owned(),
+                    _ => "1".to_owned(),
+                })
+            });
+            if let Err(error) = serde_json::from_str::<Json>(&hostile) {
+                finding(
+                    findings,
+                    stage,
+                    format!(
+                        "its access log format is not JSON once a value holds a quote ({error}): \
+                         use $context.error.messageString (unquoted) for error messages"
+                    ),
+                );
+            }
+        }
+    }
+    let destination = settings.get("DestinationArn");
+    if destination.is_none_or(|d| referenced(template, d, &[LOG_GROUP]).is_empty()) {
+        finding(
+            findings,
+            stage,
+            "its access log goes to no log group of this template",
+        );
+    }
+}
+
+fn api_gateway_account_is_opt_in(template: &Template, findings: &mut Vec<Finding>) {
+    for account in template.resources_of_kind(API_GATEWAY_ACCOUNT) {
+        if account.condition.is_none() {
+            finding(
+                findings,
+                account,
+                "sets API Gateway's account-wide CloudWatch role unconditionally: give it a Condition on a parameter that is off by default",
+            );
+        }
+        let on_api_gateway = account.depends_on.iter().any(|name| {
+            template.resource(name).is_some_and(|r| {
+                r.kind != API_GATEWAY_ACCOUNT
+                    && (r.kind.starts_with("AWS::ApiGateway::")
+                        || r.kind.starts_with("AWS::ApiGatewayV2::"))
+            })
+        });
+        if !on_api_gateway {
+            finding(
+                findings,
+                account,
+                "has no DependsOn on an API Gateway resource of this template (required in an account that never had one)",
+            );
+        }
+    }
+}
+
+fn stream_filters_name_only_the_dynamodb_key(template: &Template, findings: &mut Vec<Finding>) {
+    for function in template.resources_of_kind(FUNCTION_KINDS[0]) {
+        let Some(Json::Object(events)) = function.property("Events") else {
+            continue;
+        };
+        for (name, event) in events {
+            if event.get("Type").and_then(Json::as_str) != Some("DynamoDB") {
+                continue;
+            }
+            let filters = event
+                .pointer("/Properties/FilterCriteria/Filters")
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for filter in filters {
+                let Some(pattern) = filter.get("Pattern").and_then(Json::as_str) else {
+                    continue;
+                };
+                let Ok(Json::Object(fields)) = serde_json::from_str::<Json>(pattern) else {
                     finding(
                         findings,
-                        stage,
-                        format!("its access log format includes {leak}: the query string carries tokens"),
+                        function,
+                        format!("event {name}: filter pattern {pattern:?} is not a JSON object"),
                     );
-                }
-                let destination = settings.get("DestinationArn");
-                if destination.is_none_or(|d| referenced(template, d, &[LOG_GROUP]).is_empty()) {
+                    continue;
+                };
+                for key in fields.keys().filter(|key| *key != DYNAMODB_KEY) {
                     finding(
                         findings,
-                        stage,
-                        "its access log goes to no log group of this template",
+                        function,
+                        format!(
+                            "event {name}: filter pattern filters on {key:?}, but DynamoDB event source mappings filter only under \"{DYNAMODB_KEY}\""
+                        ),
                     );
                 }
             }
@@ -442,7 +567,7 @@ Resources:
       DefaultRouteSettings: {ThrottlingBurstLimit: 50, ThrottlingRateLimit: 100}
       AccessLogSettings:
         DestinationArn: !GetAtt AccessLogs.Arn
-        Format: '{"requestId":"$context.requestId","routeKey":"$context.routeKey"}'
+        Format: '{"requestId":"$context.requestId","routeKey":"$context.routeKey","error":$context.error.messageString}'
   Integration:
     Type: AWS::ApiGatewayV2::Integration
     Properties:
@@ -619,6 +744,96 @@ Resources:
             ),
             "Stage",
             "no log group",
+        );
+    }
+
+    #[test]
+    fn an_access_log_format_that_breaks_on_a_quoted_error_is_found() {
+        assert_one(
+            broken(
+                r#""error":$context.error.messageString"#,
+                r#""error":"$context.error.message""#,
+            ),
+            "Stage",
+            "not JSON",
+        );
+    }
+
+    #[test]
+    fn a_conditional_access_log_is_checked_in_each_branch() {
+        const SETTINGS: &str = r#"      AccessLogSettings:
+        DestinationArn: !GetAtt AccessLogs.Arn
+        Format: '{"requestId":"$context.requestId","routeKey":"$context.routeKey","error":$context.error.messageString}'
+"#;
+        const CONDITIONAL: &str = r#"      AccessLogSettings: !If
+        - Logged
+        - DestinationArn: !GetAtt AccessLogs.Arn
+          Format: '{"requestId":"$context.requestId","routeKey":"$context.routeKey","error":$context.error.messageString}'
+        - !Ref AWS::NoValue
+"#;
+        assert!(GOOD.contains(SETTINGS));
+        let good = GOOD.replacen(SETTINGS, CONDITIONAL, 1);
+        assert_eq!(findings(&good), Vec::<String>::new());
+        assert_one(
+            findings(&good.replace(
+                "$context.routeKey",
+                "$context.requestOverride.querystring.token",
+            )),
+            "Stage",
+            "query string",
+        );
+        let never = GOOD.replacen(
+            SETTINGS,
+            "      AccessLogSettings: !If [Logged, !Ref AWS::NoValue, !Ref AWS::NoValue]\n",
+            1,
+        );
+        assert_one(findings(&never), "Stage", "has no AccessLogSettings");
+    }
+
+    #[test]
+    fn an_api_gateway_account_must_be_opt_in_and_wait_for_an_api() {
+        let taken_over = format!(
+            "{GOOD}  Account:\n    Type: AWS::ApiGateway::Account\n    Properties: {{CloudWatchRoleArn: arn:aws:iam::1:role/x}}\n"
+        );
+        let found = findings(&taken_over);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].starts_with("Account:") && found[0].contains("Condition"));
+        assert!(found[1].starts_with("Account:") && found[1].contains("DependsOn"));
+        let opt_in = taken_over.replace(
+            "    Type: AWS::ApiGateway::Account\n",
+            "    Type: AWS::ApiGateway::Account\n    Condition: RoleWanted\n    DependsOn: Api\n",
+        );
+        assert_eq!(findings(&opt_in), Vec::<String>::new());
+        assert_one(
+            findings(&opt_in.replace("    DependsOn: Api\n", "    DependsOn: Table\n")),
+            "Account",
+            "DependsOn",
+        );
+    }
+
+    #[test]
+    fn a_dynamodb_stream_filter_outside_the_dynamodb_key_is_found() {
+        let with_filter = |pattern: &str| {
+            GOOD.replacen(
+                "      LoggingConfig: {LogGroup: !Ref FnLogs}\n",
+                &format!(
+                    "      LoggingConfig: {{LogGroup: !Ref FnLogs}}\n      Events:\n        Stream:\n          Type: DynamoDB\n          Properties:\n            Stream: !GetAtt Table.StreamArn\n            StartingPosition: LATEST\n            FilterCriteria:\n              Filters:\n                - Pattern: '{pattern}'\n"
+                ),
+                1,
+            )
+        };
+        assert_eq!(
+            findings(&with_filter(
+                r#"{"dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}}"#
+            )),
+            Vec::<String>::new()
+        );
+        assert_one(
+            findings(&with_filter(
+                r#"{"eventName": ["INSERT", "MODIFY"], "dynamodb": {"NewImage": {"offline": {"BOOL": [true]}}}}"#,
+            )),
+            "Fn",
+            "filters on \"eventName\"",
         );
     }
 

@@ -303,3 +303,65 @@ fn a_route_without_a_function_is_an_error_naming_the_route() {
         "{error}"
     );
 }
+
+#[test]
+fn the_files_bucket_allows_the_presigned_requests_from_the_configured_origins_only() {
+    let template = real_template();
+    let bucket = template.resource("FilesBucket").unwrap();
+
+    let local_resolver = provisioned(&template, &[]);
+    let cors = &local_resolver.properties(bucket).unwrap()["CorsConfiguration"];
+    assert_eq!(
+        cors["CorsRules"],
+        json!([{
+            "Id": "presigned-requests-from-web-clients",
+            "AllowedOrigins": local::LOCAL_WEB_ORIGINS.split(',').collect::<Vec<_>>(),
+            // What functions/files presigns: PUT (signing content-type, and content-length,
+            // which a page cannot set), GET; HEAD to check an object.
+            "AllowedMethods": ["PUT", "GET", "HEAD"],
+            "AllowedHeaders": ["content-type"],
+            "ExposedHeaders": ["ETag"],
+            "MaxAge": 600
+        }])
+    );
+
+    let one_origin = provisioned(&template, &[("AllowedWebOrigins", "https://chat.example")]);
+    assert_eq!(
+        one_origin.properties(bucket).unwrap()["CorsConfiguration"]["CorsRules"][0]
+            ["AllowedOrigins"],
+        json!(["https://chat.example"])
+    );
+
+    // Deployed with the default (no origins): no CORS rule at all.
+    let as_deployed = provisioned(&template, &[("AllowedWebOrigins", "")]);
+    assert!(as_deployed
+        .properties(bucket)
+        .unwrap()
+        .get("CorsConfiguration")
+        .is_none());
+}
+
+#[test]
+fn the_account_role_is_opt_in_and_the_access_log_follows_the_parameter() {
+    let template = real_template();
+    let format_of = |value: &str| {
+        let resolver = provisioned(&template, &[("ApiGatewayCloudWatchRole", value)]);
+        let exists = resolver
+            .exists(template.resource("ApiGatewayAccount").unwrap())
+            .unwrap();
+        let spec = stack_spec(&resolver, &local()).unwrap();
+        (exists, spec.websocket.access_log_format)
+    };
+    let default = template.parameter("ApiGatewayCloudWatchRole").unwrap();
+    assert_eq!(default.default, Some(json!("none")));
+    assert_eq!(format_of("none"), (false, None));
+    let (set, existing) = format_of("existing");
+    assert!(!set);
+    assert!(existing.unwrap().contains("$context.error.messageString"));
+    let (set, created) = format_of("create");
+    assert!(set);
+    assert!(created.is_some());
+    // Locally the stage keeps its access log: the gateway writes it in this format.
+    let local_default = stack_spec(&provisioned(&template, &[]), &local()).unwrap();
+    assert!(local_default.websocket.access_log_format.is_some());
+}

@@ -67,10 +67,20 @@ pub(crate) fn websocket_api(resolver: &Resolver) -> Result<WebSocketApiSpec, Tem
         );
     }
 
+    // `AccessLogSettings` may be conditional (`AWS::NoValue` when the stage has no log).
+    let access_log_format = match stage.property("AccessLogSettings") {
+        Some(settings) => resolver
+            .resolve(settings)
+            .map_err(|e| e.context(format!("resource {} AccessLogSettings", stage.logical_id)))?
+            .and_then(|settings| settings.get("Format")?.as_str().map(str::to_owned)),
+        None => None,
+    };
+
     Ok(WebSocketApiSpec {
         stage: stage_name,
         route_selection_expression,
         routes,
+        access_log_format,
     })
 }
 

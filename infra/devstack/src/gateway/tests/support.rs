@@ -191,6 +191,7 @@ pub fn api_spec() -> WebSocketApiSpec {
             route("slow", "SlowFunction", true),
             route("crash", "CrashFunction", true),
         ],
+        access_log_format: None,
     }
 }
 
