@@ -129,6 +129,19 @@ pub async fn run(sizes: &Sizes) -> Value {
     })
 }
 
+/// Only the bursts into one conversation ([`burst`]), on a fresh stack, with the machine.
+pub async fn bursts(sizes: &Sizes) -> Value {
+    let stack: StackInfo = tokio::task::spawn_blocking(|| stack::shared().clone())
+        .await
+        .expect("start the stack");
+    let control = Control::new(&stack.aws_endpoint);
+    json!({
+        "date": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "machine": machine::describe(),
+        "burst_one_conversation": burst::measure(&stack, &control, &sizes.bursts).await,
+    })
+}
+
 /// The keys the issue asks for; every one must be in the report and measured.
 pub const KEYS: [&str; 11] = [
     "cold_start_ms",
