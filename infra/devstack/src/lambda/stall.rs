@@ -20,19 +20,24 @@ pub fn describe(pid: Option<u32>, waited: Duration) -> String {
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "?".into());
-    let share = cpu.as_secs_f64() / waited.as_secs_f64().max(0.001);
-    let verdict = if share < 0.1 {
-        "it was blocked, waiting on something (a request, a lock, the disk)"
-    } else if share > 0.7 {
-        "it was busy computing all along"
-    } else {
-        "it got only part of a core: the machine was short of CPU"
-    };
+    let verdict = verdict(cpu, waited);
     format!(
         "process {pid} still running; it used {} ms of CPU in {} ms: {verdict}; load average {load}",
         cpu.as_millis(),
         waited.as_millis()
     )
+}
+
+/// What a process that used `cpu` in `waited` was doing.
+fn verdict(cpu: Duration, waited: Duration) -> &'static str {
+    let share = cpu.as_secs_f64() / waited.as_secs_f64().max(0.001);
+    if share < 0.1 {
+        "it was blocked, waiting on something (a request, a lock, the disk)"
+    } else if share > 0.7 {
+        "it was busy computing all along"
+    } else {
+        "it got only part of a core: the machine was short of CPU"
+    }
 }
 
 /// User plus system CPU time of `pid` so far.
@@ -61,6 +66,14 @@ mod tests {
         let stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 512 0 0 0 37 5 0 0 20 0 1 0";
         assert_eq!(parse_cpu_ticks(stat), Some(42));
         assert_eq!(parse_cpu_ticks("garbage"), None);
+    }
+
+    #[test]
+    fn the_verdict_follows_the_share_of_a_core_used() {
+        let second = Duration::from_secs(1);
+        assert!(verdict(Duration::from_millis(50), second).contains("blocked"));
+        assert!(verdict(Duration::from_millis(400), second).contains("short of CPU"));
+        assert!(verdict(Duration::from_millis(900), second).contains("busy"));
     }
 
     #[test]

@@ -377,8 +377,10 @@ async fn a_process_slow_to_init_fails_its_start_and_the_next_invocation_starts_a
                 reason.contains("did not ask for an event within"),
                 "{reason}"
             );
+            // How much CPU the interpreter's start took varies with the machine's load: the
+            // verdict it leads to is unit-tested in `stall`, not here.
             assert!(reason.contains("still running"), "{reason}");
-            assert!(reason.contains("it was blocked"), "{reason}");
+            assert!(reason.contains("ms of CPU in"), "{reason}");
         }
         other => panic!("expected an init timeout, got {other:?}"),
     }
