@@ -9,8 +9,8 @@ use futures_util::stream::{self, StreamExt};
 use std::collections::BTreeSet;
 
 use crate::connections::{Connection, Connections};
-use crate::protocol::ServerFrame;
 use crate::Error;
+use parley_protocol::ServerFrame;
 
 /// Posts in flight at once for one invocation.
 pub const MAX_CONCURRENT_POSTS: usize = 32;

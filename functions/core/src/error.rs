@@ -2,7 +2,7 @@
 //! message that is safe to show a client; internal detail (SDK errors, bugs) goes to the log
 //! only, and the client sees `internal` with a fixed text.
 
-use crate::protocol::{ErrorCode, ServerFrame};
+use parley_protocol::{ErrorCode, ServerFrame};
 
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 

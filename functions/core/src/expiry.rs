@@ -26,9 +26,10 @@ pub async fn refuse_if_expired(
         return Ok(None);
     };
     let connection_id = websocket::connection_id(event)?;
-    let id = websocket::client_frame(event)
-        .ok()
-        .and_then(|frame| frame.id);
+    let id = match websocket::client_frame(event) {
+        Ok(frame) => frame.id().map(str::to_owned),
+        Err(refused) => refused.id,
+    };
     let frame = refusal.to_frame(id);
     let data = serde_json::to_vec(&frame).map_err(Error::internal)?;
     if let Err(error) = api

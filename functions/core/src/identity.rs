@@ -28,7 +28,7 @@ impl Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::ErrorCode;
+    use parley_protocol::ErrorCode;
 
     #[test]
     fn a_connection_may_not_outlive_its_token() {

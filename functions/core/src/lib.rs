@@ -4,14 +4,12 @@
 pub mod auth;
 pub mod config;
 pub mod connections;
-pub mod conversation;
 pub mod cursor;
 pub mod delivery;
 pub mod error;
 pub mod expiry;
 pub mod identity;
 pub mod message;
-pub mod protocol;
 pub mod rate_limit;
 pub mod store;
 pub mod users;

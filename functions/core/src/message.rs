@@ -1,11 +1,10 @@
 //! A stored message: the copy in each member's mailbox, and the frame it becomes.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::cursor::{self, Cursor};
-use crate::protocol::{Attachment, ServerFrame};
+use parley_protocol::{Attachment, ConversationId, ServerFrame, System};
 
 /// Messages (and everything stored with them) live for 30 days.
 pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
@@ -13,12 +12,10 @@ pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
 /// push function is invoked for those copies only (the template's `FilterCriteria`). A copy
 /// without it reached a device when it was sent, or is the sender's own.
 pub const OFFLINE: &str = "offline";
-/// The most text a message body may hold, in bytes of UTF-8.
-pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
-    pub conversation: String,
+    pub conversation: ConversationId,
     pub seq: u64,
     /// The server's id for the message.
     pub message_id: String,
@@ -30,13 +27,13 @@ pub struct Message {
     pub body: Option<String>,
     pub attachment: Option<Attachment>,
     /// Membership changes of groups.
-    pub system: Option<Value>,
+    pub system: Option<System>,
 }
 
 impl Message {
     /// Where this message sits in every member's mailbox.
     pub fn position(&self) -> String {
-        cursor::position(self.ts, &self.conversation, self.seq)
+        cursor::position(self.ts, self.conversation.as_str(), self.seq)
     }
 
     /// Epoch seconds after which the copies expire.
@@ -82,7 +79,7 @@ impl Message {
             ("sk".into(), AttributeValue::S(self.position())),
             (
                 "conversation".into(),
-                AttributeValue::S(self.conversation.clone()),
+                AttributeValue::S(self.conversation.to_string()),
             ),
             ("seq".into(), AttributeValue::N(self.seq.to_string())),
             (
@@ -105,7 +102,8 @@ impl Message {
             item.insert("attachment".into(), AttributeValue::S(json));
         }
         if let Some(system) = &self.system {
-            item.insert("system".into(), AttributeValue::S(system.to_string()));
+            let json = serde_json::to_string(system).unwrap_or_default();
+            item.insert("system".into(), AttributeValue::S(json));
         }
         item
     }
@@ -114,7 +112,7 @@ impl Message {
         let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
         let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
         Some(Self {
-            conversation: s("conversation")?,
+            conversation: ConversationId::parse(&s("conversation")?).ok()?,
             seq: u64::try_from(n("seq")?).ok()?,
             message_id: s("messageId")?,
             client_id: s("clientId")?,
@@ -133,7 +131,7 @@ mod tests {
 
     fn sample() -> Message {
         Message {
-            conversation: "d:a:b".into(),
+            conversation: ConversationId::direct("a", "b"),
             seq: 4,
             message_id: "mid".into(),
             client_id: "c-1".into(),

@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::protocol::ErrorCode;
 use crate::Error;
+use parley_protocol::ErrorCode;
 
 /// A bucket of `burst` tokens that refills one token every `interval_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,8 @@
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use std::collections::{BTreeMap, HashMap};
 
-use crate::protocol::UserEntry;
 use crate::Error;
+use parley_protocol::UserEntry;
 
 /// BatchGetItem's limit on keys per request (also `lookup`'s limit on entries).
 const MAX_KEYS_PER_READ: usize = 100;

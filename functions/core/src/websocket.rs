@@ -6,8 +6,8 @@ use aws_lambda_events::encodings::Body;
 use serde_json::Value;
 
 use crate::identity::Identity;
-use crate::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use crate::Error;
+use parley_protocol::{ClientFrame, FrameError, ServerFrame};
 
 /// The identity the authorizer established at `$connect`. API Gateway hands its context to
 /// every event of the connection; it may pass numbers as strings, so both are read.
@@ -44,32 +44,22 @@ pub fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Result<&str, Er
         .ok_or_else(|| Error::internal("event has no requestContext.connectionId"))
 }
 
-/// The client frame an event carries, or the `error` frame that answers an unreadable one.
-pub fn client_frame(
-    event: &ApiGatewayWebsocketProxyRequest,
-) -> Result<ClientFrame, Box<ServerFrame>> {
-    let text = match (event.is_base64_encoded, event.body.as_deref()) {
-        (false, Some(text)) => text,
-        _ => {
-            return Err(Box::new(
-                Error::bad_request("frames are JSON text").to_frame(None),
-            ))
-        }
-    };
-    ClientFrame::parse(text).map_err(|unreadable| {
-        Box::new(ServerFrame::Error {
-            id: unreadable.id,
-            code: ErrorCode::BadRequest,
-            message: unreadable.message.to_owned(),
-        })
-    })
+/// The client frame an event carries, read through the protocol's checks; a refusal becomes
+/// the `error` frame that answers it (`ServerFrame::from`).
+pub fn client_frame(event: &ApiGatewayWebsocketProxyRequest) -> Result<ClientFrame, FrameError> {
+    match (event.is_base64_encoded, event.body.as_deref()) {
+        (false, Some(text)) => ClientFrame::parse(text).inspect_err(|refused| {
+            tracing::info!(code = %refused.code, "frame refused");
+        }),
+        _ => Err(FrameError::bad_request("frames are JSON text")),
+    }
 }
 
 /// The reply to a frame an action refused: its `error` frame, echoing the frame's id, with
 /// the refusal logged.
-pub fn refusal(frame: &ClientFrame, error: &Error) -> ApiGatewayProxyResponse {
-    tracing::info!(action = %frame.action, code = %error.code(), "refused");
-    reply(&error.to_frame(frame.id.clone()))
+pub fn refusal(action: &str, id: Option<String>, error: &Error) -> ApiGatewayProxyResponse {
+    tracing::info!(action, code = %error.code(), "refused");
+    reply(&error.to_frame(id))
 }
 
 /// A 200 with no body: accepts a `$connect`, acknowledges a one-way route.
@@ -89,7 +79,7 @@ pub fn reply(frame: &ServerFrame) -> ApiGatewayProxyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::ErrorCode;
+    use parley_protocol::ErrorCode;
     use serde_json::json;
 
     fn event(authorizer: Value) -> ApiGatewayWebsocketProxyRequest {

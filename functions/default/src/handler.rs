@@ -2,8 +2,8 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::protocol::{ClientFrame, ErrorCode, ServerFrame};
 use parley_core::{websocket, Error};
+use parley_protocol::{ClientFrame, ErrorCode, ServerFrame};
 
 pub async fn handle(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
@@ -17,20 +17,20 @@ pub async fn handle(
     Ok(websocket::reply(&frame))
 }
 
-/// The reply to a frame that reached `$default`.
+/// The reply to a frame that reached `$default`: the protocol's refusal of an unreadable
+/// frame or an unknown action. (A known action is routed to its function and never lands
+/// here; if one does, the stage's routes are missing it.)
 pub fn answer(text: &str) -> ServerFrame {
     match ClientFrame::parse(text) {
-        Err(unreadable) => refusal(unreadable.id, unreadable.message.into()),
-        Ok(frame) => {
-            // Echo the action only when it is short and plain, so the reply stays small.
-            let shown: String = frame
-                .action
-                .chars()
-                .take(64)
-                .filter(|c| !c.is_control())
-                .collect();
-            refusal(frame.id, format!("unknown action \"{shown}\""))
-        }
+        Err(refused) => ServerFrame::Error {
+            id: refused.id,
+            code: refused.code,
+            message: refused.message.into_owned(),
+        },
+        Ok(frame) => refusal(
+            frame.id().map(str::to_owned),
+            format!("unknown action \"{}\"", frame.action()),
+        ),
     }
 }
 

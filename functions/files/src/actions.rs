@@ -1,25 +1,26 @@
 //! `uploadUrl` and `downloadUrl`: membership first, then a presigned request for a key the
 //! server made (upload) or a key of a conversation the caller is in (download).
 
-use parley_core::conversation::ConversationId;
-use parley_core::protocol::{Attachment, ServerFrame};
 use parley_core::store::Reservation;
 use parley_core::Error;
+use parley_protocol::ConversationId;
+use parley_protocol::{Attachment, ServerFrame};
 use std::time::SystemTime;
 
-use crate::command::{DownloadUrl, Target, UploadUrl};
 use crate::handler::Services;
 use crate::keys::{new_key, parse_key};
 use crate::presign::EXPIRES_IN;
+use parley_protocol::client::{DownloadUrl, Target, UploadUrl};
 
 pub async fn upload_url(
     services: &Services,
     user: &str,
     upload: UploadUrl,
 ) -> Result<ServerFrame, Error> {
-    let conversation = match &upload.target {
-        Target::Conversation(conversation) => conversation.clone(),
-        Target::User(other) => ConversationId::direct(user, other),
+    let conversation = match upload.target() {
+        Some(Target::Conversation(conversation)) => conversation.clone(),
+        Some(Target::User(other)) => ConversationId::direct(user, other),
+        None => return Err(Error::bad_request("give conversation or toUser")),
     };
     services.store.members_for(&conversation, user).await?;
     let key = new_key(&conversation, &upload.name);

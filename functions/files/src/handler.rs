@@ -4,14 +4,14 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
 use parley_core::expiry::{self, ManagementApi};
-use parley_core::protocol::ServerFrame;
 use parley_core::rate_limit::{RateLimiter, UPLOAD_URL};
 use parley_core::store::{now_ms, Store};
 use parley_core::{websocket, Error};
+use parley_protocol::ServerFrame;
 
 use crate::actions;
-use crate::command::Command;
 use crate::presign::Presigner;
+use parley_protocol::ClientFrame;
 
 /// The AWS-backed services, built once per cold start.
 pub struct Services {
@@ -36,24 +36,29 @@ pub async fn handle(
     }
     let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,
-        Err(refusal) => return Ok(reply(*refusal)),
+        Err(refused) => return Ok(reply(refused.into())),
     };
-    let outcome = match Command::parse(&frame) {
-        Ok(Command::UploadUrl(upload)) => {
+    let (action, id) = (frame.action(), frame.id().map(str::to_owned));
+    let outcome = match frame {
+        ClientFrame::UploadUrl(upload) => {
             // Taken first, so a refused request reserves nothing and presigns nothing.
             match services.limits.take(&identity.user_id, &UPLOAD_URL).await {
                 Ok(()) => actions::upload_url(services, &identity.user_id, upload).await,
                 Err(refused) => Err(refused),
             }
         }
-        Ok(Command::DownloadUrl(download)) => {
+        ClientFrame::DownloadUrl(download) => {
             actions::download_url(services, &identity.user_id, download).await
         }
-        Err(error) => Err(error),
+        // Routed to the messages and push functions: never here.
+        other => Err(Error::bad_request(format!(
+            "unknown action \"{}\"",
+            other.action()
+        ))),
     };
     Ok(match outcome {
         Ok(frame) => reply(frame),
-        Err(error) => websocket::refusal(&frame, &error),
+        Err(error) => websocket::refusal(action, id, &error),
     })
 }
 
@@ -64,30 +69,20 @@ fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_core::protocol::ClientFrame;
 
     #[test]
-    fn the_sample_events_carry_valid_commands() {
-        for (json, route) in [
-            (
-                include_str!("../../../events/files-upload-url.json"),
-                "uploadUrl",
-            ),
-            (
-                include_str!("../../../events/files-download-url.json"),
-                "downloadUrl",
-            ),
+    fn the_sample_events_carry_valid_frames_for_their_routes() {
+        for json in [
+            include_str!("../../../events/files-upload-url.json"),
+            include_str!("../../../events/files-download-url.json"),
         ] {
             let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(json).unwrap();
-            assert_eq!(event.request_context.route_key.as_deref(), Some(route));
             websocket::identity(&event).expect("the sample carries the authorizer context");
             let frame = ClientFrame::parse(event.body.as_deref().unwrap()).unwrap();
-            let command = Command::parse(&frame).unwrap();
-            let matches = matches!(
-                (&command, route),
-                (Command::UploadUrl(_), "uploadUrl") | (Command::DownloadUrl(_), "downloadUrl")
+            assert_eq!(
+                event.request_context.route_key.as_deref(),
+                Some(frame.action())
             );
-            assert!(matches, "{route}: {command:?}");
         }
     }
 }

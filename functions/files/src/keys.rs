@@ -2,8 +2,8 @@
 //! where the name is the client's file name reduced to `[A-Za-z0-9._-]` (so `../../x` is just
 //! a name inside the key's own folder) and the random part makes every upload a new key.
 
-use parley_core::conversation::ConversationId;
 use parley_core::Error;
+use parley_protocol::ConversationId;
 
 const PREFIX: &str = "c/";
 /// The most of a file name kept in a key.

@@ -8,7 +8,6 @@ use parley_core::store::Store;
 use parley_core::{config, Config};
 
 mod actions;
-mod command;
 mod handler;
 mod keys;
 mod presign;

@@ -3,12 +3,11 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::{expiry, websocket, Error};
+use parley_protocol::ServerFrame;
 
 use crate::actions::{self, Caller, Services};
-use crate::command::Command;
 
 pub async fn handle(
     services: &Services,
@@ -28,16 +27,13 @@ pub async fn handle(
 
     let frame = match websocket::client_frame(&event) {
         Ok(frame) => frame,
-        Err(refusal) => return Ok(reply(*refusal)),
+        Err(refused) => return Ok(reply(refused.into())),
     };
-    let outcome = match Command::parse(&frame) {
-        Ok(command) => actions::run(services, &caller, command).await,
-        Err(error) => Err(error),
-    };
-    Ok(match outcome {
+    let (action, id) = (frame.action(), frame.id().map(str::to_owned));
+    Ok(match actions::run(services, &caller, frame).await {
         Ok(Some(frame)) => reply(frame),
         Ok(None) => websocket::ok(),
-        Err(error) => websocket::refusal(&frame, &error),
+        Err(error) => websocket::refusal(action, id, &error),
     })
 }
 
@@ -48,61 +44,29 @@ fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parley_core::protocol::ClientFrame;
-
-    /// The command each sample event in `events/` carries.
-    fn command_of(event_json: &str) -> (ApiGatewayWebsocketProxyRequest, Command) {
-        let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(event_json).unwrap();
-        websocket::identity(&event).expect("the sample carries the authorizer context");
-        let frame = ClientFrame::parse(event.body.as_deref().unwrap()).unwrap();
-        let command = Command::parse(&frame).unwrap();
-        (event, command)
-    }
+    use parley_protocol::ClientFrame;
 
     #[test]
-    fn the_sample_events_carry_valid_commands() {
+    fn the_sample_events_carry_valid_frames_for_their_routes() {
         let samples = [
-            (include_str!("../../../events/messages-send.json"), "send"),
-            (include_str!("../../../events/messages-sync.json"), "sync"),
-            (include_str!("../../../events/messages-ack.json"), "ack"),
-            (
-                include_str!("../../../events/messages-typing.json"),
-                "typing",
-            ),
-            (
-                include_str!("../../../events/messages-lookup.json"),
-                "lookup",
-            ),
-            (
-                include_str!("../../../events/messages-create-group.json"),
-                "createGroup",
-            ),
-            (
-                include_str!("../../../events/messages-add-members.json"),
-                "addMembers",
-            ),
-            (
-                include_str!("../../../events/messages-remove-members.json"),
-                "removeMembers",
-            ),
-            (
-                include_str!("../../../events/messages-leave-group.json"),
-                "leaveGroup",
-            ),
+            include_str!("../../../events/messages-send.json"),
+            include_str!("../../../events/messages-sync.json"),
+            include_str!("../../../events/messages-ack.json"),
+            include_str!("../../../events/messages-typing.json"),
+            include_str!("../../../events/messages-lookup.json"),
+            include_str!("../../../events/messages-create-group.json"),
+            include_str!("../../../events/messages-add-members.json"),
+            include_str!("../../../events/messages-remove-members.json"),
+            include_str!("../../../events/messages-leave-group.json"),
         ];
-        for (json, route) in samples {
-            let (event, command) = command_of(json);
-            assert_eq!(event.request_context.route_key.as_deref(), Some(route));
-            let matches = matches!(
-                (&command, route),
-                (Command::Send(_), "send")
-                    | (Command::Sync(_), "sync")
-                    | (Command::Ack(_), "ack")
-                    | (Command::Typing(_), "typing")
-                    | (Command::Lookup(_), "lookup")
-            ) || matches!(&command, Command::Group(_))
-                && messages::group_command::ACTIONS.contains(&route);
-            assert!(matches, "{route}: {command:?}");
+        for json in samples {
+            let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(json).unwrap();
+            websocket::identity(&event).expect("the sample carries the authorizer context");
+            let frame = ClientFrame::parse(event.body.as_deref().unwrap()).unwrap();
+            assert_eq!(
+                event.request_context.route_key.as_deref(),
+                Some(frame.action())
+            );
         }
     }
 }

@@ -2,7 +2,6 @@
 //! module per action. Clients are built once per cold start and shared by every invocation.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
-use messages::command;
 use parley_core::connections::Connections;
 use parley_core::delivery::Delivery;
 use parley_core::rate_limit::RateLimiter;

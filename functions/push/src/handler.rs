@@ -7,15 +7,16 @@ use lambda_runtime::LambdaEvent;
 use parley_core::connections::Connections;
 use parley_core::expiry::{self, ManagementApi};
 use parley_core::identity::Identity;
-use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
+use parley_protocol::ServerFrame;
 use serde_json::Value;
 
 use crate::devices::Devices;
-use crate::register::{self, Registration};
+use crate::register;
 use crate::sns::Sns;
 use crate::stream;
+use parley_protocol::ClientFrame;
 
 /// The AWS-backed services, built once per cold start.
 pub struct Services {
@@ -54,10 +55,11 @@ async fn route(
 ) -> Result<ServerFrame, Error> {
     let frame = match websocket::client_frame(request) {
         Ok(frame) => frame,
-        Err(refusal) => return Ok(*refusal),
+        Err(refused) => return Ok(refused.into()),
     };
-    let outcome = match Registration::parse(&frame) {
-        Ok(registration) => {
+    let (action, id) = (frame.action(), frame.id().map(str::to_owned));
+    let outcome = match frame {
+        ClientFrame::RegisterPush(registration) => {
             register::run(
                 &services.sns,
                 &services.devices,
@@ -66,10 +68,14 @@ async fn route(
             )
             .await
         }
-        Err(error) => Err(error),
+        // Routed to the messages and files functions: never here.
+        other => Err(Error::bad_request(format!(
+            "unknown action \"{}\"",
+            other.action()
+        ))),
     };
     Ok(outcome.unwrap_or_else(|error| {
-        tracing::info!(action = %frame.action, code = %error.code(), "refused");
-        error.to_frame(frame.id)
+        tracing::info!(action, code = %error.code(), "refused");
+        error.to_frame(id)
     }))
 }

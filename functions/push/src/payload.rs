@@ -26,7 +26,7 @@ pub struct Notice {
 impl Notice {
     pub fn of(message: &Message) -> Self {
         Self {
-            conversation: message.conversation.clone(),
+            conversation: message.conversation.to_string(),
             from: message.from.clone(),
             message_id: message.message_id.clone(),
             seq: message.seq,
@@ -56,7 +56,7 @@ pub struct Publication {
 
 /// The publication for one endpoint of `platform`.
 pub fn publication(notice: &Notice, platform: Platform) -> Publication {
-    let (payload, attributes) = if platform.is_apple() {
+    let (payload, attributes) = if crate::platform::is_apple(platform) {
         let payload = json!({
             "aps": {
                 "alert": {"title": TITLE, "body": GENERIC_TEXT},
@@ -87,7 +87,7 @@ pub fn publication(notice: &Notice, platform: Platform) -> Publication {
     };
     let message = json!({
         "default": GENERIC_TEXT,
-        platform.sns_key(): payload.to_string(),
+        crate::platform::sns_key(platform): payload.to_string(),
     });
     Publication {
         message: message.to_string(),
@@ -101,7 +101,7 @@ mod tests {
 
     fn message() -> Message {
         Message {
-            conversation: "d:alice:bob".into(),
+            conversation: parley_protocol::ConversationId::direct("alice", "bob"),
             seq: 7,
             message_id: "0123abcd".into(),
             client_id: "c-1".into(),

@@ -1,56 +1,17 @@
-//! The push platforms a client may register for, and what SNS calls them.
+//! The push platforms a client may register for (the protocol's `registerPush.platform`),
+//! and what SNS calls them.
 
-/// A push service: Firebase Cloud Messaging, or Apple's (production or sandbox).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    Fcm,
-    Apns,
-    ApnsSandbox,
-}
+pub use parley_protocol::client::Platform;
 
-impl Platform {
-    /// The protocol's name for it (`registerPush.platform`).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "fcm" => Some(Self::Fcm),
-            "apns" => Some(Self::Apns),
-            "apns_sandbox" => Some(Self::ApnsSandbox),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Fcm => "fcm",
-            Self::Apns => "apns",
-            Self::ApnsSandbox => "apns_sandbox",
-        }
-    }
-
-    /// The key of this platform's payload in an SNS `MessageStructure: json` message.
-    pub fn sns_key(self) -> &'static str {
-        match self {
-            Self::Fcm => "GCM",
-            Self::Apns => "APNS",
-            Self::ApnsSandbox => "APNS_SANDBOX",
-        }
-    }
-
-    pub fn is_apple(self) -> bool {
-        matches!(self, Self::Apns | Self::ApnsSandbox)
+/// The key of a platform's payload in an SNS `MessageStructure: json` message.
+pub fn sns_key(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Fcm => "GCM",
+        Platform::Apns => "APNS",
+        Platform::ApnsSandbox => "APNS_SANDBOX",
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip() {
-        for platform in [Platform::Fcm, Platform::Apns, Platform::ApnsSandbox] {
-            assert_eq!(Platform::parse(platform.as_str()), Some(platform));
-        }
-        assert_eq!(Platform::parse("gcm"), None);
-        assert_eq!(Platform::parse("APNS"), None);
-    }
+pub fn is_apple(platform: Platform) -> bool {
+    matches!(platform, Platform::Apns | Platform::ApnsSandbox)
 }

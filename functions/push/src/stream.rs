@@ -15,8 +15,8 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, StreamExt};
-use parley_core::conversation::is_valid_user_id;
 use parley_core::message::{Message, OFFLINE};
+use parley_protocol::is_valid_user_id;
 use std::collections::HashMap;
 
 use crate::handler::Services;

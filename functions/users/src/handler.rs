@@ -6,9 +6,9 @@
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsPostConfirmation;
 use lambda_runtime::LambdaEvent;
-use parley_core::protocol::UserEntry;
 use parley_core::users::Users;
 use parley_core::Error;
+use parley_protocol::UserEntry;
 use serde_json::Value;
 
 /// Takes the event as JSON so that it goes back exactly as it came.

@@ -5,10 +5,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{now_ms, Store};
-use crate::conversation::ConversationId;
 use crate::message::RETENTION_SECS;
-use crate::protocol::AckStatus;
 use crate::Error;
+use parley_protocol::AckStatus;
+use parley_protocol::ConversationId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Acknowledged {

@@ -27,7 +27,6 @@ use aws_sdk_dynamodb::types::{
     Update,
 };
 use futures_util::future::join;
-use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -37,12 +36,12 @@ use super::log::log_item;
 use super::membership::{Applied, Change};
 use super::turns::{turn_condition, Pace, Step};
 use super::{now_ms, Store};
-use crate::conversation::{ConversationId, Kind};
 use crate::message::Message;
-use crate::protocol::Attachment;
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
 use crate::users::user_key;
 use crate::Error;
+use parley_protocol::Attachment;
+use parley_protocol::{ConversationId, Kind};
 
 /// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
 const MAX_ATTEMPTS: u32 = 40;
@@ -64,7 +63,7 @@ pub struct Draft {
     pub conversation: ConversationId,
     pub body: Option<String>,
     pub attachment: Option<Attachment>,
-    pub system: Option<Value>,
+    pub system: Option<parley_protocol::System>,
     /// A group membership change this message records (its `system` object is then made
     /// from the change).
     pub change: Option<Change>,
@@ -109,7 +108,7 @@ impl Appended {
     pub fn record(&self) -> Option<SendRecord> {
         match self {
             Self::New { message, .. } => Some(SendRecord {
-                conversation: message.conversation.clone(),
+                conversation: message.conversation.to_string(),
                 seq: message.seq,
                 message_id: message.message_id.clone(),
                 ts: message.ts,
@@ -150,7 +149,7 @@ impl Store {
                 tracing::warn!(conversation = %draft.conversation, attempt,
                     "a send did not get its turn within the budget");
                 break Err(Error::client(
-                    crate::protocol::ErrorCode::RateLimited,
+                    parley_protocol::ErrorCode::RateLimited,
                     "too many sends into this conversation at once: retry with the same id",
                 ));
             }
@@ -186,7 +185,7 @@ impl Store {
             }
             if seen.recipient_exists == Some(false) {
                 break Err(Error::client(
-                    crate::protocol::ErrorCode::NotFound,
+                    parley_protocol::ErrorCode::NotFound,
                     "no such user",
                 ));
             }
@@ -206,7 +205,7 @@ impl Store {
                 (Kind::Group, None) => {
                     let Some(record) = &record else {
                         break Err(Error::client(
-                            crate::protocol::ErrorCode::NotFound,
+                            parley_protocol::ErrorCode::NotFound,
                             "no such conversation",
                         ));
                     };
@@ -228,7 +227,7 @@ impl Store {
                 Err(refused) => break Err(refused),
             };
             let message = Message {
-                conversation: draft.conversation.to_string(),
+                conversation: draft.conversation.clone(),
                 seq: previous + 1,
                 message_id: message_id.clone(),
                 client_id: draft.client_id.clone(),
@@ -500,7 +499,7 @@ impl Store {
             .table_name(&self.conversations_table)
             .key(
                 "conversationId",
-                AttributeValue::S(message.conversation.clone()),
+                AttributeValue::S(message.conversation.to_string()),
             )
             .update_expression(expression)
             .condition_expression(format!(
@@ -520,7 +519,7 @@ impl Store {
         send_record.extend([
             (
                 "conversation".to_owned(),
-                AttributeValue::S(message.conversation.clone()),
+                AttributeValue::S(message.conversation.to_string()),
             ),
             ("seq".to_owned(), AttributeValue::N(message.seq.to_string())),
             (

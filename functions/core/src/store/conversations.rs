@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::turns::Queue;
 use super::Store;
-use crate::conversation::{ConversationId, Kind};
 use crate::Error;
+use parley_protocol::{ConversationId, Kind};
 
 /// What the conversations table holds for one conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

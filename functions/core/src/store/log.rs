@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::{BTreeSet, HashMap};
 
 use super::Store;
-use crate::conversation::ConversationId;
 use crate::message::Message;
 use crate::Error;
+use parley_protocol::ConversationId;
 
 const PREFIX: &str = "s#";
 /// Pages of the log an `ack` reads to find senders (each up to 1 MB): an ack covering more
@@ -26,7 +26,7 @@ fn log_key(seq: u64) -> String {
 
 /// The log item of a group message.
 pub(crate) fn log_item(message: &Message) -> HashMap<String, AttributeValue> {
-    let mut item = message.to_item(&message.conversation);
+    let mut item = message.to_item(message.conversation.as_str());
     item.insert("sk".into(), AttributeValue::S(log_key(message.seq)));
     item
 }
@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn log_items_are_keyed_by_seq_in_the_group_partition() {
         let message = Message {
-            conversation: "g:0123456789abcdef0123456789abcdef".into(),
+            conversation: parley_protocol::ConversationId::parse(
+                "g:0123456789abcdef0123456789abcdef",
+            )
+            .unwrap(),
             seq: 42,
             message_id: "m".into(),
             client_id: "c".into(),
@@ -116,7 +119,10 @@ mod tests {
             system: None,
         };
         let item = log_item(&message);
-        assert_eq!(item["userId"].as_s().unwrap(), &message.conversation);
+        assert_eq!(
+            item["userId"].as_s().unwrap(),
+            message.conversation.as_str()
+        );
         assert_eq!(item["sk"].as_s().unwrap(), "s#000000000042");
         assert!(log_key(9) < log_key(10));
         assert_eq!(Message::from_item(&item).unwrap(), message);

@@ -8,9 +8,7 @@ use crate::cursor::{Cursor, END};
 use crate::message::{Message, OFFLINE};
 use crate::Error;
 
-/// The page size when a client names none, and the most it may ask for.
-pub const DEFAULT_PAGE: i32 = 100;
-pub const MAX_PAGE: i32 = 500;
+use parley_protocol::limits::MAX_PAGE;
 
 /// One page of a sync.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +26,7 @@ impl Store {
         &self,
         user: &str,
         after: &Cursor,
-        limit: i32,
+        limit: u32,
     ) -> Result<Page, Error> {
         let output = self
             .db
@@ -40,7 +38,7 @@ impl Store {
             .expression_attribute_values(":end", AttributeValue::S(END.to_owned()))
             .consistent_read(true)
             // One more than asked: BETWEEN includes the cursor's own position.
-            .limit(limit.clamp(1, MAX_PAGE) + 1)
+            .limit(limit.clamp(1, MAX_PAGE) as i32 + 1)
             .send()
             .await
             .map_err(Error::aws)?;

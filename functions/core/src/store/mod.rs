@@ -25,7 +25,7 @@ mod turns;
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, SendRecord};
 pub use conversations::ConversationRecord;
-pub use mailbox::{Page, DEFAULT_PAGE, MAX_PAGE};
+pub use mailbox::Page;
 pub use reservations::Reservation;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a

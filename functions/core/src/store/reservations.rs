@@ -7,8 +7,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{now_ms, Store};
 use crate::message::RETENTION_SECS;
-use crate::protocol::Attachment;
 use crate::Error;
+use parley_protocol::Attachment;
 
 const PREFIX: &str = "f#";
 

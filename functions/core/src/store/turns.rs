@@ -27,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use super::conversations::ConversationRecord;
 use super::Store;
-use crate::conversation::{ConversationId, Kind};
 use crate::Error;
+use parley_protocol::{ConversationId, Kind};
 
 /// How long one turn is assumed to take before any turn was seen to pass.
 const FIRST_PACE: Duration = Duration::from_millis(10);

@@ -3,13 +3,13 @@
 //! chat that is the other member; in a group, the senders of the newly covered range, read
 //! from the group's log (one receipt per acking member, never one per message).
 
-use parley_core::conversation::Kind;
-use parley_core::protocol::ServerFrame;
 use parley_core::store::Acknowledged;
 use parley_core::Error;
+use parley_protocol::Kind;
+use parley_protocol::ServerFrame;
 
 use super::{Caller, Services};
-use crate::command::Ack;
+use parley_protocol::client::Ack;
 
 pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), Error> {
     let members = services
@@ -45,7 +45,7 @@ pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), E
         return Ok(());
     }
     let receipt = ServerFrame::Receipt {
-        conversation: ack.conversation.to_string(),
+        conversation: ack.conversation.clone(),
         seq: ack.seq,
         by: caller.user_id.clone(),
         status: ack.status,

@@ -10,12 +10,12 @@
 
 use parley_core::rate_limit::{Limit, LOOKUP};
 
-use crate::command::Command;
+use parley_protocol::ClientFrame;
 
-/// The limit `command` counts against before it runs, if any.
-pub fn limit_of(command: &Command) -> Option<&'static Limit> {
-    match command {
-        Command::Lookup(_) => Some(&LOOKUP),
+/// The limit `frame` counts against before it runs, if any.
+pub fn limit_of(frame: &ClientFrame) -> Option<&'static Limit> {
+    match frame {
+        ClientFrame::Lookup(_) => Some(&LOOKUP),
         _ => None,
     }
 }

@@ -1,10 +1,10 @@
 //! `lookup`: which of these emails and phone numbers belong to registered users.
 
-use parley_core::protocol::ServerFrame;
 use parley_core::Error;
+use parley_protocol::ServerFrame;
 
 use super::Services;
-use crate::command::Lookup;
+use parley_protocol::client::Lookup;
 
 pub async fn run(services: &Services, lookup: Lookup) -> Result<ServerFrame, Error> {
     let users = services.users.find(&lookup.emails, &lookup.phones).await?;

@@ -2,13 +2,13 @@
 
 use parley_core::connections::Connection;
 use parley_core::delivery::Delivery;
-use parley_core::protocol::ServerFrame;
 use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::users::Users;
 use parley_core::Error;
+use parley_protocol::ServerFrame;
 
-use crate::command::Command;
+use parley_protocol::ClientFrame;
 
 mod ack;
 mod groups;
@@ -47,21 +47,34 @@ impl Caller {
     }
 }
 
-/// Runs a command; the frame returned goes back to the caller through the route response.
+/// Runs a frame's action; the frame returned goes back to the caller through the route
+/// response.
 pub async fn run(
     services: &Services,
     caller: &Caller,
-    command: Command,
+    frame: ClientFrame,
 ) -> Result<Option<ServerFrame>, Error> {
-    if let Some(limit) = limits::limit_of(&command) {
+    if let Some(limit) = limits::limit_of(&frame) {
         services.limits.take(&caller.user_id, limit).await?;
     }
-    match command {
-        Command::Send(send) => send::run(services, caller, send).await.map(Some),
-        Command::Sync(sync) => sync::run(services, caller, sync).await.map(Some),
-        Command::Ack(ack) => ack::run(services, caller, ack).await.map(|()| None),
-        Command::Typing(typing) => typing::run(services, caller, typing).await.map(|()| None),
-        Command::Lookup(lookup) => lookup::run(services, lookup).await.map(Some),
-        Command::Group(group) => groups::run(services, caller, group).await.map(Some),
+    match frame {
+        ClientFrame::Send(send) => send::run(services, caller, send).await.map(Some),
+        ClientFrame::Sync(sync) => sync::run(services, caller, sync).await.map(Some),
+        ClientFrame::Ack(ack) => ack::run(services, caller, ack).await.map(|()| None),
+        ClientFrame::Typing(typing) => typing::run(services, caller, typing).await.map(|()| None),
+        ClientFrame::Lookup(lookup) => lookup::run(services, lookup).await.map(Some),
+        ClientFrame::CreateGroup(create) => {
+            groups::create(services, caller, create).await.map(Some)
+        }
+        ClientFrame::AddMembers(add) => groups::add(services, caller, add).await.map(Some),
+        ClientFrame::RemoveMembers(remove) => {
+            groups::remove(services, caller, remove).await.map(Some)
+        }
+        ClientFrame::LeaveGroup(leave) => groups::leave(services, caller, leave).await.map(Some),
+        // Routed to the files and push functions: never here.
+        other => Err(Error::bad_request(format!(
+            "unknown action \"{}\"",
+            other.action()
+        ))),
     }
 }

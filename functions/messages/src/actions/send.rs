@@ -8,21 +8,22 @@ use std::collections::BTreeSet;
 use tokio::sync::oneshot;
 
 use parley_core::connections::Connection;
-use parley_core::conversation::{ConversationId, Kind};
 use parley_core::cursor::Cursor;
 use parley_core::message::Message;
-use parley_core::protocol::{Attachment, ServerFrame};
 use parley_core::rate_limit::SEND;
 use parley_core::store::{now_ms, Appended, Draft};
 use parley_core::Error;
+use parley_protocol::{Attachment, ServerFrame};
+use parley_protocol::{ConversationId, Kind};
 
 use super::{Caller, Services};
-use crate::command::{Send, Target};
+use parley_protocol::client::{Send, Target};
 
 pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<ServerFrame, Error> {
-    let conversation = match &send.target {
-        Target::User(user) => ConversationId::direct(&caller.user_id, user),
-        Target::Conversation(conversation) => conversation.clone(),
+    let conversation = match send.target() {
+        Some(Target::User(user)) => ConversationId::direct(&caller.user_id, user),
+        Some(Target::Conversation(conversation)) => conversation.clone(),
+        None => return Err(Error::bad_request("give toUser or conversation")),
     };
     if let Some(attachment) = &send.attachment {
         check_attachment(services, caller, &conversation, attachment).await?;
@@ -74,7 +75,7 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
     }
     Ok(ServerFrame::Sent {
         id: send.id,
-        conversation: record.conversation,
+        conversation: ConversationId::parse(&record.conversation).map_err(Error::internal)?,
         seq: record.seq,
         message_id: record.message_id,
         ts: record.ts,

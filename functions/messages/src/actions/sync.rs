@@ -2,17 +2,21 @@
 
 use parley_core::cursor::Cursor;
 use parley_core::delivery::Posted;
-use parley_core::protocol::ServerFrame;
 use parley_core::store::now_ms;
 use parley_core::Error;
+use parley_protocol::ServerFrame;
 
 use super::{Caller, Services};
-use crate::command::Sync;
+use parley_protocol::client::Sync;
 
 pub async fn run(services: &Services, caller: &Caller, sync: Sync) -> Result<ServerFrame, Error> {
+    let cursor = match &sync.cursor {
+        Some(text) => Cursor::decode(text)?,
+        None => Cursor::start(),
+    };
     let page = services
         .store
-        .mailbox_page(&caller.user_id, &sync.cursor, sync.limit)
+        .mailbox_page(&caller.user_id, &cursor, sync.page_size())
         .await?;
     let device = caller.device();
     let now = now_ms();

@@ -1,10 +1,10 @@
 //! `typing`: tell the other members' connected devices. Ephemeral: never stored, never pushed.
 
-use parley_core::protocol::ServerFrame;
 use parley_core::Error;
+use parley_protocol::ServerFrame;
 
 use super::{Caller, Services};
-use crate::command::Typing;
+use parley_protocol::client::Typing;
 
 pub async fn run(services: &Services, caller: &Caller, typing: Typing) -> Result<(), Error> {
     let members = services
@@ -16,7 +16,7 @@ pub async fn run(services: &Services, caller: &Caller, typing: Typing) -> Result
         .filter(|m| m != &caller.user_id)
         .collect();
     let frame = ServerFrame::Typing {
-        conversation: typing.conversation.to_string(),
+        conversation: typing.conversation,
         from: caller.user_id.clone(),
     };
     services.delivery.post_to_users(&others, &frame).await?;

@@ -1,23 +1,36 @@
-//! Conversation and user ids. A direct chat's id is made from its two members, so it is the
-//! same whichever of them starts it and its members need no lookup; a group's id is random.
+//! The protocol's ids: a client's frame id, user ids, and conversation ids. A direct chat's id
+//! is made from its two members, so it is the same whichever of them starts it; a group's
+//! id is random. Clients treat conversation ids as opaque: they send `toUser` for a first
+//! message and use the ids the server hands out.
 
-use crate::Error;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 
-/// The longest user id accepted (Cognito's `sub` is a 36-character UUID).
-pub const MAX_USER_ID_LEN: usize = 128;
+use crate::limits::{MAX_ID_LEN, MAX_USER_ID_LEN};
+
 const DIRECT_PREFIX: &str = "d:";
 const GROUP_PREFIX: &str = "g:";
+/// Hex digits after a group id's prefix.
+const GROUP_HEX_LEN: usize = 32;
+
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+/// Whether `id` is a valid client frame id: 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=MAX_ID_LEN).contains(&id.len()) && id.bytes().all(is_id_byte)
+}
 
 /// Whether `id` can be a user id: 1–128 characters of `[A-Za-z0-9_-]`. Ids are used inside
 /// keys and positions, so nothing else is let in.
 pub fn is_valid_user_id(id: &str) -> bool {
-    (1..=MAX_USER_ID_LEN).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=MAX_USER_ID_LEN).contains(&id.len()) && id.bytes().all(is_id_byte)
 }
 
+/// A conversation's id, always well formed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 pub struct ConversationId(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +39,18 @@ pub enum Kind {
     Group,
 }
 
+/// A conversation id that is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidConversationId;
+
+impl fmt::Display for InvalidConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("conversation is not a valid conversation id")
+    }
+}
+
+impl std::error::Error for InvalidConversationId {}
+
 impl ConversationId {
     /// The direct chat of two users (a user may also write to themself).
     pub fn direct(a: &str, b: &str) -> Self {
@@ -33,25 +58,25 @@ impl ConversationId {
         Self(format!("{DIRECT_PREFIX}{low}:{high}"))
     }
 
-    /// A new group's id.
-    pub fn new_group() -> Self {
-        Self(format!("{GROUP_PREFIX}{}", uuid::Uuid::new_v4().simple()))
+    /// A group's id from 16 random bytes.
+    pub fn group(random: [u8; 16]) -> Self {
+        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("{GROUP_PREFIX}{hex}"))
     }
 
     /// Reads an id a client sent.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        let invalid = || Error::bad_request("conversation is not a valid conversation id");
+    pub fn parse(text: &str) -> Result<Self, InvalidConversationId> {
         if let Some(rest) = text.strip_prefix(DIRECT_PREFIX) {
-            let (a, b) = rest.split_once(':').ok_or_else(invalid)?;
+            let (a, b) = rest.split_once(':').ok_or(InvalidConversationId)?;
             if is_valid_user_id(a) && is_valid_user_id(b) && a <= b {
                 return Ok(Self(text.to_owned()));
             }
         } else if let Some(rest) = text.strip_prefix(GROUP_PREFIX) {
-            if rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if rest.len() == GROUP_HEX_LEN && rest.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Ok(Self(text.to_owned()));
             }
         }
-        Err(invalid())
+        Err(InvalidConversationId)
     }
 
     pub fn kind(&self) -> Kind {
@@ -94,8 +119,22 @@ impl ConversationId {
     }
 }
 
-impl std::fmt::Display for ConversationId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Serialize for ConversationId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// Deserializing checks the id, as [`ConversationId::parse`] does.
+impl<'de> Deserialize<'de> for ConversationId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
 }
@@ -120,16 +159,16 @@ mod tests {
                 .as_deref(),
             Some("me")
         );
-        assert_eq!(ConversationId::new_group().direct_other("alice"), None);
         assert_eq!(ConversationId::parse(ab.as_str()).unwrap(), ab);
     }
 
     #[test]
-    fn group_ids_are_random_and_parse_back() {
-        let g = ConversationId::new_group();
-        assert_ne!(g, ConversationId::new_group());
+    fn group_ids_parse_back() {
+        let g = ConversationId::group([0xab; 16]);
+        assert_eq!(g.as_str(), format!("g:{}", "ab".repeat(16)));
         assert_eq!(g.kind(), Kind::Group);
         assert!(g.direct_members().is_empty());
+        assert_eq!(g.direct_other("alice"), None);
         assert_eq!(ConversationId::parse(g.as_str()).unwrap(), g);
     }
 
@@ -141,6 +180,11 @@ mod tests {
             assert!(ConversationId::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(ConversationId::parse("d:a:b").is_ok());
+        assert!(serde_json::from_str::<ConversationId>("\"d:b:a\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&ConversationId::direct("a", "b")).unwrap(),
+            "\"d:a:b\""
+        );
     }
 
     #[test]
@@ -150,5 +194,16 @@ mod tests {
         assert!(!is_valid_user_id("a#b"));
         assert!(!is_valid_user_id("a:b"));
         assert!(!is_valid_user_id(&"a".repeat(129)));
+    }
+
+    #[test]
+    fn frame_ids_follow_the_contract() {
+        assert!(is_valid_id("a"));
+        assert!(is_valid_id("Msg_01-xyz"));
+        assert!(is_valid_id(&"x".repeat(64)));
+        assert!(!is_valid_id(""));
+        assert!(!is_valid_id(&"x".repeat(65)));
+        assert!(!is_valid_id("has space"));
+        assert!(!is_valid_id("émoji"));
     }
 }

@@ -1,0 +1,84 @@
+//! Parley's client protocol, as typed Rust: every frame a client sends ([`ClientFrame`]) and
+//! every frame the server sends ([`ServerFrame`]), with the limits and validation rules of
+//! docs/protocol.md in one place. The server reads client frames only through
+//! [`ClientFrame::parse`]; clients build frames with these types and read the server's
+//! with serde. It depends on serde alone, so a client pays nothing else for it.
+
+pub mod client;
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod server;
+
+mod fields;
+
+pub use client::ClientFrame;
+pub use error::{ErrorCode, FrameError};
+pub use ids::{is_valid_id, is_valid_user_id, ConversationId, Kind};
+pub use server::{AckStatus, Attachment, ServerFrame, System, SystemEvent, UserEntry};
+
+/// The TypeScript definitions of every frame, generated from these types for the web client.
+/// The committed file must match: `make protocol-types` writes it anew.
+#[cfg(test)]
+mod typescript {
+    use ts_rs::{Config, TS};
+
+    use crate::client::{
+        Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send,
+        Sync, Typing, UploadUrl,
+    };
+    use crate::*;
+
+    const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/typescript/protocol.ts");
+
+    fn generated() -> String {
+        let cfg = Config::new();
+        let declarations = [
+            ClientFrame::decl(&cfg),
+            Send::decl(&cfg),
+            Sync::decl(&cfg),
+            Ack::decl(&cfg),
+            Typing::decl(&cfg),
+            Lookup::decl(&cfg),
+            CreateGroup::decl(&cfg),
+            Members::decl(&cfg),
+            LeaveGroup::decl(&cfg),
+            UploadUrl::decl(&cfg),
+            DownloadUrl::decl(&cfg),
+            RegisterPush::decl(&cfg),
+            Platform::decl(&cfg),
+            ServerFrame::decl(&cfg),
+            Attachment::decl(&cfg),
+            AckStatus::decl(&cfg),
+            UserEntry::decl(&cfg),
+            System::decl(&cfg),
+            SystemEvent::decl(&cfg),
+            ErrorCode::decl(&cfg),
+            ConversationId::decl(&cfg),
+        ];
+        let mut text = String::from(
+            "// Generated from the parley-protocol crate (protocol/src) by its `typescript` test.\n\
+             // Do not edit: change the Rust types and run `make protocol-types`.\n",
+        );
+        for declaration in declarations {
+            text.push_str("\nexport ");
+            text.push_str(&declaration);
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn committed_definitions_are_current() {
+        let fresh = generated();
+        if std::env::var_os("PARLEY_WRITE_TS").is_some() {
+            std::fs::create_dir_all(std::path::Path::new(PATH).parent().unwrap()).unwrap();
+            std::fs::write(PATH, &fresh).unwrap();
+        }
+        let committed = std::fs::read_to_string(PATH).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{PATH} is stale: run `make protocol-types` and commit it"
+        );
+    }
+}

@@ -1,0 +1,31 @@
+//! The protocol's limits (docs/protocol.md), the single place both the server and clients
+//! read them from.
+
+/// A client's frame id: 1–64 characters of `[A-Za-z0-9_-]`.
+pub const MAX_ID_LEN: usize = 64;
+/// A user id: 1–128 characters of `[A-Za-z0-9_-]` (Cognito's `sub` is 36).
+pub const MAX_USER_ID_LEN: usize = 128;
+/// A message body, in bytes of UTF-8.
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
+/// Emails and phones in one `lookup`, in all.
+pub const MAX_LOOKUP: usize = 100;
+/// The longest email or phone number looked up.
+pub const MAX_ADDRESS_LEN: usize = 254;
+/// Members of a group, the creator included.
+pub const MAX_GROUP_MEMBERS: usize = 1024;
+/// A group's name, in bytes of UTF-8.
+pub const MAX_GROUP_NAME_BYTES: usize = 256;
+/// A file: 100 MiB.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+/// A file's declared name, in bytes of UTF-8.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+/// A file's declared content type.
+pub const MAX_CONTENT_TYPE_LEN: usize = 127;
+/// A device's push token (longer than any FCM or APNs token).
+pub const MAX_PUSH_TOKEN_LEN: usize = 1024;
+/// Messages in one `sync` page when the client names no `limit`.
+pub const DEFAULT_PAGE: u32 = 100;
+/// The most messages in one `sync` page; a larger `limit` is served as this.
+pub const MAX_PAGE: u32 = 500;
+/// Seconds a presigned upload or download URL is valid.
+pub const URL_EXPIRES_SECS: u64 = 300;

@@ -1,0 +1,344 @@
+//! The frames the server sends. Every one has a `type`. A frame without a `type` is API
+//! Gateway's own answer when the backend failed (`{"message": "Internal server error", …}`):
+//! clients treat it as a transient server error.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::error::ErrorCode;
+use crate::ids::ConversationId;
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum ServerFrame {
+    /// The message is durably stored (reply to `send`, the same for every retry of an id).
+    Sent {
+        id: String,
+        conversation: ConversationId,
+        #[cfg_attr(test, ts(type = "number"))]
+        seq: u64,
+        message_id: String,
+        #[cfg_attr(test, ts(type = "number"))]
+        ts: i64,
+    },
+    /// A message, live or as sync output.
+    Message {
+        conversation: ConversationId,
+        #[cfg_attr(test, ts(type = "number"))]
+        seq: u64,
+        message_id: String,
+        /// The sender's frame id.
+        id: String,
+        from: String,
+        #[cfg_attr(test, ts(type = "number"))]
+        ts: i64,
+        cursor: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        body: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        attachment: Option<Attachment>,
+        /// Set on a group's membership changes (and then there is no body).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        system: Option<System>,
+    },
+    /// Ends a `sync`; with `more` the client syncs again from `cursor`.
+    Synced { cursor: String, more: bool },
+    /// Someone acknowledged messages up to `seq`.
+    Receipt {
+        conversation: ConversationId,
+        #[cfg_attr(test, ts(type = "number"))]
+        seq: u64,
+        by: String,
+        status: AckStatus,
+    },
+    /// Someone is typing in a conversation.
+    Typing {
+        conversation: ConversationId,
+        from: String,
+    },
+    /// Reply to `lookup`: registered users only.
+    Users { id: String, users: Vec<UserEntry> },
+    /// Reply to `registerPush`: the token is registered for this user.
+    PushRegistered { id: String },
+    /// Reply to the group actions: the group as it stands after the change.
+    Group {
+        id: String,
+        conversation: ConversationId,
+        name: String,
+        members: Vec<String>,
+        admins: Vec<String>,
+    },
+    /// Reply to `uploadUrl`: a presigned PUT (`headers` must be sent as given).
+    UploadUrl {
+        id: String,
+        key: String,
+        url: String,
+        method: String,
+        headers: BTreeMap<String, String>,
+        #[cfg_attr(test, ts(type = "number"))]
+        expires_in: u64,
+    },
+    /// Reply to `downloadUrl`: a presigned GET.
+    DownloadUrl {
+        id: String,
+        url: String,
+        #[cfg_attr(test, ts(type = "number"))]
+        expires_in: u64,
+    },
+    /// A refusal. `id` is the frame's, when it had a valid one.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+/// A file attached to a message, as `uploadUrl` described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct Attachment {
+    pub key: String,
+    pub name: String,
+    pub content_type: String,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub size: u64,
+}
+
+/// How far a reader got: `read` implies `delivered`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum AckStatus {
+    Delivered,
+    Read,
+}
+
+impl AckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+        }
+    }
+}
+
+/// One user found by `lookup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct UserEntry {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub phone: Option<String>,
+}
+
+/// A group's membership change, carried by the stored message that orders it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct System {
+    pub event: SystemEvent,
+    /// The members the change is about: all of them (`created`), the new ones (`added`),
+    /// the removed (`removed`), the one who left (`left`).
+    pub members: Vec<String>,
+    /// The group's name after the change.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum SystemEvent {
+    Created,
+    Added,
+    Removed,
+    Left,
+}
+
+impl ServerFrame {
+    pub fn to_json(&self) -> String {
+        // Serializing these types cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The frame id a reply echoes, if it is a reply.
+    pub fn reply_to(&self) -> Option<&str> {
+        match self {
+            Self::Sent { id, .. }
+            | Self::Users { id, .. }
+            | Self::PushRegistered { id }
+            | Self::Group { id, .. }
+            | Self::UploadUrl { id, .. }
+            | Self::DownloadUrl { id, .. } => Some(id),
+            Self::Error { id, .. } => id.as_deref(),
+            Self::Message { .. }
+            | Self::Synced { .. }
+            | Self::Receipt { .. }
+            | Self::Typing { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn round_trip(frame: &ServerFrame, expected: Value) {
+        assert_eq!(serde_json::to_value(frame).unwrap(), expected);
+        assert_eq!(
+            &serde_json::from_value::<ServerFrame>(expected).unwrap(),
+            frame
+        );
+    }
+
+    fn conversation(text: &str) -> ConversationId {
+        ConversationId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn error_frames_have_the_contract_shape() {
+        round_trip(
+            &ServerFrame::Error {
+                id: Some("a1".into()),
+                code: ErrorCode::BadRequest,
+                message: "nope".into(),
+            },
+            json!({"type": "error", "id": "a1", "code": "bad_request", "message": "nope"}),
+        );
+        round_trip(
+            &ServerFrame::Error {
+                id: None,
+                code: ErrorCode::RateLimited,
+                message: "slow down".into(),
+            },
+            json!({"type": "error", "code": "rate_limited", "message": "slow down"}),
+        );
+    }
+
+    #[test]
+    fn frames_use_the_contract_field_names() {
+        round_trip(
+            &ServerFrame::Sent {
+                id: "m1".into(),
+                conversation: conversation("d:a:b"),
+                seq: 3,
+                message_id: "x".into(),
+                ts: 5,
+            },
+            json!({"type": "sent", "id": "m1", "conversation": "d:a:b", "seq": 3, "messageId": "x", "ts": 5}),
+        );
+        round_trip(
+            &ServerFrame::Receipt {
+                conversation: conversation("d:a:b"),
+                seq: 2,
+                by: "b".into(),
+                status: AckStatus::Read,
+            },
+            json!({"type": "receipt", "conversation": "d:a:b", "seq": 2, "by": "b", "status": "read"}),
+        );
+        round_trip(
+            &ServerFrame::Users {
+                id: "l1".into(),
+                users: vec![UserEntry {
+                    user_id: "u".into(),
+                    email: Some("e@x".into()),
+                    phone: None,
+                }],
+            },
+            json!({"type": "users", "id": "l1", "users": [{"userId": "u", "email": "e@x"}]}),
+        );
+        round_trip(
+            &ServerFrame::Synced {
+                cursor: "c".into(),
+                more: false,
+            },
+            json!({"type": "synced", "cursor": "c", "more": false}),
+        );
+    }
+
+    #[test]
+    fn group_and_file_frames_use_the_contract_field_names() {
+        let group = "g:0123456789abcdef0123456789abcdef";
+        round_trip(
+            &ServerFrame::Group {
+                id: "g1".into(),
+                conversation: conversation(group),
+                name: "team".into(),
+                members: vec!["a".into(), "b".into()],
+                admins: vec!["a".into()],
+            },
+            json!({"type": "group", "id": "g1", "conversation": group, "name": "team", "members": ["a", "b"], "admins": ["a"]}),
+        );
+        round_trip(
+            &ServerFrame::UploadUrl {
+                id: "u1".into(),
+                key: "k".into(),
+                url: "https://x".into(),
+                method: "PUT".into(),
+                headers: [("content-type".to_owned(), "image/png".to_owned())].into(),
+                expires_in: 300,
+            },
+            json!({"type": "uploadUrl", "id": "u1", "key": "k", "url": "https://x", "method": "PUT", "headers": {"content-type": "image/png"}, "expiresIn": 300}),
+        );
+        round_trip(
+            &ServerFrame::DownloadUrl {
+                id: "d1".into(),
+                url: "https://y".into(),
+                expires_in: 60,
+            },
+            json!({"type": "downloadUrl", "id": "d1", "url": "https://y", "expiresIn": 60}),
+        );
+    }
+
+    #[test]
+    fn a_system_message_carries_the_change() {
+        let group = "g:0123456789abcdef0123456789abcdef";
+        round_trip(
+            &ServerFrame::Message {
+                conversation: conversation(group),
+                seq: 1,
+                message_id: "m".into(),
+                id: "c1".into(),
+                from: "a".into(),
+                ts: 9,
+                cursor: "k".into(),
+                body: None,
+                attachment: None,
+                system: Some(System {
+                    event: SystemEvent::Created,
+                    members: vec!["a".into(), "b".into()],
+                    name: "team".into(),
+                }),
+            },
+            json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
+                   "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
+        );
+    }
+
+    #[test]
+    fn replies_name_the_frame_they_answer() {
+        let sent = ServerFrame::PushRegistered { id: "p".into() };
+        assert_eq!(sent.reply_to(), Some("p"));
+        let typing = ServerFrame::Typing {
+            conversation: conversation("d:a:b"),
+            from: "a".into(),
+        };
+        assert_eq!(typing.reply_to(), None);
+    }
+}
