@@ -1,0 +1,1 @@
+//! Where a Parley stack is: its WebSocket URL and its user pool.
