@@ -9,3 +9,6 @@
 
 pub mod account;
 pub mod stack;
+pub mod tokens;
+
+pub use tokens::Tokens;
