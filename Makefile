@@ -29,7 +29,7 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak
+.PHONY: fuzz fuzz-smoke soak protocol-types
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
@@ -44,6 +44,7 @@ help:
 	@echo "make soak   the chaos soak, bigger (SOAK_USERS, SOAK_DEVICES, SOAK_SECONDS): target/soak/report.md"
 	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
+	@echo "make protocol-types  regenerate protocol/typescript/protocol.ts from the protocol crate's types"
 
 ## Run the local stack in the foreground. Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT.
 dev: venv
@@ -54,6 +55,11 @@ test: venv lint template-checks build-command-check deny
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(MAKE) fuzz-smoke
+
+## The web client's frame types, generated from the protocol crate (protocol/src) by its
+## `typescript` test, which fails in `make test` whenever the committed file is stale.
+protocol-types:
+	PARLEY_WRITE_TS=1 $(CARGO) test -p parley-protocol --lib typescript
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check
