@@ -42,7 +42,7 @@ pub struct Options {
     /// piped stdin gets a clean shutdown even when it dies without signalling.
     #[arg(long, env = "DEVSTACK_EXIT_ON_STDIN_EOF")]
     pub exit_on_stdin_eof: bool,
-    /// A JSON file of faults to inject (see the README's "Fault injection"); the
+    /// A JSON file of faults to inject (see docs/development.md, "Fault injection"); the
     /// `DEVSTACK_FAULT_*` variables apply on top. None by default.
     #[arg(long, env = "DEVSTACK_FAULTS", value_name = "FILE")]
     pub faults: Option<PathBuf>,

@@ -1,6 +1,6 @@
 //! Fault injection, off by default: the failures AWS really produces, at chosen rates, in
 //! the three places they happen: `@connections` posts and client sockets (the gateway),
-//! AWS requests (the proxy) and function processes (the Lambda pool). See the README's
+//! AWS requests (the proxy) and function processes (the Lambda pool). See docs/development.md's
 //! "Fault injection" section for the knobs.
 //!
 //! One process-wide [`Faults`] ([`global`]): the devstack runs one stack per process, and a
