@@ -14,7 +14,6 @@ mod aws;
 mod config;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -25,8 +24,8 @@ pub use config::{AwsFaults, ConnectionFaults, FaultConfig, LambdaFaults};
 #[derive(Debug, Default)]
 pub struct Faults {
     config: RwLock<FaultConfig>,
-    /// splitmix64 state: cheap, lock-free, and reproducible from a seed.
-    dice: AtomicU64,
+    /// Reproducible from the configuration's seed.
+    dice: Mutex<fastrand::Rng>,
     counters: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -62,7 +61,7 @@ impl Faults {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos() as u64)
         });
-        self.dice.store(seed, Ordering::Relaxed);
+        *self.dice.lock().unwrap_or_else(PoisonError::into_inner) = fastrand::Rng::with_seed(seed);
         if config.is_active() {
             tracing::warn!(faults = %serde_json::to_string(&config).unwrap_or_default(), "fault injection on");
         }
@@ -103,14 +102,10 @@ impl Faults {
 
     /// A uniform number in [0, 1).
     fn roll(&self) -> f64 {
-        let mut z = self
-            .dice
-            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-            .wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
+        self.dice
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .f64()
     }
 
     fn with<T>(&self, read: impl FnOnce(&FaultConfig) -> T) -> T {

@@ -2,36 +2,19 @@
 //! characters ending in `=` (10 random bytes), e.g. `L0SM9cOFvHcCIhw=`; API ids are 10
 //! lowercase alphanumerics. Functions store and log these, so they should look real.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
 
 use base64::Engine as _;
 
-/// A process-wide counter mixed into every id, so two ids never share their input.
+/// A process-wide counter mixed into every id, so ids minted by one process stay distinct
+/// even if the random part repeated.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Randomly keyed once per process (std's SipHash keys come from the OS's randomness).
-fn hasher_keys() -> &'static RandomState {
-    static KEYS: OnceLock<RandomState> = OnceLock::new();
-    KEYS.get_or_init(RandomState::new)
-}
-
-fn random_u64(salt: u64) -> u64 {
-    let mut hasher = hasher_keys().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u64(salt);
-    hasher.finish()
-}
-
-/// Ten bytes: eight random ones and the low two bytes of the counter, so ids minted by one
-/// process stay distinct even if the hash collided.
+/// Ten bytes: eight random ones and the low two bytes of the counter.
 fn ten_bytes() -> [u8; 10] {
-    let count = COUNTER.load(Ordering::Relaxed);
-    let random = random_u64(0x9e37_79b9_7f4a_7c15);
+    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut bytes = [0u8; 10];
-    bytes[..8].copy_from_slice(&random.to_be_bytes());
+    bytes[..8].copy_from_slice(&fastrand::u64(..).to_be_bytes());
     bytes[8..].copy_from_slice(&(count as u16).to_be_bytes());
     bytes
 }
@@ -50,7 +33,7 @@ pub fn request_id() -> String {
 /// A new API id, e.g. `k3x9q0abcd`.
 pub fn api_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut value = random_u64(0x51_7cc1_b727_220a);
+    let mut value = fastrand::u64(..);
     (0..10)
         .map(|_| {
             let c = ALPHABET[(value % ALPHABET.len() as u64) as usize];
@@ -62,8 +45,8 @@ pub fn api_id() -> String {
 
 /// An X-Ray trace header value, `Root=1-{8 hex epoch seconds}-{24 hex}`.
 pub fn trace_id(epoch_ms: i64) -> String {
-    let high = random_u64(1);
-    let low = random_u64(2) as u32;
+    let high = fastrand::u64(..);
+    let low = fastrand::u32(..);
     format!("Root=1-{:08x}-{high:016x}{low:08x}", epoch_ms / 1000)
 }
 
