@@ -78,8 +78,11 @@ export class Sync {
       buffer = new Map();
       this.buffers.set(message.conversation, buffer);
     }
+    // A repeat of a held-back message is no news: it must not ask for another sync, or a gap
+    // the mailbox cannot fill would be synced for ever.
+    const news = !buffer.has(message.seq);
     buffer.set(message.seq, message);
-    if (this.syncing) this.gapDuringSync = true;
+    if (this.syncing) this.gapDuringSync ||= news;
     else await this.start();
   }
 
