@@ -29,7 +29,7 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak protocol-types
+.PHONY: fuzz fuzz-smoke soak protocol-types web-test
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
@@ -51,10 +51,20 @@ dev: venv
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
-test: venv lint template-checks build-command-check deny
+test: venv lint template-checks build-command-check deny web-test
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(MAKE) fuzz-smoke
+
+## The web client (web/): npm ci when node_modules is missing or older than the lockfile, then
+## the type check, the unit tests and the production build (web/dist).
+web-test: web/node_modules/.installed
+	cd web && npx tsc --noEmit && npx vitest run && npx vite build
+
+web/node_modules/.installed: web/package-lock.json web/package.json
+	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the web client"; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
 
 ## The web client's frame types, generated from the protocol crate (protocol/src) by its
 ## `typescript` test, which fails in `make test` whenever the committed file is stale.

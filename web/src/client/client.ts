@@ -1,0 +1,375 @@
+/**
+ * ParleyClient: the connection, outbox, sync, ticks and receipts wired together behind one
+ * small API for the UI. Frames are handled one at a time, in arrival order (a promise chain),
+ * so the store is never read and written by two frames at once.
+ *
+ * Receipts: an `ack delivered` goes out for the newest message from someone else each time
+ * messages arrive; `read` when the UI calls `markRead`. Acks not yet sent (offline) go out on
+ * the next connect; each is cumulative, so only the highest seq is ever sent.
+ */
+import { Backoff } from "./backoff";
+import { systemClock, type Clock } from "./clock";
+import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
+import { Outbox, type SendInput } from "./outbox";
+import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
+import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
+import { Sync } from "./sync";
+import { advance, applyReceipt, tickFromReceipts } from "./ticks";
+
+export interface ClientOptions {
+  websocketUrl: string;
+  /** The signed-in user's id (the token's `sub`). */
+  userId: string;
+  tokenProvider: TokenProvider;
+  store: ClientStore;
+  socketFactory?: SocketFactory;
+  clock?: Clock;
+  random?: () => number;
+  newId?: () => string;
+  replyTimeoutMs?: number;
+  syncPageSize?: number;
+}
+
+export interface ClientListener {
+  /** A message delivered in order, or an own message whose tick moved. */
+  message?(message: StoredMessage): void;
+  outbox?(record: OutboxRecord, change: "queued" | "failed" | "removed"): void;
+  conversation?(record: ConversationRecord): void;
+  typing?(conversation: ConversationId, from: string): void;
+  connection?(open: boolean): void;
+}
+
+type RequestFrame = Extract<ClientFrame, { id: string }> & { action: Exclude<ClientFrame["action"], "send"> };
+type Pending = { resolve: (frame: ServerFrame) => void; reject: (error: Error) => void; timer: unknown };
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ParleyClient {
+  readonly connection: Connection;
+  readonly outbox: Outbox;
+  private readonly sync: Sync;
+  private readonly clock: Clock;
+  private readonly listeners = new Set<ClientListener>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly newId: () => string;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.newId = options.newId ?? (() => crypto.randomUUID());
+    const socketFactory = options.socketFactory ?? webSocketFactory();
+    this.connection = new Connection({
+      url: options.websocketUrl,
+      socketFactory,
+      tokenProvider: options.tokenProvider,
+      clock: this.clock,
+      backoff: new Backoff({ baseMs: 500, capMs: 30_000, ...(options.random ? { random: options.random } : {}) }),
+      listener: {
+        open: () => this.enqueue(() => this.onOpen()),
+        close: () => this.enqueue(async () => this.onClose()),
+        frame: (frame) => this.enqueue(() => this.onFrame(frame)),
+        idle: () => this.enqueue(() => this.sync.requestSync()),
+      },
+    });
+    const transmit = (frame: ClientFrame) => this.connection.send(frame);
+    this.outbox = new Outbox({
+      store: options.store,
+      clock: this.clock,
+      newId: this.newId,
+      transmit,
+      onChange: (record, change) => this.emit((l) => l.outbox?.(record, change)),
+      ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.sync = new Sync({
+      store: options.store,
+      transmit,
+      deliver: (messages) => this.deliver(messages),
+      ...(options.syncPageSize !== undefined ? { pageSize: options.syncPageSize } : {}),
+    });
+  }
+
+  /** Loads the outbox left by an earlier page load, then connects. */
+  async start(): Promise<void> {
+    await this.outbox.load();
+    this.connection.start();
+  }
+
+  stop(): void {
+    this.connection.stop();
+  }
+
+  /** Resolves once every frame received so far has been handled (for tests and the UI). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  subscribe(listener: ClientListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stores the message in the outbox and sends it (now, or when connected). */
+  send(input: SendInput): Promise<OutboxRecord> {
+    return this.outbox.enqueue(input);
+  }
+
+  /** The user has seen everything up to `seq` in the conversation. */
+  markRead(conversation: ConversationId, seq: number): Promise<void> {
+    return this.enqueue(async () => {
+      const record = (await this.options.store.getConversation(conversation)) ?? newConversation(conversation);
+      const upTo = Math.min(seq, record.lastSeq);
+      if (upTo <= record.readMark) return;
+      record.readMark = upTo;
+      await this.flushAcks(record);
+    });
+  }
+
+  /** Best effort: typing indicators are never stored or retried. */
+  typing(conversation: ConversationId): void {
+    this.connection.send({ action: "typing", conversation });
+  }
+
+  /** A request/reply frame (lookup, group actions, files, push); rejects on `error`. */
+  request<F extends Omit<RequestFrame, "id">>(frame: F, timeoutMs = 30_000): Promise<ServerFrame> {
+    const id = this.newId();
+    return new Promise((resolve, reject) => {
+      if (!this.connection.send({ ...frame, id } as unknown as ClientFrame)) {
+        reject(new RequestError("offline", "not connected"));
+        return;
+      }
+      const timer = this.clock.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new RequestError("timeout", "no reply"));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+  }
+
+  history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
+    return this.options.store.listMessages(conversation, options);
+  }
+
+  conversations(): Promise<ConversationRecord[]> {
+    return this.options.store.listConversations();
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    // A failure in one frame must not stop the frames after it.
+    this.chain = this.chain.then(work).catch((error: unknown) => console.error("parley client:", error));
+    return this.chain;
+  }
+
+  private emit(call: (listener: ClientListener) => void): void {
+    for (const listener of this.listeners) call(listener);
+  }
+
+  private async onOpen(): Promise<void> {
+    this.emit((l) => l.connection?.(true));
+    await this.sync.onOpen();
+    this.outbox.onOpen();
+    for (const record of await this.options.store.listConversations()) await this.flushAcks(record);
+  }
+
+  private onClose(): void {
+    this.outbox.onClose();
+    this.sync.onClose();
+    for (const [id, pending] of this.pending) {
+      this.clock.clearTimeout(pending.timer);
+      pending.reject(new RequestError("offline", "connection closed"));
+      this.pending.delete(id);
+    }
+    this.emit((l) => l.connection?.(false));
+  }
+
+  private async onFrame(frame: ServerFrame): Promise<void> {
+    switch (frame.type) {
+      case "message":
+        await this.sync.accept(await this.fromMessage(frame));
+        return;
+      case "sent":
+        await this.onSent(frame);
+        return;
+      case "synced":
+        await this.sync.onSynced(frame);
+        return;
+      case "receipt":
+        await this.onReceipt(frame);
+        return;
+      case "typing":
+        this.emit((l) => l.typing?.(frame.conversation, frame.from));
+        return;
+      case "error":
+        if (frame.id !== undefined) {
+          await this.outbox.onError(frame);
+          this.settle(frame.id, new RequestError(frame.code, frame.message));
+        }
+        return;
+      case "group":
+        await this.learnGroup(frame);
+        this.settle(frame.id, frame);
+        return;
+      default:
+        if ("id" in frame) this.settle(frame.id, frame);
+    }
+  }
+
+  private settle(id: string, outcome: ServerFrame | Error): void {
+    const pending = this.pending.get(id);
+    if (pending === undefined) return;
+    this.pending.delete(id);
+    this.clock.clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private async fromMessage(frame: FrameOf<"message">): Promise<StoredMessage> {
+    const own = frame.from === this.options.userId;
+    const stored: StoredMessage = {
+      conversation: frame.conversation,
+      seq: frame.seq,
+      messageId: frame.messageId,
+      id: frame.id,
+      from: frame.from,
+      ts: frame.ts,
+      own,
+      ...(frame.body !== undefined ? { body: frame.body } : {}),
+      ...(frame.attachment !== undefined ? { attachment: frame.attachment } : {}),
+      ...(frame.system !== undefined ? { system: frame.system } : {}),
+    };
+    if (own && frame.system === undefined) {
+      stored.tick = "sent";
+      stored.recipients = await this.recipients(frame.conversation);
+    }
+    return stored;
+  }
+
+  private async onSent(frame: FrameOf<"sent">): Promise<void> {
+    const record = await this.outbox.onSent(frame);
+    if (record === undefined) return;
+    const conversation = (await this.options.store.getConversation(frame.conversation)) ?? newConversation(frame.conversation);
+    const toUser = record.frame.toUser;
+    if (toUser !== undefined && conversation.kind === "unknown") {
+      conversation.kind = "direct";
+      conversation.members = [this.options.userId, toUser];
+      await this.options.store.putConversation(conversation);
+    }
+    const stored: StoredMessage = {
+      conversation: frame.conversation,
+      seq: frame.seq,
+      messageId: frame.messageId,
+      id: frame.id,
+      from: this.options.userId,
+      ts: frame.ts,
+      own: true,
+      tick: "sent",
+      recipients: conversation.members.filter((m) => m !== this.options.userId),
+      ...(record.frame.body !== undefined ? { body: record.frame.body } : {}),
+      ...(record.frame.attachment !== undefined ? { attachment: record.frame.attachment } : {}),
+    };
+    await this.sync.accept(stored);
+  }
+
+  private async recipients(conversation: ConversationId): Promise<string[]> {
+    const record = await this.options.store.getConversation(conversation);
+    return (record?.members ?? []).filter((m) => m !== this.options.userId);
+  }
+
+  /** Stores messages the sync released in order, updates the conversation, acks delivery. */
+  private async deliver(messages: StoredMessage[]): Promise<void> {
+    const first = messages[0];
+    if (first === undefined) return;
+    const record = (await this.options.store.getConversation(first.conversation)) ?? newConversation(first.conversation);
+    for (const message of messages) {
+      if (message.system !== undefined) applySystem(record, message);
+      else if (record.kind === "unknown" && !message.own) {
+        // A direct chat learns its other member from the first message they send.
+        record.kind = "direct";
+        record.members = [this.options.userId, message.from];
+      }
+      if (message.own && message.tick !== undefined) {
+        if ((message.recipients ?? []).length === 0) {
+          message.recipients = record.members.filter((m) => m !== this.options.userId);
+        }
+        message.tick = advance(message.tick, tickFromReceipts(message.seq, message.recipients ?? [], record.marks));
+      }
+      if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
+      record.lastSeq = Math.max(record.lastSeq, message.seq);
+      await this.options.store.putMessage(message);
+    }
+    await this.flushAcks(record);
+    this.emit((l) => {
+      for (const message of messages) l.message?.(message);
+      l.conversation?.(record);
+    });
+  }
+
+  private async onReceipt(frame: FrameOf<"receipt">): Promise<void> {
+    const record = (await this.options.store.getConversation(frame.conversation)) ?? newConversation(frame.conversation);
+    record.marks = applyReceipt(record.marks, frame.by, frame.status, frame.seq);
+    await this.options.store.putConversation(record);
+    const changed: StoredMessage[] = [];
+    // Own messages that may have moved: those the receipt covers that are not read yet.
+    for (const message of await this.options.store.listMessages(frame.conversation, { beforeSeq: frame.seq + 1 })) {
+      if (!message.own || message.tick === undefined || message.tick === "read") continue;
+      const tick = advance(message.tick, tickFromReceipts(message.seq, message.recipients ?? [], record.marks));
+      if (tick !== message.tick) {
+        message.tick = tick;
+        await this.options.store.putMessage(message);
+        changed.push(message);
+      }
+    }
+    this.emit((l) => changed.forEach((m) => l.message?.(m)));
+  }
+
+  private async learnGroup(frame: FrameOf<"group">): Promise<void> {
+    const record = (await this.options.store.getConversation(frame.conversation)) ?? newConversation(frame.conversation);
+    record.kind = "group";
+    record.name = frame.name;
+    record.members = [...frame.members];
+    await this.options.store.putConversation(record);
+    this.emit((l) => l.conversation?.(record));
+  }
+
+  /** Sends the acks the conversation owes (if connected) and stores the record. */
+  private async flushAcks(record: ConversationRecord): Promise<void> {
+    const conversation = record.conversation;
+    if (record.deliveredMark > record.deliveredAcked &&
+        this.connection.send({ action: "ack", conversation, seq: record.deliveredMark, status: "delivered" })) {
+      record.deliveredAcked = record.deliveredMark;
+    }
+    if (record.readMark > record.readAcked &&
+        this.connection.send({ action: "ack", conversation, seq: record.readMark, status: "read" })) {
+      record.readAcked = record.readMark;
+    }
+    await this.options.store.putConversation(record);
+  }
+}
+
+/** A group's membership change, as its system message tells it. */
+function applySystem(record: ConversationRecord, message: StoredMessage): void {
+  const system = message.system!;
+  record.kind = "group";
+  record.name = system.name;
+  const members = new Set(record.members);
+  switch (system.event) {
+    case "created":
+      record.members = [...system.members];
+      return;
+    case "added":
+      system.members.forEach((m) => members.add(m));
+      break;
+    case "removed":
+    case "left":
+      system.members.forEach((m) => members.delete(m));
+      break;
+  }
+  record.members = [...members];
+}

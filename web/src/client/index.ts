@@ -1,0 +1,10 @@
+/** The Parley client library's public surface (no UI in here). */
+export { ParleyClient, RequestError, type ClientListener, type ClientOptions } from "./client";
+export { Connection, webSocketFactory, type SocketFactory, type SocketLike, type TokenProvider, type ConnectionListener } from "./connection";
+export { Outbox, type SendInput } from "./outbox";
+export { Sync } from "./sync";
+export { Backoff } from "./backoff";
+export { systemClock, type Clock } from "./clock";
+export { openIdbStore, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
+export { advance, applyReceipt, tickFromReceipts, type Tick, type ReceiptMarks } from "./ticks";
+export { isFinalError, parseIncoming } from "./protocol";

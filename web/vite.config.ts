@@ -1,0 +1,26 @@
+// Vite and Vitest configuration for Parley Web.
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      // The frame types are generated from the Rust protocol crate; imported, never copied.
+      "@parley/protocol": fileURLToPath(new URL("../protocol/typescript/protocol.ts", import.meta.url)),
+    },
+  },
+  oxc: {
+    jsx: { runtime: "automatic", importSource: "preact" },
+  },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+  },
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    environment: "node",
+    // The integration tests need a running local stack: PARLEY_STACK=../.devstack/stack.json.
+    exclude: process.env.PARLEY_STACK ? [] : ["test/integration/**"],
+  },
+});
