@@ -34,6 +34,10 @@ const PLAYED_LOCALLY: &[&str] = &[
     "AWS::CloudFormation::WaitConditionHandle",
     // The stream poller's on-failure destination: the local stack logs what it would send.
     "AWS::SQS::Queue",
+    // Alarms watch CloudWatch metrics, which the local stack does not keep; their email
+    // subscription would mail nobody.
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Subscription",
 ];
 
 pub fn is_emulated(resource: &Resource) -> bool {
