@@ -99,9 +99,13 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
         .cognito
         .as_ref()
         .zip(LocalCognito::operation(&parts.headers));
+    let mut body = body;
     if let Some((cognito, operation)) = &cognito {
         if let Some(answer) = cognito.before(operation, &body).await {
             return answer;
+        }
+        if let Some(rewritten) = cognito.rewrite(operation, &body) {
+            body = rewritten.into();
         }
     }
 

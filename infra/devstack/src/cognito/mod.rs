@@ -11,9 +11,13 @@
 //!   trigger (a function's SAM event `Type: Cognito`, `Trigger: PostConfirmation`) is
 //!   invoked with the event Cognito sends, and its failure fails the call as in Cognito.
 //!
-//! The proxy calls [`LocalCognito::before`] and [`LocalCognito::after`] around forwarding.
+//! - SRP sign-in's secret block travels base64-encoded as in Cognito ([`srp`]).
+//!
+//! The proxy calls [`LocalCognito::before`], [`LocalCognito::rewrite`] and
+//! [`LocalCognito::after`] around forwarding.
 
 pub mod outbox;
+mod srp;
 mod trigger;
 
 use std::collections::BTreeMap;
@@ -95,6 +99,14 @@ impl LocalCognito {
         }
     }
 
+    /// The request to forward to moto in place of the client's, when it differs.
+    pub fn rewrite(&self, operation: &str, body: &[u8]) -> Option<Vec<u8>> {
+        match operation {
+            "RespondToAuthChallenge" => srp::decode_secret_block(body),
+            _ => None,
+        }
+    }
+
     /// After moto answered `operation` with success: what Cognito would also have done. Returns
     /// the body to answer with instead of moto's, or an error response, when they differ.
     pub async fn after(
@@ -107,6 +119,7 @@ impl LocalCognito {
         let text = |name: &str| request[name].as_str().unwrap_or_default().to_owned();
         match operation {
             "SignUp" => Some(Ok(self.send_sign_up_code(&request, response))),
+            "InitiateAuth" => srp::encode_secret_block(response).map(Ok),
             "ConfirmSignUp" => {
                 let client_id = text("ClientId");
                 let pool = self.pools.get(&client_id)?.clone();
