@@ -1,0 +1,86 @@
+//! The command line: global flags and commands, with `--help` text.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Examples:
+  parley signup ann@example.com          # asks for a password; says where the code went
+  parley confirm ann@example.com 123456
+  parley login ann@example.com           # SRP: the password never leaves this machine
+  parley whoami --json
+  parley --cloudformation stack.json login +15551234567
+      (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
+
+The stack: --stack, else --cloudformation, else the .devstack/stack.json that `make dev`
+writes, found in this folder or one above it.
+
+Passwords: --password, else the PARLEY_PASSWORD environment variable, else asked for.
+
+Files: the session (tokens, readable by you only) lives in PARLEY_HOME when set, else in
+your data folder (e.g. ~/.local/share/parley).
+
+Output: text for people; with --json, one JSON object per line on stdout, and errors as
+{\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
+
+Exit codes:
+  0  done
+  1  bad usage, no stack description, not logged in, or another local error
+  2  refused by the server or Cognito (wrong code or password, user exists, …)
+  3  cannot reach the stack";
+
+#[derive(Debug, Parser)]
+#[command(name = "parley", version, about = "Parley from the command line", after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The stack's description: a .devstack/stack.json.
+    #[arg(long, global = true, env = "PARLEY_STACK", value_name = "STACK_JSON")]
+    pub stack: Option<PathBuf>,
+
+    /// A deployed stack: the saved output of `aws cloudformation describe-stacks`.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "stack")]
+    pub cloudformation: Option<PathBuf>,
+
+    /// Machine output: one JSON object per line.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make an account; a confirmation code goes to the address or phone.
+    Signup {
+        /// An email address, or a phone number in +E.164 form (+15551234567).
+        username: String,
+        #[command(flatten)]
+        password: PasswordArg,
+    },
+    /// Confirm an account with the code that was sent.
+    Confirm { username: String, code: String },
+    /// Send a new confirmation code (the previous one stops working).
+    ResendCode { username: String },
+    /// Sign in and keep the session.
+    Login {
+        username: String,
+        #[command(flatten)]
+        password: PasswordArg,
+        /// Send the password itself (USER_PASSWORD_AUTH) instead of SRP; only where the
+        /// stack allows it (the local stack does).
+        #[arg(long)]
+        password_auth: bool,
+    },
+    /// Forget the session.
+    Logout,
+    /// Who is logged in, and until when.
+    Whoami,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PasswordArg {
+    /// The password (visible to other local users in the process list: prefer the prompt
+    /// or PARLEY_PASSWORD).
+    #[arg(long, env = "PARLEY_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}

@@ -1,0 +1,181 @@
+//! The built `parley` binary against the local stack: signup → the code from the outbox URL
+//! it prints → confirm (a wrong code first) → login → whoami --json → logout, checking exit
+//! codes, the JSON lines and the session file's permissions; and exit 3 for a stack nobody
+//! serves.
+
+use parley_tests::stack::{self, StackInfo};
+use parley_tests::users::PASSWORD;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn stack_file(stack: &StackInfo) -> PathBuf {
+    stack.log_file.with_file_name("stack.json")
+}
+
+fn home(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("parley-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs `parley --json --stack <file> args…` with its own data folder.
+async fn parley(stack_json: &Path, home: &Path, args: &[&str]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"));
+    command
+        .arg("--json")
+        .arg("--stack")
+        .arg(stack_json)
+        .args(args)
+        .env("PARLEY_HOME", home)
+        .env("PARLEY_PASSWORD", PASSWORD)
+        .env_remove("PARLEY_STACK");
+    command.output().await.expect("run parley")
+}
+
+/// The one JSON line a command printed on stdout (or, failing, on stderr).
+fn json_line(bytes: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON object per line: {text}");
+    serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test]
+async fn signup_confirm_login_whoami_logout() {
+    let stack = stack::shared();
+    let stack_json = stack_file(stack);
+    let home = home("flow");
+    let email = format!("cli-{}@example.test", uuid::Uuid::new_v4().simple());
+
+    let signup = parley(&stack_json, &home, &["signup", &email]).await;
+    assert_eq!(signup.status.code(), Some(0), "{signup:?}");
+    let signed_up = json_line(&signup.stdout);
+    assert_eq!(signed_up["username"], email.as_str());
+    assert_eq!(signed_up["delivery"]["medium"], "EMAIL");
+    let user_id = signed_up["userId"].as_str().expect("userId").to_owned();
+
+    // The outbox URL it printed lists the code.
+    let outbox = signed_up["outbox"].as_str().expect("a local outbox URL");
+    let listed: Value = reqwest::get(outbox).await.unwrap().json().await.unwrap();
+    let code = listed["messages"][0]["code"]
+        .as_str()
+        .expect("the code")
+        .to_owned();
+
+    let again = parley(&stack_json, &home, &["signup", &email]).await;
+    assert_eq!(again.status.code(), Some(2), "user exists: {again:?}");
+    assert_eq!(json_line(&again.stderr)["kind"], "refused");
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = parley(&stack_json, &home, &["confirm", &email, wrong]).await;
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let error = json_line(&refused.stderr);
+    assert_eq!(error["kind"], "refused");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("confirmation code"),
+        "{error}"
+    );
+
+    let confirmed = parley(&stack_json, &home, &["confirm", &email, &code]).await;
+    assert_eq!(confirmed.status.code(), Some(0), "{confirmed:?}");
+    assert_eq!(json_line(&confirmed.stdout)["confirmed"], true);
+
+    let nobody = parley(&stack_json, &home, &["whoami"]).await;
+    assert_eq!(nobody.status.code(), Some(1), "not logged in: {nobody:?}");
+
+    let bad_password = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["--json", "--stack"])
+        .arg(&stack_json)
+        .args([
+            "login",
+            &email,
+            "--password-auth",
+            "--password",
+            "Wrong-Horse-9",
+        ])
+        .env("PARLEY_HOME", &home)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(bad_password.status.code(), Some(2), "{bad_password:?}");
+    assert_eq!(json_line(&bad_password.stderr)["kind"], "refused");
+
+    // Locally USER_PASSWORD_AUTH: the local stack cannot complete SRP (see tests/tests/account.rs).
+    let login = parley(&stack_json, &home, &["login", &email, "--password-auth"]).await;
+    assert_eq!(login.status.code(), Some(0), "{login:?}");
+    assert_eq!(json_line(&login.stdout)["userId"], user_id.as_str());
+    let session_file = home.join("session.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&session_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+
+    let whoami = parley(&stack_json, &home, &["whoami"]).await;
+    assert_eq!(whoami.status.code(), Some(0), "{whoami:?}");
+    let me = json_line(&whoami.stdout);
+    assert_eq!(me["userId"], user_id.as_str());
+    assert_eq!(me["username"], email.as_str());
+    assert_eq!(me["expired"], false);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(me["expiresAt"].as_i64().unwrap() > now, "{me}");
+    // No token in what it prints.
+    let printed = String::from_utf8_lossy(&whoami.stdout);
+    assert!(!printed.contains("eyJ"), "{printed}");
+
+    let logout = parley(&stack_json, &home, &["logout"]).await;
+    assert_eq!(logout.status.code(), Some(0), "{logout:?}");
+    assert_eq!(json_line(&logout.stdout)["loggedOut"], true);
+    assert!(!session_file.exists());
+    let gone = parley(&stack_json, &home, &["whoami"]).await;
+    assert_eq!(gone.status.code(), Some(1), "{gone:?}");
+}
+
+#[tokio::test]
+async fn a_stack_nobody_serves_exits_3_and_bad_usage_exits_1() {
+    let home = home("unreachable");
+    std::fs::create_dir_all(&home).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = home.join("stack.json");
+    std::fs::write(
+        &dead,
+        format!(
+            r#"{{"websocketUrl": "ws://127.0.0.1:{port}/prod", "awsEndpoint": "http://127.0.0.1:{port}",
+                "region": "us-east-1", "userPoolId": "us-east-1_x", "userPoolClientId": "c"}}"#
+        ),
+    )
+    .unwrap();
+    let login = parley(
+        &dead,
+        &home,
+        &["login", "ann@example.test", "--password-auth"],
+    )
+    .await;
+    assert_eq!(login.status.code(), Some(3), "{login:?}");
+    assert_eq!(json_line(&login.stderr)["kind"], "unreachable");
+
+    let usage = parley(&dead, &home, &["no-such-command"]).await;
+    assert_eq!(usage.status.code(), Some(1), "{usage:?}");
+    let missing = parley(
+        &home.join("absent.json"),
+        &home,
+        &["confirm", "a@x.io", "1"],
+    )
+    .await;
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+}
