@@ -7,7 +7,8 @@ const AFTER_HELP: &str = "\
 Examples:
   parley signup ann@example.com          # asks for a password; says where the code went
   parley confirm ann@example.com 123456
-  parley login ann@example.com           # SRP: the password never leaves this machine
+  parley login ann@example.com           # SRP deployed (the password never leaves this
+                                         # machine), the password itself locally: --auth
   parley whoami --json
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
@@ -66,15 +67,25 @@ pub enum Command {
         username: String,
         #[command(flatten)]
         password: PasswordArg,
-        /// Send the password itself (USER_PASSWORD_AUTH) instead of SRP; only where the
-        /// stack allows it (the local stack does).
-        #[arg(long)]
-        password_auth: bool,
+        /// How to prove the password: `srp` (the deployed default: the password never
+        /// leaves this machine), `password` (USER_PASSWORD_AUTH, where the pool allows it),
+        /// or `auto`: `password` on the local stack, whose SRP accepts any proof, `srp`
+        /// elsewhere.
+        #[arg(long, value_enum, default_value_t = Auth::Auto)]
+        auth: Auth,
     },
     /// Forget the session.
     Logout,
     /// Who is logged in, and until when.
     Whoami,
+}
+
+/// How `login` proves the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Auth {
+    Auto,
+    Srp,
+    Password,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,7 +4,7 @@ use parley_client::account::{local_outbox_page, local_outbox_url, Account};
 use parley_client::stack::StackInfo;
 use serde_json::{json, Value};
 
-use crate::args::{Cli, Command, PasswordArg};
+use crate::args::{Auth, Cli, Command, PasswordArg};
 use crate::data_dir::data_dir;
 use crate::failure::Failure;
 use crate::session::Session;
@@ -70,12 +70,19 @@ pub async fn run(cli: &Cli) -> Result<Report, Failure> {
         Command::Login {
             username,
             password,
-            password_auth,
+            auth,
         } => {
             let session = session()?;
-            let account = Account::new(&stack(cli)?);
+            let stack = stack(cli)?;
+            let account = Account::new(&stack);
             let password = password_of(password)?;
-            let tokens = if *password_auth {
+            let by_password = match auth {
+                Auth::Password => true,
+                Auth::Srp => false,
+                // Only the local stack has a Cognito endpoint of its own.
+                Auth::Auto => stack.cognito_endpoint.is_some(),
+            };
+            let tokens = if by_password {
                 account.sign_in_with_password(username, &password).await?
             } else {
                 account.sign_in(username, &password).await?

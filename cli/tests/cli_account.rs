@@ -90,13 +90,7 @@ async fn signup_confirm_login_whoami_logout() {
     let bad_password = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
         .args(["--json", "--stack"])
         .arg(&stack_json)
-        .args([
-            "login",
-            &email,
-            "--password-auth",
-            "--password",
-            "Wrong-Horse-9",
-        ])
+        .args(["login", &email, "--password", "Wrong-Horse-9"])
         .env("PARLEY_HOME", &home)
         .output()
         .await
@@ -104,8 +98,12 @@ async fn signup_confirm_login_whoami_logout() {
     assert_eq!(bad_password.status.code(), Some(2), "{bad_password:?}");
     assert_eq!(json_line(&bad_password.stderr)["kind"], "refused");
 
-    // Locally USER_PASSWORD_AUTH: the local stack cannot complete SRP (see tests/tests/account.rs).
-    let login = parley(&stack_json, &home, &["login", &email, "--password-auth"]).await;
+    // `--auth auto` signs in with the password on the local stack, whose SRP accepts any
+    // proof (so the wrong password above was refused for real); SRP itself completes too.
+    let srp = parley(&stack_json, &home, &["login", &email, "--auth", "srp"]).await;
+    assert_eq!(srp.status.code(), Some(0), "{srp:?}");
+    assert_eq!(json_line(&srp.stdout)["userId"], user_id.as_str());
+    let login = parley(&stack_json, &home, &["login", &email]).await;
     assert_eq!(login.status.code(), Some(0), "{login:?}");
     assert_eq!(json_line(&login.stdout)["userId"], user_id.as_str());
     let session_file = home.join("session.json");
@@ -160,12 +158,7 @@ async fn a_stack_nobody_serves_exits_3_and_bad_usage_exits_1() {
         ),
     )
     .unwrap();
-    let login = parley(
-        &dead,
-        &home,
-        &["login", "ann@example.test", "--password-auth"],
-    )
-    .await;
+    let login = parley(&dead, &home, &["login", "ann@example.test"]).await;
     assert_eq!(login.status.code(), Some(3), "{login:?}");
     assert_eq!(json_line(&login.stderr)["kind"], "unreachable");
 

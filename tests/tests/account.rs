@@ -3,11 +3,11 @@
 //! refused), sign-in, and tokens (signed in and refreshed) that open the WebSocket as the
 //! user.
 //!
-//! SRP cannot complete locally yet: moto's PASSWORD_VERIFIER challenge carries a SECRET_BLOCK
-//! that is not base64 (its session id), which no real SRP client can sign, and it would
-//! accept any proof anyway. So the signed-in tests here use USER_PASSWORD_AUTH (the local
-//! pool allows it), the SRP one is ignored until the devstack answers SRP itself, and the
-//! SRP computation is checked in parley-client's account/srp.rs against known answers.
+//! SRP completes locally (the devstack hands moto's secret block out base64-encoded, as
+//! Cognito does), but moto accepts any proof: so the tests that check passwords use
+//! USER_PASSWORD_AUTH (the local pool allows it), the SRP one checks that the exchange
+//! completes and its tokens work, and the SRP computation itself is checked in
+//! parley-client's account/srp.rs against known answers.
 
 use parley_client::account::{local_codes, Account, AccountError};
 use parley_client::stack::StackInfo as ClientStack;
@@ -202,7 +202,6 @@ async fn a_phone_user_signs_up_with_the_code_sent_by_sms() {
 }
 
 #[tokio::test]
-#[ignore = "the devstack does not answer SRP yet: moto's SECRET_BLOCK is not base64"]
 async fn an_srp_sign_in_gives_tokens_that_open_the_socket() {
     let stack = stack::shared();
     let local = client_stack(stack);

@@ -51,7 +51,9 @@ mod tests {
         let sent: Value =
             serde_json::from_slice(&encode_secret_block(moto.to_string().as_bytes()).unwrap())
                 .unwrap();
-        let block = sent["ChallengeParameters"]["SECRET_BLOCK"].as_str().unwrap();
+        let block = sent["ChallengeParameters"]["SECRET_BLOCK"]
+            .as_str()
+            .unwrap();
         assert_eq!(STANDARD.decode(block).unwrap(), b"5f0c7e1a-session");
         assert_eq!(sent["ChallengeParameters"]["SRP_B"], "cd");
 
@@ -72,6 +74,9 @@ mod tests {
         let tokens = json!({"AuthenticationResult": {"IdToken": "x"}});
         assert_eq!(encode_secret_block(tokens.to_string().as_bytes()), None);
         let new_password = json!({"ChallengeName": "NEW_PASSWORD_REQUIRED"});
-        assert_eq!(decode_secret_block(new_password.to_string().as_bytes()), None);
+        assert_eq!(
+            decode_secret_block(new_password.to_string().as_bytes()),
+            None
+        );
     }
 }
