@@ -4,11 +4,14 @@
 //!   deployed stack's CloudFormation outputs).
 //! - [`account`]: sign up, confirm, sign in (SRP, or USER_PASSWORD_AUTH where the pool
 //!   allows it) and token refresh against the stack's Cognito user pool.
-//! - The connection worker, outbox, sync, ticks and local store: one task owns the socket
-//!   and talks to the application over channels.
+//! - [`store`]: the one local database file (tokens, cursor, messages, outbox, ticks).
+//! - The connection worker, outbox, sync, ticks: one task owns the socket and talks to the
+//!   application over channels.
 
 pub mod account;
 pub mod stack;
+pub mod store;
 pub mod tokens;
 
+pub use store::Store;
 pub use tokens::Tokens;
