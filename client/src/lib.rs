@@ -9,6 +9,10 @@
 //!   application over channels.
 
 pub mod account;
+pub mod backoff;
+pub mod chat;
+pub mod events;
+pub mod flight;
 pub mod stack;
 pub mod store;
 pub mod tokens;
