@@ -11,11 +11,19 @@
 pub mod account;
 pub mod backoff;
 pub mod chat;
+pub mod client;
+mod connection;
 pub mod events;
+pub mod files;
 pub mod flight;
+mod socket;
 pub mod stack;
 pub mod store;
+pub mod token_source;
 pub mod tokens;
 
+pub use client::{Client, ClientError, GroupReply, To};
+pub use events::{ConnectionState, Event};
 pub use store::Store;
+pub use token_source::{KeepTokens, TokenError, TokenSource};
 pub use tokens::Tokens;

@@ -71,6 +71,12 @@ impl Chat {
         Ok(())
     }
 
+    /// Syncs now: the keepalive (a data frame API Gateway counts, answered by `synced`)
+    /// that catches up as well.
+    pub fn sync_now(&mut self, now: Instant) {
+        self.inbox.sync = Some(Flight::due_now(now));
+    }
+
     pub(super) fn poll_inbox(&mut self, now: Instant) -> Result<(), StoreError> {
         let Some(flight) = self.inbox.sync.as_mut() else {
             return Ok(());
