@@ -119,6 +119,8 @@ impl Chat {
         now: Instant,
     ) -> Result<(), StoreError> {
         self.store.save_cursor(cursor)?;
+        // The connection carried what was put on it before this answer.
+        self.sent_acks.clear();
         if more {
             self.inbox.sync = Some(Flight::due_now(now));
             return Ok(());

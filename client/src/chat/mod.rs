@@ -46,6 +46,10 @@ pub struct Chat {
     requests: requests::Requests,
     /// Acks to send once connected again (cumulative: the highest per conversation).
     unsent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
+    /// Acks put on the current connection since the last `synced`. An ack has no reply,
+    /// so one on a connection that then dropped may be lost: they go again on the next
+    /// (the server sends no receipt for a mark that does not move).
+    sent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
     out: Vec<Output>,
 }
 
@@ -61,6 +65,7 @@ impl Chat {
             inbox: inbox::Inbox::default(),
             requests: requests::Requests::default(),
             unsent_acks: BTreeMap::new(),
+            sent_acks: BTreeMap::new(),
             out: Vec::new(),
         })
     }
@@ -89,6 +94,10 @@ impl Chat {
     /// The connection closed: whatever awaited a reply on it goes again on the next one.
     pub fn disconnected(&mut self, now: Instant) {
         self.connected = false;
+        for (key, seq) in std::mem::take(&mut self.sent_acks) {
+            let mark = self.unsent_acks.entry(key).or_default();
+            *mark = (*mark).max(seq);
+        }
         self.inbox.disconnected();
         self.outbox.disconnected(now);
         self.requests.disconnected(now);
@@ -201,6 +210,11 @@ impl Chat {
 
     fn ack(&mut self, conversation: ConversationId, seq: u64, status: AckStatus) {
         if self.connected {
+            let mark = self
+                .sent_acks
+                .entry((conversation.clone(), status))
+                .or_default();
+            *mark = (*mark).max(seq);
             self.send_frame(ClientFrame::Ack(parley_protocol::client::Ack {
                 conversation,
                 seq,

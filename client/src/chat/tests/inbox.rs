@@ -152,7 +152,11 @@ fn marks_read_are_acked_and_kept_for_the_next_connection_when_offline() {
     h.chat.mark_read(dm(), 2).unwrap();
     assert!(h.frames().is_empty());
     h.connect();
-    assert_eq!(acks(&h.frames()), [(2, "read".into())]);
+    assert_eq!(
+        acks(&h.frames()),
+        [(1, "delivered".into()), (2, "read".into())],
+        "the read mark made offline, and the acks of the lost connection"
+    );
 }
 
 #[test]
@@ -168,4 +172,26 @@ fn delivery_survives_a_restart_without_repeating() {
     h.server(message(3, "three"));
     h.server(json!({"type": "synced", "cursor": "c1", "more": false}));
     assert_eq!(delivered(&h.events()), [3]);
+}
+
+#[test]
+fn acks_put_on_a_connection_that_dropped_go_again_on_the_next() {
+    let mut h = Harness::online();
+    h.server(message(1, "one"));
+    h.chat.mark_read(dm(), 1).unwrap();
+    assert_eq!(
+        acks(&h.frames()),
+        [(1, "delivered".into()), (1, "read".into())]
+    );
+    h.disconnect();
+    h.connect();
+    assert_eq!(
+        acks(&h.frames()),
+        [(1, "delivered".into()), (1, "read".into())]
+    );
+    // A `synced` answered after them: the connection carried them.
+    h.server(json!({"type": "synced", "cursor": "c1", "more": false}));
+    h.disconnect();
+    h.connect();
+    assert!(acks(&h.frames()).is_empty());
 }
