@@ -1,7 +1,8 @@
 //! The client library (parley-client) against the local stack: two library clients chat
 //! with ticks reaching read; a restart mid-outbox sends nothing twice and loses nothing; a
 //! socket the gateway kills mid-send still ends with the message stored once; a device
-//! that was offline gets everything once, in order.
+//! that was offline gets everything once, in order; a group's ticks wait for every member;
+//! files go up and down streamed.
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
@@ -330,4 +331,146 @@ async fn set_faults(stack: &StackInfo, faults: serde_json::Value) {
         .await
         .expect("PUT /_devstack/faults");
     assert!(response.status().is_success(), "{response:?}");
+}
+
+#[tokio::test]
+async fn a_group_message_is_read_once_every_member_read_it() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "grp-alice").await;
+    let bob = sign_up(stack, "grp-bob").await;
+    let carol = sign_up(stack, "grp-carol").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    let mut c = start(stack, open_store(&dir.path().join("c.redb"), &carol));
+    for device in [&mut a, &mut b, &mut c] {
+        device.synced().await;
+    }
+
+    let found = a
+        .client
+        .lookup(vec![bob.email.to_uppercase(), carol.email.clone()], vec![])
+        .await
+        .unwrap();
+    let mut found: Vec<String> = found.into_iter().map(|u| u.user_id).collect();
+    found.sort();
+    let mut expected = vec![bob.user_id.clone(), carol.user_id.clone()];
+    expected.sort();
+    assert_eq!(found, expected, "lookup finds both, whatever the case");
+
+    let created = a
+        .client
+        .create_group("lib team", vec![bob.user_id.clone(), carol.user_id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(created.group.admins, [alice.user_id.as_str()]);
+    let conversation = created.conversation.clone();
+    // Bob learns of the group from its `created` system message.
+    b.until("the group", |e| match e {
+        Event::Group {
+            conversation: got,
+            group,
+        } if *got == conversation => Some(group.members.len()),
+        _ => None,
+    })
+    .await;
+
+    let id = a
+        .client
+        .send_text(To::Conversation(conversation.clone()), "hello team")
+        .await
+        .unwrap();
+    let (_, seq) = a.tick(&id, Tick::Delivered).await;
+    // Delivered needed both: each device acks on arrival.
+    for device in [&mut b, &mut c] {
+        let got = device
+            .until("the group message", |e| match e {
+                Event::Message(m) if m.id == id => Some(m.clone()),
+                _ => None,
+            })
+            .await;
+        assert_eq!((got.seq, got.from.as_str()), (seq, alice.user_id.as_str()));
+    }
+    b.client.mark_read(conversation.clone(), seq).unwrap();
+    c.client.mark_read(conversation.clone(), seq).unwrap();
+    let mut ticks = vec![Tick::Delivered];
+    a.until("read", |e| match e {
+        Event::Tick { id: got, tick, .. } if *got == id => {
+            ticks.push(*tick);
+            (*tick == Tick::Read).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(ticks, [Tick::Delivered, Tick::Read]);
+
+    // Carol leaves; Alice's device learns of it in order.
+    c.client.leave_group(conversation.clone()).await.unwrap();
+    let members = a
+        .until("the departure", |e| match e {
+            Event::Group {
+                conversation: got,
+                group,
+            } if *got == conversation && group.members.len() == 2 => Some(group.members.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(!members.contains(&carol.user_id));
+}
+
+#[tokio::test]
+async fn a_file_goes_up_and_down_streamed_with_progress() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "file-alice").await;
+    let bob = sign_up(stack, "file-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    // Bigger than one read of the file, so progress is reported more than once.
+    let content: Vec<u8> = (0..300_000u32).map(|n| (n % 251) as u8).collect();
+    let source = dir.path().join("photo.bin");
+    std::fs::write(&source, &content).unwrap();
+    let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    let attachment = a
+        .client
+        .upload(
+            &source,
+            To::User(bob.user_id.clone()),
+            "application/octet-stream",
+            move |sent, total| seen.lock().unwrap().push((sent, total)),
+        )
+        .await
+        .unwrap();
+    let reports = reports.lock().unwrap().clone();
+    assert!(reports.len() > 1, "{reports:?}");
+    assert_eq!(reports.last(), Some(&(300_000, 300_000)));
+    assert_eq!(attachment.size, 300_000);
+
+    let id = a
+        .client
+        .send_attachment(To::User(bob.user_id.clone()), attachment.clone(), None)
+        .await
+        .unwrap();
+    let got = b
+        .until("the attachment", |e| match e {
+            Event::Message(m) if m.id == id => m.attachment.clone(),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got, attachment);
+    let target = dir.path().join("downloaded.bin");
+    let mut last = 0;
+    let size = b
+        .client
+        .download(&got.key, &target, |written, _| last = written)
+        .await
+        .unwrap();
+    assert_eq!((size, last), (300_000, 300_000));
+    assert_eq!(std::fs::read(&target).unwrap(), content);
 }
