@@ -12,7 +12,7 @@ use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::chat::{Chat, RequestError};
-use crate::connection::{Command, Worker};
+use crate::connection::{Command, Timing, Worker};
 use crate::events::Event;
 use crate::store::{Group, Store, StoreError};
 use crate::token_source::TokenSource;
@@ -80,6 +80,7 @@ impl Client {
             chat,
             commands: command_rx,
             events,
+            timing: Timing::default(),
         };
         tokio::spawn(worker.run());
         let client = Self {

@@ -16,6 +16,8 @@
 //!   keeps reading the old one for [`OLD_SOCKET_GRACE`] so no reply in flight is lost.
 //! - A handshake refused with 401/403, or an `unauthorized` frame, gets fresh tokens from
 //!   the [`TokenSource`] before the next attempt.
+//!
+//! The limits are in [`Timing`], which the tests shorten.
 
 use futures_util::StreamExt;
 use parley_protocol::client::Send;
@@ -46,6 +48,27 @@ pub const OLD_SOCKET_GRACE: Duration = REPLY_TIMEOUT;
 /// A handshake that takes longer than this is abandoned.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The worker's clock: API Gateway's limits, shortened by the tests.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub keepalive_after: Duration,
+    /// How long a keepalive may go unanswered before the connection counts as dead.
+    pub keepalive_timeout: Duration,
+    pub rotate_after: Duration,
+    pub old_socket_grace: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            keepalive_after: KEEPALIVE_AFTER,
+            keepalive_timeout: REPLY_TIMEOUT,
+            rotate_after: ROTATE_AFTER,
+            old_socket_grace: OLD_SOCKET_GRACE,
+        }
+    }
+}
+
 /// What the application asks of the worker.
 pub(crate) enum Command {
     Send(Send, oneshot::Sender<Result<(), StoreError>>),
@@ -71,6 +94,7 @@ pub(crate) struct Worker<T> {
     pub chat: Chat,
     pub commands: mpsc::UnboundedReceiver<Command>,
     pub events: mpsc::UnboundedSender<Event>,
+    pub timing: Timing,
 }
 
 impl<T: TokenSource> Worker<T> {
@@ -153,11 +177,13 @@ impl<T: TokenSource> Worker<T> {
     }
 
     async fn session(&mut self, mut sink: Sink, mut stream: Stream, mut expires_at: i64) -> End {
+        let timing = self.timing;
         let mut opened = Instant::now();
         let mut last_data = opened;
         let mut keepalive_sent: Option<Instant> = None;
-        // A connection being replaced: read until it closes or its grace ends.
-        let mut old: Option<(Stream, Instant)> = None;
+        // A connection being replaced: nothing more is written to it, but it is read until
+        // it closes or its grace ends (a reply may still be on its way), then closed.
+        let mut old: Option<(Sink, Stream, Instant)> = None;
         self.emit(Event::Connection(ConnectionState::Connected));
         if let Err(error) = self.chat.connected(opened) {
             tracing::error!(%error, "the store failed");
@@ -169,16 +195,16 @@ impl<T: TokenSource> Worker<T> {
             let now = Instant::now();
             // (A token that cannot be refreshed past its margin is not chased more than
             // once a minute.)
-            let rotate_at = (opened + ROTATE_AFTER)
+            let rotate_at = (opened + timing.rotate_after)
                 .min(token_deadline(expires_at, now).max(opened + Duration::from_secs(60)));
             let keepalive_at = keepalive_sent
-                .map(|sent| sent + REPLY_TIMEOUT)
-                .unwrap_or(last_data + KEEPALIVE_AFTER);
+                .map(|sent| sent + timing.keepalive_timeout)
+                .unwrap_or(last_data + timing.keepalive_after);
             let mut wake = rotate_at.min(keepalive_at);
             if let Some(at) = self.chat.next_wakeup() {
                 wake = wake.min(at);
             }
-            if let Some((_, until)) = &old {
+            if let Some((_, _, until)) = &old {
                 wake = wake.min(*until);
             }
             tokio::select! {
@@ -198,7 +224,7 @@ impl<T: TokenSource> Worker<T> {
                         // An `unauthorized` on the old connection concerns only it.
                         self.text(&text);
                     }
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => old = None,
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => close_old(&mut old).await,
                     Some(Ok(_)) => {}
                 },
                 command = self.commands.recv() => match command {
@@ -210,15 +236,15 @@ impl<T: TokenSource> Worker<T> {
                 },
                 _ = sleep_until(wake.into()) => {
                     let now = Instant::now();
-                    if old.as_ref().is_some_and(|(_, until)| now >= *until) {
-                        old = None;
+                    if old.as_ref().is_some_and(|(_, _, until)| now >= *until) {
+                        close_old(&mut old).await;
                     }
                     if let Some(sent) = keepalive_sent {
-                        if now >= sent + REPLY_TIMEOUT {
+                        if now >= sent + timing.keepalive_timeout {
                             tracing::info!("the keepalive went unanswered: reconnecting");
                             return End::Closed;
                         }
-                    } else if now >= last_data + KEEPALIVE_AFTER {
+                    } else if now >= last_data + timing.keepalive_after {
                         keepalive_sent = Some(now);
                         last_data = now;
                         self.chat.sync_now(now);
@@ -226,9 +252,12 @@ impl<T: TokenSource> Worker<T> {
                     if now >= rotate_at {
                         match self.open(now >= token_deadline(expires_at, now)).await {
                             Ok((new_sink, new_stream, new_expiry)) => {
-                                let _ = futures_util::SinkExt::close(&mut sink).await;
-                                sink = new_sink;
-                                old = Some((std::mem::replace(&mut stream, new_stream), now + OLD_SOCKET_GRACE));
+                                close_old(&mut old).await;
+                                old = Some((
+                                    std::mem::replace(&mut sink, new_sink),
+                                    std::mem::replace(&mut stream, new_stream),
+                                    now + timing.old_socket_grace,
+                                ));
                                 expires_at = new_expiry;
                                 opened = Instant::now();
                                 last_data = opened;
@@ -346,11 +375,17 @@ enum OpenError {
 }
 
 async fn next_old(
-    old: &mut Option<(Stream, Instant)>,
+    old: &mut Option<(Sink, Stream, Instant)>,
 ) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
     match old {
-        Some((stream, _)) => stream.next().await,
+        Some((_, stream, _)) => stream.next().await,
         None => pending().await,
+    }
+}
+
+async fn close_old(old: &mut Option<(Sink, Stream, Instant)>) {
+    if let Some((mut sink, _, _)) = old.take() {
+        let _ = futures_util::SinkExt::close(&mut sink).await;
     }
 }
 
@@ -365,3 +400,6 @@ fn token_deadline(expires_at: i64, now: Instant) -> Instant {
     let left = expires_at - REFRESH_MARGIN_SECS - now_epoch();
     now + Duration::from_secs(left.max(0) as u64)
 }
+
+#[cfg(test)]
+mod tests;
