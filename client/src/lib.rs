@@ -5,17 +5,20 @@
 //! - [`account`]: sign up, confirm, sign in (SRP, or USER_PASSWORD_AUTH where the pool
 //!   allows it) and token refresh against the stack's Cognito user pool.
 //! - [`store`]: the one local database file (tokens, cursor, messages, outbox, ticks).
-//! - The connection worker, outbox, sync, ticks: one task owns the socket and talks to the
-//!   application over channels.
+//! - [`client`]: what an application holds: [`Client::start`] spawns the connection worker
+//!   (one task owns the socket and talks to the application over channels) and answers
+//!   the handle and the [`Event`] receiver. Files go up and down streamed (`files`).
+//! - [`chat`]: the chat state without sockets (outbox, sync, ordering, ticks), which the
+//!   worker drives.
 
 pub mod account;
-pub mod backoff;
+mod backoff;
 pub mod chat;
 pub mod client;
 mod connection;
 pub mod events;
-pub mod files;
-pub mod flight;
+mod files;
+mod flight;
 mod socket;
 pub mod stack;
 pub mod store;

@@ -74,8 +74,16 @@ impl Outbox {
         }
     }
 
+    /// When the first waiting send of some conversation falls due or times out (the
+    /// sends queued behind it wait for its `sent`, not for the clock).
     pub(super) fn next_wakeup(&self) -> Option<Instant> {
-        self.pending.iter().map(|p| p.flight.wakeup()).min()
+        self.heads().map(|p| p.flight.wakeup()).min()
+    }
+
+    /// The first waiting send of each conversation: the ones that may go out.
+    fn heads(&self) -> impl Iterator<Item = &Pending> {
+        let mut busy = HashSet::new();
+        self.pending.iter().filter(move |p| busy.insert(p.target()))
     }
 }
 

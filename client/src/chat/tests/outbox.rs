@@ -127,6 +127,11 @@ fn sends_to_one_conversation_go_one_at_a_time_in_order() {
         .send(Send::to_user("m3", "carol", "elsewhere"), h.now)
         .unwrap();
     assert_eq!(sends(&h.frames()), ["m1", "m3"]);
+    assert_eq!(
+        h.chat.next_wakeup(),
+        Some(h.now + REPLY_TIMEOUT),
+        "the send queued behind m1 waits for m1's answer, not for the clock"
+    );
     h.server(sent("m1", 1));
     assert_eq!(sends(&h.frames()), ["m2"]);
 }
