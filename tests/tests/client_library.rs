@@ -2,7 +2,8 @@
 //! with ticks reaching read; a restart mid-outbox sends nothing twice and loses nothing; a
 //! socket the gateway kills mid-send still ends with the message stored once; a device
 //! that was offline gets everything once, in order; a group's ticks wait for every member;
-//! files go up and down streamed.
+//! files go up and down streamed; a send the gateway answers with its own error is retried
+//! and stored once.
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
@@ -269,8 +270,14 @@ async fn a_socket_killed_mid_send_ends_with_the_message_stored_once() {
     })
     .await;
     set_faults(stack, json!({})).await;
+    let cleared = std::time::Instant::now();
 
     let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    assert!(
+        cleared.elapsed() < Duration::from_secs(15),
+        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
+        cleared.elapsed()
+    );
     assert_eq!(seq, 1);
     let stored = server_copy(stack, &bob, &conversation).await;
     assert_eq!(stored.len(), 1, "stored once: {stored:?}");
@@ -473,4 +480,65 @@ async fn a_file_goes_up_and_down_streamed_with_progress() {
         .unwrap();
     assert_eq!((size, last), (300_000, 300_000));
     assert_eq!(std::fs::read(&target).unwrap(), content);
+}
+
+#[tokio::test]
+async fn a_send_answered_by_the_gateway_s_own_error_is_retried_and_stored_once() {
+    let _alone = FAULTS.write().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "crash-alice").await;
+    let bob = sign_up(stack, "crash-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    a.synced().await;
+
+    // The messages function is killed as it starts or as it answers: API Gateway answers
+    // `{"message": "Internal server error", …}`, naming no frame.
+    let http = reqwest::Client::new();
+    http.post(format!("{}/_devstack/counters/reset", stack.aws_endpoint))
+        .send()
+        .await
+        .unwrap();
+    set_faults(
+        stack,
+        json!({"seed": 5, "lambda": {"crash": 1.0, "crashWindowMs": 100, "functions": ["MessagesFunction"]}}),
+    )
+    .await;
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "through a crash")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let counters: serde_json::Value = http
+            .get(format!("{}/_devstack/counters", stack.aws_endpoint))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if counters["faults"]["lambda.crash.MessagesFunction"].as_u64() >= Some(1) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no crash was injected: {counters}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    set_faults(stack, json!({})).await;
+    let cleared = std::time::Instant::now();
+
+    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    assert!(
+        cleared.elapsed() < Duration::from_secs(15),
+        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
+        cleared.elapsed()
+    );
+    assert_eq!(seq, 1);
+    let stored = server_copy(stack, &bob, &conversation).await;
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+    assert_eq!(stored[0].id, id);
 }
