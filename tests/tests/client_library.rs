@@ -204,6 +204,19 @@ async fn two_clients_chat_and_ticks_reach_read() {
         "in order, none skipped or repeated"
     );
 
+    // Typing reaches the other member's device.
+    b.client.typing(conversation.clone()).unwrap();
+    let from = a
+        .until("typing", |e| match e {
+            Event::Typing {
+                conversation: got,
+                from,
+            } if *got == conversation => Some(from.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(from, bob.user_id);
+
     // And back, by conversation.
     let reply = b
         .client
@@ -238,6 +251,15 @@ async fn a_restart_mid_outbox_sends_nothing_twice_and_loses_nothing() {
     // Stopped at once: sends to one conversation go one at a time, so the first is on the
     // wire (or answered) and the rest wait in the outbox.
     a.stop().await;
+    {
+        let outbox = Store::open(&path).unwrap().outbox().unwrap();
+        // (The worker handles commands in order and flushes frames before reading the next,
+        // so the first send was on the wire before it saw the client go.)
+        assert!(
+            !outbox.is_empty() && (outbox.len() < 5 || outbox[0].attempts == 1),
+            "a send went out and others wait: {outbox:?}"
+        );
+    }
 
     let mut a = start(stack, open_store(&path, &alice));
     let (conversation, _) = a.tick(ids.last().unwrap(), Tick::Sent).await;

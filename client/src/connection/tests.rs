@@ -134,6 +134,11 @@ struct Running {
 }
 
 fn start(url: &str, timing: Timing) -> Running {
+    start_expiring(url, timing, i64::MAX / 2)
+}
+
+/// A worker whose stored ID token expires at `expires_at` (epoch seconds).
+fn start_expiring(url: &str, timing: Timing, expires_at: i64) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("s")).unwrap());
     store
@@ -143,7 +148,7 @@ fn start(url: &str, timing: Timing) -> Running {
             id_token: "first".into(),
             access_token: "access".into(),
             refresh_token: "refresh".into(),
-            expires_at: i64::MAX / 2,
+            expires_at,
         })
         .unwrap();
     let (commands, command_rx) = mpsc::unbounded_channel();
@@ -205,6 +210,18 @@ async fn a_refused_handshake_gets_fresh_tokens() {
     let client = start(&gw.url, Timing::default());
     let conn = gw.next().await;
     assert_eq!(conn.token, "fresh1");
+    assert_eq!(client.refreshes.0.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_refreshed_before_connecting() {
+    let mut gw = gateway().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let client = start_expiring(&gw.url, Timing::default(), now + 60);
+    assert_eq!(gw.next().await.token, "fresh1");
     assert_eq!(client.refreshes.0.load(Ordering::SeqCst), 1);
 }
 
