@@ -564,3 +564,28 @@ async fn a_send_answered_by_the_gateway_s_own_error_is_retried_and_stored_once()
     assert_eq!(stored.len(), 1, "stored once: {stored:?}");
     assert_eq!(stored[0].id, id);
 }
+
+#[tokio::test]
+async fn a_body_of_the_largest_size_goes_through_in_fragments() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "big-alice").await;
+    let bob = sign_up(stack, "big-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    // 32 KiB of body makes a frame over API Gateway's 32 KB frame limit: sent whole, the
+    // connection would be closed with 1009, again and again.
+    let body = "é".repeat(parley_protocol::limits::MAX_BODY_BYTES / 2);
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), body.clone())
+        .await
+        .unwrap();
+    a.tick(&id, Tick::Sent).await;
+    let got = b.messages_from_others(&bob.user_id, 1).await;
+    assert_eq!(got[0].body.as_deref(), Some(body.as_str()));
+}
