@@ -65,10 +65,9 @@ impl Inbox {
 
 impl Chat {
     /// Syncs from the stored cursor (the page goes out on the next poll).
-    pub(super) fn start_sync(&mut self, now: Instant) -> Result<(), StoreError> {
+    pub(super) fn start_sync(&mut self, now: Instant) {
         self.inbox.sync = Some(Flight::due_now(now));
         self.inbox.announce = true;
-        Ok(())
     }
 
     /// Syncs now: the keepalive (a data frame API Gateway counts, answered by `synced`)
