@@ -4,11 +4,29 @@
 //!   deployed stack's CloudFormation outputs).
 //! - [`account`]: sign up, confirm, sign in (SRP, or USER_PASSWORD_AUTH where the pool
 //!   allows it) and token refresh against the stack's Cognito user pool.
-//! - The connection worker, outbox, sync, ticks and local store: one task owns the socket
-//!   and talks to the application over channels.
+//! - [`store`]: the one local database file (tokens, cursor, messages, outbox, ticks).
+//! - [`client`]: what an application holds: [`Client::start`] spawns the connection worker
+//!   (one task owns the socket and talks to the application over channels) and answers
+//!   the handle and the [`Event`] receiver. Files go up and down streamed (`files`).
+//! - [`chat`]: the chat state without sockets (outbox, sync, ordering, ticks), which the
+//!   worker drives.
 
 pub mod account;
+mod backoff;
+pub mod chat;
+pub mod client;
+mod connection;
+pub mod events;
+mod files;
+mod flight;
+mod socket;
 pub mod stack;
+pub mod store;
+pub mod token_source;
 pub mod tokens;
 
+pub use client::{Client, ClientError, GroupReply, To};
+pub use events::{ConnectionState, Event};
+pub use store::Store;
+pub use token_source::{KeepTokens, TokenError, TokenSource};
 pub use tokens::Tokens;

@@ -1,0 +1,217 @@
+//! The inbox: every message this user gets, live or by `sync`, stored once by
+//! (conversation, seq) and handed to the application once, in seq order per conversation.
+//!
+//! A sync runs on every connect and whenever a conversation shows a gap, from the stored
+//! cursor until `more: false`. The cursor moves on only from `synced` frames, never from a
+//! live message's: a live copy can overtake one whose delivery failed, and syncing from its
+//! cursor could skip that one. Since cursors stay 30 s behind, a sync repeats recent
+//! messages; they are dropped by (conversation, seq).
+//!
+//! A message after a gap is held back until a sync fills the gap. A gap a sync cannot fill
+//! after [`GAP_GIVE_UP`] (a message removed by retention, or a mailbox that starts
+//! mid-conversation) is stepped over, so that one lost message never stops a conversation.
+
+use parley_protocol::client::Sync;
+use parley_protocol::{AckStatus, ClientFrame, ConversationId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use super::Chat;
+use crate::backoff::Backoff;
+use crate::events::{ConnectionState, Event};
+use crate::flight::Flight;
+use crate::store::{Message, StoreError};
+
+/// Wait this long before syncing again for a gap the last sync left open: the message may
+/// still have been committing.
+pub(super) const GAP_RESYNC: Duration = Duration::from_secs(2);
+/// Step over a gap still open this long after it was seen: twice the server's 30 s settle
+/// window, after which every committed message is in a sync.
+pub(super) const GAP_GIVE_UP: Duration = Duration::from_secs(60);
+
+#[derive(Default)]
+pub(super) struct Inbox {
+    /// A sync wanted or under way (`None`: none). Until it ends, a conversation this
+    /// device has not delivered from yet waits, as its earlier messages may be in it.
+    sync: Option<Flight>,
+    /// Announce [`ConnectionState::Synced`] when the current sync ends.
+    announce: bool,
+    /// Conversations with a gap, and since when.
+    gaps: BTreeMap<ConversationId, Instant>,
+    /// New conversations waiting for the sync to end.
+    waiting: BTreeSet<ConversationId>,
+}
+
+impl Inbox {
+    fn syncing(&self) -> bool {
+        self.sync.is_some()
+    }
+
+    pub(super) fn disconnected(&mut self) {
+        self.sync = None;
+    }
+
+    /// The sync's page was refused or lost: ask again after a backoff.
+    pub(super) fn sync_failed(&mut self, now: Instant) {
+        if let Some(flight) = self.sync.as_mut().filter(|f| f.is_sent()) {
+            flight.failed(now, Backoff::RETRY);
+        }
+    }
+
+    pub(super) fn next_wakeup(&self) -> Option<Instant> {
+        self.sync.map(|f| f.wakeup())
+    }
+}
+
+impl Chat {
+    /// Syncs from the stored cursor (the page goes out on the next poll).
+    pub(super) fn start_sync(&mut self, now: Instant) {
+        self.inbox.sync = Some(Flight::due_now(now));
+        self.inbox.announce = true;
+    }
+
+    /// Syncs now: the keepalive (a data frame API Gateway counts, answered by `synced`)
+    /// that catches up as well.
+    pub fn sync_now(&mut self, now: Instant) {
+        self.inbox.sync = Some(Flight::due_now(now));
+    }
+
+    pub(super) fn poll_inbox(&mut self, now: Instant) -> Result<(), StoreError> {
+        let Some(flight) = self.inbox.sync.as_mut() else {
+            return Ok(());
+        };
+        if flight.timed_out(now) {
+            flight.failed(now, Backoff::RETRY);
+        }
+        if flight.is_due(now) {
+            flight.sent(now);
+            let cursor = self.store.cursor()?;
+            self.send_frame(ClientFrame::Sync(Sync::from(cursor)));
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_message(&mut self, message: Message, now: Instant) -> Result<(), StoreError> {
+        // This device's own send, stored, though its `sent` never came (the connection
+        // closed first): the message itself says so.
+        if message.from == self.me && self.outbox.contains(&message.id) {
+            let Message {
+                id,
+                conversation,
+                seq,
+                message_id,
+                ts,
+                ..
+            } = message;
+            return self.on_sent(&id, conversation, seq, message_id, ts, now);
+        }
+        if self.store.add_message(&message)? {
+            self.deliver(&message.conversation, now)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_synced(
+        &mut self,
+        cursor: &str,
+        more: bool,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        self.store.save_cursor(cursor)?;
+        // The connection carried what was put on it before this answer.
+        self.sent_acks.clear();
+        if more {
+            self.inbox.sync = Some(Flight::due_now(now));
+            return Ok(());
+        }
+        self.inbox.sync = None;
+        let mut touched = std::mem::take(&mut self.inbox.waiting);
+        for (conversation, since) in self.inbox.gaps.clone() {
+            if now.duration_since(since) >= GAP_GIVE_UP {
+                self.step_over_gap(&conversation)?;
+            }
+            touched.insert(conversation);
+        }
+        for conversation in touched {
+            self.deliver(&conversation, now)?;
+        }
+        if !self.inbox.gaps.is_empty() {
+            self.inbox.sync = Some(Flight::due_at(now + GAP_RESYNC));
+        } else if std::mem::take(&mut self.inbox.announce) {
+            self.emit(Event::Connection(ConnectionState::Synced));
+        }
+        Ok(())
+    }
+
+    /// Hands the application every stored message of a conversation that follows what it
+    /// already has, in order; stops at a gap (and syncs to fill it). Then acks them.
+    pub(super) fn deliver(
+        &mut self,
+        conversation: &ConversationId,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let mut state = self.store.conversation(conversation)?;
+        let before = state.clone();
+        let mut from_others = false;
+        loop {
+            let Some(next) = self
+                .store
+                .messages_after(conversation, state.delivered, 1)?
+                .pop()
+            else {
+                self.inbox.gaps.remove(conversation);
+                break;
+            };
+            let follows = next.seq == state.delivered + 1;
+            // A conversation's first message here may not be its seq 1 (a member added
+            // later starts at the `added` message): once no sync is under way, whatever
+            // is first is where this device starts.
+            let starts = state.delivered == 0 && !self.inbox.syncing();
+            if !follows && !starts {
+                if state.delivered == 0 {
+                    self.inbox.waiting.insert(conversation.clone());
+                } else {
+                    self.inbox.gaps.entry(conversation.clone()).or_insert(now);
+                    if !self.inbox.syncing() {
+                        self.inbox.sync = Some(Flight::due_now(now));
+                    }
+                }
+                break;
+            }
+            self.inbox.gaps.remove(conversation);
+            state.delivered = next.seq;
+            from_others |= next.from != self.me;
+            self.apply_system(&next)?;
+            self.emit(Event::Message(next));
+        }
+        if from_others && state.delivered > state.acked_delivered {
+            state.acked_delivered = state.delivered;
+            self.ack(conversation.clone(), state.delivered, AckStatus::Delivered);
+        }
+        if state != before {
+            self.store.save_conversation(conversation, &state)?;
+        }
+        Ok(())
+    }
+
+    /// Gives up on the messages missing before the next stored one.
+    fn step_over_gap(&mut self, conversation: &ConversationId) -> Result<(), StoreError> {
+        let mut state = self.store.conversation(conversation)?;
+        if let Some(next) = self
+            .store
+            .messages_after(conversation, state.delivered, 1)?
+            .pop()
+        {
+            tracing::warn!(
+                %conversation,
+                from = state.delivered + 1,
+                to = next.seq - 1,
+                "messages missing after sync: stepped over"
+            );
+            state.delivered = next.seq - 1;
+            self.store.save_conversation(conversation, &state)?;
+        }
+        self.inbox.gaps.remove(conversation);
+        Ok(())
+    }
+}

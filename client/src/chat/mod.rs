@@ -1,0 +1,259 @@
+//! The chat state, without sockets: what the client does with each server frame, each call
+//! of the application and the passing of time, as frames to send and events to hand out.
+//! The connection worker feeds it and carries out what it asks; the tests drive it by hand.
+//!
+//! - [`outbox`](self::outbox): sends are stored, then sent, and resent with the same id
+//!   until `sent` or a final refusal.
+//! - [`inbox`](self::inbox): sync on connect and on a gap; messages stored once by
+//!   (conversation, seq) and handed to the application once, in order; `ack delivered`.
+//! - [`ticks`](self::ticks): this device's messages' ticks from `sent` and `receipt`.
+//! - [`requests`](self::requests): frames awaiting a reply by id (groups, lookup, files).
+
+mod inbox;
+mod outbox;
+mod requests;
+mod ticks;
+
+#[cfg(test)]
+mod tests;
+
+pub use requests::{Reply, RequestError};
+
+use parley_protocol::{AckStatus, ClientFrame, ConversationId, ErrorCode, ServerFrame};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::events::Event;
+use crate::store::{Store, StoreError};
+
+/// What the chat state asks of the connection worker.
+#[derive(Debug)]
+pub enum Output {
+    /// Put this frame on the socket (only ever asked while connected).
+    Frame(ClientFrame),
+    /// Hand this to the application.
+    Event(Event),
+}
+
+pub struct Chat {
+    store: Arc<Store>,
+    /// This user's id.
+    me: String,
+    connected: bool,
+    outbox: outbox::Outbox,
+    inbox: inbox::Inbox,
+    requests: requests::Requests,
+    /// Acks to send once connected again (cumulative: the highest per conversation).
+    unsent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
+    /// Acks put on the current connection since the last `synced`. An ack has no reply,
+    /// so one on a connection that then dropped may be lost: they go again on the next
+    /// (the server sends no receipt for a mark that does not move).
+    sent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
+    out: Vec<Output>,
+}
+
+impl Chat {
+    /// The chat state of `me`, with the outbox reloaded from the store.
+    pub fn new(store: Arc<Store>, me: String, now: Instant) -> Result<Self, StoreError> {
+        let outbox = outbox::Outbox::load(&store, now)?;
+        Ok(Self {
+            store,
+            me,
+            connected: false,
+            outbox,
+            inbox: inbox::Inbox::default(),
+            requests: requests::Requests::default(),
+            unsent_acks: BTreeMap::new(),
+            sent_acks: BTreeMap::new(),
+            out: Vec::new(),
+        })
+    }
+
+    /// What to do, in order; empties the queue.
+    pub fn take_outputs(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// A connection opened: catch up, then send what waits.
+    pub fn connected(&mut self, now: Instant) -> Result<(), StoreError> {
+        self.connected = true;
+        self.start_sync(now);
+        for ((conversation, status), seq) in std::mem::take(&mut self.unsent_acks) {
+            self.ack(conversation, seq, status);
+        }
+        self.outbox.disconnected(now);
+        self.requests.disconnected(now);
+        self.poll(now)
+    }
+
+    /// The connection closed: whatever awaited a reply on it goes again on the next one.
+    pub fn disconnected(&mut self, now: Instant) {
+        self.connected = false;
+        for (key, seq) in std::mem::take(&mut self.sent_acks) {
+            let mark = self.unsent_acks.entry(key).or_default();
+            *mark = (*mark).max(seq);
+        }
+        self.inbox.disconnected();
+        self.outbox.disconnected(now);
+        self.requests.disconnected(now);
+    }
+
+    /// A frame from the server.
+    pub fn frame(&mut self, frame: ServerFrame, now: Instant) -> Result<(), StoreError> {
+        match frame {
+            ServerFrame::Sent {
+                id,
+                conversation,
+                seq,
+                message_id,
+                ts,
+            } => self.on_sent(&id, conversation, seq, message_id, ts, now)?,
+            ServerFrame::Message {
+                conversation,
+                seq,
+                message_id,
+                id,
+                from,
+                ts,
+                body,
+                attachment,
+                system,
+                cursor: _,
+            } => {
+                let message = crate::store::Message {
+                    conversation,
+                    seq,
+                    message_id,
+                    id,
+                    from,
+                    ts,
+                    body,
+                    attachment,
+                    system,
+                };
+                self.on_message(message, now)?;
+            }
+            ServerFrame::Synced { cursor, more } => self.on_synced(&cursor, more, now)?,
+            ServerFrame::Receipt {
+                conversation,
+                seq,
+                by,
+                status,
+            } => self.on_receipt(&conversation, seq, &by, status)?,
+            ServerFrame::Typing { conversation, from } => {
+                self.emit(Event::Typing { conversation, from });
+            }
+            ServerFrame::Error { id, code, message } => {
+                self.on_error(id.as_deref(), code, message, now)?
+            }
+            reply => self.on_reply(reply)?,
+        }
+        self.poll(now)
+    }
+
+    /// API Gateway's own "Internal server error" (a frame without `type`): some frame on
+    /// this connection failed, and which one it does not say. Everything awaiting a reply
+    /// goes again after a backoff; a retried send is answered with the same `sent`.
+    pub fn gateway_error(&mut self, now: Instant) -> Result<(), StoreError> {
+        self.outbox.all_failed(now);
+        self.requests.all_failed(now);
+        self.inbox.sync_failed(now);
+        self.poll(now)
+    }
+
+    /// Sends what fell due, resends what timed out, syncs again where a gap waits.
+    pub fn poll(&mut self, now: Instant) -> Result<(), StoreError> {
+        if !self.connected {
+            return Ok(());
+        }
+        self.poll_outbox(now)?;
+        self.poll_requests(now);
+        self.poll_inbox(now)
+    }
+
+    /// When [`poll`](Self::poll) next has something to do.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        [
+            self.outbox.next_wakeup(),
+            self.requests.next_wakeup(),
+            self.inbox.next_wakeup(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The application showed a conversation up to `seq`.
+    pub fn mark_read(&mut self, conversation: ConversationId, seq: u64) -> Result<(), StoreError> {
+        let mut state = self.store.conversation(&conversation)?;
+        if seq > state.acked_read {
+            state.acked_read = seq;
+            self.store.save_conversation(&conversation, &state)?;
+            self.ack(conversation, seq, AckStatus::Read);
+        }
+        Ok(())
+    }
+
+    /// The user is typing (dropped while offline: it is stale by the time of a reconnect).
+    pub fn typing(&mut self, conversation: ConversationId) {
+        if self.connected {
+            self.send_frame(ClientFrame::Typing(parley_protocol::client::Typing {
+                conversation,
+            }));
+        }
+    }
+
+    fn ack(&mut self, conversation: ConversationId, seq: u64, status: AckStatus) {
+        if self.connected {
+            let mark = self
+                .sent_acks
+                .entry((conversation.clone(), status))
+                .or_default();
+            *mark = (*mark).max(seq);
+            self.send_frame(ClientFrame::Ack(parley_protocol::client::Ack {
+                conversation,
+                seq,
+                status,
+            }));
+        } else {
+            let mark = self.unsent_acks.entry((conversation, status)).or_default();
+            *mark = (*mark).max(seq);
+        }
+    }
+
+    fn on_error(
+        &mut self,
+        id: Option<&str>,
+        code: ErrorCode,
+        message: String,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        tracing::debug!(%code, id, "the server refused a frame");
+        if let Some(id) = id {
+            if self.outbox.contains(id) {
+                return self.on_send_refused(id, code, message, now);
+            }
+            self.requests.refused(id, code, message, now);
+            return Ok(());
+        }
+        // Frames without an id (`sync`, `ack`, `typing`) are refused without one: if a sync
+        // is under way it may be the one, and syncing again costs nothing but a page.
+        if !code.is_final() {
+            self.inbox.sync_failed(now);
+        }
+        Ok(())
+    }
+
+    fn send_frame(&mut self, frame: ClientFrame) {
+        self.out.push(Output::Frame(frame));
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.out.push(Output::Event(event));
+    }
+}

@@ -1,0 +1,214 @@
+//! The outbox: a send is stored first, then sent; sent again with the same id (the server
+//! stores nothing twice and answers the same `sent`) until `sent` or a final refusal
+//! (`bad_request`, `forbidden`, `not_found`, `too_large`). `internal`, `rate_limited`, the
+//! gateway's own error, an overdue reply and a closed connection all mean "again, later".
+//!
+//! Sends to one conversation go one at a time, in the order they were made, so the server
+//! numbers them in that order.
+
+use parley_protocol::client::Send;
+use parley_protocol::{ClientFrame, ConversationId, ErrorCode};
+use std::collections::HashSet;
+use std::time::Instant;
+
+use super::Chat;
+use crate::backoff::Backoff;
+use crate::events::Event;
+use crate::flight::Flight;
+use crate::store::{Message, OutboxEntry, OwnMessage, Refusal, Store, StoreError, Tick};
+
+/// The sends still to be stored by the server, in the order they were made.
+pub(super) struct Outbox {
+    pending: Vec<Pending>,
+}
+
+struct Pending {
+    entry: OutboxEntry,
+    flight: Flight,
+}
+
+impl Pending {
+    /// Sends to the same place keep their order: this names the place.
+    fn target(&self) -> String {
+        match (&self.entry.frame.conversation, &self.entry.frame.to_user) {
+            (Some(conversation), _) => format!("c {conversation}"),
+            (None, Some(user)) => format!("u {user}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl Outbox {
+    /// The outbox as stored: what a previous run left unsent goes first.
+    pub(super) fn load(store: &Store, now: Instant) -> Result<Self, StoreError> {
+        let pending = store
+            .outbox()?
+            .into_iter()
+            .filter(|entry| entry.failed.is_none())
+            .map(|entry| Pending {
+                entry,
+                flight: Flight::due_now(now),
+            })
+            .collect();
+        Ok(Self { pending })
+    }
+
+    pub(super) fn contains(&self, id: &str) -> bool {
+        self.pending.iter().any(|p| p.entry.frame.id == id)
+    }
+
+    fn take(&mut self, id: &str) -> Option<OutboxEntry> {
+        let at = self.pending.iter().position(|p| p.entry.frame.id == id)?;
+        Some(self.pending.remove(at).entry)
+    }
+
+    pub(super) fn disconnected(&mut self, now: Instant) {
+        for pending in &mut self.pending {
+            pending.flight.disconnected(now);
+        }
+    }
+
+    pub(super) fn all_failed(&mut self, now: Instant) {
+        for pending in self.pending.iter_mut().filter(|p| p.flight.is_sent()) {
+            pending.flight.failed(now, Backoff::RETRY);
+        }
+    }
+
+    /// When the first waiting send of some conversation falls due or times out (the
+    /// sends queued behind it wait for its `sent`, not for the clock).
+    pub(super) fn next_wakeup(&self) -> Option<Instant> {
+        self.heads().map(|p| p.flight.wakeup()).min()
+    }
+
+    /// The first waiting send of each conversation: the ones that may go out.
+    fn heads(&self) -> impl Iterator<Item = &Pending> {
+        let mut busy = HashSet::new();
+        self.pending.iter().filter(move |p| busy.insert(p.target()))
+    }
+}
+
+impl Chat {
+    /// Queues a send: stored before anything goes on the wire.
+    pub fn send(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
+        let entry = OutboxEntry {
+            frame,
+            attempts: 0,
+            failed: None,
+        };
+        self.store.push_outbox(&entry)?;
+        self.outbox.pending.push(Pending {
+            entry,
+            flight: Flight::due_now(now),
+        });
+        self.poll(now)
+    }
+
+    /// Puts due sends on the socket (the first waiting send of each conversation only) and
+    /// counts overdue replies as failures.
+    pub(super) fn poll_outbox(&mut self, now: Instant) -> Result<(), StoreError> {
+        let mut busy = HashSet::new();
+        let mut frames = Vec::new();
+        for pending in &mut self.outbox.pending {
+            if !busy.insert(pending.target()) {
+                continue;
+            }
+            if pending.flight.timed_out(now) {
+                pending.flight.failed(now, Backoff::RETRY);
+            }
+            if pending.flight.is_due(now) {
+                pending.entry.attempts += 1;
+                self.store.update_outbox(&pending.entry)?;
+                pending.flight.sent(now);
+                frames.push(ClientFrame::Send(pending.entry.frame.clone()));
+            }
+        }
+        for frame in frames {
+            self.send_frame(frame);
+        }
+        Ok(())
+    }
+
+    /// The server stored one of this device's sends (maybe again: a retry is answered with
+    /// the same `sent`, and a late duplicate finds nothing left to do).
+    pub(super) fn on_sent(
+        &mut self,
+        id: &str,
+        conversation: ConversationId,
+        seq: u64,
+        message_id: String,
+        ts: i64,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let Some(entry) = self.outbox.take(id) else {
+            return Ok(());
+        };
+        let message = Message {
+            conversation: conversation.clone(),
+            seq,
+            message_id,
+            id: id.to_owned(),
+            from: self.me.clone(),
+            ts,
+            body: entry.frame.body,
+            attachment: entry.frame.attachment,
+            system: None,
+        };
+        // Message and tick first, then the outbox entry: a crash in between resends the
+        // same id, which the server answers with the same `sent`.
+        self.store.add_message(&message)?;
+        let audience = self.audience(&conversation)?;
+        let own = OwnMessage {
+            id: id.to_owned(),
+            tick: Tick::Sent,
+            audience,
+        };
+        self.store.save_own(&conversation, seq, &own)?;
+        self.store.remove_outbox(id)?;
+        self.emit(Event::Tick {
+            id: id.to_owned(),
+            conversation: conversation.clone(),
+            seq,
+            tick: Tick::Sent,
+        });
+        self.update_ticks(&conversation, seq)?;
+        self.deliver(&conversation, now)
+    }
+
+    pub(super) fn on_send_refused(
+        &mut self,
+        id: &str,
+        code: ErrorCode,
+        message: String,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        if code.is_final() {
+            if let Some(mut entry) = self.outbox.take(id) {
+                entry.failed = Some(Refusal {
+                    code,
+                    message: message.clone(),
+                });
+                self.store.update_outbox(&entry)?;
+                self.emit(Event::SendFailed {
+                    id: id.to_owned(),
+                    code,
+                    message,
+                });
+            }
+            return Ok(());
+        }
+        // `unauthorized`: the server closes the connection, and the next one (with a fresh
+        // token) sends it again; until then it stays as it is.
+        if code == ErrorCode::Unauthorized {
+            return Ok(());
+        }
+        if let Some(pending) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.entry.frame.id == id)
+        {
+            pending.flight.failed(now, Backoff::RETRY);
+        }
+        Ok(())
+    }
+}

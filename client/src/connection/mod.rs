@@ -1,0 +1,405 @@
+//! The connection worker: one task owns the socket and the chat state, and talks to the
+//! application over channels (commands in, events out). It connects with the stored ID
+//! token, feeds every frame to the chat state and carries out what that asks, and
+//! reconnects after any close with exponential backoff and jitter.
+//!
+//! API Gateway's limits shape it:
+//! - 10 minutes without a data frame closes a connection. Whether API Gateway counts
+//!   WebSocket ping frames as activity is not documented, and clients report it does not
+//!   take part in ping/pong (andyrichardson/subscriptionless#3); the emulator counts them.
+//!   So the worker sends no pings: after [`KEEPALIVE_AFTER`] without a data frame either
+//!   way it sends a `sync` (a data frame, answered by `synced`, and useful: it catches up).
+//!   An unanswered keepalive means a dead connection: reconnect.
+//! - A connection lasts 2 hours, and a frame sent with an expired token is refused
+//!   (`unauthorized`) and the connection closed. Before either ([`ROTATE_AFTER`], or the
+//!   token's refresh margin) the worker opens a new connection first, moves to it, and
+//!   keeps reading the old one for [`OLD_SOCKET_GRACE`] so no reply in flight is lost.
+//! - A handshake refused with 401/403, or an `unauthorized` frame, gets fresh tokens from
+//!   the [`TokenSource`] before the next attempt.
+//!
+//! The limits are in [`Timing`], which the tests shorten.
+
+use futures_util::StreamExt;
+use parley_protocol::client::Send;
+use parley_protocol::{ClientFrame, ConversationId, ErrorCode, ServerFrame};
+use std::future::pending;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::sleep_until;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::backoff::Backoff;
+use crate::chat::{Chat, Output, Reply};
+use crate::events::{ConnectionState, Event};
+use crate::flight::REPLY_TIMEOUT;
+use crate::socket::{self, ConnectError, Sink, Stream};
+use crate::store::{Store, StoreError};
+use crate::token_source::TokenSource;
+use crate::tokens::REFRESH_MARGIN_SECS;
+
+/// Send a keepalive after this long without a data frame (API Gateway closes at 10 min).
+pub const KEEPALIVE_AFTER: Duration = Duration::from_secs(9 * 60);
+/// Move to a new connection this long after opening one (API Gateway closes at 2 h).
+pub const ROTATE_AFTER: Duration = Duration::from_secs(115 * 60);
+/// Keep reading a connection replaced by a newer one this long: API Gateway answers a
+/// frame within its 29 s integration timeout.
+pub const OLD_SOCKET_GRACE: Duration = REPLY_TIMEOUT;
+/// A handshake that takes longer than this is abandoned.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The worker's clock: API Gateway's limits, shortened by the tests.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub keepalive_after: Duration,
+    /// How long a keepalive may go unanswered before the connection counts as dead.
+    pub keepalive_timeout: Duration,
+    pub rotate_after: Duration,
+    pub old_socket_grace: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            keepalive_after: KEEPALIVE_AFTER,
+            keepalive_timeout: REPLY_TIMEOUT,
+            rotate_after: ROTATE_AFTER,
+            old_socket_grace: OLD_SOCKET_GRACE,
+        }
+    }
+}
+
+/// What the application asks of the worker.
+pub(crate) enum Command {
+    Send(Send, oneshot::Sender<Result<(), StoreError>>),
+    Request(ClientFrame, oneshot::Sender<Reply>),
+    MarkRead(ConversationId, u64),
+    Typing(ConversationId),
+}
+
+/// How a connection ended.
+enum End {
+    /// Closed or dead: reconnect.
+    Closed,
+    /// The server refused the token: refresh, then reconnect.
+    Unauthorized,
+    /// The application dropped its client: stop.
+    Stopped,
+}
+
+pub(crate) struct Worker<T> {
+    pub websocket_url: String,
+    pub store: Arc<Store>,
+    pub tokens: T,
+    pub chat: Chat,
+    pub commands: mpsc::UnboundedReceiver<Command>,
+    pub events: mpsc::UnboundedSender<Event>,
+    pub timing: Timing,
+}
+
+impl<T: TokenSource> Worker<T> {
+    pub async fn run(mut self) {
+        let mut failures = 0u32;
+        let mut refresh = false;
+        loop {
+            self.emit(Event::Connection(ConnectionState::Connecting));
+            match self.open(refresh).await {
+                Ok((sink, stream, expires_at)) => {
+                    failures = 0;
+                    refresh = false;
+                    match self.session(sink, stream, expires_at).await {
+                        End::Stopped => return,
+                        End::Unauthorized => refresh = true,
+                        End::Closed => {}
+                    }
+                }
+                Err(OpenError::Refused(401 | 403)) => {
+                    refresh = true;
+                    failures += 1;
+                }
+                Err(error) => {
+                    tracing::info!(%error, "could not connect");
+                    failures += 1;
+                }
+            }
+            self.chat.disconnected(Instant::now());
+            let retry_in = Backoff::RECONNECT.delay(failures.max(1));
+            self.emit(Event::Connection(ConnectionState::Disconnected {
+                retry_in,
+            }));
+            if !self.offline(Instant::now() + retry_in).await {
+                return;
+            }
+        }
+    }
+
+    /// Opens a connection with a fresh enough token; answers its sink, its stream and
+    /// when its token must be replaced.
+    async fn open(&mut self, force_refresh: bool) -> Result<(Sink, Stream, i64), OpenError> {
+        let mut tokens = self.store.tokens()?.ok_or(OpenError::SignedOut)?;
+        if force_refresh || tokens.needs_refresh(now_epoch()) {
+            tokens = self
+                .tokens
+                .refresh(&tokens)
+                .await
+                .map_err(|e| OpenError::Refresh(e.to_string()))?;
+            self.store.save_tokens(&tokens)?;
+        }
+        let socket = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            socket::connect(&self.websocket_url, &tokens.id_token),
+        )
+        .await
+        .map_err(|_| OpenError::Timeout)?
+        .map_err(|e| match e {
+            ConnectError::Refused(status) => OpenError::Refused(status),
+            other => OpenError::Connect(other.to_string()),
+        })?;
+        let (sink, stream) = socket.split();
+        Ok((sink, stream, tokens.expires_at))
+    }
+
+    /// Between connections: the application's calls still go to the chat state (a send is
+    /// stored in the outbox). False when the application is gone.
+    async fn offline(&mut self, until: Instant) -> bool {
+        loop {
+            tokio::select! {
+                _ = sleep_until(until.into()) => return true,
+                command = self.commands.recv() => match command {
+                    Some(command) => {
+                        self.command(command);
+                        self.forward_events();
+                    }
+                    None => return false,
+                },
+            }
+        }
+    }
+
+    async fn session(&mut self, mut sink: Sink, mut stream: Stream, mut expires_at: i64) -> End {
+        let timing = self.timing;
+        let mut opened = Instant::now();
+        let mut last_data = opened;
+        let mut keepalive_sent: Option<Instant> = None;
+        // A connection being replaced: nothing more is written to it, but it is read until
+        // it closes or its grace ends (a reply may still be on its way), then closed.
+        let mut old: Option<(Sink, Stream, Instant)> = None;
+        self.emit(Event::Connection(ConnectionState::Connected));
+        if let Err(error) = self.chat.connected(opened) {
+            tracing::error!(%error, "the store failed");
+        }
+        loop {
+            if !self.flush(&mut sink).await {
+                return End::Closed;
+            }
+            let now = Instant::now();
+            // (A token that cannot be refreshed past its margin is not chased more than
+            // once a minute.)
+            let rotate_at = (opened + timing.rotate_after)
+                .min(token_deadline(expires_at, now).max(opened + Duration::from_secs(60)));
+            let keepalive_at = keepalive_sent
+                .map(|sent| sent + timing.keepalive_timeout)
+                .unwrap_or(last_data + timing.keepalive_after);
+            let mut wake = rotate_at.min(keepalive_at);
+            if let Some(at) = self.chat.next_wakeup() {
+                wake = wake.min(at);
+            }
+            if let Some((_, _, until)) = &old {
+                wake = wake.min(*until);
+            }
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        last_data = Instant::now();
+                        keepalive_sent = None;
+                        if self.text(&text) {
+                            return End::Unauthorized;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Closed,
+                    Some(Ok(_)) => {}
+                },
+                frame = next_old(&mut old) => match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        // An `unauthorized` on the old connection concerns only it.
+                        self.text(&text);
+                    }
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => close_old(&mut old).await,
+                    Some(Ok(_)) => {}
+                },
+                command = self.commands.recv() => match command {
+                    Some(command) => self.command(command),
+                    None => {
+                        let _ = futures_util::SinkExt::close(&mut sink).await;
+                        return End::Stopped;
+                    }
+                },
+                _ = sleep_until(wake.into()) => {
+                    let now = Instant::now();
+                    if old.as_ref().is_some_and(|(_, _, until)| now >= *until) {
+                        close_old(&mut old).await;
+                    }
+                    if let Some(sent) = keepalive_sent {
+                        if now >= sent + timing.keepalive_timeout {
+                            tracing::info!("the keepalive went unanswered: reconnecting");
+                            return End::Closed;
+                        }
+                    } else if now >= last_data + timing.keepalive_after {
+                        keepalive_sent = Some(now);
+                        last_data = now;
+                        self.chat.sync_now(now);
+                    }
+                    if now >= rotate_at {
+                        match self.open(now >= token_deadline(expires_at, now)).await {
+                            Ok((new_sink, new_stream, new_expiry)) => {
+                                close_old(&mut old).await;
+                                old = Some((
+                                    std::mem::replace(&mut sink, new_sink),
+                                    std::mem::replace(&mut stream, new_stream),
+                                    now + timing.old_socket_grace,
+                                ));
+                                expires_at = new_expiry;
+                                opened = Instant::now();
+                                last_data = opened;
+                                keepalive_sent = None;
+                                // Frames awaiting replies may still be answered on the old
+                                // connection; sent again here, they are answered the same.
+                                self.chat.disconnected(opened);
+                                if let Err(error) = self.chat.connected(opened) {
+                                    tracing::error!(%error, "the store failed");
+                                }
+                            }
+                            Err(error) => {
+                                tracing::info!(%error, "could not open the next connection");
+                                // Retry soon; the current one still works until its end.
+                                opened += Backoff::RECONNECT.delay(1);
+                            }
+                        }
+                    }
+                    if let Err(error) = self.chat.poll(now) {
+                        tracing::error!(%error, "the store failed");
+                    }
+                }
+            }
+        }
+    }
+
+    /// A text frame from the server; true when it refused the connection's token.
+    fn text(&mut self, text: &str) -> bool {
+        let now = Instant::now();
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            tracing::warn!("a frame that is not JSON");
+            return false;
+        };
+        let result = if value.get("type").is_none() {
+            // API Gateway's own "Internal server error": transient.
+            self.chat.gateway_error(now)
+        } else {
+            match serde_json::from_value::<ServerFrame>(value) {
+                Ok(ServerFrame::Error {
+                    code: ErrorCode::Unauthorized,
+                    ..
+                }) => return true,
+                Ok(frame) => self.chat.frame(frame, now),
+                // A frame type this client does not know yet: the protocol may add some.
+                Err(_) => Ok(()),
+            }
+        };
+        if let Err(error) = result {
+            tracing::error!(%error, "the store failed");
+        }
+        false
+    }
+
+    fn command(&mut self, command: Command) {
+        let now = Instant::now();
+        match command {
+            Command::Send(frame, done) => {
+                let _ = done.send(self.chat.send(frame, now));
+            }
+            Command::Request(frame, reply) => self.chat.request(frame, reply, now),
+            Command::MarkRead(conversation, seq) => {
+                if let Err(error) = self.chat.mark_read(conversation, seq) {
+                    tracing::error!(%error, "the store failed");
+                }
+            }
+            Command::Typing(conversation) => self.chat.typing(conversation),
+        }
+    }
+
+    /// Carries out what the chat state asked: frames onto the socket, events to the
+    /// application. False when the socket failed.
+    async fn flush(&mut self, sink: &mut Sink) -> bool {
+        for output in self.chat.take_outputs() {
+            match output {
+                Output::Frame(frame) => {
+                    if socket::send_text(sink, frame.to_json()).await.is_err() {
+                        return false;
+                    }
+                }
+                Output::Event(event) => self.emit(event),
+            }
+        }
+        true
+    }
+
+    /// Offline, only events can come out (frames wait for the connection).
+    fn forward_events(&mut self) {
+        for output in self.chat.take_outputs() {
+            if let Output::Event(event) = output {
+                self.emit(event);
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        // The application may have stopped listening: its loss.
+        let _ = self.events.send(event);
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum OpenError {
+    #[error("no tokens in the store: sign in first")]
+    SignedOut,
+    #[error("the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("token refresh failed: {0}")]
+    Refresh(String),
+    #[error("the handshake timed out")]
+    Timeout,
+    #[error("the handshake was refused with HTTP {0}")]
+    Refused(u16),
+    #[error("{0}")]
+    Connect(String),
+}
+
+async fn next_old(
+    old: &mut Option<(Sink, Stream, Instant)>,
+) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+    match old {
+        Some((_, stream, _)) => stream.next().await,
+        None => pending().await,
+    }
+}
+
+async fn close_old(old: &mut Option<(Sink, Stream, Instant)>) {
+    if let Some((mut sink, _, _)) = old.take() {
+        let _ = futures_util::SinkExt::close(&mut sink).await;
+    }
+}
+
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// When a connection must move to a fresh token: its refresh margin before expiry.
+fn token_deadline(expires_at: i64, now: Instant) -> Instant {
+    let left = expires_at - REFRESH_MARGIN_SECS - now_epoch();
+    now + Duration::from_secs(left.max(0) as u64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,393 @@
+//! The local store: one embedded database file (redb) holding everything a client must not
+//! lose across a restart: the tokens, the sync cursor, the messages by (conversation, seq),
+//! the outbox, this device's own messages' ticks, the other members' receipt marks and the
+//! groups. The file is created readable by its owner only: it holds tokens and messages.
+//!
+//! Each value is JSON (see [`records`]); each call is one transaction, so a crash leaves
+//! every record whole. Callers order their writes so that a crash between two of them is
+//! repaired by a retry (the server answers a retried send with the same `sent`).
+
+mod records;
+
+pub use records::{
+    ConversationState, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
+};
+
+use parley_protocol::ConversationId;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::Tokens;
+
+/// Single values: the tokens, the cursor, the outbox's next position.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// (conversation, seq) → [`Message`].
+const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("messages");
+/// Position (the order sends were made in) → [`OutboxEntry`].
+const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// (conversation, seq) → [`OwnMessage`]: this device's stored sends.
+const OWN: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("own");
+/// (conversation, member) → [`Marks`].
+const MARKS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("marks");
+/// conversation → [`ConversationState`].
+const CONVERSATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("conversations");
+/// conversation → [`Group`].
+const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
+
+const TOKENS: &str = "tokens";
+const CURSOR: &str = "cursor";
+const NEXT_POSITION: &str = "outbox_next";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the store database: {0}")]
+    Database(#[from] redb::Error),
+    #[error("a stored record does not read back: {0}")]
+    Record(#[from] serde_json::Error),
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                Self::Database(error.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The open store. Share it behind an `Arc`: the connection worker and the application's
+/// handle read and write it from their own tasks.
+pub struct Store {
+    db: Database,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it (mode 0600) if it does not exist. One process
+    /// holds it at a time: opening it again while open fails.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        owner_only(path)?;
+        let db = Database::create(path)?;
+        let store = Self { db };
+        // Every table exists from the start, so reads never meet a missing table.
+        let txn = store.db.begin_write()?;
+        txn.open_table(META)?;
+        txn.open_table(MESSAGES)?;
+        txn.open_table(OUTBOX)?;
+        txn.open_table(OWN)?;
+        txn.open_table(MARKS)?;
+        txn.open_table(CONVERSATIONS)?;
+        txn.open_table(GROUPS)?;
+        txn.commit()?;
+        Ok(store)
+    }
+
+    // --- tokens and cursor -------------------------------------------------------------
+
+    pub fn tokens(&self) -> Result<Option<Tokens>> {
+        self.get(META, TOKENS)
+    }
+
+    pub fn save_tokens(&self, tokens: &Tokens) -> Result<()> {
+        self.put(META, TOKENS, tokens)
+    }
+
+    pub fn clear_tokens(&self) -> Result<()> {
+        self.delete(META, TOKENS)
+    }
+
+    /// Where the next `sync` starts (from the last `synced`); none before the first.
+    pub fn cursor(&self) -> Result<Option<String>> {
+        self.get(META, CURSOR)
+    }
+
+    pub fn save_cursor(&self, cursor: &str) -> Result<()> {
+        self.put(META, CURSOR, &cursor)
+    }
+
+    // --- messages ------------------------------------------------------------------------
+
+    pub fn message(&self, conversation: &ConversationId, seq: u64) -> Result<Option<Message>> {
+        self.get(MESSAGES, (conversation.as_str(), seq))
+    }
+
+    /// Stores a message unless one is already stored at its (conversation, seq); says
+    /// whether it was new.
+    pub fn add_message(&self, message: &Message) -> Result<bool> {
+        let key = (message.conversation.as_str(), message.seq);
+        let txn = self.db.begin_write()?;
+        let added = {
+            let mut table = txn.open_table(MESSAGES)?;
+            if table.get(key)?.is_some() {
+                false
+            } else {
+                table.insert(key, serde_json::to_vec(message)?.as_slice())?;
+                true
+            }
+        };
+        txn.commit()?;
+        Ok(added)
+    }
+
+    /// A conversation's stored messages after `seq`, in order, at most `limit`.
+    pub fn messages_after(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MESSAGES)?;
+        let id = conversation.as_str();
+        let mut found = Vec::new();
+        for entry in table.range((id, seq.saturating_add(1))..=(id, u64::MAX))? {
+            if found.len() == limit {
+                break;
+            }
+            found.push(serde_json::from_slice(entry?.1.value())?);
+        }
+        Ok(found)
+    }
+
+    // --- conversations and groups ------------------------------------------------------
+
+    pub fn conversation(&self, conversation: &ConversationId) -> Result<ConversationState> {
+        Ok(self
+            .get(CONVERSATIONS, conversation.as_str())?
+            .unwrap_or_default())
+    }
+
+    pub fn save_conversation(
+        &self,
+        conversation: &ConversationId,
+        state: &ConversationState,
+    ) -> Result<()> {
+        self.put(CONVERSATIONS, conversation.as_str(), state)
+    }
+
+    pub fn group(&self, conversation: &ConversationId) -> Result<Option<Group>> {
+        self.get(GROUPS, conversation.as_str())
+    }
+
+    pub fn save_group(&self, conversation: &ConversationId, group: &Group) -> Result<()> {
+        self.put(GROUPS, conversation.as_str(), group)
+    }
+
+    // --- outbox --------------------------------------------------------------------------
+
+    /// Adds a send at the end of the outbox.
+    pub fn push_outbox(&self, entry: &OutboxEntry) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut meta = txn.open_table(META)?;
+            let position: u64 = match meta.get(NEXT_POSITION)? {
+                Some(bytes) => serde_json::from_slice(bytes.value())?,
+                None => 0,
+            };
+            meta.insert(
+                NEXT_POSITION,
+                serde_json::to_vec(&(position + 1))?.as_slice(),
+            )?;
+            txn.open_table(OUTBOX)?
+                .insert(position, serde_json::to_vec(entry)?.as_slice())?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The outbox in the order sends were made.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OUTBOX)?;
+        let mut entries = Vec::new();
+        for entry in table.iter()? {
+            entries.push(serde_json::from_slice(entry?.1.value())?);
+        }
+        Ok(entries)
+    }
+
+    /// Replaces the entry with the same client id (no-op if it is gone).
+    pub fn update_outbox(&self, entry: &OutboxEntry) -> Result<()> {
+        self.edit_outbox(&entry.frame.id, Some(entry))
+    }
+
+    /// Removes the entry with this client id (no-op if it is gone).
+    pub fn remove_outbox(&self, id: &str) -> Result<()> {
+        self.edit_outbox(id, None)
+    }
+
+    fn edit_outbox(&self, id: &str, replacement: Option<&OutboxEntry>) -> Result<()> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(OUTBOX)?;
+            let mut position = None;
+            for entry in table.iter()? {
+                let (key, value) = entry?;
+                let stored: OutboxEntry = serde_json::from_slice(value.value())?;
+                if stored.frame.id == id {
+                    position = Some(key.value());
+                    break;
+                }
+            }
+            match (position, replacement) {
+                (Some(at), Some(entry)) => {
+                    table.insert(at, serde_json::to_vec(entry)?.as_slice())?;
+                }
+                (Some(at), None) => {
+                    table.remove(at)?;
+                }
+                (None, _) => {}
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    // --- own messages and receipts -----------------------------------------------------
+
+    pub fn own(&self, conversation: &ConversationId, seq: u64) -> Result<Option<OwnMessage>> {
+        self.get(OWN, (conversation.as_str(), seq))
+    }
+
+    pub fn save_own(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+        own: &OwnMessage,
+    ) -> Result<()> {
+        self.put(OWN, (conversation.as_str(), seq), own)
+    }
+
+    /// This device's own messages in a conversation up to `seq` whose tick is below `below`.
+    pub fn own_up_to(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+        below: Tick,
+    ) -> Result<Vec<(u64, OwnMessage)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(OWN)?;
+        let id = conversation.as_str();
+        let mut found = Vec::new();
+        for entry in table.range((id, 0)..=(id, seq))? {
+            let (key, value) = entry?;
+            let own: OwnMessage = serde_json::from_slice(value.value())?;
+            if own.tick < below {
+                found.push((key.value().1, own));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every other member's receipt marks in a conversation.
+    pub fn marks(&self, conversation: &ConversationId) -> Result<BTreeMap<String, Marks>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(MARKS)?;
+        let id = conversation.as_str();
+        let mut marks = BTreeMap::new();
+        // Member ids are `[A-Za-z0-9_-]`, all below '\u{7f}'.
+        for entry in table.range((id, "")..(id, "\u{7f}"))? {
+            let (key, value) = entry?;
+            marks.insert(
+                key.value().1.to_owned(),
+                serde_json::from_slice(value.value())?,
+            );
+        }
+        Ok(marks)
+    }
+
+    pub fn save_marks(
+        &self,
+        conversation: &ConversationId,
+        member: &str,
+        marks: &Marks,
+    ) -> Result<()> {
+        self.put(MARKS, (conversation.as_str(), member), marks)
+    }
+
+    // --- plumbing ------------------------------------------------------------------------
+
+    fn get<K, T>(&self, table: TableDefinition<K, &[u8]>, key: K::SelfType<'_>) -> Result<Option<T>>
+    where
+        K: redb::Key + 'static,
+        T: DeserializeOwned,
+    {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(table)?;
+        let value = table.get(key)?;
+        Ok(match value {
+            Some(bytes) => Some(serde_json::from_slice(bytes.value())?),
+            None => None,
+        })
+    }
+
+    fn put<K, T>(
+        &self,
+        table: TableDefinition<K, &[u8]>,
+        key: K::SelfType<'_>,
+        value: &T,
+    ) -> Result<()>
+    where
+        K: redb::Key + 'static,
+        T: Serialize + ?Sized,
+    {
+        let bytes = serde_json::to_vec(value)?;
+        let txn = self.db.begin_write()?;
+        txn.open_table(table)?.insert(key, bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn delete<K>(&self, table: TableDefinition<K, &[u8]>, key: K::SelfType<'_>) -> Result<()>
+    where
+        K: redb::Key + 'static,
+    {
+        let txn = self.db.begin_write()?;
+        txn.open_table(table)?.remove(key)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// Creates the file readable and writable by its owner only, and narrows an existing one.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,591 @@
+//! The client library (parley-client) against the local stack: two library clients chat
+//! with ticks reaching read; a restart mid-outbox sends nothing twice and loses nothing; a
+//! socket the gateway kills mid-send still ends with the message stored once; a device
+//! that was offline gets everything once, in order; a group's ticks wait for every member;
+//! files go up and down streamed; a send the gateway answers with its own error is retried
+//! and stored once.
+
+use parley_client::events::{ConnectionState, Event};
+use parley_client::store::{Message, Tick};
+use parley_client::{Client, KeepTokens, Store, To, Tokens};
+use parley_protocol::ConversationId;
+use parley_tests::stack::{self, StackInfo};
+use parley_tests::users::{sign_up, TestUser};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::RwLock;
+
+/// How long any one expected event may take.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The fault test changes the whole stack's faults: it runs alone; the others share.
+static FAULTS: RwLock<()> = RwLock::const_new(());
+
+struct Device {
+    client: Client,
+    events: UnboundedReceiver<Event>,
+}
+
+fn open_store(path: &Path, user: &TestUser) -> Arc<Store> {
+    let store = Store::open(path).expect("open the store");
+    if store.tokens().unwrap().is_none() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        store
+            .save_tokens(&Tokens {
+                user_id: user.user_id.clone(),
+                username: user.email.clone(),
+                id_token: user.id_token.clone(),
+                access_token: user.access_token.clone(),
+                refresh_token: String::new(),
+                // The emulator's tokens last an hour; no test runs that long.
+                expires_at: now + 3600,
+            })
+            .unwrap();
+    }
+    Arc::new(store)
+}
+
+fn start(stack: &StackInfo, store: Arc<Store>) -> Device {
+    let (client, events) =
+        Client::start(&stack.websocket_url, store, KeepTokens).expect("start the client");
+    Device { client, events }
+}
+
+impl Device {
+    /// The first event `wanted` maps to something, skipping others.
+    async fn until<T>(&mut self, what: &str, mut wanted: impl FnMut(&Event) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => {
+                    if let Some(found) = wanted(&event) {
+                        return found;
+                    }
+                }
+                Ok(None) => panic!("the client stopped while waiting for {what}"),
+                Err(_) => panic!("{what} did not come within {WAIT:?}"),
+            }
+        }
+    }
+
+    async fn synced(&mut self) {
+        self.until("the catch-up sync", |e| {
+            matches!(e, Event::Connection(ConnectionState::Synced)).then_some(())
+        })
+        .await;
+    }
+
+    /// The tick `tick` of the send `id`: its conversation and seq.
+    async fn tick(&mut self, id: &str, tick: Tick) -> (ConversationId, u64) {
+        self.until(&format!("{tick:?} for {id}"), |e| match e {
+            Event::Tick {
+                id: got,
+                conversation,
+                seq,
+                tick: t,
+            } if got == id && *t == tick => Some((conversation.clone(), *seq)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Messages of `conversation` from others, as they come, until `count` of them came.
+    async fn messages_from_others(&mut self, me: &str, count: usize) -> Vec<Message> {
+        let mut got = Vec::new();
+        while got.len() < count {
+            let message = self
+                .until(
+                    &format!("message {} of {count}", got.len() + 1),
+                    |e| match e {
+                        Event::Message(m) if m.from != me => Some(m.clone()),
+                        _ => None,
+                    },
+                )
+                .await;
+            got.push(message);
+        }
+        got
+    }
+
+    /// Stops the client and waits until its worker let go of the store.
+    async fn stop(self) {
+        let Device { client, mut events } = self;
+        drop(client);
+        while tokio::time::timeout(WAIT, events.recv())
+            .await
+            .expect("the worker stops")
+            .is_some()
+        {}
+    }
+}
+
+/// A fresh device of `user` that syncs everything stored for them, then stops: the
+/// messages of `conversation` the server holds.
+async fn server_copy(
+    stack: &StackInfo,
+    user: &TestUser,
+    conversation: &ConversationId,
+) -> Vec<Message> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = start(stack, open_store(&dir.path().join("audit.redb"), user));
+    let mut messages = Vec::new();
+    device
+        .until("the audit sync", |e| match e {
+            Event::Message(m) if &m.conversation == conversation => {
+                messages.push(m.clone());
+                None
+            }
+            Event::Connection(ConnectionState::Synced) => Some(()),
+            _ => None,
+        })
+        .await;
+    device.stop().await;
+    messages
+}
+
+fn seqs(messages: &[Message]) -> Vec<u64> {
+    messages.iter().map(|m| m.seq).collect()
+}
+
+#[tokio::test]
+async fn two_clients_chat_and_ticks_reach_read() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "lib-alice").await;
+    let bob = sign_up(stack, "lib-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "hello bob")
+        .await
+        .unwrap();
+    let mut ticks = Vec::new();
+    let (conversation, seq) = a
+        .until("the first tick", |e| match e {
+            Event::Tick {
+                id: got,
+                conversation,
+                seq,
+                tick,
+            } if *got == id => {
+                ticks.push(*tick);
+                Some((conversation.clone(), *seq))
+            }
+            _ => None,
+        })
+        .await;
+    let got = b.messages_from_others(&bob.user_id, 1).await;
+    assert_eq!(got[0].id, id);
+    assert_eq!(got[0].body.as_deref(), Some("hello bob"));
+    assert_eq!((&got[0].conversation, got[0].seq), (&conversation, seq));
+    b.client.mark_read(conversation.clone(), seq).unwrap();
+    a.until("read", |e| match e {
+        Event::Tick { id: got, tick, .. } if *got == id => {
+            ticks.push(*tick);
+            (*tick == Tick::Read).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        ticks,
+        [Tick::Sent, Tick::Delivered, Tick::Read],
+        "in order, none skipped or repeated"
+    );
+
+    // Typing reaches the other member's device.
+    b.client.typing(conversation.clone()).unwrap();
+    let from = a
+        .until("typing", |e| match e {
+            Event::Typing {
+                conversation: got,
+                from,
+            } if *got == conversation => Some(from.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(from, bob.user_id);
+
+    // And back, by conversation.
+    let reply = b
+        .client
+        .send_text(To::Conversation(conversation.clone()), "hi alice")
+        .await
+        .unwrap();
+    let (_, reply_seq) = b.tick(&reply, Tick::Delivered).await;
+    assert_eq!(reply_seq, seq + 1);
+    let got = a.messages_from_others(&alice.user_id, 1).await;
+    assert_eq!((got[0].id.as_str(), got[0].seq), (reply.as_str(), seq + 1));
+}
+
+#[tokio::test]
+async fn a_restart_mid_outbox_sends_nothing_twice_and_loses_nothing() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "restart-alice").await;
+    let bob = sign_up(stack, "restart-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.redb");
+    let mut a = start(stack, open_store(&path, &alice));
+    a.synced().await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let id = a
+            .client
+            .send_text(To::User(bob.user_id.clone()), format!("queued {n}"))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    // Stopped at once: sends to one conversation go one at a time, so the first is on the
+    // wire (or answered) and the rest wait in the outbox.
+    a.stop().await;
+    {
+        let outbox = Store::open(&path).unwrap().outbox().unwrap();
+        // (The worker handles commands in order and flushes frames before reading the next,
+        // so the first send was on the wire before it saw the client go.)
+        assert!(
+            !outbox.is_empty() && (outbox.len() < 5 || outbox[0].attempts == 1),
+            "a send went out and others wait: {outbox:?}"
+        );
+    }
+
+    let mut a = start(stack, open_store(&path, &alice));
+    let (conversation, _) = a.tick(ids.last().unwrap(), Tick::Sent).await;
+    let stored = server_copy(stack, &bob, &conversation).await;
+    let stored_ids: Vec<&str> = stored.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(stored_ids, ids, "each send stored once, in the order made");
+    assert_eq!(seqs(&stored), [1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn a_socket_killed_mid_send_ends_with_the_message_stored_once() {
+    let _alone = FAULTS.write().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "kill-alice").await;
+    let bob = sign_up(stack, "kill-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    a.synced().await;
+
+    // The gateway drops the socket on the next client frame (before or after routing it:
+    // the send may be stored with its `sent` lost, or never reach the function).
+    set_faults(stack, json!({"seed": 3, "connections": {"drop": 1.0}})).await;
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "through a cut")
+        .await
+        .unwrap();
+    a.until("the cut", |e| {
+        matches!(e, Event::Connection(ConnectionState::Disconnected { .. })).then_some(())
+    })
+    .await;
+    set_faults(stack, json!({})).await;
+    let cleared = std::time::Instant::now();
+
+    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    assert!(
+        cleared.elapsed() < Duration::from_secs(15),
+        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
+        cleared.elapsed()
+    );
+    assert_eq!(seq, 1);
+    let stored = server_copy(stack, &bob, &conversation).await;
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+    assert_eq!(stored[0].id, id);
+}
+
+#[tokio::test]
+async fn a_device_back_from_offline_gets_everything_once_in_order() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "offline-alice").await;
+    let bob = sign_up(stack, "offline-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    a.synced().await;
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        ids.push(
+            a.client
+                .send_text(To::User(bob.user_id.clone()), format!("while away {n}"))
+                .await
+                .unwrap(),
+        );
+    }
+    a.tick(ids.last().unwrap(), Tick::Sent).await;
+
+    // Bob's device comes online for the first time.
+    let bob_path = dir.path().join("b.redb");
+    let mut b = start(stack, open_store(&bob_path, &bob));
+    let got = b.messages_from_others(&bob.user_id, 12).await;
+    let got_ids: Vec<&str> = got.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(got_ids, ids, "every message once, in the order sent");
+    assert_eq!(seqs(&got), (1..=12).collect::<Vec<_>>());
+    b.synced().await;
+    b.stop().await;
+
+    // Restarted, it syncs again (the cursor's settle window repeats the last 30 s): nothing
+    // is handed out twice.
+    let mut b = start(stack, open_store(&bob_path, &bob));
+    let mut again = Vec::new();
+    b.until("the second sync", |e| match e {
+        Event::Message(m) => {
+            again.push(m.seq);
+            None
+        }
+        Event::Connection(ConnectionState::Synced) => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(again.is_empty(), "handed out again: {again:?}");
+}
+
+async fn set_faults(stack: &StackInfo, faults: serde_json::Value) {
+    let response = reqwest::Client::new()
+        .put(format!("{}/_devstack/faults", stack.aws_endpoint))
+        .json(&faults)
+        .send()
+        .await
+        .expect("PUT /_devstack/faults");
+    assert!(response.status().is_success(), "{response:?}");
+}
+
+#[tokio::test]
+async fn a_group_message_is_read_once_every_member_read_it() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "grp-alice").await;
+    let bob = sign_up(stack, "grp-bob").await;
+    let carol = sign_up(stack, "grp-carol").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    let mut c = start(stack, open_store(&dir.path().join("c.redb"), &carol));
+    for device in [&mut a, &mut b, &mut c] {
+        device.synced().await;
+    }
+
+    let found = a
+        .client
+        .lookup(vec![bob.email.to_uppercase(), carol.email.clone()], vec![])
+        .await
+        .unwrap();
+    let mut found: Vec<String> = found.into_iter().map(|u| u.user_id).collect();
+    found.sort();
+    let mut expected = vec![bob.user_id.clone(), carol.user_id.clone()];
+    expected.sort();
+    assert_eq!(found, expected, "lookup finds both, whatever the case");
+
+    let created = a
+        .client
+        .create_group("lib team", vec![bob.user_id.clone(), carol.user_id.clone()])
+        .await
+        .unwrap();
+    assert_eq!(created.group.admins, [alice.user_id.as_str()]);
+    let conversation = created.conversation.clone();
+    // Bob learns of the group from its `created` system message.
+    b.until("the group", |e| match e {
+        Event::Group {
+            conversation: got,
+            group,
+        } if *got == conversation => Some(group.members.len()),
+        _ => None,
+    })
+    .await;
+
+    let id = a
+        .client
+        .send_text(To::Conversation(conversation.clone()), "hello team")
+        .await
+        .unwrap();
+    let (_, seq) = a.tick(&id, Tick::Delivered).await;
+    // Delivered needed both: each device acks on arrival.
+    for device in [&mut b, &mut c] {
+        let got = device
+            .until("the group message", |e| match e {
+                Event::Message(m) if m.id == id => Some(m.clone()),
+                _ => None,
+            })
+            .await;
+        assert_eq!((got.seq, got.from.as_str()), (seq, alice.user_id.as_str()));
+    }
+    b.client.mark_read(conversation.clone(), seq).unwrap();
+    c.client.mark_read(conversation.clone(), seq).unwrap();
+    let mut ticks = vec![Tick::Delivered];
+    a.until("read", |e| match e {
+        Event::Tick { id: got, tick, .. } if *got == id => {
+            ticks.push(*tick);
+            (*tick == Tick::Read).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(ticks, [Tick::Delivered, Tick::Read]);
+
+    // Carol leaves; Alice's device learns of it in order.
+    c.client.leave_group(conversation.clone()).await.unwrap();
+    let members = a
+        .until("the departure", |e| match e {
+            Event::Group {
+                conversation: got,
+                group,
+            } if *got == conversation && group.members.len() == 2 => Some(group.members.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(!members.contains(&carol.user_id));
+}
+
+#[tokio::test]
+async fn a_file_goes_up_and_down_streamed_with_progress() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "file-alice").await;
+    let bob = sign_up(stack, "file-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    // Bigger than one read of the file, so progress is reported more than once.
+    let content: Vec<u8> = (0..300_000u32).map(|n| (n % 251) as u8).collect();
+    let source = dir.path().join("photo.bin");
+    std::fs::write(&source, &content).unwrap();
+    let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    let attachment = a
+        .client
+        .upload(
+            &source,
+            To::User(bob.user_id.clone()),
+            "application/octet-stream",
+            move |sent, total| seen.lock().unwrap().push((sent, total)),
+        )
+        .await
+        .unwrap();
+    let reports = reports.lock().unwrap().clone();
+    assert!(reports.len() > 1, "{reports:?}");
+    assert_eq!(reports.last(), Some(&(300_000, 300_000)));
+    assert_eq!(attachment.size, 300_000);
+
+    let id = a
+        .client
+        .send_attachment(To::User(bob.user_id.clone()), attachment.clone(), None)
+        .await
+        .unwrap();
+    let got = b
+        .until("the attachment", |e| match e {
+            Event::Message(m) if m.id == id => m.attachment.clone(),
+            _ => None,
+        })
+        .await;
+    assert_eq!(got, attachment);
+    let target = dir.path().join("downloaded.bin");
+    let mut last = 0;
+    let size = b
+        .client
+        .download(&got.key, &target, |written, _| last = written)
+        .await
+        .unwrap();
+    assert_eq!((size, last), (300_000, 300_000));
+    assert_eq!(std::fs::read(&target).unwrap(), content);
+}
+
+#[tokio::test]
+async fn a_send_answered_by_the_gateway_s_own_error_is_retried_and_stored_once() {
+    let _alone = FAULTS.write().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "crash-alice").await;
+    let bob = sign_up(stack, "crash-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    a.synced().await;
+
+    // The messages function is killed as it starts or as it answers: API Gateway answers
+    // `{"message": "Internal server error", …}`, naming no frame.
+    let http = reqwest::Client::new();
+    http.post(format!("{}/_devstack/counters/reset", stack.aws_endpoint))
+        .send()
+        .await
+        .unwrap();
+    set_faults(
+        stack,
+        json!({"seed": 5, "lambda": {"crash": 1.0, "crashWindowMs": 100, "functions": ["MessagesFunction"]}}),
+    )
+    .await;
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "through a crash")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let counters: serde_json::Value = http
+            .get(format!("{}/_devstack/counters", stack.aws_endpoint))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if counters["faults"]["lambda.crash.MessagesFunction"].as_u64() >= Some(1) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no crash was injected: {counters}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    set_faults(stack, json!({})).await;
+    let cleared = std::time::Instant::now();
+
+    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    assert!(
+        cleared.elapsed() < Duration::from_secs(15),
+        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
+        cleared.elapsed()
+    );
+    assert_eq!(seq, 1);
+    let stored = server_copy(stack, &bob, &conversation).await;
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+    assert_eq!(stored[0].id, id);
+}
+
+#[tokio::test]
+async fn a_body_of_the_largest_size_goes_through_in_fragments() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "big-alice").await;
+    let bob = sign_up(stack, "big-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    // 32 KiB of body makes a frame over API Gateway's 32 KB frame limit: sent whole, the
+    // connection would be closed with 1009, again and again.
+    let body = "é".repeat(parley_protocol::limits::MAX_BODY_BYTES / 2);
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), body.clone())
+        .await
+        .unwrap();
+    a.tick(&id, Tick::Sent).await;
+    let got = b.messages_from_others(&bob.user_id, 1).await;
+    assert_eq!(got[0].body.as_deref(), Some(body.as_str()));
+}
