@@ -10,16 +10,30 @@ Examples:
   parley login ann@example.com           # SRP deployed (the password never leaves this
                                          # machine), the password itself locally: --auth
   parley whoami --json
+  parley lookup bob@example.com +15551234567
+  parley send bob@example.com 'lunch?'   # exits once the server stored it
+  parley chat bob@example.com            # live; lines you type are sent; Ctrl-D ends
+  parley --json chat bob@example.com     # every event (message, tick, typing) a JSON line
+  parley sync                            # what arrived since last time, then exit
+  parley group create friends bob@example.com +15551234567
+  parley group add g:0123… carol@example.com
+  parley upload bob@example.com photo.jpg
+  parley download c/…/photo.jpg ./photo.jpg
+  parley push register fcm <device token>
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
+
+Who: an email address or +phone number (looked up), a user id, or a conversation id
+(d:… or g:…, as `send`, `sync` and `group` print them).
 
 The stack: --stack, else --cloudformation, else the .devstack/stack.json that `make dev`
 writes, found in this folder or one above it.
 
 Passwords: --password, else the PARLEY_PASSWORD environment variable, else asked for.
 
-Files: the session (tokens, readable by you only) lives in PARLEY_HOME when set, else in
-your data folder (e.g. ~/.local/share/parley).
+Files: one local database (parley.redb: the session's tokens, the sync cursor, messages and
+unsent messages; readable by you only) in PARLEY_HOME when set, else in your data folder
+(e.g. ~/.local/share/parley). One parley at a time uses it.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
@@ -27,7 +41,8 @@ Output: text for people; with --json, one JSON object per line on stdout, and er
 Exit codes:
   0  done
   1  bad usage, no stack description, not logged in, or another local error
-  2  refused by the server or Cognito (wrong code or password, user exists, …)
+  2  refused by the server or Cognito (wrong code or password, user exists, no such
+     user, not a member, …)
   3  cannot reach the stack";
 
 #[derive(Debug, Parser)]
@@ -78,6 +93,93 @@ pub enum Command {
     Logout,
     /// Who is logged in, and until when.
     Whoami,
+    /// User ids of registered users, by email or phone number.
+    Lookup {
+        #[arg(required = true, value_name = "EMAIL_OR_PHONE")]
+        addresses: Vec<String>,
+    },
+    /// Send a text message; exits once the server stored it.
+    Send {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+        text: String,
+    },
+    /// Print what arrived since the last time (each message once), then exit.
+    Sync,
+    /// Chat live with someone, or in a group: lines read from stdin are sent.
+    Chat {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+    },
+    /// Make and change groups.
+    #[command(subcommand)]
+    Group(GroupAction),
+    /// Send a file (progress on stderr).
+    Upload {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+        file: PathBuf,
+        /// The file's type (e.g. image/png); guessed from its extension when not given.
+        #[arg(long)]
+        content_type: Option<String>,
+    },
+    /// Save an attachment (by the key its message shows) to a file.
+    Download { key: String, path: PathBuf },
+    /// Push notifications for this device.
+    #[command(subcommand)]
+    Push(PushAction),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupAction {
+    /// Make a group with these members (you are its admin).
+    Create {
+        name: String,
+        #[arg(required = true)]
+        members: Vec<String>,
+    },
+    /// Add members (admins only).
+    Add {
+        conversation: String,
+        #[arg(required = true)]
+        members: Vec<String>,
+    },
+    /// Remove members (admins only).
+    Remove {
+        conversation: String,
+        #[arg(required = true)]
+        members: Vec<String>,
+    },
+    /// Leave a group.
+    Leave { conversation: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PushAction {
+    /// Register this device's push token.
+    Register {
+        platform: PushPlatform,
+        token: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PushPlatform {
+    Fcm,
+    Apns,
+    #[value(name = "apns_sandbox")]
+    ApnsSandbox,
+}
+
+impl PushPlatform {
+    pub fn protocol(self) -> parley_protocol::client::Platform {
+        use parley_protocol::client::Platform;
+        match self {
+            Self::Fcm => Platform::Fcm,
+            Self::Apns => Platform::Apns,
+            Self::ApnsSandbox => Platform::ApnsSandbox,
+        }
+    }
 }
 
 /// How `login` proves the password.

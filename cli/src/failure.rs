@@ -1,12 +1,14 @@
 //! Why a command failed, and the exit code that says so (documented in `parley --help`).
 
 use parley_client::account::{AccountError, ErrorKind};
+use parley_client::chat::RequestError;
+use parley_client::ClientError;
 
 pub const EXIT_OTHER: u8 = 1;
 pub const EXIT_REFUSED: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Failure {
     pub exit_code: u8,
     pub message: String,
@@ -18,6 +20,24 @@ impl Failure {
             exit_code: EXIT_OTHER,
             message: message.into(),
         }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self {
+            exit_code: EXIT_REFUSED,
+            message: message.into(),
+        }
+    }
+
+    pub fn unreachable(message: impl Into<String>) -> Self {
+        Self {
+            exit_code: EXIT_UNREACHABLE,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_logged_in() -> Self {
+        Self::other("not logged in: parley login <email or phone>")
     }
 
     /// For `--json`: what failed, in words and as a kind a script can test.
@@ -40,6 +60,18 @@ impl From<AccountError> for Failure {
         Self {
             exit_code,
             message: error.to_string(),
+        }
+    }
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        match error {
+            ClientError::SignedOut => Self::not_logged_in(),
+            ClientError::Request(RequestError::Refused { code, message }) => {
+                Self::refused(format!("refused ({code}): {message}"))
+            }
+            other => Self::other(other.to_string()),
         }
     }
 }

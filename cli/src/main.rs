@@ -1,11 +1,19 @@
-//! `parley`: Parley from the command line. For now, accounts: sign up, confirm, log in and
-//! out, and who is logged in. Exit codes and examples are in `parley --help`.
+//! `parley`: Parley from the command line, on the client library (`parley-client`):
+//! accounts (sign up, confirm, log in and out, who), lookups, messages (`send`, `sync`, a live
+//! `chat`), groups, files and push registration. One local database in the data folder keeps
+//! the session, the cursor, the messages and the outbox. Exit codes and examples are in
+//! `parley --help`; each command is a file in `commands/`.
 
 mod args;
 mod commands;
 mod data_dir;
 mod failure;
-mod session;
+mod online;
+mod output;
+mod progress;
+mod refresh;
+mod store;
+mod target;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -35,15 +43,11 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_OTHER);
         }
     };
-    match runtime.block_on(commands::run(&cli)) {
-        Ok(report) => {
-            if cli.json {
-                println!("{}", report.json);
-            } else {
-                println!("{}", report.text);
-            }
-            ExitCode::SUCCESS
-        }
+    let result = runtime.block_on(commands::run(&cli));
+    // Not waiting for blocking work: a `chat` that failed may still be reading stdin.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if cli.json {
                 eprintln!(

@@ -1,45 +1,13 @@
 //! The built `parley` binary against the local stack: signup → the code from the outbox URL
 //! it prints → confirm (a wrong code first) → login → whoami --json → logout, checking exit
-//! codes, the JSON lines and the session file's permissions; and exit 3 for a stack nobody
+//! codes, the JSON lines and the local database's permissions; and exit 3 for a stack nobody
 //! serves.
 
-use parley_tests::stack::{self, StackInfo};
-use parley_tests::users::PASSWORD;
+mod common;
+
+use common::{home, json_line, parley, stack_file};
+use parley_tests::stack;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-
-fn stack_file(stack: &StackInfo) -> PathBuf {
-    stack.log_file.with_file_name("stack.json")
-}
-
-fn home(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("parley-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Runs `parley --json --stack <file> args…` with its own data folder.
-async fn parley(stack_json: &Path, home: &Path, args: &[&str]) -> Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"));
-    command
-        .arg("--json")
-        .arg("--stack")
-        .arg(stack_json)
-        .args(args)
-        .env("PARLEY_HOME", home)
-        .env("PARLEY_PASSWORD", PASSWORD)
-        .env_remove("PARLEY_STACK");
-    command.output().await.expect("run parley")
-}
-
-/// The one JSON line a command printed on stdout (or, failing, on stderr).
-fn json_line(bytes: &[u8]) -> Value {
-    let text = String::from_utf8_lossy(bytes);
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 1, "one JSON object per line: {text}");
-    serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
 
 #[tokio::test]
 async fn signup_confirm_login_whoami_logout() {
@@ -106,7 +74,8 @@ async fn signup_confirm_login_whoami_logout() {
     let login = parley(&stack_json, &home, &["login", &email]).await;
     assert_eq!(login.status.code(), Some(0), "{login:?}");
     assert_eq!(json_line(&login.stdout)["userId"], user_id.as_str());
-    let session_file = home.join("session.json");
+    // The tokens live in the client library's database, readable by the user only.
+    let session_file = home.join("parley.redb");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -135,7 +104,6 @@ async fn signup_confirm_login_whoami_logout() {
     let logout = parley(&stack_json, &home, &["logout"]).await;
     assert_eq!(logout.status.code(), Some(0), "{logout:?}");
     assert_eq!(json_line(&logout.stdout)["loggedOut"], true);
-    assert!(!session_file.exists());
     let gone = parley(&stack_json, &home, &["whoami"]).await;
     assert_eq!(gone.status.code(), Some(1), "{gone:?}");
 }

@@ -1,0 +1,46 @@
+//! `parley login`: sign in and keep the tokens in the local database.
+
+use parley_client::account::Account;
+
+use super::{identity, password_of, stack};
+use crate::args::{Auth, Cli, PasswordArg};
+use crate::failure::Failure;
+use crate::output::Out;
+use crate::store;
+
+pub async fn run(
+    cli: &Cli,
+    out: Out,
+    username: &str,
+    password: &PasswordArg,
+    auth: Auth,
+) -> Result<(), Failure> {
+    // Opened first: a database another parley holds fails before the password is asked.
+    let db = store::open()?;
+    let stack = stack(cli)?;
+    let account = Account::new(&stack);
+    let password = password_of(password)?;
+    let by_password = match auth {
+        Auth::Password => true,
+        Auth::Srp => false,
+        // Only the local stack has a Cognito endpoint of its own.
+        Auth::Auto => stack.cognito_endpoint.is_some(),
+    };
+    let tokens = if by_password {
+        account.sign_in_with_password(username, &password).await?
+    } else {
+        account.sign_in(username, &password).await?
+    };
+    db.save_tokens(&tokens)
+        .map_err(|e| Failure::other(format!("cannot keep the session: {e}")))?;
+    out.line(
+        identity(&tokens),
+        format!(
+            "Logged in as {} (user id {}); session kept in {}.",
+            tokens.username,
+            tokens.user_id,
+            store::path()?.display()
+        ),
+    );
+    Ok(())
+}

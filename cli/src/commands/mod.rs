@@ -1,0 +1,95 @@
+//! The commands, one file each; this picks one and holds what several share (the stack,
+//! the password, the clock).
+
+mod chat;
+mod confirm;
+mod download;
+mod group;
+mod login;
+mod logout;
+mod lookup;
+mod push;
+mod resend_code;
+mod send;
+mod signup;
+mod sync;
+mod upload;
+mod whoami;
+
+use parley_client::stack::StackInfo;
+
+use crate::args::{Cli, Command, PasswordArg};
+use crate::failure::Failure;
+use crate::output::Out;
+
+pub async fn run(cli: &Cli) -> Result<(), Failure> {
+    let out = Out { json: cli.json };
+    match &cli.command {
+        Command::Signup { username, password } => signup::run(cli, out, username, password).await,
+        Command::Confirm { username, code } => confirm::run(cli, out, username, code).await,
+        Command::ResendCode { username } => resend_code::run(cli, out, username).await,
+        Command::Login {
+            username,
+            password,
+            auth,
+        } => login::run(cli, out, username, password, *auth).await,
+        Command::Logout => logout::run(out),
+        Command::Whoami => whoami::run(out),
+        Command::Lookup { addresses } => lookup::run(cli, out, addresses).await,
+        Command::Send { to, text } => send::run(cli, out, to, text).await,
+        Command::Sync => sync::run(cli, out).await,
+        Command::Chat { to } => chat::run(cli, out, to).await,
+        Command::Group(action) => group::run(cli, out, action).await,
+        Command::Upload {
+            to,
+            file,
+            content_type,
+        } => upload::run(cli, out, to, file, content_type.as_deref()).await,
+        Command::Download { key, path } => download::run(cli, out, key, path).await,
+        Command::Push(action) => push::run(cli, out, action).await,
+    }
+}
+
+/// The stack the flags name, else the local one found walking up from here.
+pub fn stack(cli: &Cli) -> Result<StackInfo, Failure> {
+    let found = if let Some(path) = &cli.stack {
+        StackInfo::local(path)
+    } else if let Some(path) = &cli.cloudformation {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::other(format!("cannot read {}: {e}", path.display())))?;
+        StackInfo::from_cloudformation(&text)
+    } else {
+        let here = std::env::current_dir()
+            .map_err(|e| Failure::other(format!("no current folder: {e}")))?;
+        StackInfo::find_local(&here)
+    };
+    found.map_err(|e| Failure::other(e.to_string()))
+}
+
+fn password_of(arg: &PasswordArg) -> Result<String, Failure> {
+    if let Some(password) = &arg.password {
+        return Ok(password.clone());
+    }
+    rpassword::prompt_password("Password: ").map_err(|e| {
+        Failure::other(format!(
+            "cannot ask for the password ({e}): give --password or PARLEY_PASSWORD"
+        ))
+    })
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// Who is signed in, as `login` and `whoami` print it (never a token).
+fn identity(tokens: &parley_client::Tokens) -> serde_json::Value {
+    serde_json::json!({
+        "userId": tokens.user_id,
+        "username": tokens.username,
+        "expiresAt": tokens.expires_at,
+        "expired": tokens.expires_at <= now(),
+    })
+}

@@ -1,0 +1,54 @@
+//! `parley send`: one text message; exits once the server stored it (`sent`), printing where
+//! it went (conversation, seq, id). A final refusal is exit 2.
+
+use parley_client::store::Tick;
+use parley_client::Event;
+use parley_protocol::ConversationId;
+use serde_json::json;
+
+use crate::args::Cli;
+use crate::failure::Failure;
+use crate::online::Online;
+use crate::output::Out;
+use crate::target;
+
+pub async fn run(cli: &Cli, out: Out, to: &str, text: &str) -> Result<(), Failure> {
+    let mut online = Online::start(cli)?;
+    let to = target::resolve(&mut online, to).await?;
+    let body = text.to_owned();
+    let id = online
+        .call(|client| async move { client.send_text(to, body).await })
+        .await?;
+    let (conversation, seq) = until_sent(&mut online, &id).await?;
+    print_sent(out, &conversation, seq, &id);
+    Ok(())
+}
+
+/// Waits for the `sent` of this device's message `id`: its conversation and seq.
+pub async fn until_sent(online: &mut Online, id: &str) -> Result<(ConversationId, u64), Failure> {
+    loop {
+        match online.next().await? {
+            Event::Tick {
+                id: sent,
+                conversation,
+                seq,
+                tick: Tick::Sent,
+            } if sent == id => return Ok((conversation, seq)),
+            Event::SendFailed {
+                id: failed,
+                code,
+                message,
+            } if failed == id => {
+                return Err(Failure::refused(format!("refused ({code}): {message}")))
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn print_sent(out: Out, conversation: &ConversationId, seq: u64, id: &str) {
+    out.line(
+        json!({"event": "sent", "conversation": conversation, "seq": seq, "id": id}),
+        format!("✓ sent: {conversation} #{seq} (id {id})"),
+    );
+}

@@ -1,0 +1,27 @@
+//! `parley sync`: what arrived since the stored cursor, each message printed once (the
+//! library hands each out once, ever: what an earlier command showed is not shown again),
+//! then exit once the catch-up sync is done.
+
+use parley_client::{ConnectionState, Event};
+
+use crate::args::Cli;
+use crate::failure::Failure;
+use crate::online::Online;
+use crate::output::{message_json, message_text, Out};
+
+pub async fn run(cli: &Cli, out: Out) -> Result<(), Failure> {
+    let mut online = Online::start(cli)?;
+    loop {
+        match online.next().await? {
+            Event::Message(message) => {
+                out.line(
+                    message_json(&message),
+                    message_text(&message, &message.from),
+                );
+            }
+            // Every message before it was handed out (in seq order per conversation).
+            Event::Connection(ConnectionState::Synced) => return Ok(()),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Two `parley` processes chat through the local stack: Ann runs `parley --json chat <Bob>`
+//! (its stdout read line by line), Bob runs `parley --json send <Ann> hello`; Ann's chat
+//! prints that message exactly once, sends a reply typed on its stdin and, at the end of
+//! its input, exits 0 once the reply is stored; Bob's `parley sync` prints the reply. And
+//! the exit codes of a send to nobody (2) and without a login (1).
+
+mod common;
+
+use common::{command, home, json_line, json_lines, parley, signed_in_user, stack_file};
+use parley_tests::stack;
+use serde_json::Value;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bounds for a loaded machine; the test waits on conditions, never on the clock.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The next JSON line of the chat's stdout that `wanted` accepts (the ones before it are
+/// kept in `seen`).
+async fn wait_for(
+    lines: &mut mpsc::UnboundedReceiver<Value>,
+    seen: &mut Vec<Value>,
+    what: &str,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let found = timeout(WAIT, async {
+        while let Some(line) = lines.recv().await {
+            seen.push(line.clone());
+            if wanted(&line) {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(line)) => line,
+        Ok(None) => panic!("the chat ended before {what}: {seen:#?}"),
+        Err(_) => panic!("no {what} within {WAIT:?}: {seen:#?}"),
+    }
+}
+
+#[tokio::test]
+async fn chat_receives_a_send_and_replies() {
+    let stack = stack::shared();
+    let stack_json = stack_file(stack);
+    let (ann_home, bob_home) = (home("ann"), home("bob"));
+    let (ann, ann_id) = signed_in_user(&stack_json, &ann_home).await;
+    let (bob, bob_id) = signed_in_user(&stack_json, &bob_home).await;
+
+    let mut chat = command(&stack_json, &ann_home, &["chat", &bob])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the chat");
+    let mut stdin = chat.stdin.take().unwrap();
+    let stdout = chat.stdout.take().unwrap();
+    let (line_tx, mut lines) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut stdout = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = stdout.next_line().await {
+            let value: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if line_tx.send(value).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    // Live from here on (a send before this would come by the chat's sync, also fine).
+    wait_for(&mut lines, &mut seen, "the chat's catch-up", |line| {
+        line["event"] == "connection" && line["state"] == "synced"
+    })
+    .await;
+
+    let send = parley(&stack_json, &bob_home, &["send", &ann, "hello"]).await;
+    assert_eq!(send.status.code(), Some(0), "{send:?}");
+    let sent = json_line(&send.stdout);
+    let seq = sent["seq"].as_u64().expect("a seq");
+    assert!(seq >= 1, "{sent}");
+    let conversation = sent["conversation"].as_str().expect("a conversation");
+
+    let hello = wait_for(&mut lines, &mut seen, "Bob's hello", |line| {
+        line["event"] == "message" && line["body"] == "hello"
+    })
+    .await;
+    assert_eq!(hello["from"], bob_id.as_str());
+    assert_eq!(hello["seq"], seq);
+    assert_eq!(hello["conversation"], conversation);
+
+    stdin.write_all(b"hi back, Bob\n").await.unwrap();
+    drop(stdin); // Ctrl-D
+    let status = timeout(WAIT, chat.wait())
+        .await
+        .expect("the chat exits after its input ends")
+        .unwrap();
+    // The rest of its output: the channel closes when stdout does.
+    while let Ok(Some(line)) = timeout(WAIT, lines.recv()).await {
+        seen.push(line);
+    }
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut chat.stderr.take().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}\n{seen:#?}");
+    let hellos = seen
+        .iter()
+        .filter(|line| line["event"] == "message" && line["body"] == "hello")
+        .count();
+    assert_eq!(hellos, 1, "printed exactly once: {seen:#?}");
+    // The reply was stored before the chat exited.
+    assert!(
+        seen.iter()
+            .any(|line| line["event"] == "tick" && line["tick"] == "sent"),
+        "{seen:#?}"
+    );
+
+    let sync = parley(&stack_json, &bob_home, &["sync"]).await;
+    assert_eq!(sync.status.code(), Some(0), "{sync:?}");
+    let synced = json_lines(&sync.stdout);
+    let replies: Vec<&Value> = synced
+        .iter()
+        .filter(|line| line["body"] == "hi back, Bob")
+        .collect();
+    assert_eq!(replies.len(), 1, "{synced:#?}");
+    assert_eq!(replies[0]["from"], ann_id.as_str());
+    assert_eq!(replies[0]["conversation"], conversation);
+    // What Bob already has is not printed again.
+    let again = parley(&stack_json, &bob_home, &["sync"]).await;
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert!(json_lines(&again.stdout).is_empty(), "{again:?}");
+}
+
+#[tokio::test]
+async fn send_to_nobody_exits_2_and_without_login_1() {
+    let stack = stack::shared();
+    let stack_json = stack_file(stack);
+    let sender = home("sender");
+    signed_in_user(&stack_json, &sender).await;
+
+    let nobody = format!("nobody-{}@example.test", uuid::Uuid::new_v4().simple());
+    let refused = parley(&stack_json, &sender, &["send", &nobody, "anyone?"]).await;
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let error = json_line(&refused.stderr);
+    assert_eq!(error["kind"], "refused");
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a registered user"),
+        "{error}"
+    );
+
+    let signed_out = home("signed-out");
+    let missing = parley(&stack_json, &signed_out, &["send", &nobody, "hi"]).await;
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    assert!(
+        json_line(&missing.stderr)["error"]
+            .as_str()
+            .unwrap()
+            .contains("not logged in"),
+        "{missing:?}"
+    );
+}

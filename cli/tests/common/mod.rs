@@ -1,0 +1,85 @@
+//! What the CLI's end-to-end tests share: running the built `parley` against the local
+//! stack with a data folder of its own, reading its JSON lines, and a signed-in user made
+//! through the CLI itself.
+
+#![allow(dead_code)] // Each test binary uses its own part.
+
+use parley_tests::stack::StackInfo;
+use parley_tests::users::PASSWORD;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+pub fn stack_file(stack: &StackInfo) -> PathBuf {
+    stack.log_file.with_file_name("stack.json")
+}
+
+/// A fresh, empty data folder for one identity.
+pub fn home(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("parley-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// `parley --json --stack <file> args…` with its own data folder, not yet run.
+pub fn command(stack_json: &Path, home: &Path, args: &[&str]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"));
+    command
+        .arg("--json")
+        .arg("--stack")
+        .arg(stack_json)
+        .args(args)
+        .env("PARLEY_HOME", home)
+        .env("PARLEY_PASSWORD", PASSWORD)
+        .env_remove("PARLEY_STACK")
+        .kill_on_drop(true);
+    command
+}
+
+pub async fn parley(stack_json: &Path, home: &Path, args: &[&str]) -> Output {
+    command(stack_json, home, args)
+        .output()
+        .await
+        .expect("run parley")
+}
+
+/// Every JSON line a command printed.
+pub fn json_lines(bytes: &[u8]) -> Vec<Value> {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {text}")))
+        .collect()
+}
+
+/// The one JSON line a command printed on stdout (or, failing, on stderr).
+pub fn json_line(bytes: &[u8]) -> Value {
+    let lines = json_lines(bytes);
+    assert_eq!(
+        lines.len(),
+        1,
+        "one JSON object per line: {}",
+        String::from_utf8_lossy(bytes)
+    );
+    lines.into_iter().next().unwrap()
+}
+
+/// A confirmed user, signed in with `home` as their data folder, made with the CLI's own
+/// signup, confirm (the code from the local outbox) and login: (email, user id).
+pub async fn signed_in_user(stack_json: &Path, home: &Path) -> (String, String) {
+    let email = format!("cli-{}@example.test", uuid::Uuid::new_v4().simple());
+    let signup = parley(stack_json, home, &["signup", &email]).await;
+    assert_eq!(signup.status.code(), Some(0), "{signup:?}");
+    let signed_up = json_line(&signup.stdout);
+    let outbox = signed_up["outbox"].as_str().expect("a local outbox URL");
+    let listed: Value = reqwest::get(outbox).await.unwrap().json().await.unwrap();
+    let code = listed["messages"][0]["code"].as_str().expect("the code");
+    let confirm = parley(stack_json, home, &["confirm", &email, code]).await;
+    assert_eq!(confirm.status.code(), Some(0), "{confirm:?}");
+    let login = parley(stack_json, home, &["login", &email]).await;
+    assert_eq!(login.status.code(), Some(0), "{login:?}");
+    let user_id = json_line(&login.stdout)["userId"]
+        .as_str()
+        .expect("userId")
+        .to_owned();
+    (email, user_id)
+}
