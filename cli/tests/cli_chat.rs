@@ -2,7 +2,8 @@
 //! (its stdout read line by line), Bob runs `parley --json send <Ann> hello`; Ann's chat
 //! prints that message exactly once, sends a reply typed on its stdin and, at the end of
 //! its input, exits 0 once the reply is stored; Bob's `parley sync` prints the reply. And
-//! the exit codes of a send to nobody (2) and without a login (1).
+//! the exit codes of a send to nobody (2), without a login (1) and to a stack nobody
+//! serves (3).
 
 mod common;
 
@@ -136,7 +137,7 @@ async fn chat_receives_a_send_and_replies() {
 }
 
 #[tokio::test]
-async fn send_to_nobody_exits_2_and_without_login_1() {
+async fn send_to_nobody_exits_2_without_login_1_and_unreachable_3() {
     let stack = stack::shared();
     let stack_json = stack_file(stack);
     let sender = home("sender");
@@ -165,4 +166,19 @@ async fn send_to_nobody_exits_2_and_without_login_1() {
             .contains("not logged in"),
         "{missing:?}"
     );
+
+    // Signed in, but the stack's WebSocket is a port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut description: Value =
+        serde_json::from_str(&std::fs::read_to_string(&stack_json).unwrap()).unwrap();
+    description["websocketUrl"] = format!("ws://127.0.0.1:{port}/prod").into();
+    let dead = sender.join("dead-stack.json");
+    std::fs::write(&dead, description.to_string()).unwrap();
+    let unreachable = parley(&dead, &sender, &["send", &nobody, "hello?"]).await;
+    assert_eq!(unreachable.status.code(), Some(3), "{unreachable:?}");
+    assert_eq!(json_line(&unreachable.stderr)["kind"], "unreachable");
 }
