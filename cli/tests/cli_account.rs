@@ -104,6 +104,7 @@ async fn signup_confirm_login_whoami_logout() {
     let logout = parley(&stack_json, &home, &["logout"]).await;
     assert_eq!(logout.status.code(), Some(0), "{logout:?}");
     assert_eq!(json_line(&logout.stdout)["loggedOut"], true);
+    assert!(!session_file.exists(), "logout forgets the local database");
     let gone = parley(&stack_json, &home, &["whoami"]).await;
     assert_eq!(gone.status.code(), Some(1), "{gone:?}");
 }

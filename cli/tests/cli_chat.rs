@@ -134,6 +134,20 @@ async fn chat_receives_a_send_and_replies() {
     let again = parley(&stack_json, &bob_home, &["sync"]).await;
     assert_eq!(again.status.code(), Some(0), "{again:?}");
     assert!(json_lines(&again.stdout).is_empty(), "{again:?}");
+
+    // Ann's data folder holds her cursor, messages and outbox: Bob signing in there is
+    // refused until she logs out, and logging out forgets everything kept locally.
+    let intruder = parley(&stack_json, &ann_home, &["login", &bob]).await;
+    assert_eq!(intruder.status.code(), Some(1), "{intruder:?}");
+    assert!(
+        String::from_utf8_lossy(&intruder.stderr).contains("logout` first"),
+        "{intruder:?}"
+    );
+    let logout = parley(&stack_json, &ann_home, &["logout"]).await;
+    assert_eq!(logout.status.code(), Some(0), "{logout:?}");
+    assert!(!ann_home.join("parley.redb").exists());
+    let bob_here = parley(&stack_json, &ann_home, &["login", &bob]).await;
+    assert_eq!(bob_here.status.code(), Some(0), "{bob_here:?}");
 }
 
 #[tokio::test]

@@ -31,6 +31,17 @@ pub async fn run(
     } else {
         account.sign_in(username, &password).await?
     };
+    // The database holds one user's cursor, messages and outbox: another user's would be
+    // synced from the wrong place and sent as the wrong person.
+    let kept = db
+        .tokens()
+        .map_err(|e| Failure::other(format!("the local database: {e}")))?;
+    if let Some(other) = kept.filter(|kept| kept.user_id != tokens.user_id) {
+        return Err(Failure::other(format!(
+            "this data folder is {}'s: `parley logout` first, or use another PARLEY_HOME",
+            other.username
+        )));
+    }
     db.save_tokens(&tokens)
         .map_err(|e| Failure::other(format!("cannot keep the session: {e}")))?;
     out.line(

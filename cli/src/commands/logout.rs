@@ -1,4 +1,6 @@
-//! `parley logout`: forget the tokens (the messages stay in the local database).
+//! `parley logout`: forget the session and everything kept locally with it (tokens, cursor,
+//! messages, outbox), as a chat app's logout does: the next login, whoever it is, starts
+//! from a clean database and syncs what the server keeps.
 
 use serde_json::json;
 
@@ -9,9 +11,14 @@ use crate::store;
 pub fn run(out: Out) -> Result<(), Failure> {
     let mut was = false;
     if let Some(db) = store::open_existing()? {
-        let fail = |e: parley_client::store::StoreError| Failure::other(e.to_string());
-        was = db.tokens().map_err(fail)?.is_some();
-        db.clear_tokens().map_err(fail)?;
+        was = db
+            .tokens()
+            .map_err(|e| Failure::other(e.to_string()))?
+            .is_some();
+        drop(db);
+        let path = store::path()?;
+        std::fs::remove_file(&path)
+            .map_err(|e| Failure::other(format!("cannot remove {}: {e}", path.display())))?;
     }
     out.line(
         json!({"loggedOut": was}),
