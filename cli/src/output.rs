@@ -35,7 +35,7 @@ pub fn message_json(message: &Message) -> Value {
     })
 }
 
-/// One line: where, who, and what (the text, the file, or the membership change).
+/// One line: which message, who, and what (the text, the file, or the membership change).
 pub fn message_text(message: &Message, from: &str) -> String {
     let mut what = message.body.clone().unwrap_or_default();
     if let Some(file) = &message.attachment {
@@ -52,12 +52,7 @@ pub fn message_text(message: &Message, from: &str) -> String {
             system.members.join(", ")
         );
     }
-    format!(
-        "{} #{} {from}: {}",
-        message.conversation,
-        message.seq,
-        what.trim()
-    )
+    format!("#{} {from}: {}", message.seq, what.trim())
 }
 
 pub fn tick_name(tick: Tick) -> &'static str {

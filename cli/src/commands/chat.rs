@@ -122,7 +122,7 @@ impl Chat {
                     if ours {
                         text
                     } else {
-                        format!("(elsewhere) {text}")
+                        format!("(in {}) {text}", message.conversation)
                     },
                 );
                 if ours && message.from != self.me {

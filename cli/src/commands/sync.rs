@@ -16,7 +16,11 @@ pub async fn run(cli: &Cli, out: Out) -> Result<(), Failure> {
             Event::Message(message) => {
                 out.line(
                     message_json(&message),
-                    message_text(&message, &message.from),
+                    format!(
+                        "{} {}",
+                        message.conversation,
+                        message_text(&message, &message.from)
+                    ),
                 );
             }
             // Every message before it was handed out (in seq order per conversation).
