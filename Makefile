@@ -29,12 +29,13 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak protocol-types web-test
+.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
 help:
-	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto); Ctrl-C stops it"
+	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto) and serve the"
+	@echo "            web app at the URL it prints (http://127.0.0.1:8792/); Ctrl-C stops it"
 	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov,"
 	@echo "            the SAM transform, sam validate --lint),"
 	@echo "            cargo deny, unit and end-to-end tests"
@@ -46,8 +47,9 @@ help:
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 	@echo "make protocol-types  regenerate protocol/typescript/protocol.ts from the protocol crate's types"
 
-## Run the local stack in the foreground. Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT.
-dev: venv
+## Run the local stack in the foreground, the web app (web/dist, built first) served with it.
+## Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT, DEVSTACK_WEB_PORT (8790, 8791, 8792).
+dev: venv web-build
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
@@ -60,6 +62,10 @@ test: venv lint template-checks build-command-check deny web-test
 ## the type check, the unit tests and the production build (web/dist).
 web-test: web/node_modules/.installed
 	cd web && npx tsc --noEmit && npx vitest run && npx vite build
+
+## The web app alone (web/dist), as `make dev` serves it.
+web-build: web/node_modules/.installed
+	cd web && npx vite build
 
 web/node_modules/.installed: web/package-lock.json web/package.json
 	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the web client"; exit 1; }
