@@ -191,6 +191,10 @@ export class ParleyClient {
     return this.options.store.listMessages(conversation, options);
   }
 
+  conversation(conversation: ConversationId): Promise<ConversationRecord | undefined> {
+    return this.options.store.getConversation(conversation);
+  }
+
   conversations(): Promise<ConversationRecord[]> {
     return this.options.store.listConversations();
   }
