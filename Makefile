@@ -29,7 +29,7 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build
+.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build web-e2e chromium
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
@@ -38,7 +38,7 @@ help:
 	@echo "            web app at the URL it prints (http://127.0.0.1:8792/); Ctrl-C stops it"
 	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov,"
 	@echo "            the SAM transform, sam validate --lint),"
-	@echo "            cargo deny, unit and end-to-end tests"
+	@echo "            cargo deny, unit and end-to-end tests, the web client's tests and browser scenarios"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
 	@echo "make deploy build, then sam deploy (guided the first time)"
@@ -55,6 +55,7 @@ dev: venv web-build
 
 test: venv lint template-checks build-command-check deny web-test
 	$(CARGO) build --workspace --bins
+	$(MAKE) web-e2e
 	$(CARGO) test --workspace
 	$(MAKE) fuzz-smoke
 
@@ -62,6 +63,22 @@ test: venv lint template-checks build-command-check deny web-test
 ## the type check, the unit tests and the production build (web/dist).
 web-test: web/node_modules/.installed
 	cd web && npx tsc --noEmit && npx vitest run && npx vite build
+
+## The browser scenarios (web/e2e/): Parley Web in headless Chromium (Debian's, installed
+## with apt-get where missing; never a downloaded browser) against a local stack the run
+## starts itself; screenshots of the main screens go to target/web-screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+web-e2e: venv web/node_modules/.installed chromium
+	$(CARGO) build --workspace --bins
+	cd web && npx vite build && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		command -v apt-get >/dev/null || { echo "Chromium is needed at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get install -y --no-install-recommends chromium || \
+			{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium; }; \
+	}
 
 ## The web app alone (web/dist), as `make dev` serves it.
 web-build: web/node_modules/.installed

@@ -2,7 +2,7 @@
 // source here so the two cannot drift apart silently.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ALLOWED_TOP_LEVEL, checkFile, MAX_CONTENT_TYPE_LEN, MAX_FILE_BYTES, MAX_FILE_NAME_BYTES, REFUSED_TYPES } from "../src/client/files";
+import { ALLOWED_TOP_LEVEL, checkFile, headersToSend, MAX_CONTENT_TYPE_LEN, MAX_FILE_BYTES, MAX_FILE_NAME_BYTES, REFUSED_TYPES } from "../src/client/files";
 
 const rust = (path: string) => readFileSync(new URL(`../../protocol/src/${path}`, import.meta.url), "utf8");
 const stringList = (source: string, name: string) => {
@@ -41,5 +41,16 @@ describe("file rules", () => {
     refused({ name: "app.js", size: 10, type: "text/javascript" }, /cannot be sent/);
     refused({ name: "x", size: 10, type: "x-evil/thing" }, /cannot be sent/);
     refused({ name: "x".repeat(256), size: 10, type: "text/plain" }, /1–255 bytes/);
+  });
+});
+
+describe("the presigned PUT's headers", () => {
+  it("are the signed ones the page may set", () => {
+    const url =
+      "http://127.0.0.1:1/bucket/c/x/a.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&X-Amz-Signature=00";
+    const given = { "content-length": "68", "content-type": "image/png", "x-amzn-trace-id": "Root=1-abc" };
+    expect(headersToSend(url, given)).toEqual({ "content-type": "image/png" });
+    // A URL without the parameter (not SigV4 query signing): everything but what browsers set.
+    expect(headersToSend("http://127.0.0.1:1/b/k", given)).toEqual({ "content-type": "image/png", "x-amzn-trace-id": "Root=1-abc" });
   });
 });

@@ -23,6 +23,8 @@ export function Composer(props: { model: ChatModel; chat: ChatKey }) {
     const body = text.trim();
     if (body === "") return;
     setText("");
+    // The message ends the typing: the next keystroke says "typing" again at once.
+    lastTyping.current = 0;
     await model.client.send({ ...chat, body });
   };
 
@@ -81,7 +83,9 @@ export function Composer(props: { model: ChatModel; chat: ChatKey }) {
       {error !== undefined && <p role="alert" class="error">{error}</p>}
       <div class="row">
         <button type="button" aria-label="Attach a file" title="Attach a file (or drop one here)" onClick={() => picker.current?.click()}>
-          📎
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <path d="M16.5 6.5 8.9 14.1a2 2 0 0 0 2.8 2.8l7.8-7.8a4 4 0 0 0-5.7-5.7L5.9 11.3a6 6 0 0 0 8.5 8.5l6.1-6.1" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+          </svg>
         </button>
         <input
           ref={picker}

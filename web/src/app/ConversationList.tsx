@@ -20,7 +20,7 @@ export function ConversationList(props: { model: ChatModel; selected: ChatKey | 
               data-conversation={s.conversation}
               onClick={() => props.onOpen({ conversation: s.conversation })}
             >
-              <span class="title">{s.title}</span>
+              <span class="title">{model.title({ conversation: s.conversation })}</span>
               <span class="time">{s.last !== undefined ? listTime(s.last.ts) : ""}</span>
               <span class="preview">{s.last !== undefined ? preview(s.last, label) : ""}</span>
               {s.unread > 0 && (

@@ -10,17 +10,27 @@ import { timeOf } from "./format";
 import type { ChatModel } from "./model";
 
 const TICKS: Record<Tick, { glyph: string; label: string }> = {
-  pending: { glyph: "🕓", label: "Sending" },
+  pending: { glyph: "", label: "Sending" },
   sent: { glyph: "✓", label: "Sent" },
   delivered: { glyph: "✓✓", label: "Delivered" },
   read: { glyph: "✓✓", label: "Read" },
 };
 
+/** A clock drawn, not an emoji: not every system has an emoji font. */
+function Clock() {
+  return (
+    <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+      <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5" />
+      <path d="M8 4v4l2.5 2" fill="none" stroke="currentColor" stroke-width="1.5" />
+    </svg>
+  );
+}
+
 export function TickMark(props: { tick: Tick }) {
   const { glyph, label } = TICKS[props.tick];
   return (
     <span class={`tick ${props.tick}`} role="img" aria-label={label} data-tick={props.tick}>
-      {glyph}
+      {props.tick === "pending" ? <Clock /> : glyph}
     </span>
   );
 }
@@ -46,7 +56,7 @@ export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
   const frame = record.frame;
   return (
     <div class="bubble own pending" data-outbox={record.id}>
-      {frame.attachment !== undefined && <p class="file">📎 {frame.attachment.name}</p>}
+      {frame.attachment !== undefined && <p class="file">File: {frame.attachment.name}</p>}
       {frame.body !== undefined && <p class="body">{frame.body}</p>}
       <p class="meta">
         {record.state === "failed" ? (
@@ -78,9 +88,12 @@ function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
   const image = attachment.contentType.startsWith("image/");
   const [src, setSrc] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  // Asked again when the connection comes back (a chat opened offline shows its images then).
   useEffect(() => {
-    if (image) urlFor(model, attachment.key).then(setSrc, (e: unknown) => setError(String(e)));
-  }, [attachment.key]);
+    if (image && src === undefined && model.online) {
+      urlFor(model, attachment.key).then(setSrc, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    }
+  }, [attachment.key, model.online]);
   const download = async () => {
     try {
       const link = document.createElement("a");
@@ -89,7 +102,7 @@ function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
       link.rel = "noopener";
       link.click();
     } catch (e) {
-      setError(String(e));
+      setError(e instanceof Error ? e.message : String(e));
     }
   };
   return (
@@ -98,7 +111,11 @@ function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
       <button type="button" class="link" onClick={download}>
         Download {attachment.name} ({formatBytes(attachment.size)})
       </button>
-      {error !== undefined && <span role="alert" class="error">{error}</span>}
+      {error !== undefined && (
+        <span role="alert" class="error">
+          {" "}Cannot fetch the file now: {error}
+        </span>
+      )}
     </div>
   );
 }

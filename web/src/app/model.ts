@@ -10,7 +10,6 @@ import type { Contacts } from "./contacts";
 export interface Summary {
   conversation: string;
   record: ConversationRecord;
-  title: string;
   last?: StoredMessage;
   unread: number;
   lastTs: number;
@@ -84,9 +83,11 @@ export class ChatModel {
     return chat;
   }
 
+  /** Read at each render: a contact looked up since the last message renames the chat. */
   title(chat: ChatKey): string {
     if ("toUser" in chat) return this.contacts.label(chat.toUser);
-    return this.byConversation.get(chat.conversation)?.title ?? "Chat";
+    const record = this.byConversation.get(chat.conversation)?.record;
+    return record === undefined ? "Chat" : this.titleOf(record);
   }
 
   /** Messages of the chat still in the outbox (sending, or refused). */
@@ -122,7 +123,6 @@ export class ChatModel {
     const summary: Summary = {
       conversation,
       record,
-      title: this.titleOf(record),
       unread: recent.filter((m) => !m.own && m.system === undefined && m.seq > record.readMark).length,
       lastTs: last?.ts ?? 0,
       ...(last !== undefined ? { last } : {}),
@@ -143,7 +143,7 @@ export class ChatModel {
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
     if (fresh && message.system === undefined && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
-      this.notify(who, message.body ?? `📎 ${message.attachment?.name ?? "a file"}`, message.conversation);
+      this.notify(who, message.body ?? `File: ${message.attachment?.name ?? "a file"}`, message.conversation);
     }
     this.markDirty(message.conversation);
   }

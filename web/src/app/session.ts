@@ -21,6 +21,8 @@ export interface Session {
   client: ParleyClient;
   model: ChatModel;
   store: ClientStore;
+  /** Removes the page-level listeners. */
+  detach: () => void;
 }
 
 const USERNAME_KEY = "parley.username";
@@ -46,10 +48,21 @@ export async function openSession(
   // The model reads what the store holds before the socket opens: a reload shows history at once.
   await model.start();
   await client.start();
-  return { me, client, model, store };
+  // The browser knows before TCP does: going offline drops the socket at once (the banner
+  // shows, sends wait in the outbox), and coming back reconnects now instead of after the
+  // backoff's wait.
+  const reconnect = () => client.connection.reconnectNow();
+  window.addEventListener("offline", reconnect);
+  window.addEventListener("online", reconnect);
+  const detach = () => {
+    window.removeEventListener("offline", reconnect);
+    window.removeEventListener("online", reconnect);
+  };
+  return { me, client, model, store, detach };
 }
 
 export async function closeSession(session: Session, auth: CognitoAuth): Promise<void> {
+  session.detach();
   session.model.stop();
   session.client.stop();
   session.store.close();

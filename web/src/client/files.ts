@@ -69,6 +69,24 @@ export function formatBytes(size: number): string {
 const SET_BY_BROWSER = new Set(["content-length", "host"]);
 
 /**
+ * The headers to set on the PUT: those the URL's signature covers (`X-Amz-SignedHeaders`), but
+ * not those the browser sets itself. A header the signature does not cover is not needed by
+ * S3, and each extra header must be allowed by the bucket's CORS rule (which allows only
+ * `content-type`): the local files function's replies carry an unsigned `x-amzn-trace-id`
+ * (the SDK's recursion-detection header), whose preflight the bucket refuses.
+ */
+export function headersToSend(url: string, headers: Record<string, string>): Record<string, string> {
+  const signed = new URL(url).searchParams.get("X-Amz-SignedHeaders");
+  const covered = signed === null ? undefined : new Set(signed.toLowerCase().split(";"));
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => {
+      const lower = name.toLowerCase();
+      return !SET_BY_BROWSER.has(lower) && (covered === undefined || covered.has(lower));
+    }),
+  );
+}
+
+/**
  * PUTs `body` to a presigned URL with the signed headers, calling `progress(sent, total)` as
  * bytes leave (XHR: fetch has no upload progress in Chromium without streaming bodies, which
  * need HTTP/2). Resolves when S3 answers 2xx.
@@ -82,9 +100,7 @@ export function putWithProgress(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(reply.method, reply.url);
-    for (const [name, value] of Object.entries(reply.headers)) {
-      if (!SET_BY_BROWSER.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
-    }
+    for (const [name, value] of Object.entries(headersToSend(reply.url, reply.headers))) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => progress(event.loaded, event.lengthComputable ? event.total : body.size);
     xhr.onload = () =>
       xhr.status >= 200 && xhr.status < 300
