@@ -21,6 +21,7 @@ export function launch(): Promise<Browser> {
 }
 
 export interface User {
+  /** What the user signed up with: an email address, or a phone number in E.164. */
   email: string;
   context: BrowserContext;
   page: Page;
@@ -48,9 +49,18 @@ async function codeFor(stack: Stack, address: string): Promise<string> {
   return code!;
 }
 
-/** A person opens the app, signs up with an email, confirms with the emailed code, is in. */
-export async function signUp(browser: Browser, stack: Stack, name: string, viewport = { width: 1100, height: 760 }): Promise<User> {
-  const email = uniqueEmail(name);
+/** A phone number nobody else in this run has (E.164, a fictional +1 555 range). */
+export function uniquePhone(): string {
+  return `+1555${String(Date.now() % 10_000_000).padStart(7, "0")}`;
+}
+
+/**
+ * A person opens the app, signs up with an email address (or, `phone`, a phone number),
+ * confirms with the code the local outbox got, and is in.
+ */
+export async function signUp(browser: Browser, stack: Stack, name: string, options: { phone?: boolean } = {}): Promise<User> {
+  const email = options.phone === true ? uniquePhone() : uniqueEmail(name);
+  const viewport = { width: 1100, height: 760 };
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${name}] page error:`, error));

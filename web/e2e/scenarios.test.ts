@@ -114,8 +114,9 @@ describe("Parley Web", () => {
     await screenshot(bob.page, "06-files");
   });
 
-  it("a group of three: messages reach all, a removed member stops receiving", async () => {
-    carol = await signUp(browser, stack, "carol");
+  it("a group of three (one by phone): messages reach all, a removed member stops receiving", async () => {
+    // Carol signs up with a phone number and is found by it.
+    carol = await signUp(browser, stack, "carol", { phone: true });
     await alice.page.getByText("New group").click();
     await alice.page.getByLabel("Group name").fill("Climbing");
     await alice.page.getByLabel("Members (emails or phones)").fill(`${bob.email}, ${carol.email}`);
