@@ -29,7 +29,7 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build web-e2e chromium
+.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build web-e2e web-bench chromium
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
@@ -44,6 +44,7 @@ help:
 	@echo "make deploy build, then sam deploy (guided the first time)"
 	@echo "make soak   the chaos soak, bigger (SOAK_USERS, SOAK_DEVICES, SOAK_SECONDS): target/soak/report.md"
 	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
+	@echo "make web-bench  measure the web app in Chromium (JS size, load to chat list, a 10,000-message chat)"
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 	@echo "make protocol-types  regenerate protocol/typescript/protocol.ts from the protocol crate's types"
 
@@ -71,6 +72,13 @@ CHROMIUM ?= /usr/bin/chromium
 web-e2e: venv web/node_modules/.installed chromium
 	$(CARGO) build --workspace --bins
 	cd web && npx vite build && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
+
+## What Parley Web costs a person (measured, not asserted): gzipped JS on first load (budget
+## 200 KB), load → conversation list, opening a 10,000-message conversation:
+## target/web-bench/report.json.
+web-bench: venv web/node_modules/.installed chromium
+	$(CARGO) build --workspace --bins
+	cd web && npx vite build && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.bench.config.ts
 
 chromium:
 	@test -x $(CHROMIUM) || { \

@@ -119,3 +119,46 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * Writes a direct conversation of `count` messages (with "bench-other-user", every third one
+ * own and read) straight into the user's IndexedDB store, in the client library's schema
+ * (src/client/store.ts): long histories without sending each message through the stack's
+ * rate limit. The page must be signed in; reload it afterwards.
+ */
+export async function seedConversation(user: User, count: number): Promise<void> {
+  await user.page.evaluate(
+    async ({ count }) => {
+      const dbs = await indexedDB.databases();
+      const name = dbs.map((d) => d.name).find((n) => n?.startsWith("parley-"))!;
+      const me = name.slice("parley-".length);
+      const other = "bench-other-user";
+      const conversation = `d:${me}:${other}`;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const tx = db.transaction(["messages", "conversations"], "readwrite");
+      const start = Date.now() - count * 60_000;
+      for (let seq = 1; seq <= count; seq++) {
+        const own = seq % 3 === 0;
+        tx.objectStore("messages").put({
+          conversation, seq, messageId: `m${seq}`, id: `i${seq}`, from: own ? me : other, ts: start + seq * 60_000, own,
+          body: `Message ${seq}: ${"lorem ipsum ".repeat(1 + (seq % 7))}`,
+          ...(own ? { tick: "read", recipients: [other] } : {}),
+        });
+      }
+      tx.objectStore("conversations").put({
+        conversation, lastSeq: count, members: [me, other], kind: "direct", marks: { [other]: { delivered: count, read: count } },
+        deliveredMark: count, readMark: count, deliveredAcked: count, readAcked: count,
+      });
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    },
+    { count },
+  );
+}

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bubble, launch, online, openChatWith, screenshot, send, signUp, tickOf, type User } from "./browser";
+import { bubble, launch, online, openChatWith, screenshot, seedConversation, send, signUp, tickOf, type User } from "./browser";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -212,5 +212,26 @@ describe("Parley Web", () => {
     await screenshot(bob.page, "11-phone-chat");
     await bob.page.getByRole("button", { name: "Back to chats" }).click();
     await screenshot(bob.page, "12-phone-list");
+  });
+
+  it("a long conversation renders only what is on screen and loads older history on scroll", async () => {
+    await seedConversation(carol, 400);
+    await carol.page.reload();
+    await carol.page.getByRole("button", { name: /Message 400:/ }).click();
+    await carol.page.locator(".bubble .body", { hasText: /^Message 400: / }).waitFor();
+    expect(await carol.page.locator(".messages .row").count()).toBeLessThan(60);
+    const messages = carol.page.getByRole("log", { name: "Messages" });
+    // Each scroll to the top loads the page before it, until the first message is there.
+    await expect
+      .poll(
+        async () => {
+          await messages.evaluate((element) => element.scrollTo({ top: 0 }));
+          return carol.page.locator(".bubble .body", { hasText: /^Message 1: / }).count();
+        },
+        { timeout: 30_000, intervals: [200] },
+      )
+      .toBe(1);
+    expect(await carol.page.locator(".messages .row").count()).toBeLessThan(60);
+    await screenshot(carol.page, "13-long-conversation-top");
   });
 });

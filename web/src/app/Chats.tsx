@@ -16,6 +16,12 @@ export function Chats(props: { session: Session; openRequest: string | undefined
   const [chat, setChat] = useState<ChatKey | undefined>(undefined);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : "denied");
 
+  // For `make web-bench` (time from load to the conversation list) and the browser's own
+  // performance tools.
+  useEffect(() => {
+    performance.mark("parley:chats-shown");
+  }, []);
+
   useEffect(() => {
     if (props.openRequest !== undefined) setChat({ conversation: props.openRequest });
   }, [props.openRequest]);

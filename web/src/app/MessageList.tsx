@@ -2,6 +2,10 @@
  * The messages of a chat as a virtualized list (TanStack Virtual, anchored at the end as a chat
  * is): day separators between days, system lines for membership changes, the outbox's
  * messages last. Scrolling near the top loads the previous page; the message in view stays put.
+ *
+ * A day separator is drawn in the row of the day's first message, not as a row of its own:
+ * the library keeps the view still across a prepend by finding the top row's key again, and
+ * a separator row would keep its key while the messages above it arrive.
  */
 import type { OutboxRecord, StoredMessage } from "../client";
 import { useEffect, useRef } from "preact/hooks";
@@ -11,25 +15,22 @@ import type { ChatModel } from "./model";
 import { useVirtualizer } from "./virtual";
 
 type Row =
-  | { key: string; kind: "day"; label: string }
-  | { key: string; kind: "system"; text: string }
-  | { key: string; kind: "message"; message: StoredMessage }
-  | { key: string; kind: "pending"; record: OutboxRecord };
+  | { key: string; kind: "system"; text: string; day?: string }
+  | { key: string; kind: "message"; message: StoredMessage; day?: string }
+  | { key: string; kind: "pending"; record: OutboxRecord; day?: string };
 
 function rows(messages: StoredMessage[], pending: OutboxRecord[], label: (id: string) => string): Row[] {
   const out: Row[] = [];
   let day = "";
   const stored = new Set<string>();
   for (const message of messages) {
-    if (dayKey(message.ts) !== day) {
-      day = dayKey(message.ts);
-      out.push({ key: `day-${day}`, kind: "day", label: dayLabel(message.ts) });
-    }
+    const separator = dayKey(message.ts) !== day ? { day: dayLabel(message.ts) } : {};
+    day = dayKey(message.ts);
     if (message.own) stored.add(message.id);
     out.push(
       message.system !== undefined
-        ? { key: `m-${message.seq}`, kind: "system", text: systemText(message, label) }
-        : { key: `m-${message.seq}`, kind: "message", message },
+        ? { key: `m-${message.seq}`, kind: "system", text: systemText(message, label), ...separator }
+        : { key: `m-${message.seq}`, kind: "message", message, ...separator },
     );
   }
   for (const record of pending) {
@@ -76,7 +77,7 @@ export function MessageList(props: {
     void props.loadOlder().finally(() => {
       loading.current = false;
     });
-  }, [firstIndex, props.hasOlder]);
+  }, [firstIndex, props.hasOlder, list.length]);
 
   return (
     <div class="messages" ref={scroller} role="log" aria-label="Messages" tabIndex={0}>
@@ -91,7 +92,7 @@ export function MessageList(props: {
               class="row"
               style={{ transform: `translateY(${item.start}px)` }}
             >
-              {row.kind === "day" && <p class="day" role="separator">{row.label}</p>}
+              {row.day !== undefined && <p class="day" role="separator">{row.day}</p>}
               {row.kind === "system" && <p class="system">{row.text}</p>}
               {row.kind === "message" && <MessageRow model={props.model} message={row.message} />}
               {row.kind === "pending" && <PendingRow model={props.model} record={row.record} />}
