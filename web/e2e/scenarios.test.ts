@@ -70,6 +70,40 @@ describe("Parley Web", () => {
     await bob.page.getByLabel("Message", { exact: true }).fill("");
   });
 
+  it("a message arriving while the tab is hidden raises a browser notification, read once visible again", async () => {
+    // Headless Chromium has no notification centre and no way to hide a tab: the page's
+    // Notification is replaced by a recorder, granted, and the document reports itself hidden.
+    await bob.page.evaluate(() => {
+      const shown: { title: string; body: string | undefined }[] = [];
+      (window as unknown as { shown: typeof shown }).shown = shown;
+      window.Notification = class {
+        static permission = "granted";
+        static requestPermission = async () => "granted";
+        onclick: (() => void) | null = null;
+        constructor(title: string, options?: NotificationOptions) {
+          shown.push({ title, body: options?.body });
+        }
+        close() {}
+      } as unknown as typeof Notification;
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    });
+    await send(alice, "Are you there?");
+    await expect
+      .poll(() => bob.page.evaluate(() => (window as unknown as { shown: unknown[] }).shown), { timeout: 15_000 })
+      .toEqual([{ title: alice.email, body: "Are you there?" }]);
+    // Hidden, the message is delivered but not read (it counts as unread, though the chat is
+    // open); visible again, it is read.
+    await expect.poll(() => tickOf(alice.page, "Are you there?"), { timeout: 15_000 }).toBe("delivered");
+    await expect.poll(() => bob.page.getByRole("button", { name: /Are you there\?/ }).getByLabel("1 unread").count()).toBe(1);
+    await bob.page.evaluate(() => {
+      delete (document as unknown as Record<string, unknown>).hidden;
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await expect.poll(() => tickOf(alice.page, "Are you there?"), { timeout: 15_000 }).toBe("read");
+  });
+
   it("a file uploads with a progress bar, arrives, and downloads with identical bytes", async () => {
     // Refused before any upload, with the reason.
     const picker = alice.page.getByLabel("File to send");
