@@ -58,7 +58,12 @@ export function uniquePhone(): string {
  * A person opens the app, signs up with an email address (or, `phone`, a phone number),
  * confirms with the code the local outbox got, and is in.
  */
-export async function signUp(browser: Browser, stack: Stack, name: string, options: { phone?: boolean } = {}): Promise<User> {
+export async function signUp(
+  browser: Browser,
+  stack: Stack,
+  name: string,
+  options: { phone?: boolean; wrongCodeFirst?: boolean } = {},
+): Promise<User> {
   const email = options.phone === true ? uniquePhone() : uniqueEmail(name);
   const viewport = { width: 1100, height: 760 };
   const context = await browser.newContext({ viewport });
@@ -76,6 +81,15 @@ export async function signUp(browser: Browser, stack: Stack, name: string, optio
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign up" }).click();
   await page.getByRole("heading", { name: "Confirm your account" }).waitFor();
+  if (options.wrongCodeFirst === true) {
+    // A wrong code is refused with Cognito's message; a new code replaces the first.
+    const first = await codeFor(stack, email);
+    await page.getByLabel("Code").fill(first === "000000" ? "111111" : "000000");
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("alert").filter({ hasText: /Invalid verification code/ }).waitFor();
+    await page.getByRole("button", { name: "Send a new code" }).click();
+    await expect.poll(() => codeFor(stack, email), { timeout: 15_000 }).not.toBe(first);
+  }
   await page.getByLabel("Code").fill(await codeFor(stack, email));
   await page.getByRole("button", { name: "Confirm" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();

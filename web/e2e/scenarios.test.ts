@@ -149,8 +149,8 @@ describe("Parley Web", () => {
   });
 
   it("a group of three (one by phone): messages reach all, a removed member stops receiving", async () => {
-    // Carol signs up with a phone number and is found by it.
-    carol = await signUp(browser, stack, "carol", { phone: true });
+    // Carol signs up with a phone number (mistyping the code once) and is found by it.
+    carol = await signUp(browser, stack, "carol", { phone: true, wrongCodeFirst: true });
     await alice.page.getByText("New group").click();
     await alice.page.getByLabel("Group name").fill("Climbing");
     await alice.page.getByLabel("Members (emails or phones)").fill(`${bob.email}, ${carol.email}`);

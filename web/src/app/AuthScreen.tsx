@@ -3,7 +3,7 @@
  * or SMS goes out: the confirm step links to the local stack's outbox of codes.
  */
 import { useState } from "preact/hooks";
-import type { CognitoAuth } from "../auth/cognito";
+import { UnconfirmedError, type CognitoAuth } from "../auth/cognito";
 import type { StackConfig } from "../auth/stack";
 import { outboxUrl } from "./config";
 import { rememberUsername } from "./session";
@@ -27,6 +27,8 @@ export function AuthScreen(props: { config: StackConfig; auth: CognitoAuth; onSi
     try {
       await work();
     } catch (e) {
+      // Signing in to an account never confirmed: go to the code, as after signing up.
+      if (e instanceof UnconfirmedError) setStep("confirm");
       setError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
@@ -58,9 +60,18 @@ export function AuthScreen(props: { config: StackConfig; auth: CognitoAuth; onSi
           </p>
           <label>
             Code
-            <input name="code" inputMode="numeric" autocomplete="one-time-code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+            <input name="code" inputMode="numeric" autoFocus autocomplete="one-time-code" required value={code} onInput={(e) => setCode(e.currentTarget.value)} />
           </label>
           <button type="submit" disabled={busy}>Confirm</button>
+          <p>
+            <button type="button" class="link" disabled={busy} onClick={run(async () => {
+              await props.auth.resendCode(username.trim());
+              setError(undefined);
+              setCode("");
+            })}>
+              Send a new code
+            </button>
+          </p>
         </form>
       ) : (
         <form onSubmit={run(async () => {

@@ -4,7 +4,7 @@
  * anything is uploaded (the reason shown when refused), with a progress bar while uploading.
  * Sends go through the outbox, so text written offline goes out on reconnect.
  */
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { checkFile, RequestError } from "../client";
 import type { ChatKey, ChatModel } from "./model";
 
@@ -18,6 +18,9 @@ export function Composer(props: { model: ChatModel; chat: ChatKey }) {
   const [dragging, setDragging] = useState(false);
   const lastTyping = useRef(0);
   const picker = useRef<HTMLInputElement>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // A chat opened (by click or keyboard) is ready to type into.
+  useEffect(() => box.current?.focus(), []);
 
   const send = async () => {
     const body = text.trim();
@@ -98,6 +101,7 @@ export function Composer(props: { model: ChatModel; chat: ChatKey }) {
           }}
         />
         <textarea
+          ref={box}
           aria-label="Message"
           placeholder="Message"
           rows={1}
