@@ -145,6 +145,14 @@ describe("Parley Web", () => {
     expect(saved.length).toBe(bytes.length);
     expect(saved.equals(bytes)).toBe(true);
 
+    // A file dropped on the composer goes the same way.
+    const dropped = await alice.page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["dropped text\n"], "dropped.txt", { type: "text/plain" }));
+      return transfer;
+    });
+    await alice.page.dispatchEvent("form.composer", "drop", { dataTransfer: dropped });
+    await bob.page.getByRole("button", { name: /^Download dropped\.txt/ }).waitFor({ timeout: 15_000 });
     await screenshot(bob.page, "06-files");
   });
 
