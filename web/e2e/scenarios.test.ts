@@ -270,7 +270,7 @@ describe("Parley Web", () => {
           await messages.evaluate((element) => element.scrollTo({ top: 0 }));
           return carol.page.locator(".bubble .body", { hasText: /^Message 1: / }).count();
         },
-        { timeout: 30_000, intervals: [200] },
+        { timeout: 30_000, interval: 200 },
       )
       .toBe(1);
     expect(await carol.page.locator(".messages .row").count()).toBeLessThan(60);
