@@ -195,6 +195,16 @@ describe("Parley Web", () => {
     await expect.poll(() => bubble(carol.page, "Without Carol").count()).toBe(0);
     await expect.poll(() => bubble(carol.page, "Saturday?").count()).toBe(1);
     await screenshot(carol.page, "08-group-removed");
+
+    // Anyone leaves: Bob does, and Alice sees it as a line in the chat.
+    await bob.page.getByRole("button", { name: /Climbing/ }).click();
+    await bob.page.getByRole("button", { name: "Group info" }).click();
+    await bob.page.getByRole("button", { name: "Leave group" }).click();
+    await bob.page.getByText("You are no longer a member of this group.").waitFor();
+    await alice.page.getByRole("button", { name: /Climbing/ }).click();
+    await alice.page.locator(".system", { hasText: `${bob.email} left` }).waitFor({ timeout: 15_000 });
+    await alice.page.getByRole("button", { name: "Group info" }).click();
+    await expect.poll(() => info.getByRole("listitem").count()).toBe(1);
   });
 
   it("offline: a banner, messages wait with a clock, then arrive once on reconnect", async () => {
@@ -214,7 +224,7 @@ describe("Parley Web", () => {
     }
     // Exactly once each, also after a sync: reload Alice and count again.
     await alice.page.reload();
-    await alice.page.getByRole("button", { name: new RegExp(bob.email.replace(/[.+]/g, "\\$&")) }).click();
+    await alice.page.locator("button.conversation").filter({ has: alice.page.locator(".title", { hasText: bob.email }) }).click();
     await bubble(alice.page, "Written offline 2").waitFor();
     expect(await bubble(alice.page, "Written offline 1").count()).toBe(1);
     expect(await bubble(alice.page, "Written offline 2").count()).toBe(1);
