@@ -29,30 +29,34 @@ LAMBDA_ARCH_FLAG_arm64 := --arm64
 LAMBDA_ARCH_FLAG_x86_64 := --x86-64
 LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
-.PHONY: fuzz fuzz-smoke soak protocol-types web-test
+.PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build web-e2e web-bench chromium
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
 	advisory-db build build-command-check deploy deploy-venv
 
 help:
-	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto); Ctrl-C stops it"
+	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto) and serve the"
+	@echo "            web app at the URL it prints (http://127.0.0.1:8792/); Ctrl-C stops it"
 	@echo "make test   format check, clippy (warnings are errors), template checks (cfn-lint, checkov,"
 	@echo "            the SAM transform, sam validate --lint),"
-	@echo "            cargo deny, unit and end-to-end tests"
+	@echo "            cargo deny, unit and end-to-end tests, the web client's tests and browser scenarios"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
 	@echo "make deploy build, then sam deploy (guided the first time)"
 	@echo "make soak   the chaos soak, bigger (SOAK_USERS, SOAK_DEVICES, SOAK_SECONDS): target/soak/report.md"
 	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
+	@echo "make web-bench  measure the web app in Chromium (JS size, load to chat list, a 10,000-message chat)"
 	@echo "make invoke-<function> [EVENT=events/<file>.json]  run one function on an event against the local stack"
 	@echo "make protocol-types  regenerate protocol/typescript/protocol.ts from the protocol crate's types"
 
-## Run the local stack in the foreground. Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT.
-dev: venv
+## Run the local stack in the foreground, the web app (web/dist, built first) served with it.
+## Ports: DEVSTACK_GATEWAY_PORT, DEVSTACK_AWS_PORT, DEVSTACK_WEB_PORT (8790, 8791, 8792).
+dev: venv web-build
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
 test: venv lint template-checks build-command-check deny web-test
 	$(CARGO) build --workspace --bins
+	$(MAKE) web-e2e
 	$(CARGO) test --workspace
 	$(MAKE) fuzz-smoke
 
@@ -60,6 +64,33 @@ test: venv lint template-checks build-command-check deny web-test
 ## the type check, the unit tests and the production build (web/dist).
 web-test: web/node_modules/.installed
 	cd web && npx tsc --noEmit && npx vitest run && npx vite build
+
+## The browser scenarios (web/e2e/): Parley Web in headless Chromium (Debian's, installed
+## with apt-get where missing; never a downloaded browser) against a local stack the run
+## starts itself; screenshots of the main screens go to target/web-screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+web-e2e: venv web/node_modules/.installed chromium
+	$(CARGO) build --workspace --bins
+	cd web && npx vite build && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
+
+## What Parley Web costs a person (measured, not asserted): gzipped JS on first load (budget
+## 200 KB), load → conversation list, opening a 10,000-message conversation:
+## target/web-bench/report.json.
+web-bench: venv web/node_modules/.installed chromium
+	$(CARGO) build --workspace --bins
+	cd web && npx vite build && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.bench.config.ts
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+		command -v apt-get >/dev/null || { echo "Chromium is needed at $(CHROMIUM) (Debian: apt-get install chromium)"; exit 1; }; \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get install -y --no-install-recommends chromium || \
+			{ $$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium; }; \
+	}
+
+## The web app alone (web/dist), as `make dev` serves it.
+web-build: web/node_modules/.installed
+	cd web && npx vite build
 
 web/node_modules/.installed: web/package-lock.json web/package.json
 	@command -v npm >/dev/null || { echo "Node.js 20 and npm are needed for the web client"; exit 1; }

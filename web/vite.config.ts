@@ -12,6 +12,11 @@ export default defineConfig({
   oxc: {
     jsx: { runtime: "automatic", importSource: "preact" },
   },
+  server: {
+    // `npm run dev` (hot reload on 5173, an origin the local bucket allows) next to `make dev`:
+    // the page learns the stack's endpoints from the devstack's /config.json, as when served.
+    proxy: { "/config.json": `http://127.0.0.1:${process.env.DEVSTACK_WEB_PORT ?? "8792"}` },
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,

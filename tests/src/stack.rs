@@ -90,6 +90,9 @@ fn start(template: Option<&Path>) -> StackInfo {
             "0",
             "--aws-port",
             "0",
+            // Beside `make dev` (web app on 8792) and each other.
+            "--web-port",
+            "0",
             "--exit-on-stdin-eof",
         ])
         .arg("--stack-file")

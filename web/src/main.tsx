@@ -1,6 +1,7 @@
-// Entry point: mounts the app shell. The UI proper comes in later increments.
+// Entry point: the styles and the app.
 import { render } from "preact";
 import { App } from "./app/App";
+import "./app/styles.css";
 
 const root = document.getElementById("app");
 if (root !== null) render(<App />, root);

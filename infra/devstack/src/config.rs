@@ -16,6 +16,13 @@ pub struct Options {
     /// Port of moto, the AWS emulator (0: any free port).
     #[arg(long, env = "DEVSTACK_AWS_PORT", default_value_t = 8791)]
     pub aws_port: u16,
+    /// Port of the web app, `web/dist` and its `/config.json` (0: any free port). The app's
+    /// origin is added to the files bucket's `AllowedWebOrigins`.
+    #[arg(long, env = "DEVSTACK_WEB_PORT", default_value_t = 8792)]
+    pub web_port: u16,
+    /// The built web app (`make dev` builds it); not served when it holds no index.html.
+    #[arg(long, env = "DEVSTACK_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
     /// The SAM template to serve.
     #[arg(long, env = "DEVSTACK_TEMPLATE", default_value = "infra/template.yaml")]
     pub template: PathBuf,
@@ -64,6 +71,8 @@ mod tests {
         let defaults = Options::try_parse_from(["devstack"]).unwrap();
         assert_eq!(defaults.gateway_port, 8790);
         assert_eq!(defaults.aws_port, 8791);
+        assert_eq!(defaults.web_port, 8792);
+        assert_eq!(defaults.web_dir, PathBuf::from("web/dist"));
         assert_eq!(defaults.stack_file, PathBuf::from(".devstack/stack.json"));
         assert!(!defaults.exit_on_stdin_eof);
 

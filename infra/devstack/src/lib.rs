@@ -16,6 +16,7 @@
 //!   checked on confirmation, and the PostConfirmation trigger.
 //! - [`faults`] injects AWS's failures at chosen rates, off by default.
 //! - [`stackfile`] writes `.devstack/stack.json` for clients and tests.
+//! - [`web`] serves the built web app and, as `/config.json`, the stack's description.
 
 pub mod aws;
 pub mod aws_proxy;
@@ -32,3 +33,4 @@ pub mod stack;
 pub mod stackfile;
 pub mod streams;
 pub mod template;
+pub mod web;

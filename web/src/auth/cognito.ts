@@ -13,7 +13,7 @@
  *   with a token on its last seconds.
  */
 import { Amplify } from "@aws-amplify/core";
-import { confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from "@aws-amplify/auth";
+import { confirmSignUp, fetchAuthSession, resendSignUpCode, signIn, signOut, signUp } from "@aws-amplify/auth";
 import { cognitoUserPoolsTokenProvider } from "@aws-amplify/auth/cognito";
 import { systemClock, type Clock } from "../client/clock";
 import type { TokenProvider } from "../client/connection";
@@ -31,6 +31,13 @@ export interface Session {
 /** A sign-up address: an email, or a phone number in E.164 (`+` and digits). */
 export function attributesFor(username: string): { email: string } | { phone_number: string } {
   return /^\+[1-9]\d{6,14}$/.test(username) ? { phone_number: username } : { email: username };
+}
+
+/** The account exists but was never confirmed: the user needs the code (or a new one). */
+export class UnconfirmedError extends Error {
+  constructor() {
+    super("This account is not confirmed yet: enter the code we sent.");
+  }
 }
 
 export class CognitoAuth {
@@ -75,8 +82,14 @@ export class CognitoAuth {
     await confirmSignUp({ username, confirmationCode: code });
   }
 
+  /** A fresh code for an unconfirmed account (the old one stops working). */
+  async resendCode(username: string): Promise<void> {
+    await resendSignUpCode({ username });
+  }
+
   async signIn(username: string, password: string): Promise<Session> {
     const result = await signIn({ username, password, options: { authFlowType: this.flow } });
+    if (result.nextStep.signInStep === "CONFIRM_SIGN_UP") throw new UnconfirmedError();
     if (!result.isSignedIn) throw new Error(`sign-in needs another step: ${result.nextStep.signInStep}`);
     const session = await this.session(false);
     if (session === undefined) throw new Error("signed in, but no tokens");

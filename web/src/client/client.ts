@@ -9,6 +9,7 @@
  */
 import { Backoff } from "./backoff";
 import { systemClock, type Clock } from "./clock";
+import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
 import { Outbox, type SendInput } from "./outbox";
 import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
@@ -153,8 +154,45 @@ export class ParleyClient {
     });
   }
 
+  /**
+   * Sends a file: checks it against the protocol's rules, reserves a key (`uploadUrl`), PUTs
+   * the bytes with progress, then sends the attachment through the outbox. Rejects with the
+   * reason when the file is refused (before any upload) or the upload fails.
+   */
+  async sendFile(
+    target: UploadTarget,
+    file: Blob & FileLike,
+    progress: (sent: number, total: number) => void,
+    body?: string,
+  ): Promise<OutboxRecord> {
+    const check = checkFile(file);
+    if (!check.ok) throw new RequestError("bad_request", check.reason);
+    const reply = await this.request({
+      action: "uploadUrl",
+      ...target,
+      name: file.name,
+      contentType: check.contentType,
+      size: file.size,
+    });
+    if (reply.type !== "uploadUrl") throw new RequestError("internal", `unexpected ${reply.type}`);
+    await putWithProgress(reply, file, progress);
+    const attachment = attachmentFor(reply.key, file, check.contentType);
+    return this.send({ ...target, attachment, ...(body ? { body } : {}) });
+  }
+
+  /** A short-lived URL to GET an attachment's bytes. */
+  async downloadUrl(key: string): Promise<string> {
+    const reply = await this.request({ action: "downloadUrl", key });
+    if (reply.type !== "downloadUrl") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.url;
+  }
+
   history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
     return this.options.store.listMessages(conversation, options);
+  }
+
+  conversation(conversation: ConversationId): Promise<ConversationRecord | undefined> {
+    return this.options.store.getConversation(conversation);
   }
 
   conversations(): Promise<ConversationRecord[]> {
@@ -334,6 +372,7 @@ export class ParleyClient {
     record.kind = "group";
     record.name = frame.name;
     record.members = [...frame.members];
+    record.admins = [...frame.admins];
     await this.options.store.putConversation(record);
     this.emit((l) => l.conversation?.(record));
   }
@@ -353,7 +392,12 @@ export class ParleyClient {
   }
 }
 
-/** A group's membership change, as its system message tells it. */
+/**
+ * A group's membership change, as its system message tells it. Admins are not in system
+ * messages, so they are derived by the server's rules (docs/protocol.md): the creator is the
+ * first admin; when the last admin leaves (or is removed), the first remaining member by id
+ * becomes admin. A `group` reply, when this user acts, states them outright.
+ */
 function applySystem(record: ConversationRecord, message: StoredMessage): void {
   const system = message.system!;
   record.kind = "group";
@@ -362,6 +406,7 @@ function applySystem(record: ConversationRecord, message: StoredMessage): void {
   switch (system.event) {
     case "created":
       record.members = [...system.members];
+      record.admins = [message.from];
       return;
     case "added":
       system.members.forEach((m) => members.add(m));
@@ -372,4 +417,7 @@ function applySystem(record: ConversationRecord, message: StoredMessage): void {
       break;
   }
   record.members = [...members];
+  const admins = (record.admins ?? []).filter((a) => members.has(a));
+  const first = [...members].sort()[0];
+  record.admins = admins.length === 0 && first !== undefined ? [first] : admins;
 }

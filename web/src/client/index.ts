@@ -8,3 +8,4 @@ export { systemClock, type Clock } from "./clock";
 export { openIdbStore, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
 export { advance, applyReceipt, tickFromReceipts, type Tick, type ReceiptMarks } from "./ticks";
 export { isFinalError, parseIncoming } from "./protocol";
+export { checkFile, formatBytes, putWithProgress, MAX_FILE_BYTES, type FileCheck, type FileLike, type UploadTarget } from "./files";

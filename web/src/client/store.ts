@@ -48,6 +48,8 @@ export interface ConversationRecord {
   members: string[];
   kind: "direct" | "group" | "unknown";
   name?: string;
+  /** A group's admins, as last learnt (a `group` reply, or derived from system messages). */
+  admins?: string[];
   marks: ReceiptMarks;
   /** Acks this user wants sent (`ack delivered`/`read` up to here) and those already sent. */
   deliveredMark: number;

@@ -102,7 +102,7 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
     let mut body = body;
     if let Some((cognito, operation)) = &cognito {
         if let Some(answer) = cognito.before(operation, &body).await {
-            return answer;
+            return crate::cognito::with_cors(answer, parts.headers.get("origin"));
         }
         if let Some(rewritten) = cognito.rewrite(operation, &body) {
             body = rewritten.into();
@@ -175,7 +175,9 @@ pub(crate) async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
         Some((cognito, operation)) if status.is_success() => {
             match cognito.after(operation, &body, &response_body).await {
                 Some(Ok(replaced)) => replaced.into(),
-                Some(Err(refusal)) => return refusal,
+                Some(Err(refusal)) => {
+                    return crate::cognito::with_cors(refusal, parts.headers.get("origin"))
+                }
                 None => response_body,
             }
         }

@@ -9,7 +9,11 @@
 //!   unless it carries the newest code sent, before moto sees it;
 //! - after a successful `ConfirmSignUp` or `AdminConfirmSignUp`, the pool's PostConfirmation
 //!   trigger (a function's SAM event `Type: Cognito`, `Trigger: PostConfirmation`) is
-//!   invoked with the event Cognito sends, and its failure fails the call as in Cognito.
+//!   invoked with the event Cognito sends, and its failure fails the call as in Cognito;
+//! - `GetTokensFromRefreshToken` (how Amplify v6 refreshes tokens; moto does not implement it)
+//!   is answered with what moto's `InitiateAuth` `REFRESH_TOKEN_AUTH` gives for the token;
+//! - every answer made here carries the CORS headers Cognito's API sends to any origin
+//!   ([`with_cors`]), so a web page reads it as it reads moto's.
 //!
 //! - SRP sign-in's secret block travels base64-encoded as in Cognito ([`srp`]).
 //!
@@ -80,6 +84,9 @@ impl LocalCognito {
             "ResendConfirmationCode" => {
                 return Some(self.resend_code(field("ClientId"), field("Username")).await)
             }
+            "GetTokensFromRefreshToken" => {
+                return Some(self.refresh(field("ClientId"), field("RefreshToken")).await)
+            }
             _ => return None,
         }
         match self.outbox.confirm(
@@ -139,6 +146,37 @@ impl LocalCognito {
                 .map(Err),
             _ => None,
         }
+    }
+
+    /// `GetTokensFromRefreshToken`, through moto's `REFRESH_TOKEN_AUTH`: the same tokens in
+    /// the same `AuthenticationResult` shape (no new refresh token, as without rotation).
+    async fn refresh(&self, client_id: &str, refresh_token: &str) -> Response {
+        let refreshed = self
+            .moto
+            .initiate_auth()
+            .client_id(client_id)
+            .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await;
+        let Some(result) = refreshed
+            .ok()
+            .and_then(|out| out.authentication_result().cloned())
+        else {
+            return error("NotAuthorizedException", "Invalid Refresh Token.");
+        };
+        let body = json!({"AuthenticationResult": {
+            "AccessToken": result.access_token(),
+            "IdToken": result.id_token(),
+            "ExpiresIn": result.expires_in(),
+            "TokenType": result.token_type(),
+        }});
+        let mut response = Response::new(Body::from(body.to_string()));
+        response.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        response
     }
 
     /// `ResendConfirmationCode`: a fresh code to the unconfirmed user's email (else phone).
@@ -271,6 +309,23 @@ fn delivery_details(medium: &str, to: &str) -> Value {
 }
 
 /// A Cognito error in its JSON protocol (HTTP 400, `__type`).
+/// An answer made here, with the CORS headers Cognito's API gives any origin (`origin` is the
+/// request's `Origin`; none for non-browser callers).
+pub fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Response {
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        headers.insert("access-control-allow-origin", origin.clone());
+        headers.insert(
+            "access-control-expose-headers",
+            HeaderValue::from_static(
+                "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, Date",
+            ),
+        );
+        headers.append("vary", HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
 fn error(kind: &str, message: &str) -> Response {
     let body = json!({"__type": kind, "message": message}).to_string();
     let mut response = Response::new(Body::from(body));

@@ -9,6 +9,10 @@
 //! The AWS port (`--aws-port`) is the AWS proxy's ([`crate::aws_proxy`]): functions and
 //! clients reach moto (on a free port of its own) and `@connections` through it, so that
 //! every request is counted; it also serves the control API ([`crate::control`]).
+//!
+//! The web app's port (`--web-port`) is bound before the template resolves too, when
+//! `--web-dir` holds a built app: its origin is then added to `AllowedWebOrigins`, so the
+//! files bucket's CORS rule lets the served page use the presigned URLs ([`crate::web`]).
 
 mod shutdown;
 
@@ -33,7 +37,10 @@ use crate::metrics::Metrics;
 use crate::stack::StackSpec;
 use crate::stackfile::{StackFile, WrittenStackFile};
 use crate::streams::{create_platform_applications, Pollers};
-use crate::template::{stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError};
+use crate::template::{
+    stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError, LOCAL_WEB_ORIGINS,
+};
+use crate::web::{self, WebApp};
 
 /// Why the stack could not start.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +53,8 @@ pub enum RunError {
     GatewayPort { port: u16, source: std::io::Error },
     #[error("cannot listen on port {port} for the AWS endpoint: {source}")]
     AwsPort { port: u16, source: std::io::Error },
+    #[error("cannot listen on port {port} for the web app: {source}")]
+    WebPort { port: u16, source: std::io::Error },
     #[error("function {function}: binary {} not found; build the functions first (cargo build)", binary.display())]
     MissingBinary { function: String, binary: PathBuf },
     #[error("starting the functions: {0}")]
@@ -69,6 +78,7 @@ pub struct RunningStack {
     streams: Pollers,
     moto: Moto,
     spec: StackSpec,
+    web: Option<WebApp>,
 }
 
 /// Starts the stack, prints where it is, serves until asked to stop, stops.
@@ -84,7 +94,33 @@ pub async fn run(options: Options) -> Result<(), RunError> {
 /// Starts everything and writes the stack file; returns once the stack serves.
 pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
     let template = Template::load(&options.template)?;
-    let overrides: BTreeMap<String, String> = options.parameters.iter().cloned().collect();
+    let mut overrides: BTreeMap<String, String> = options.parameters.iter().cloned().collect();
+    let web_listener = if web::is_built(&options.web_dir) {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.web_port)))
+            .await
+            .map_err(|source| RunError::WebPort {
+                port: options.web_port,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| RunError::WebPort {
+                port: options.web_port,
+                source,
+            })?
+            .port();
+        if template.parameter("AllowedWebOrigins").is_some() {
+            // On top of the local default (a Vite dev server on 5173) or the origins given.
+            let configured = overrides
+                .get("AllowedWebOrigins")
+                .map_or(LOCAL_WEB_ORIGINS, String::as_str);
+            let origins = web::allowed_origins(configured, port);
+            overrides.insert("AllowedWebOrigins".to_owned(), origins);
+        }
+        Some(listener)
+    } else {
+        None
+    };
     let mut resolver = Resolver::new(
         &template,
         Deployment::local(&template, &options.region, &overrides),
@@ -121,6 +157,19 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
     };
     match start_on_moto(options, &mut resolver, &moto, listeners).await {
         Ok((description, stack_file, gateway, functions, proxy, spec, streams)) => {
+            let web = match web_listener {
+                Some(listener) => {
+                    let config = serde_json::to_value(&description).unwrap_or_default();
+                    match WebApp::start(listener, &options.web_dir, config) {
+                        Ok(web) => Some(web),
+                        Err(source) => {
+                            tracing::warn!(%source, "the web app is not served");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
             Ok(RunningStack {
                 description,
                 stack_file,
@@ -130,6 +179,7 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
                 streams,
                 moto,
                 spec,
+                web,
             })
         }
         Err(error) => {
@@ -318,9 +368,17 @@ impl RunningStack {
         &self.spec
     }
 
+    /// The web app's URL, when it is served.
+    pub fn web_url(&self) -> Option<String> {
+        self.web.as_ref().map(WebApp::url)
+    }
+
     /// Stops the gateway (clients get 1001 and `$disconnect` runs), then the functions,
     /// then moto, and removes the stack file.
     pub async fn stop(self) {
+        if let Some(web) = self.web {
+            web.shutdown().await;
+        }
         if let Err(error) = self.stack_file.remove() {
             tracing::warn!(%error, "removing the stack file");
         }
@@ -350,6 +408,18 @@ impl RunningStack {
             .iter()
             .map(|r| r.key.as_str())
             .collect();
+        let web = match &self.web {
+            Some(web) => format!(
+                "devstack: web app        {}   open it in a browser   (--web-port / DEVSTACK_WEB_PORT, default 8792)\n\
+                 devstack: sign-up codes  {}/_devstack/outbox\n",
+                web.url(),
+                d.aws_endpoint
+            ),
+            None => format!(
+                "devstack: web app        not built ({} has no index.html: `make dev` builds it)\n",
+                options.web_dir.display()
+            ),
+        };
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
@@ -361,6 +431,7 @@ impl RunningStack {
              devstack: bucket         {}\n\
              devstack: functions      {}   routes {}\n\
              devstack: stack file     {}   (--stack-file)\n\
+             {web}\
              devstack ready: {}",
             d.websocket_url,
             d.management_endpoint,

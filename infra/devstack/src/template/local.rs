@@ -7,7 +7,8 @@
 //!     writes it in the template's format) and there is no account setting to take over;
 //!   - `AllowedWebOrigins=http://localhost:5173,http://127.0.0.1:5173`: the files bucket's
 //!     CORS rule lets a web client served by a local dev server (Vite's default port, under
-//!     either name a browser may use) PUT and GET the presigned URLs;
+//!     either name a browser may use) PUT and GET the presigned URLs; the origin the devstack
+//!     serves the web app on is added to it (`crate::web`);
 //! - resources the template does not name are called `parley-local-<LogicalId>`;
 //! - function environment, after the template's own variables are resolved:
 //!   - `JWKS_URL` (when the template sets it) → `{awsEndpoint}/{userPoolId}/.well-known/jwks.json`,

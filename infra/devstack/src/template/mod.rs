@@ -25,7 +25,7 @@ mod tests;
 pub use document::{references, Parameter, Resource, Template};
 pub use error::TemplateError;
 pub use functions::FUNCTION_KIND;
-pub use local::LocalStack;
+pub use local::{LocalStack, LOCAL_WEB_ORIGINS};
 pub use order::dependency_order;
 pub use physical::{placeholder, Physical, PhysicalIds};
 pub use resolve::{Deployment, Resolver};

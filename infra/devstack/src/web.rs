@@ -1,0 +1,185 @@
+//! The web app (issue 14), served by the local stack next to its endpoints: the files Vite
+//! built into `web/dist`, and `/config.json`, the stack's description (what stack.json says),
+//! from which the page learns where the WebSocket API, Cognito and the outbox of codes are,
+//! so nobody configures the app by hand. Deployed, the hosting bucket gets a `config.json`
+//! made from the stack's outputs instead.
+//!
+//! The page is an origin of its own (`http://127.0.0.1:{web port}`), and its presigned PUTs
+//! and GETs to the files bucket are cross-origin: [`allowed_origins`] adds it to the local
+//! `AllowedWebOrigins`, so the bucket's CORS rule (checked locally as S3 checks it) lets the
+//! served app upload and download, as a deployed stack lets its hosted app.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::{Json, Router};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Whether `dir` holds a built app (`make dev` builds it; a bare `devstack` may run without).
+pub fn is_built(dir: &Path) -> bool {
+    dir.join("index.html").is_file()
+}
+
+/// The page's origins for a port, under both names a browser may be given.
+pub fn origins(port: u16) -> [String; 2] {
+    [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ]
+}
+
+/// `configured` (comma-separated, as the template's `CommaDelimitedList` takes it) with the
+/// served app's origins added where missing.
+pub fn allowed_origins(configured: &str, port: u16) -> String {
+    let mut list: Vec<String> = configured
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for origin in origins(port) {
+        if !list.contains(&origin) {
+            list.push(origin);
+        }
+    }
+    list.join(",")
+}
+
+/// The running web server; stopped by [`WebApp::shutdown`] or when dropped.
+pub struct WebApp {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl WebApp {
+    /// Serves `dir` and `/config.json` (= `config`) on `listener`.
+    pub fn start(listener: TcpListener, dir: &Path, config: serde_json::Value) -> io::Result<Self> {
+        let local_addr = listener.local_addr()?;
+        // The config and the page name the stack of this run: never cached, so a browser
+        // left open across restarts of `make dev` (new pool, new ports) picks up the new one.
+        // Vite's assets carry content hashes in their names and may be cached.
+        let no_store = SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        let app = Router::new()
+            .route(
+                "/config.json",
+                get(move || {
+                    let config = config.clone();
+                    async move { Json(config) }
+                }),
+            )
+            .route_service("/", ServeDir::new(dir))
+            .route_service("/index.html", ServeDir::new(dir))
+            .layer(no_store)
+            .fallback_service(ServeDir::new(dir));
+        let (stop, mut stopped) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stopping| *stopping).await;
+                })
+                .await
+        });
+        tracing::info!(%local_addr, dir = %dir.display(), "web app serving");
+        Ok(Self {
+            local_addr,
+            stop,
+            server: Some(server),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.local_addr)
+    }
+
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            if let Ok(Err(error)) = server.await {
+                tracing::warn!(%error, "web app server stopped with an error");
+            }
+        }
+    }
+}
+
+impl Drop for WebApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_served_origin_is_added_once() {
+        assert_eq!(
+            allowed_origins("http://localhost:5173,http://127.0.0.1:5173", 8792),
+            "http://localhost:5173,http://127.0.0.1:5173,http://127.0.0.1:8792,http://localhost:8792"
+        );
+        assert_eq!(
+            allowed_origins("http://127.0.0.1:8792", 8792),
+            "http://127.0.0.1:8792,http://localhost:8792"
+        );
+        assert_eq!(
+            allowed_origins("", 9000),
+            "http://127.0.0.1:9000,http://localhost:9000"
+        );
+    }
+
+    #[tokio::test]
+    async fn serves_the_app_and_the_config() {
+        let dir = std::env::temp_dir().join(format!("devstack-web-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(
+            dir.join("index.html"),
+            "<!doctype html><title>Parley</title>",
+        )
+        .unwrap();
+        std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
+        assert!(is_built(&dir));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let app = WebApp::start(
+            listener,
+            &dir,
+            serde_json::json!({"websocketUrl": "ws://127.0.0.1:1/prod"}),
+        )
+        .unwrap();
+        let http = reqwest::Client::new();
+        let page = http.get(app.url()).send().await.unwrap();
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+        assert!(page.text().await.unwrap().contains("<title>Parley</title>"));
+        let script = http
+            .get(format!("{}assets/app.js", app.url()))
+            .send()
+            .await
+            .unwrap();
+        assert!(script.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("javascript"));
+        let config: serde_json::Value = http
+            .get(format!("{}config.json", app.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(config["websocketUrl"], "ws://127.0.0.1:1/prod");
+        app.shutdown().await;
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

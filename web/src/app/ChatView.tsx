@@ -1,0 +1,110 @@
+/**
+ * One chat: its header (name, "typing…", group info), the messages (the latest page from the
+ * local store at once, older pages as the user scrolls up, new ones live), read marking while
+ * the tab is visible, and the composer.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { StoredMessage } from "../client";
+import { Composer } from "./Composer";
+import { GroupPanel } from "./GroupPanel";
+import { MessageList } from "./MessageList";
+import type { ChatKey, ChatModel } from "./model";
+
+/** Messages read from the store per page: enough to fill a tall screen. */
+export const PAGE = 60;
+
+/** `update` merged into `list` by seq (each seq once, the newer copy winning). */
+export function merge(list: StoredMessage[], update: StoredMessage[]): StoredMessage[] {
+  const bySeq = new Map(list.map((m) => [m.seq, m]));
+  for (const m of update) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () => void }) {
+  const { model } = props;
+  const chat = model.resolve(props.chat);
+  const conversation = "conversation" in chat ? chat.conversation : undefined;
+  const summary = conversation !== undefined ? model.summary(conversation) : undefined;
+  const [messages, setMessages] = useState<StoredMessage[]>([]);
+  const [hasOlder, setHasOlder] = useState(false);
+  const [showInfo, setShowInfo] = useState(false);
+
+  useEffect(() => {
+    if (conversation === undefined) return;
+    let live = true;
+    const unsubscribe = model.client.subscribe({
+      message: (m) => {
+        if (m.conversation === conversation) setMessages((current) => merge(current, [m]));
+      },
+    });
+    void model.client.history(conversation, { limit: PAGE }).then((page) => {
+      if (!live) return;
+      setMessages((current) => merge(page, current));
+      setHasOlder((page[0]?.seq ?? 1) > 1);
+    });
+    return () => {
+      live = false;
+      unsubscribe();
+    };
+  }, [conversation]);
+
+  const loadOlder = async () => {
+    const first = messages[0];
+    if (conversation === undefined || first === undefined) return;
+    const page = await model.client.history(conversation, { beforeSeq: first.seq, limit: PAGE });
+    setMessages((current) => merge(page, current));
+    setHasOlder((page[0]?.seq ?? 1) > 1 && page.length > 0);
+  };
+
+  // Read: what is on screen while the tab is visible (a hidden tab reads nothing).
+  const lastSeq = messages[messages.length - 1]?.seq ?? 0;
+  useEffect(() => {
+    if (conversation === undefined) return;
+    const mark = () => {
+      if (document.visibilityState === "visible" && lastSeq > (summary?.record.readMark ?? 0)) {
+        void model.markRead(conversation, lastSeq);
+      }
+    };
+    mark();
+    document.addEventListener("visibilitychange", mark);
+    return () => document.removeEventListener("visibilitychange", mark);
+  }, [conversation, lastSeq, summary?.record.readMark]);
+
+  const record = summary?.record;
+  const isGroup = record?.kind === "group";
+  const member = !isGroup || record.members.includes(model.me.userId);
+  const typing = conversation !== undefined ? model.typingIn(conversation) : [];
+  const title = model.title(chat);
+
+  return (
+    <section class="chat" aria-label={`Chat with ${title}`}>
+      <header class="bar">
+        <button type="button" class="back" aria-label="Back to chats" onClick={props.onBack}>←</button>
+        <div class="who">
+          <h2>{title}</h2>
+          <p class="typing" aria-live="polite">
+            {typing.length > 0 ? `${typing.join(", ")} ${isGroup ? "is typing…" : "typing…"}` : isGroup ? `${record.members.length} members` : ""}
+          </p>
+        </div>
+        {isGroup && (
+          <button type="button" aria-expanded={showInfo} onClick={() => setShowInfo(!showInfo)}>
+            Group info
+          </button>
+        )}
+      </header>
+      {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
+      <MessageList
+        model={model}
+        messages={messages}
+        pending={model.pending(chat)}
+        hasOlder={hasOlder}
+        loadOlder={loadOlder}
+      />
+      {member ? (
+        <Composer model={model} chat={chat} />
+      ) : (
+        <p class="notice" role="status">You are no longer a member of this group.</p>
+      )}
+    </section>
+  );
+}

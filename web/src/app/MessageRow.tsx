@@ -1,0 +1,121 @@
+/**
+ * One message: its sender (in groups), text or file, time and, on one's own messages, the tick
+ * (clock → ✓ → ✓✓ → blue ✓✓), each tick named for screen readers.
+ */
+import { useEffect, useState } from "preact/hooks";
+import type { OutboxRecord, StoredMessage, Tick } from "../client";
+import type { Attachment as AttachmentType } from "../client/protocol";
+import { formatBytes } from "../client";
+import { timeOf } from "./format";
+import type { ChatModel } from "./model";
+
+const TICKS: Record<Tick, { glyph: string; label: string }> = {
+  pending: { glyph: "", label: "Sending" },
+  sent: { glyph: "✓", label: "Sent" },
+  delivered: { glyph: "✓✓", label: "Delivered" },
+  read: { glyph: "✓✓", label: "Read" },
+};
+
+/** A clock drawn, not an emoji: not every system has an emoji font. */
+function Clock() {
+  return (
+    <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+      <circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.5" />
+      <path d="M8 4v4l2.5 2" fill="none" stroke="currentColor" stroke-width="1.5" />
+    </svg>
+  );
+}
+
+export function TickMark(props: { tick: Tick }) {
+  const { glyph, label } = TICKS[props.tick];
+  return (
+    <span class={`tick ${props.tick}`} role="img" aria-label={label} data-tick={props.tick}>
+      {props.tick === "pending" ? <Clock /> : glyph}
+    </span>
+  );
+}
+
+export function MessageRow(props: { model: ChatModel; message: StoredMessage }) {
+  const { message, model } = props;
+  const group = model.summary(message.conversation)?.record.kind === "group";
+  return (
+    <div class={`bubble ${message.own ? "own" : "theirs"}`} data-seq={message.seq}>
+      {group && !message.own && <p class="from">{model.contacts.label(message.from)}</p>}
+      {message.attachment !== undefined && <Attachment model={model} attachment={message.attachment} />}
+      {message.body !== undefined && <p class="body">{message.body}</p>}
+      <p class="meta">
+        <time dateTime={new Date(message.ts).toISOString()}>{timeOf(message.ts)}</time>
+        {message.own && message.tick !== undefined && <TickMark tick={message.tick} />}
+      </p>
+    </div>
+  );
+}
+
+export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
+  const { record, model } = props;
+  const frame = record.frame;
+  return (
+    <div class="bubble own pending" data-outbox={record.id}>
+      {frame.attachment !== undefined && <p class="file">File: {frame.attachment.name}</p>}
+      {frame.body !== undefined && <p class="body">{frame.body}</p>}
+      <p class="meta">
+        {record.state === "failed" ? (
+          <span role="alert" class="error">
+            Not sent: {record.error?.message ?? "refused"}{" "}
+            <button type="button" onClick={() => void model.client.outbox.discard(record.id)}>Discard</button>
+          </span>
+        ) : (
+          <TickMark tick="pending" />
+        )}
+      </p>
+    </div>
+  );
+}
+
+/** Download URLs live 300 s; reuse one for a while instead of asking per render. */
+const urls = new Map<string, { url: string; until: number }>();
+
+async function urlFor(model: ChatModel, key: string): Promise<string> {
+  const cached = urls.get(key);
+  if (cached !== undefined && cached.until > Date.now()) return cached.url;
+  const url = await model.client.downloadUrl(key);
+  urls.set(key, { url, until: Date.now() + 240_000 });
+  return url;
+}
+
+function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
+  const { attachment, model } = props;
+  const image = attachment.contentType.startsWith("image/");
+  const [src, setSrc] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  // Asked again when the connection comes back (a chat opened offline shows its images then).
+  useEffect(() => {
+    if (image && src === undefined && model.online) {
+      urlFor(model, attachment.key).then(setSrc, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    }
+  }, [attachment.key, model.online]);
+  const download = async () => {
+    try {
+      const link = document.createElement("a");
+      link.href = await urlFor(model, attachment.key);
+      link.download = attachment.name;
+      link.rel = "noopener";
+      link.click();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div class="attachment">
+      {image && src !== undefined && <img src={src} alt={attachment.name} loading="lazy" />}
+      <button type="button" class="link" onClick={download}>
+        Download {attachment.name} ({formatBytes(attachment.size)})
+      </button>
+      {error !== undefined && (
+        <span role="alert" class="error">
+          {" "}Cannot fetch the file now: {error}
+        </span>
+      )}
+    </div>
+  );
+}

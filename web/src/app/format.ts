@@ -1,0 +1,45 @@
+/** How times, days and message previews read in the UI (the browser's locale). */
+import type { StoredMessage } from "../client";
+
+export function timeOf(ts: number): string {
+  return new Date(ts).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** A calendar day in local time, for day separators. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+export function dayLabel(ts: number, now = Date.now()): string {
+  if (dayKey(ts) === dayKey(now)) return "Today";
+  if (dayKey(ts) === dayKey(now - 86_400_000)) return "Yesterday";
+  return new Date(ts).toLocaleDateString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
+}
+
+/** The list's short time: the hour today, else the date. */
+export function listTime(ts: number, now = Date.now()): string {
+  return dayKey(ts) === dayKey(now) ? timeOf(ts) : new Date(ts).toLocaleDateString();
+}
+
+export function systemText(message: StoredMessage, label: (userId: string) => string): string {
+  const system = message.system!;
+  const who = label(message.from);
+  const names = system.members.map(label).join(", ");
+  switch (system.event) {
+    case "created":
+      return `${who} created the group “${system.name}”`;
+    case "added":
+      return `${who} added ${names}`;
+    case "removed":
+      return `${who} removed ${names}`;
+    case "left":
+      return `${names} left`;
+  }
+}
+
+export function preview(message: StoredMessage, label: (userId: string) => string): string {
+  if (message.system !== undefined) return systemText(message, label);
+  const text = message.body ?? (message.attachment ? `File: ${message.attachment.name}` : "");
+  return message.own ? `You: ${text}` : text;
+}

@@ -1,0 +1,74 @@
+// The UI's model of a session: the conversation list sorted by latest message, unread counts
+// (messages from others above the read mark), previews, and the outbox shown in its chat.
+import "fake-indexeddb/auto";
+import { describe, expect, it, vi } from "vitest";
+import { ParleyClient } from "../src/client/client";
+import { openIdbStore } from "../src/client/store";
+import { Contacts } from "../src/app/contacts";
+import { preview } from "../src/app/format";
+import { ChatModel } from "../src/app/model";
+import { FakeClock, FakeServer, flush } from "./fakes";
+
+let n = 0;
+
+async function setup() {
+  const server = new FakeServer();
+  const parley = new ParleyClient({
+    websocketUrl: "ws://127.0.0.1:9/dev",
+    userId: "alice",
+    tokenProvider: async () => "tok",
+    store: await openIdbStore(`model-${++n}`),
+    socketFactory: server.factory,
+    clock: new FakeClock(),
+    newId: () => `id${++n}`,
+  });
+  const me = { userId: "alice", username: "alice@example.com" };
+  const model = new ChatModel(parley, new Contacts(me, undefined), me);
+  await model.start();
+  await parley.start();
+  await flush();
+  server.last.open();
+  await parley.settled();
+  let cursor = 0;
+  const message = async (conversation: string, seq: number, from: string, body: string, ts: number) => {
+    server.last.receive({ type: "message", conversation, seq, messageId: `M${conversation}${seq}`, id: `f${++cursor}`, from, ts, cursor: `c${cursor}`, body });
+    await parley.settled();
+  };
+  return { server, parley, model, message };
+}
+
+describe("the chat model", () => {
+  it("lists conversations latest first, with unread counts and the last message", async () => {
+    const { model, message } = await setup();
+    await message("d:alice:bob", 1, "bob", "hi", 1_000);
+    await message("d:alice:bob", 2, "bob", "there?", 2_000);
+    await message("d:alice:carol", 1, "carol", "lunch", 3_000);
+    await vi.waitFor(() => expect(model.summaries.map((s) => s.conversation)).toEqual(["d:alice:carol", "d:alice:bob"]));
+    expect(model.summary("d:alice:bob")!.unread).toBe(2);
+    expect(model.summary("d:alice:carol")!.unread).toBe(1);
+    expect(preview(model.summary("d:alice:bob")!.last!, (id) => id)).toBe("there?");
+    expect(model.title({ conversation: "d:alice:bob" })).toBe("user bob");
+
+    await message("d:alice:bob", 3, "bob", "ping", 4_000);
+    await vi.waitFor(() => expect(model.summaries[0]!.conversation).toBe("d:alice:bob"));
+    expect(model.summary("d:alice:bob")!.unread).toBe(3);
+
+    await model.markRead("d:alice:bob", 3);
+    await vi.waitFor(() => expect(model.summary("d:alice:bob")!.unread).toBe(0));
+    expect(model.summary("d:alice:carol")!.unread).toBe(1);
+  });
+
+  it("shows an unsent message in its chat, found by conversation or, before the first reply, by user", async () => {
+    const { server, parley, model, message } = await setup();
+    await message("d:alice:bob", 1, "bob", "hi", 1_000);
+    await vi.waitFor(() => expect(model.directWith("bob")?.conversation).toBe("d:alice:bob"));
+    server.last.drop();
+    await parley.settled();
+    await parley.send({ toUser: "bob", body: "written offline" });
+    await parley.send({ toUser: "carol", body: "first words" });
+    expect(model.pending({ conversation: "d:alice:bob" }).map((r) => r.frame.body)).toEqual(["written offline"]);
+    expect(model.pending({ toUser: "carol" }).map((r) => r.frame.body)).toEqual(["first words"]);
+    expect(model.resolve({ toUser: "bob" })).toEqual({ conversation: "d:alice:bob" });
+    expect(model.resolve({ toUser: "carol" })).toEqual({ toUser: "carol" });
+  });
+});
