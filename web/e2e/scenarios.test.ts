@@ -56,6 +56,8 @@ describe("Parley Web", () => {
 
     await send(bob, "Hi Alice");
     await bubble(alice.page, "Hi Alice").waitFor();
+    // Announced to screen readers as it arrives.
+    await alice.page.locator(".sr-only[aria-live=polite]", { hasText: "Hi Alice" }).waitFor({ state: "attached" });
     await expect.poll(() => tickOf(bob.page, "Hi Alice"), { timeout: 15_000 }).toBe("read");
     await expect(bob.page.locator(".day").first().textContent()).resolves.toBe("Today");
     await screenshot(alice.page, "03-chat-ticks-read");
