@@ -2,7 +2,8 @@
 //! the local outbox, `ConfirmSignUp` checks it, the PostConfirmation trigger records the
 //! user in the users table), and what the users table is for: a direct message to someone
 //! who is not registered is refused with `not_found` and stores nothing, and `lookup` finds
-//! users from the table.
+//! users from the table. Browsers' calls (unsigned, with an `Origin`) read the stack's own answers
+//! (CORS), and Amplify's token refresh (`GetTokensFromRefreshToken`) works locally.
 
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
 use parley_tests::chat::*;
@@ -219,4 +220,114 @@ async fn a_message_to_a_user_who_does_not_exist_is_not_found_and_stores_nothing(
     let bob = sign_up(stack, "nobody-bob").await;
     let sent = send_and_wait(&mut a, &send_to_user(&fresh_id("to-bob"), &bob, "hi")).await;
     assert_eq!(sent["seq"], 1);
+}
+
+/// A browser's Cognito call to the stack's AWS endpoint: unsigned JSON with an `Origin`.
+async fn browser_cognito_call(
+    stack: &StackInfo,
+    operation: &str,
+    body: Value,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let response = reqwest::Client::new()
+        .post(&stack.aws_endpoint)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header(
+            "x-amz-target",
+            format!("AWSCognitoIdentityProviderService.{operation}"),
+        )
+        .header("origin", "http://127.0.0.1:8792")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the Cognito call");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, headers, body)
+}
+
+#[tokio::test]
+async fn tokens_refresh_as_amplify_asks_and_the_refreshed_token_connects() {
+    // Amplify v6 (the web client) refreshes with GetTokensFromRefreshToken, which moto lacks:
+    // the local stack answers it, readable by a page (CORS), with tokens the gateway accepts.
+    let stack = stack::shared();
+    let user = sign_up(stack, "refresh").await;
+    let signed_in = cognito(stack)
+        .initiate_auth()
+        .client_id(&stack.user_pool_client_id)
+        .auth_flow(aws_sdk_cognitoidentityprovider::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", &user.email)
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .expect("InitiateAuth");
+    let refresh_token = signed_in
+        .authentication_result()
+        .and_then(|r| r.refresh_token())
+        .expect("a refresh token")
+        .to_owned();
+    let (status, headers, body) = browser_cognito_call(
+        stack,
+        "GetTokensFromRefreshToken",
+        json!({"ClientId": stack.user_pool_client_id, "RefreshToken": refresh_token}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "http://127.0.0.1:8792"
+    );
+    let id_token = body["AuthenticationResult"]["IdToken"]
+        .as_str()
+        .expect("an IdToken")
+        .to_owned();
+    assert!(body["AuthenticationResult"]["AccessToken"].is_string());
+    let refreshed = parley_tests::users::TestUser { id_token, ..user };
+    device(stack, &refreshed).await.close().await;
+
+    let (status, headers, body) = browser_cognito_call(
+        stack,
+        "GetTokensFromRefreshToken",
+        json!({"ClientId": stack.user_pool_client_id, "RefreshToken": "not-a-token"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "NotAuthorizedException");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "http://127.0.0.1:8792"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_refused_in_words_a_page_can_read() {
+    // The stack's own answers carry CORS headers, as moto's do: a page shows the refusal.
+    let stack = stack::shared();
+    let email = format!("cors-{}@example.test", uuid::Uuid::new_v4().simple());
+    let (status, _, _) = browser_cognito_call(
+        stack,
+        "SignUp",
+        json!({"ClientId": stack.user_pool_client_id, "Username": email, "Password": PASSWORD,
+               "UserAttributes": [{"Name": "email", "Value": email}]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let right = code_of(&outbox_for(stack, &email).await[0]);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let (status, headers, body) = browser_cognito_call(
+        stack,
+        "ConfirmSignUp",
+        json!({"ClientId": stack.user_pool_client_id, "Username": email, "ConfirmationCode": wrong}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["__type"], "CodeMismatchException");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "http://127.0.0.1:8792"
+    );
 }

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bubble, launch, online, openChatWith, screenshot, seedConversation, send, signUp, tickOf, type User } from "./browser";
+import { bubble, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, type User } from "./browser";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -56,6 +56,8 @@ describe("Parley Web", () => {
 
     await send(bob, "Hi Alice");
     await bubble(alice.page, "Hi Alice").waitFor();
+    // Announced to screen readers as it arrives.
+    await alice.page.locator(".sr-only[aria-live=polite]", { hasText: "Hi Alice" }).waitFor({ state: "attached" });
     await expect.poll(() => tickOf(bob.page, "Hi Alice"), { timeout: 15_000 }).toBe("read");
     await expect(bob.page.locator(".day").first().textContent()).resolves.toBe("Today");
     await screenshot(alice.page, "03-chat-ticks-read");
@@ -286,4 +288,19 @@ describe("Parley Web", () => {
     expect(await carol.page.locator(".messages .row").count()).toBeLessThan(60);
     await screenshot(carol.page, "13-long-conversation-top");
   });
+
+  it("signing out forgets this browser's copy; signing in again brings the chats back from the server", async () => {
+    await carol.page.getByRole("button", { name: "Sign out" }).click();
+    await carol.page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+    await screenshot(carol.page, "14-sign-in");
+    expect(await carol.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);
+    await carol.page.getByLabel(/Email or phone/).fill(carol.email);
+    await carol.page.getByLabel("Password").fill(PASSWORD);
+    await carol.page.getByRole("button", { name: "Sign in" }).click();
+    // The seeded conversation was only ever local; the real ones sync back.
+    await carol.page.getByRole("button", { name: /Marker for Carol/ }).waitFor({ timeout: 20_000 });
+    await carol.page.getByRole("button", { name: /Climbing/ }).waitFor();
+    expect(await carol.page.getByRole("button", { name: /Message 400:/ }).count()).toBe(0);
+  });
 });
+

@@ -28,13 +28,21 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const [hasOlder, setHasOlder] = useState(false);
   const [showInfo, setShowInfo] = useState(false);
+  // What a screen reader announces: each message that arrives from someone else. The list
+  // itself is not a live region: its virtualized rows come and go as it scrolls.
+  const [announcement, setAnnouncement] = useState("");
 
   useEffect(() => {
     if (conversation === undefined) return;
     let live = true;
     const unsubscribe = model.client.subscribe({
       message: (m) => {
-        if (m.conversation === conversation) setMessages((current) => merge(current, [m]));
+        if (m.conversation !== conversation) return;
+        setMessages((current) => merge(current, [m]));
+        if (!m.own && m.system === undefined) {
+          const what = m.body ?? `a file, ${m.attachment?.name ?? ""}`;
+          setAnnouncement(`${model.contacts.label(m.from)}: ${what}`);
+        }
       },
     });
     void model.client.history(conversation, { limit: PAGE }).then((page) => {
@@ -92,6 +100,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
           </button>
         )}
       </header>
+      <p class="sr-only" aria-live="polite">{announcement}</p>
       {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
       <MessageList
         model={model}

@@ -80,7 +80,7 @@ export function MessageList(props: {
   }, [firstIndex, props.hasOlder, list.length]);
 
   return (
-    <div class="messages" ref={scroller} role="log" aria-label="Messages" tabIndex={0}>
+    <div class="messages" ref={scroller} role="log" aria-live="off" aria-label="Messages" tabIndex={0}>
       <div style={{ height: `${virtualizer.getTotalSize()}px`, position: "relative" }}>
         {items.map((item) => {
           const row = list[item.index]!;
