@@ -102,10 +102,61 @@ fn presigned(request: PresignedRequest) -> Presigned {
     Presigned {
         url: request.uri().to_owned(),
         method: request.method().to_owned(),
-        headers: request
-            .headers()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect(),
+        headers: signed_only(request.uri(), request.headers()),
+    }
+}
+
+/// The headers the URL's signature covers (`X-Amz-SignedHeaders`), but `host`, which every
+/// client sends by itself. Inside Lambda the SDK also adds `x-amzn-trace-id` to the request
+/// without signing it: handed to a browser, that header is one the bucket's CORS rule does
+/// not allow, and the upload is refused before it starts.
+fn signed_only<'a>(
+    uri: &str,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, String> {
+    let signed: Vec<String> = uri
+        .split_once('?')
+        .map(|(_, query)| query)
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("X-Amz-SignedHeaders="))
+        .map(|names| {
+            names
+                .replace("%3B", ";")
+                .replace("%3b", ";")
+                .split(';')
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default();
+    headers
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name != "host" && signed.contains(&name)
+        })
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+#[cfg(test)]
+mod signed_headers_tests {
+    use super::signed_only;
+
+    #[test]
+    fn only_signed_headers_are_handed_to_the_client() {
+        let uri = "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                   &X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost&X-Amz-Signature=ab";
+        let headers = [
+            ("content-length", "12"),
+            ("content-type", "image/png"),
+            ("x-amzn-trace-id", "Root=1-abc"),
+        ];
+        let kept = signed_only(uri, headers.into_iter());
+        assert_eq!(
+            kept.keys().collect::<Vec<_>>(),
+            ["content-length", "content-type"]
+        );
+        assert!(signed_only("https://b/k", headers.into_iter()).is_empty());
     }
 }
 
