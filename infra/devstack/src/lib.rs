@@ -29,6 +29,7 @@ pub mod iam;
 pub mod lambda;
 pub mod metrics;
 pub mod run;
+mod serving;
 pub mod stack;
 pub mod stackfile;
 pub mod streams;

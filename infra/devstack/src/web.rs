@@ -10,15 +10,14 @@
 //! served app upload and download, as a deployed stack lets its hosted app.
 
 use std::io;
-use std::net::SocketAddr;
 use std::path::Path;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::{Json, Router};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+use crate::serving::Serving;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -54,9 +53,7 @@ pub fn allowed_origins(configured: &str, port: u16) -> String {
 
 /// The running web server; stopped by [`WebApp::shutdown`] or when dropped.
 pub struct WebApp {
-    local_addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    server: Option<JoinHandle<io::Result<()>>>,
+    serving: Serving,
 }
 
 impl WebApp {
@@ -82,40 +79,18 @@ impl WebApp {
             .route_service("/index.html", ServeDir::new(dir))
             .layer(no_store)
             .fallback_service(ServeDir::new(dir));
-        let (stop, mut stopped) = watch::channel(false);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stopping| *stopping).await;
-                })
-                .await
-        });
+        let serving = Serving::start(listener, app, "web app")?;
         tracing::info!(%local_addr, dir = %dir.display(), "web app serving");
-        Ok(Self {
-            local_addr,
-            stop,
-            server: Some(server),
-        })
+        Ok(Self { serving })
     }
 
     /// `http://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.local_addr)
+        format!("http://{}/", self.serving.local_addr())
     }
 
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(server) = self.server.take() {
-            if let Ok(Err(error)) = server.await {
-                tracing::warn!(%error, "web app server stopped with an error");
-            }
-        }
-    }
-}
-
-impl Drop for WebApp {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+    pub async fn shutdown(self) {
+        self.serving.shutdown().await;
     }
 }
 

@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+
+use crate::serving::Serving;
 
 use crate::cognito::LocalCognito;
 use crate::iam::Authorizer;
@@ -42,9 +42,7 @@ pub struct Upstreams {
 
 /// A running proxy; stopped by [`AwsProxy::shutdown`] or when dropped.
 pub struct AwsProxy {
-    local_addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    server: Option<JoinHandle<io::Result<()>>>,
+    serving: Serving,
 }
 
 impl AwsProxy {
@@ -67,43 +65,21 @@ impl AwsProxy {
                 forward::handle(proxy, request)
             })
         });
-        let (stop, mut stopped) = watch::channel(false);
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.wait_for(|stopping| *stopping).await;
-                })
-                .await
-        });
+        let serving = Serving::start(listener, app, "AWS proxy")?;
         tracing::info!(%local_addr, "AWS proxy serving");
-        Ok(Self {
-            local_addr,
-            stop,
-            server: Some(server),
-        })
+        Ok(Self { serving })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.serving.local_addr()
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.local_addr)
+        format!("http://{}", self.serving.local_addr())
     }
 
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(server) = self.server.take() {
-            if let Ok(Err(error)) = server.await {
-                tracing::warn!(%error, "AWS proxy stopped with an error");
-            }
-        }
-    }
-}
-
-impl Drop for AwsProxy {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
+    pub async fn shutdown(self) {
+        self.serving.shutdown().await;
     }
 }
