@@ -67,6 +67,24 @@ impl<'a> Target<'a> {
 }
 
 impl ClientFrame {
+    /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
+    /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
+    /// which the docs-names test checks.
+    pub const ACTIONS: [&'static str; 12] = [
+        "send",
+        "sync",
+        "ack",
+        "typing",
+        "lookup",
+        "createGroup",
+        "addMembers",
+        "removeMembers",
+        "leaveGroup",
+        "uploadUrl",
+        "downloadUrl",
+        "registerPush",
+    ];
+
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
     /// had a valid one, for the reply to echo.
     pub fn parse(text: &str) -> Result<Self, FrameError> {
