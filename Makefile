@@ -120,11 +120,15 @@ $(VENV)/.installed: infra/requirements.txt
 	@touch $@
 
 ## The template under cfn-lint (no errors, no warnings) and checkov (no unsuppressed failure;
-## each suppression carries its reason in the template); then SAM's own tools: the template
+## each suppression carries its reason in the template), checkov twice: it leaves out the
+## resources whose Condition the defaults make false, so the second run reads a copy with the
+## opt-in parts switched on (infra/scripts/with_defaults.py); then SAM's own tools: the template
 ## transformed offline by aws-sam-translator (infra/scripts/sam_transform.py) and the
 ## CloudFormation it makes under cfn-lint, and `sam validate --lint`. The project's own rules
 ## are Rust tests: infra/devstack/src/template/policy_checks.rs, run by `cargo test`.
 TRANSFORMED_TEMPLATE := $(TOOLS)/template.transformed.json
+OPTED_IN_TEMPLATE := $(TOOLS)/template.opted-in.yaml
+OPT_INS := WebHosting=true
 # sam validate reads no account, but boto3 wants a region and credentials to exist: dummy
 # ones, and no profile or session token from the caller's shell.
 SAM_OFFLINE := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline \
@@ -132,6 +136,8 @@ SAM_OFFLINE := env -u AWS_PROFILE -u AWS_SESSION_TOKEN AWS_ACCESS_KEY_ID=offline
 template-checks: checks-venv sam-venv
 	$(CHECKS_VENV)/bin/cfn-lint $(TEMPLATE)
 	$(CHECKS_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(TEMPLATE)
+	$(CHECKS_VENV)/bin/python infra/scripts/with_defaults.py $(TEMPLATE) $(OPTED_IN_TEMPLATE) $(OPT_INS)
+	$(CHECKS_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f $(OPTED_IN_TEMPLATE)
 	$(CHECKS_VENV)/bin/python infra/scripts/sam_transform.py $(TEMPLATE) $(TRANSFORMED_TEMPLATE)
 	$(CHECKS_VENV)/bin/cfn-lint $(TRANSFORMED_TEMPLATE)
 	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region us-east-1

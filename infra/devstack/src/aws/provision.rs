@@ -38,6 +38,9 @@ const PLAYED_LOCALLY: &[&str] = &[
     // subscription would mail nobody.
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
+    // Parley Web's hosting (WebHosting): the local stack serves the app itself, with the
+    // response headers policy's headers (`crate::template::headers`).
+    "AWS::CloudFront::",
 ];
 
 pub fn is_emulated(resource: &Resource) -> bool {

@@ -55,6 +55,14 @@ pub fn placeholder(resource: &Resource, deployment: &Deployment) -> Physical {
                 .with("ApiId", api_id)
                 .with("ApiEndpoint", endpoint)
         }
+        "AWS::CloudFront::Distribution" => {
+            // With WebHosting on, the files bucket's CORS rule names the distribution's origin.
+            let id = local_api_id(logical_id);
+            let domain = format!("{id}.cloudfront.net");
+            Physical::new(id.clone())
+                .with("Id", id)
+                .with("DomainName", domain)
+        }
         "AWS::IAM::Role" => {
             let name = deployment.physical_name(logical_id);
             let arn = format!("arn:{partition}:iam::{account_id}:role/{name}");
@@ -75,8 +83,8 @@ pub fn placeholder(resource: &Resource, deployment: &Deployment) -> Physical {
     }
 }
 
-/// API Gateway ids are ten lowercase alphanumerics; locally the logical id, lowercased,
-/// stands in (e.g. `websocketapi`), which keeps logs readable.
+/// API Gateway (and CloudFront) ids are short alphanumerics; locally the logical id,
+/// lowercased, stands in (e.g. `websocketapi`), which keeps logs readable.
 fn local_api_id(logical_id: &str) -> String {
     logical_id
         .chars()

@@ -365,3 +365,59 @@ fn the_account_role_is_opt_in_and_the_access_log_follows_the_parameter() {
     let local_default = stack_spec(&provisioned(&template, &[]), &local()).unwrap();
     assert!(local_default.websocket.access_log_format.is_some());
 }
+
+#[test]
+fn hosted_the_files_bucket_has_the_name_the_policy_states_and_allows_the_distribution() {
+    let template = real_template();
+    let bucket = template.resource("FilesBucket").unwrap();
+    let policy = template.resource("WebHeadersPolicy").unwrap();
+    let hosted = provisioned(
+        &template,
+        &[
+            ("WebHosting", "true"),
+            ("AllowedWebOrigins", "https://chat.example"),
+        ],
+    );
+    let properties = hosted.properties(bucket).unwrap();
+    // The stack id's last part (locally "local"), as WebHeadersPolicy builds it.
+    assert_eq!(properties["BucketName"], "parley-files-local");
+    assert_eq!(
+        properties["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"],
+        json!([
+            "https://chat.example",
+            "https://webdistribution.cloudfront.net"
+        ])
+    );
+    let csp = hosted.properties(policy).unwrap()["ResponseHeadersPolicyConfig"]
+        ["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let files = "https://parley-files-local.s3.us-east-1.amazonaws.com";
+    for directive in ["img-src", "connect-src"] {
+        let sources = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with(directive))
+            .unwrap();
+        assert!(sources.split(' ').any(|s| s == files), "{sources}");
+    }
+
+    // Hosted and no other origin: the distribution alone.
+    let alone = provisioned(
+        &template,
+        &[("WebHosting", "true"), ("AllowedWebOrigins", "")],
+    );
+    assert_eq!(
+        alone.properties(bucket).unwrap()["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"],
+        json!(["https://webdistribution.cloudfront.net"])
+    );
+    // Not hosted (the default): CloudFormation names the bucket, as before hosting existed.
+    let default = template.parameter("WebHosting").unwrap();
+    assert_eq!(default.default, Some(json!("false")));
+    assert!(provisioned(&template, &[])
+        .properties(bucket)
+        .unwrap()
+        .get("BucketName")
+        .is_none());
+}
