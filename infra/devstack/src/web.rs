@@ -8,13 +8,19 @@
 //! and GETs to the files bucket are cross-origin: [`allowed_origins`] adds it to the local
 //! `AllowedWebOrigins`, so the bucket's CORS rule (checked locally as S3 checks it) lets the
 //! served app upload and download, as a deployed stack lets its hosted app.
+//!
+//! Every response carries the security headers the hosted app gets from CloudFront, its
+//! Content-Security-Policy made local (`crate::template::headers`).
 
 use std::io;
 use std::path::Path;
 
-use axum::http::{header, HeaderValue};
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use tokio::net::TcpListener;
 
 use crate::serving::Serving;
@@ -57,9 +63,16 @@ pub struct WebApp {
 }
 
 impl WebApp {
-    /// Serves `dir` and `/config.json` (= `config`) on `listener`.
-    pub fn start(listener: TcpListener, dir: &Path, config: serde_json::Value) -> io::Result<Self> {
+    /// Serves `dir` and `/config.json` (= `config`) on `listener`, every response with
+    /// `headers` (name, value).
+    pub fn start(
+        listener: TcpListener,
+        dir: &Path,
+        config: serde_json::Value,
+        headers: &[(String, String)],
+    ) -> io::Result<Self> {
         let local_addr = listener.local_addr()?;
+        let security = Arc::new(header_map(headers)?);
         // The config and the page name the stack of this run: never cached, so a browser
         // left open across restarts of `make dev` (new pool, new ports) picks up the new one.
         // Vite's assets carry content hashes in their names and may be cached.
@@ -78,7 +91,17 @@ impl WebApp {
             .route_service("/", ServeDir::new(dir))
             .route_service("/index.html", ServeDir::new(dir))
             .layer(no_store)
-            .fallback_service(ServeDir::new(dir));
+            .fallback_service(ServeDir::new(dir))
+            // Last, so that it covers the assets (the fallback) too.
+            .layer(middleware::map_response(move |mut response: Response| {
+                let security = Arc::clone(&security);
+                async move {
+                    for (name, value) in security.iter() {
+                        response.headers_mut().insert(name.clone(), value.clone());
+                    }
+                    response
+                }
+            }));
         let serving = Serving::start(listener, app, "web app")?;
         tracing::info!(%local_addr, dir = %dir.display(), "web app serving");
         Ok(Self { serving })
@@ -92,6 +115,19 @@ impl WebApp {
     pub async fn shutdown(self) {
         self.serving.shutdown().await;
     }
+}
+
+fn header_map(headers: &[(String, String)]) -> io::Result<HeaderMap> {
+    let invalid =
+        |e: &dyn std::fmt::Display| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let name = HeaderName::try_from(name.as_str()).map_err(|e| invalid(&e))?;
+            let value = HeaderValue::try_from(value.as_str()).map_err(|e| invalid(&e))?;
+            Ok((name, value))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -130,11 +166,23 @@ mod tests {
             listener,
             &dir,
             serde_json::json!({"websocketUrl": "ws://127.0.0.1:1/prod"}),
+            &[
+                (
+                    "content-security-policy".into(),
+                    "default-src 'self'".into(),
+                ),
+                ("x-frame-options".into(), "DENY".into()),
+            ],
         )
         .unwrap();
         let http = reqwest::Client::new();
         let page = http.get(app.url()).send().await.unwrap();
         assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            page.headers()[header::CONTENT_SECURITY_POLICY],
+            "default-src 'self'"
+        );
+        assert_eq!(page.headers()[header::X_FRAME_OPTIONS], "DENY");
         assert!(page.text().await.unwrap().contains("<title>Parley</title>"));
         let script = http
             .get(format!("{}assets/app.js", app.url()))
@@ -145,6 +193,10 @@ mod tests {
             .to_str()
             .unwrap()
             .contains("javascript"));
+        assert_eq!(
+            script.headers()[header::CONTENT_SECURITY_POLICY],
+            "default-src 'self'"
+        );
         let config: serde_json::Value = http
             .get(format!("{}config.json", app.url()))
             .send()

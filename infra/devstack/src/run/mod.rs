@@ -37,8 +37,10 @@ use crate::metrics::Metrics;
 use crate::stack::StackSpec;
 use crate::stackfile::{StackFile, WrittenStackFile};
 use crate::streams::{create_platform_applications, Pollers};
+use crate::template::headers::{security_headers, LocalEndpoints};
 use crate::template::{
-    stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError, LOCAL_WEB_ORIGINS,
+    record_placeholders, stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError,
+    LOCAL_WEB_ORIGINS,
 };
 use crate::web::{self, WebApp};
 
@@ -96,19 +98,11 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
     let template = Template::load(&options.template)?;
     let mut overrides: BTreeMap<String, String> = options.parameters.iter().cloned().collect();
     let web_listener = if web::is_built(&options.web_dir) {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.web_port)))
-            .await
-            .map_err(|source| RunError::WebPort {
-                port: options.web_port,
-                source,
-            })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| RunError::WebPort {
-                port: options.web_port,
-                source,
-            })?
-            .port();
+        let (listener, port) = bind_local(options.web_port, |port, source| RunError::WebPort {
+            port,
+            source,
+        })
+        .await?;
         if template.parameter("AllowedWebOrigins").is_some() {
             // On top of the local default (a Vite dev server on 5173) or the origins given.
             let configured = overrides
@@ -125,42 +119,45 @@ pub async fn start(options: &Options) -> Result<RunningStack, RunError> {
         &template,
         Deployment::local(&template, &options.region, &overrides),
     )?;
-    let listener = TcpListener::bind(SocketAddr::from((
-        Ipv4Addr::LOCALHOST,
-        options.gateway_port,
-    )))
-    .await
-    .map_err(|source| RunError::GatewayPort {
-        port: options.gateway_port,
+    let (listener, gateway_port) = bind_local(options.gateway_port, |port, source| {
+        RunError::GatewayPort { port, source }
+    })
+    .await?;
+    let (aws_listener, aws_port) = bind_local(options.aws_port, |port, source| RunError::AwsPort {
+        port,
         source,
-    })?;
-    let gateway_port = listener
-        .local_addr()
-        .map_err(|source| RunError::GatewayPort {
-            port: options.gateway_port,
-            source,
-        })?
-        .port();
+    })
+    .await?;
 
-    let aws_listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.aws_port)))
-        .await
-        .map_err(|source| RunError::AwsPort {
-            port: options.aws_port,
-            source,
-        })?;
+    // The web app's headers, settled before anything starts, so that a policy the local
+    // stack cannot play stops it here. The policy names only the WebSocket API and pseudo
+    // parameters: placeholders for every resource resolve it, and the AWS endpoints in it
+    // are replaced by these local ones anyway.
+    let web_headers = if web_listener.is_some() {
+        let mut placeholders = resolver.clone();
+        record_placeholders(&mut placeholders, |_| false)?;
+        let local = LocalEndpoints {
+            websocket: format!("ws://127.0.0.1:{gateway_port}"),
+            aws: format!("http://127.0.0.1:{aws_port}"),
+        };
+        security_headers(&placeholders, &local)?
+    } else {
+        Vec::new()
+    };
 
     let moto = Moto::start(&MotoOptions::new(&options.venv, 0)).await?;
     let listeners = Listeners {
         gateway: listener,
         gateway_port,
         aws: aws_listener,
+        aws_port,
     };
     match start_on_moto(options, &mut resolver, &moto, listeners).await {
         Ok((description, stack_file, gateway, functions, proxy, spec, streams)) => {
             let web = match web_listener {
                 Some(listener) => {
                     let config = serde_json::to_value(&description).unwrap_or_default();
-                    match WebApp::start(listener, &options.web_dir, config) {
+                    match WebApp::start(listener, &options.web_dir, config, &web_headers) {
                         Ok(web) => Some(web),
                         Err(source) => {
                             tracing::warn!(%source, "the web app is not served");
@@ -204,6 +201,22 @@ struct Listeners {
     gateway: TcpListener,
     gateway_port: u16,
     aws: TcpListener,
+    aws_port: u16,
+}
+
+/// Binds 127.0.0.1:`port` (0: a free port); returns the listener and the port it got.
+async fn bind_local(
+    port: u16,
+    error: fn(u16, std::io::Error) -> RunError,
+) -> Result<(TcpListener, u16), RunError> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .map_err(|source| error(port, source))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| error(port, source))?
+        .port();
+    Ok((listener, bound))
 }
 
 async fn start_on_moto(
@@ -222,14 +235,7 @@ async fn start_on_moto(
     create_platform_applications(&clients, resolver, &given).await?;
     provision(&clients, resolver).await?;
 
-    let aws_port = listeners
-        .aws
-        .local_addr()
-        .map_err(|source| RunError::AwsPort {
-            port: options.aws_port,
-            source,
-        })?
-        .port();
+    let aws_port = listeners.aws_port;
     let local = LocalStack {
         aws_endpoint: format!("http://127.0.0.1:{aws_port}"),
         region: options.region.clone(),

@@ -24,6 +24,8 @@
 //!   - `AWS_LAMBDA_LOG_FORMAT` / `AWS_LAMBDA_LOG_LEVEL` exactly as the function's
 //!     `LoggingConfig` says, as Lambda itself sets them;
 //! - binaries: `<bin dir>/<last component of CodeUri>` instead of the packaged `bootstrap`.
+//! - the web app's security headers: the response headers policy's, its Content-Security-Policy
+//!   naming the local endpoints instead of AWS's, and no HSTS over plain HTTP ([`super::headers`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@
 mod document;
 mod error;
 mod functions;
+pub mod headers;
 pub mod local;
 mod order;
 mod physical;
