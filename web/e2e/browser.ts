@@ -27,6 +27,27 @@ export interface User {
   page: Page;
 }
 
+/**
+ * The Content-Security-Policy violations pages of this run reported ("[user] directive blocked
+ * URI"): the local stack serves the app with the deployed policy (its endpoints made local),
+ * and a scenario that passes while the policy blocked something would hide a broken deploy.
+ */
+export const cspViolations: string[] = [];
+
+/** Reports every `securitypolicyviolation` of the context's pages into [`cspViolations`]. */
+export async function watchCsp(context: BrowserContext, name: string): Promise<void> {
+  // A binding, not a page variable: it outlives reloads and navigations.
+  await context.exposeBinding("parleyCspViolation", (_source, text: string) => {
+    cspViolations.push(`[${name}] ${text}`);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) => {
+      const report = (window as unknown as { parleyCspViolation: (text: string) => void }).parleyCspViolation;
+      report(`${event.effectiveDirective} blocked ${event.blockedURI}`);
+    });
+  });
+}
+
 let counter = 0;
 export function uniqueEmail(name: string): string {
   return `${name}-${Date.now()}-${++counter}@example.com`;
@@ -67,6 +88,7 @@ export async function signUp(
   const email = options.phone === true ? uniquePhone() : uniqueEmail(name);
   const viewport = { width: 1100, height: 760 };
   const context = await browser.newContext({ viewport });
+  await watchCsp(context, name);
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error(`[${name}] page error:`, error));
   page.on("response", (response) => {

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bubble, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, type User } from "./browser";
+import {
+  bubble, cspViolations, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
+} from "./browser";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -301,6 +303,28 @@ describe("Parley Web", () => {
     await carol.page.getByRole("button", { name: /Marker for Carol/ }).waitFor({ timeout: 20_000 });
     await carol.page.getByRole("button", { name: /Climbing/ }).waitFor();
     expect(await carol.page.getByRole("button", { name: /Message 400:/ }).count()).toBe(0);
+  });
+
+  // Last: it judges every scenario before it.
+  it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
+    const page = await fetch(stack.webUrl);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const connect = csp.split("; ").find((d) => d.startsWith("connect-src "));
+    expect(connect).toBe(`connect-src 'self' ${new URL(stack.websocketUrl).origin} ${stack.awsEndpoint}`);
+    expect(csp).toContain("script-src 'self';");
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(cspViolations).toEqual([]);
+
+    // The policy is enforced and the watch reports it: a connection it does not name fails.
+    const context = await browser.newContext();
+    await watchCsp(context, "probe");
+    const probe = await context.newPage();
+    await probe.goto(stack.webUrl);
+    await probe.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+    const refused = await probe.evaluate(() => fetch("https://example.com/").then(() => false, () => true));
+    expect(refused).toBe(true);
+    await expect.poll(() => cspViolations).toEqual(["[probe] connect-src blocked https://example.com/"]);
+    await context.close();
   });
 });
 
