@@ -31,7 +31,7 @@ LAMBDA_ARCH_FLAG := $(LAMBDA_ARCH_FLAG_$(LAMBDA_ARCH))
 
 .PHONY: fuzz fuzz-smoke soak protocol-types web-test web-build web-e2e web-bench chromium
 .PHONY: bench dev test lint toolchain venv clean help template-checks checks-venv sam-venv deny \
-	advisory-db build build-command-check deploy deploy-venv
+	advisory-db build build-command-check deploy deploy-venv scripts-test
 
 help:
 	@echo "make dev    run the whole backend locally (WebSocket gateway, functions, moto) and serve the"
@@ -41,7 +41,7 @@ help:
 	@echo "            cargo deny, unit and end-to-end tests, the web client's tests and browser scenarios"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS each (fuzz/, cargo-fuzz)"
 	@echo "make build  release arm64 Lambda artifacts with cargo lambda (target/lambda/<function>/bootstrap)"
-	@echo "make deploy build, then sam deploy (guided the first time)"
+	@echo "make deploy build, then sam deploy (guided the first time); uploads Parley Web when the stack hosts it"
 	@echo "make soak   the chaos soak, bigger (SOAK_USERS, SOAK_DEVICES, SOAK_SECONDS): target/soak/report.md"
 	@echo "make bench  measure a fresh local stack (release build): target/bench/report.json and report.md"
 	@echo "make web-bench  measure the web app in Chromium (JS size, load to chat list, a 10,000-message chat)"
@@ -54,7 +54,7 @@ dev: venv web-build
 	$(CARGO) build --workspace --bins
 	exec ./target/debug/devstack
 
-test: venv lint template-checks build-command-check deny web-test
+test: venv lint template-checks scripts-test build-command-check deny web-test
 	$(CARGO) build --workspace --bins
 	$(MAKE) web-e2e
 	$(CARGO) test --workspace
@@ -142,6 +142,11 @@ template-checks: checks-venv sam-venv
 	$(CHECKS_VENV)/bin/cfn-lint $(TRANSFORMED_TEMPLATE)
 	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region us-east-1
 
+## The infra scripts' own tests (infra/scripts/test_*.py: publish_web.py's config, upload plan
+## and its AWS calls against moto in-process), in the project venv.
+scripts-test: venv
+	$(VENV)/bin/python -m unittest discover -s infra/scripts -p 'test_*.py'
+
 checks-venv: $(CHECKS_VENV)/.installed
 
 $(CHECKS_VENV)/.installed: infra/requirements-checks.txt
@@ -213,7 +218,9 @@ build-command-check: deploy-venv
 		echo "LAMBDA_ARCH=$$arch: $$(printf '%s\n' $$line | grep -E '^--[a-z]' | tr '\n' ' ')accepted by cargo-lambda"; \
 	done
 
-## sam deploy: guided the first time (it writes samconfig.toml), plain after.
+## sam deploy: guided the first time (it writes samconfig.toml), plain after. Then, when the
+## stack hosts Parley Web (WebHosting=true), the app is built, uploaded with a config.json made
+## from the stack's outputs, and its URL printed (infra/scripts/publish_web.py).
 deploy: build
 	@# SAM keeps samconfig.toml beside the template (infra/), its project directory.
 	@if [ -f infra/samconfig.toml ]; then \
@@ -221,6 +228,9 @@ deploy: build
 	else \
 		$(DEPLOY_VENV)/bin/sam deploy --guided --template-file $(TEMPLATE) --capabilities CAPABILITY_IAM; \
 	fi
+	@# Its build command is its default, `make web-build`: naming $$(MAKE) here would make
+	@# `make -n deploy` run this line for real.
+	$(DEPLOY_VENV)/bin/python infra/scripts/publish_web.py --samconfig infra/samconfig.toml web/dist
 
 ## One function on one event, the cargo-lambda way, against the running local stack
 ## (`make dev` in another terminal): `cargo lambda watch` with the function's local
