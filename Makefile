@@ -222,11 +222,13 @@ build-command-check: deploy-venv
 ## stack hosts Parley Web (WebHosting=true), the app is built, uploaded with a config.json made
 ## from the stack's outputs, and its URL printed (infra/scripts/publish_web.py).
 deploy: build
-	@# SAM keeps samconfig.toml beside the template (infra/), its project directory.
+	@# SAM keeps samconfig.toml beside the template (infra/), its project directory. An
+	@# unchanged stack is no failure: the app may still have changed.
 	@if [ -f infra/samconfig.toml ]; then \
-		$(DEPLOY_VENV)/bin/sam deploy --template-file $(TEMPLATE); \
+		$(DEPLOY_VENV)/bin/sam deploy --template-file $(TEMPLATE) --no-fail-on-empty-changeset; \
 	else \
-		$(DEPLOY_VENV)/bin/sam deploy --guided --template-file $(TEMPLATE) --capabilities CAPABILITY_IAM; \
+		$(DEPLOY_VENV)/bin/sam deploy --guided --template-file $(TEMPLATE) --capabilities CAPABILITY_IAM \
+			--no-fail-on-empty-changeset; \
 	fi
 	@# Its build command is its default, `make web-build`: naming $$(MAKE) here would make
 	@# `make -n deploy` run this line for real.
