@@ -19,7 +19,13 @@
 //!   is opt-in: it has a `Condition`, and a `DependsOn` on an API Gateway resource, which
 //!   CloudFormation's docs require in an account that never had one;
 //! - a function's DynamoDB stream filters (`FilterCriteria`) name only the `dynamodb` key,
-//!   the only one Lambda filters DynamoDB records on.
+//!   the only one Lambda filters DynamoDB records on;
+//! - every CloudFront distribution reads its S3 origins through an origin access control of
+//!   this template (never a legacy origin access identity), and each of its cache behaviors
+//!   keeps viewers on HTTPS and uses a response headers policy of this template that sends
+//!   HSTS and a Content-Security-Policy with `default-src`, `script-src`, `object-src 'none'`,
+//!   `base-uri` and `frame-ancestors`, and without a wildcard, a bare scheme, `http:` or an
+//!   `'unsafe-…'` source.
 //!
 //! The checks read the template as declared (intrinsics unresolved), so they hold for any
 //! parameter values. Run by `cargo test -p parley-devstack template::policy_checks`.
@@ -40,6 +46,17 @@ const API: &str = "AWS::ApiGatewayV2::Api";
 const TABLE: &str = "AWS::DynamoDB::Table";
 const LOG_GROUP: &str = "AWS::Logs::LogGroup";
 const API_GATEWAY_ACCOUNT: &str = "AWS::ApiGateway::Account";
+const DISTRIBUTION: &str = "AWS::CloudFront::Distribution";
+const HEADERS_POLICY: &str = "AWS::CloudFront::ResponseHeadersPolicy";
+const ORIGIN_ACCESS_CONTROL: &str = "AWS::CloudFront::OriginAccessControl";
+/// Directives a web app's policy must state (`default-src` covers every other fetch).
+const CSP_REQUIRED: &[&str] = &[
+    "default-src",
+    "script-src",
+    "object-src 'none'",
+    "base-uri",
+    "frame-ancestors",
+];
 
 /// Actions that support no resource-level permission: `Resource: "*"` is the only choice.
 const UNSCOPABLE_ACTIONS: &[&str] = &[
@@ -71,6 +88,7 @@ pub fn check(template: &Template) -> Vec<Finding> {
     functions_have_log_groups(template, &mut findings);
     api_gateway_account_is_opt_in(template, &mut findings);
     stream_filters_name_only_the_dynamodb_key(template, &mut findings);
+    distributions_are_https_under_a_strict_policy(template, &mut findings);
     findings
 }
 
@@ -479,6 +497,127 @@ fn stream_filters_name_only_the_dynamodb_key(template: &Template, findings: &mut
     }
 }
 
+fn distributions_are_https_under_a_strict_policy(template: &Template, findings: &mut Vec<Finding>) {
+    for distribution in template.resources_of_kind(DISTRIBUTION) {
+        let config = distribution.property("DistributionConfig");
+        let field = |name: &str| config.and_then(|c| c.get(name));
+        for origin in as_list(field("Origins")) {
+            let Some(s3) = origin.get("S3OriginConfig") else {
+                continue;
+            };
+            let controls = origin
+                .get("OriginAccessControlId")
+                .map(|id| referenced(template, id, &[ORIGIN_ACCESS_CONTROL]))
+                .unwrap_or_default();
+            let identity = s3.get("OriginAccessIdentity").and_then(Json::as_str);
+            if controls.is_empty() || !matches!(identity, None | Some("")) {
+                finding(
+                    findings,
+                    distribution,
+                    format!(
+                        "origin {}: an S3 origin must be read through an origin access control of this template, with an empty OriginAccessIdentity",
+                        origin.get("Id").unwrap_or(&Json::Null)
+                    ),
+                );
+            }
+        }
+        let behaviors = field("DefaultCacheBehavior")
+            .into_iter()
+            .cloned()
+            .chain(as_list(field("CacheBehaviors")));
+        for behavior in behaviors {
+            let path = behavior
+                .get("PathPattern")
+                .and_then(Json::as_str)
+                .unwrap_or("*");
+            let protocol = behavior.get("ViewerProtocolPolicy").and_then(Json::as_str);
+            if !matches!(protocol, Some("redirect-to-https" | "https-only")) {
+                finding(
+                    findings,
+                    distribution,
+                    format!("behavior {path}: ViewerProtocolPolicy must be redirect-to-https or https-only"),
+                );
+            }
+            let policies = behavior
+                .get("ResponseHeadersPolicyId")
+                .map(|id| referenced(template, id, &[HEADERS_POLICY]))
+                .unwrap_or_default();
+            let [policy] = policies.as_slice() else {
+                finding(
+                    findings,
+                    distribution,
+                    format!("behavior {path}: no response headers policy of this template"),
+                );
+                continue;
+            };
+            for problem in headers_policy_problems(policy) {
+                finding(findings, policy, problem);
+            }
+        }
+    }
+}
+
+/// What a response headers policy lacks, or allows, that a web app's must not.
+fn headers_policy_problems(policy: &Resource) -> Vec<String> {
+    let security = policy
+        .property("ResponseHeadersPolicyConfig")
+        .and_then(|c| c.get("SecurityHeadersConfig"));
+    let mut problems = Vec::new();
+    if security
+        .and_then(|s| s.get("StrictTransportSecurity"))
+        .is_none()
+    {
+        problems.push("sends no Strict-Transport-Security".to_owned());
+    }
+    let csp = security
+        .and_then(|s| s.pointer("/ContentSecurityPolicy/ContentSecurityPolicy"))
+        .and_then(|value| match value {
+            Json::String(text) => Some(text.as_str()),
+            // `!Sub` or `!Sub [text, variables]`: the text as written, variables unresolved.
+            Json::Object(sub) => match sub.get("Fn::Sub")? {
+                Json::String(text) => Some(text.as_str()),
+                Json::Array(parts) => parts.first()?.as_str(),
+                _ => None,
+            },
+            _ => None,
+        });
+    let Some(csp) = csp else {
+        problems.push("sends no Content-Security-Policy (a string or an Fn::Sub)".to_owned());
+        return problems;
+    };
+    let directives: Vec<String> = csp
+        .split(';')
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|d| !d.is_empty())
+        .collect();
+    for required in CSP_REQUIRED {
+        let (name, value) = required.split_once(' ').unwrap_or((required, ""));
+        let stated = directives.iter().any(|d| {
+            d.split_once(' ')
+                .is_some_and(|(n, rest)| n == name && (value.is_empty() || rest == value))
+        });
+        if !stated {
+            problems.push(format!("Content-Security-Policy does not state {required}"));
+        }
+    }
+    for directive in &directives {
+        for source in directive.split(' ').skip(1) {
+            let loose = source == "*"
+                || source.contains("://*")
+                || source.starts_with("'unsafe-")
+                || source == "http:"
+                || source.starts_with("http://")
+                || (source.ends_with(':') && !matches!(source, "data:" | "blob:"));
+            if loose {
+                problems.push(format!(
+                    "Content-Security-Policy allows {source} in {directive:?}"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 fn functions_have_log_groups(template: &Template, findings: &mut Vec<Finding>) {
     let global = template
         .function_globals()
@@ -580,6 +719,41 @@ Resources:
       ApiId: !Ref Api
       RouteKey: send
       Target: !Sub "integrations/${Integration}"
+  AppBucket:
+    Type: AWS::S3::Bucket
+  AppAccess:
+    Type: AWS::CloudFront::OriginAccessControl
+    Properties:
+      OriginAccessControlConfig: {Name: app, OriginAccessControlOriginType: s3, SigningBehavior: always, SigningProtocol: sigv4}
+  AppHeaders:
+    Type: AWS::CloudFront::ResponseHeadersPolicy
+    Properties:
+      ResponseHeadersPolicyConfig:
+        Name: app
+        SecurityHeadersConfig:
+          StrictTransportSecurity: {AccessControlMaxAgeSec: 63072000, Override: true}
+          ContentSecurityPolicy:
+            Override: true
+            ContentSecurityPolicy: !Sub
+              - >-
+                default-src 'self'; script-src 'self'; img-src 'self' data:;
+                connect-src 'self' wss://${Api}.execute-api.${AWS::Region}.amazonaws.com;
+                object-src 'none'; base-uri 'self'; frame-ancestors 'none'
+              - {}
+  App:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        Enabled: true
+        Origins:
+          - Id: app
+            DomainName: !GetAtt AppBucket.RegionalDomainName
+            OriginAccessControlId: !GetAtt AppAccess.Id
+            S3OriginConfig: {OriginAccessIdentity: ""}
+        DefaultCacheBehavior:
+          TargetOriginId: app
+          ViewerProtocolPolicy: redirect-to-https
+          ResponseHeadersPolicyId: !Ref AppHeaders
 "#;
 
     fn findings(yaml: &str) -> Vec<String> {
@@ -848,6 +1022,84 @@ Resources:
             broken("    Properties: {RetentionInDays: 30}\n  Fn:", "  Fn:"),
             "FnLogs",
             "RetentionInDays",
+        );
+    }
+
+    #[test]
+    fn a_distribution_off_https_or_without_access_control_or_a_strict_policy_is_found() {
+        assert_one(
+            broken(
+                "ViewerProtocolPolicy: redirect-to-https",
+                "ViewerProtocolPolicy: allow-all",
+            ),
+            "App",
+            "behavior *: ViewerProtocolPolicy",
+        );
+        assert_one(
+            broken(
+                "OriginAccessControlId: !GetAtt AppAccess.Id\n            ",
+                "",
+            ),
+            "App",
+            "origin access control",
+        );
+        assert_one(
+            broken(
+                r#"{OriginAccessIdentity: ""}"#,
+                "{OriginAccessIdentity: origin-access-identity/cloudfront/E1}",
+            ),
+            "App",
+            "empty OriginAccessIdentity",
+        );
+        assert_one(
+            broken(
+                "ResponseHeadersPolicyId: !Ref AppHeaders",
+                "ResponseHeadersPolicyId: 67f7725c-6f97-4210-82d7-5512b31e9d03",
+            ),
+            "App",
+            "no response headers policy of this template",
+        );
+    }
+
+    #[test]
+    fn a_loose_or_incomplete_content_security_policy_is_found() {
+        for (from, to, words) in [
+            (
+                "script-src 'self'",
+                "script-src 'self' 'unsafe-inline'",
+                "'unsafe-inline'",
+            ),
+            (
+                "img-src 'self' data:",
+                "img-src 'self' data: https:",
+                "https:",
+            ),
+            ("img-src 'self' data:", "img-src *", "allows *"),
+            (
+                "wss://${Api}.execute-api",
+                "wss://*.execute-api",
+                "wss://*.execute-api",
+            ),
+            (
+                "frame-ancestors 'none'",
+                "form-action 'self'",
+                "frame-ancestors",
+            ),
+            (
+                "object-src 'none'",
+                "object-src 'self'",
+                "object-src 'none'",
+            ),
+        ] {
+            assert_one(broken(from, to), "AppHeaders", words);
+        }
+        assert_one(
+            broken(
+                "StrictTransportSecurity: {AccessControlMaxAgeSec: 63072000, Override: true}",
+                "ContentTypeOptions: {Override: true}",
+            ),
+            "AppHeaders",
+            "Strict-Transport-Security",
         );
     }
 }
