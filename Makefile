@@ -143,7 +143,7 @@ template-checks: checks-venv sam-venv
 	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --template-file $(TEMPLATE) --region us-east-1
 
 ## The infra scripts' own tests (infra/scripts/test_*.py: publish_web.py's config, upload plan
-## and its AWS calls against moto in-process), in the project venv.
+## and its AWS calls against moto in-process; with_defaults.py), in the project venv.
 scripts-test: venv
 	$(VENV)/bin/python -m unittest discover -s infra/scripts -p 'test_*.py'
 
