@@ -89,7 +89,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Auth::Auto)]
         auth: Auth,
     },
-    /// Forget the session.
+    /// End the session: revoke its refresh token and delete this device's local data.
     Logout,
     /// Who is logged in, and until when.
     Whoami,

@@ -1,11 +1,13 @@
 //! The built `parley` binary against the local stack: signup → the code from the outbox URL
 //! it prints → confirm (a wrong code first) → login → whoami --json → logout, checking exit
-//! codes, the JSON lines and the local database's permissions; and exit 3 for a stack nobody
-//! serves.
+//! codes, the JSON lines and the local database's permissions, and that logout revokes the
+//! session's refresh token; and exit 3 for a stack nobody serves.
 
 mod common;
 
 use common::{home, json_line, parley, stack_file};
+use parley_client::account::{Account, ErrorKind};
+use parley_client::stack::StackInfo;
 use parley_tests::stack;
 use serde_json::Value;
 
@@ -101,10 +103,30 @@ async fn signup_confirm_login_whoami_logout() {
     let printed = String::from_utf8_lossy(&whoami.stdout);
     assert!(!printed.contains("eyJ"), "{printed}");
 
+    // The session's refresh token works until logout, and not after it.
+    let tokens = parley_client::Store::open(&session_file)
+        .unwrap()
+        .tokens()
+        .unwrap()
+        .expect("the session's tokens");
+    let account = Account::new(&StackInfo::local(&stack_json).unwrap());
+    account
+        .refresh(&tokens)
+        .await
+        .expect("a live session refreshes");
+
     let logout = parley(&stack_json, &home, &["logout"]).await;
     assert_eq!(logout.status.code(), Some(0), "{logout:?}");
-    assert_eq!(json_line(&logout.stdout)["loggedOut"], true);
+    let logged_out = json_line(&logout.stdout);
+    assert_eq!(logged_out["loggedOut"], true);
+    assert_eq!(logged_out["revoked"], true, "{logged_out}");
     assert!(!session_file.exists(), "logout forgets the local database");
+    let refused = account
+        .refresh(&tokens)
+        .await
+        .expect_err("a revoked refresh token is refused");
+    assert_eq!(refused.kind(), ErrorKind::Refused, "{refused}");
+    assert!(refused.to_string().contains("revoked"), "{refused}");
     let gone = parley(&stack_json, &home, &["whoami"]).await;
     assert_eq!(gone.status.code(), Some(1), "{gone:?}");
 }

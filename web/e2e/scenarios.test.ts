@@ -291,8 +291,10 @@ describe("Parley Web", () => {
     await screenshot(carol.page, "13-long-conversation-top");
   });
 
-  it("signing out forgets this browser's copy; signing in again brings the chats back from the server", async () => {
+  it("signing out revokes the session and forgets this browser's copy; signing in again brings the chats back from the server", async () => {
+    const revoked = carol.page.waitForResponse((response) => response.request().headers()["x-amz-target"]?.endsWith(".RevokeToken") ?? false);
     await carol.page.getByRole("button", { name: "Sign out" }).click();
+    expect((await revoked).status()).toBe(200);
     await carol.page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
     await screenshot(carol.page, "14-sign-in");
     expect(await carol.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);

@@ -33,7 +33,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
             password,
             auth,
         } => login::run(cli, out, username, password, *auth).await,
-        Command::Logout => logout::run(out),
+        Command::Logout => logout::run(cli, out).await,
         Command::Whoami => whoami::run(out),
         Command::Lookup { addresses } => lookup::run(cli, out, addresses).await,
         Command::Send { to, text } => send::run(cli, out, to, text).await,

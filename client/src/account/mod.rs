@@ -1,4 +1,5 @@
-//! Accounts against the stack's Cognito user pool: sign up, confirm, sign in, refresh.
+//! Accounts against the stack's Cognito user pool: sign up, confirm, sign in, refresh, and
+//! revoke (what a sign-out does, so that a copied refresh token is worth nothing).
 //!
 //! The username is an email address or a phone number in +E.164 form (the pool's
 //! `UsernameAttributes`); the code goes to that address. Sign-in is SRP by default, so the
@@ -235,6 +236,21 @@ impl Account {
             answer.authentication_result(),
             Some(&current.refresh_token),
         )
+    }
+
+    /// Ends the session on the server (RevokeToken): the refresh token, and the tokens
+    /// refreshed with it, are refused from now on. ID tokens already issued stay valid
+    /// until they expire (within an hour) wherever they are checked offline, as the
+    /// WebSocket authorizer does.
+    pub async fn revoke(&self, current: &Tokens) -> Result<(), AccountError> {
+        self.cognito
+            .revoke_token()
+            .client_id(&self.stack.user_pool_client_id)
+            .token(&current.refresh_token)
+            .send()
+            .await
+            .map_err(|e| self.sdk_error(e))?;
+        Ok(())
     }
 
     fn sdk_error<E, R>(

@@ -12,6 +12,9 @@
 //!   invoked with the event Cognito sends, and its failure fails the call as in Cognito;
 //! - `GetTokensFromRefreshToken` (how Amplify v6 refreshes tokens; moto does not implement it)
 //!   is answered with what moto's `InitiateAuth` `REFRESH_TOKEN_AUTH` gives for the token;
+//! - `RevokeToken` (what a sign-out sends; moto answers it with a 500) is answered here, and
+//!   a revoked refresh token is refused from then on, by `GetTokensFromRefreshToken` and by
+//!   `InitiateAuth` `REFRESH_TOKEN_AUTH`, with Cognito's `NotAuthorizedException`;
 //! - every answer made here carries the CORS headers Cognito's API sends to any origin
 //!   ([`with_cors`]), so a web page reads it as it reads moto's.
 //!
@@ -24,7 +27,8 @@ pub mod outbox;
 mod srp;
 mod trigger;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -48,6 +52,9 @@ pub struct LocalCognito {
     /// moto's Cognito, to read a confirmed user's attributes for the trigger's event.
     moto: aws_sdk_cognitoidentityprovider::Client,
     region: String,
+    /// Refresh tokens a `RevokeToken` ended (for as long as the local stack runs, as long as
+    /// moto keeps the users they belong to).
+    revoked: Mutex<HashSet<String>>,
 }
 
 impl LocalCognito {
@@ -66,6 +73,7 @@ impl LocalCognito {
             functions,
             moto,
             region: region.to_owned(),
+            revoked: Mutex::default(),
         })
     }
 
@@ -85,8 +93,18 @@ impl LocalCognito {
                 return Some(self.resend_code(field("ClientId"), field("Username")).await)
             }
             "GetTokensFromRefreshToken" => {
-                return Some(self.refresh(field("ClientId"), field("RefreshToken")).await)
+                if self.is_revoked(field("RefreshToken")) {
+                    return Some(revoked());
+                }
+                return Some(self.refresh(field("ClientId"), field("RefreshToken")).await);
             }
+            "InitiateAuth" => {
+                let refresh_token = request["AuthParameters"]["REFRESH_TOKEN"]
+                    .as_str()
+                    .unwrap_or_default();
+                return self.is_revoked(refresh_token).then(revoked);
+            }
+            "RevokeToken" => return Some(self.revoke(field("ClientId"), field("Token"))),
             _ => return None,
         }
         match self.outbox.confirm(
@@ -177,6 +195,39 @@ impl LocalCognito {
             HeaderValue::from_static("application/x-amz-json-1.1"),
         );
         response
+    }
+
+    /// `RevokeToken`: the refresh token is refused from now on. Cognito answers `{}` whether
+    /// or not the token was valid.
+    fn revoke(&self, client_id: &str, refresh_token: &str) -> Response {
+        if !self.pools.contains_key(client_id) {
+            return error(
+                "ResourceNotFoundException",
+                "User pool client does not exist.",
+            );
+        }
+        if refresh_token.is_empty() {
+            return error("InvalidParameterException", "Token is required.");
+        }
+        self.revoked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(refresh_token.to_owned());
+        let mut response = Response::new(Body::from("{}"));
+        response.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
+        response
+    }
+
+    fn is_revoked(&self, refresh_token: &str) -> bool {
+        !refresh_token.is_empty()
+            && self
+                .revoked
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .contains(refresh_token)
     }
 
     /// `ResendConfirmationCode`: a fresh code to the unconfirmed user's email (else phone).
@@ -324,6 +375,11 @@ pub fn with_cors(mut response: Response, origin: Option<&HeaderValue>) -> Respon
         headers.append("vary", HeaderValue::from_static("Origin"));
     }
     response
+}
+
+/// Cognito's refusal of a revoked refresh token.
+fn revoked() -> Response {
+    error("NotAuthorizedException", "Refresh Token has been revoked")
 }
 
 fn error(kind: &str, message: &str) -> Response {
