@@ -3,7 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::store::now_ms;
+use parley_core::clock::now_ms;
 use parley_core::connections::{Connection, Connections};
 use parley_core::{websocket, Error};
 

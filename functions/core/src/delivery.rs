@@ -101,7 +101,7 @@ impl Delivery {
         users: &[String],
         frame: &ServerFrame,
     ) -> Result<Report, Error> {
-        let now_secs = crate::store::now_ms() / 1000;
+        let now_secs = crate::clock::now_ms() / 1000;
         let devices = self.devices_of(users, now_secs).await?;
         Ok(self.post_all(&devices, frame).await)
     }

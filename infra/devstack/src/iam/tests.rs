@@ -230,7 +230,6 @@ fn the_real_template_allows_every_call_its_functions_make() {
         Call::presigned("FilesFunction", Method::PUT, "c/g%3Aabc/f1/photo.png"),
         Call::presigned("FilesFunction", Method::GET, "c/g%3Aabc/f1/photo.png"),
         Call::dynamodb("PushFunction", "Query", json!({"TableName": push})),
-        Call::dynamodb("PushFunction", "GetItem", json!({"TableName": connections})),
         Call::sns(
             "PushFunction",
             &format!(
