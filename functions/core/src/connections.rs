@@ -220,11 +220,6 @@ impl Connections {
         Ok(Devices::of(output.item(), now_secs))
     }
 
-    /// Every live connection of a user (one GetItem).
-    pub async fn of_user(&self, user_id: &str, now_secs: i64) -> Result<Vec<Connection>, Error> {
-        Ok(self.devices(user_id, now_secs).await?.live)
-    }
-
     /// Every live connection of every user in `users`: BatchGetItem, 100 users a request,
     /// a few requests at once. Eventually consistent, as a Query of the table was: a device
     /// that connected within the last second may be missed, and its user is then pushed
