@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use parley_devstack::metrics::{CallTotals, CLIENT};
+use parley_devstack::streams::counts::StreamCounts;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -22,6 +23,9 @@ pub struct FunctionCounters {
 pub struct Counters {
     pub aws: Vec<CallTotals>,
     pub functions: BTreeMap<String, FunctionCounters>,
+    /// Per event source mapping, the stream records read and those its filters admitted.
+    #[serde(default)]
+    pub streams: BTreeMap<String, StreamCounts>,
 }
 
 impl Counters {

@@ -129,6 +129,24 @@ pub async fn run(sizes: &Sizes) -> Value {
     })
 }
 
+/// Only the group fan-out ([`messaging::measure_fanout`]), on a fresh stack, with the
+/// machine and the binaries measured.
+pub async fn fanout(sizes: &Sizes) -> Value {
+    let stack: StackInfo = tokio::task::spawn_blocking(|| stack::shared().clone())
+        .await
+        .expect("start the stack");
+    let control = Control::new(&stack.aws_endpoint);
+    let load_before = machine::load_average();
+    let fanout = messaging::measure_fanout(&stack, &control, sizes).await;
+    json!({
+        "date": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "machine": machine::describe(),
+        "loadAverageBefore": load_before,
+        "binDir": std::env::var("DEVSTACK_BIN_DIR").unwrap_or_else(|_| "target/debug".into()),
+        "fanout_256_ms": fanout,
+    })
+}
+
 /// Only the bursts into one conversation ([`burst`]), on a fresh stack, with the machine.
 pub async fn bursts(sizes: &Sizes) -> Value {
     let stack: StackInfo = tokio::task::spawn_blocking(|| stack::shared().clone())

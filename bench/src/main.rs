@@ -1,6 +1,7 @@
 //! `make bench`: runs every measurement against a fresh local stack and writes
 //! `target/bench/report.json` and `report.md`. `--smoke` runs the small sizes; `--bursts`
-//! only the concurrent sends into one conversation (`target/bench/bursts.json`).
+//! only the concurrent sends into one conversation (`target/bench/bursts.json`); `--fanout`
+//! only the group fan-out (`target/bench/fanout.json`).
 
 use parley_bench::{report, run, Sizes};
 
@@ -10,16 +11,22 @@ async fn main() {
     let sizes = if smoke { Sizes::smoke() } else { Sizes::full() };
     let dir = parley_tests::stack::workspace_root().join("target/bench");
     if std::env::args().any(|arg| arg == "--bursts") {
-        let bursts = parley_bench::bursts(&sizes).await;
-        std::fs::create_dir_all(&dir).expect("target/bench");
-        let path = dir.join("bursts.json");
-        let text = serde_json::to_string_pretty(&bursts).expect("JSON");
-        std::fs::write(&path, &text).expect("write the bursts");
-        println!("{text}\nwritten: {}", path.display());
-        return;
+        return write_part(&dir, "bursts.json", &parley_bench::bursts(&sizes).await);
+    }
+    if std::env::args().any(|arg| arg == "--fanout") {
+        return write_part(&dir, "fanout.json", &parley_bench::fanout(&sizes).await);
     }
     let report = run(&sizes).await;
     report::write(&report, &dir).expect("write the report");
     println!("{}", report::markdown(&report));
     println!("written: {}", dir.join("report.json").display());
+}
+
+/// Writes one part's figures to `dir/name` and prints them.
+fn write_part(dir: &std::path::Path, name: &str, figures: &serde_json::Value) {
+    std::fs::create_dir_all(dir).expect("target/bench");
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(figures).expect("JSON");
+    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    println!("{text}\nwritten: {}", path.display());
 }

@@ -25,6 +25,8 @@ const SENDS_PER_SENDER: usize = 40;
 const P99_BOUND_MS: f64 = 250.0;
 /// The messages function's logical id: the caller its AWS requests are counted under.
 const MESSAGES_FUNCTION: &str = "MessagesFunction";
+/// The push function's logical id (its stream mapping's name starts with it).
+const PUSH_FUNCTION: &str = "PushFunction";
 /// The longest wait for the stack to drain what an earlier run left (the push function's
 /// stream backlog above all) before a timed run starts.
 const QUIESCE_AT_MOST: Duration = Duration::from_secs(120);
@@ -52,16 +54,7 @@ struct Run<'a> {
 }
 
 pub async fn measure(stack: &StackInfo, control: &Control, sizes: &Sizes) -> Measured {
-    let inbox = Arc::new(Inbox::default());
-    let pairs = new_pairs(stack, &inbox, sizes.pairs).await;
-    let mut run = Run {
-        stack,
-        control,
-        inbox,
-        pairs,
-        idle: Vec::new(),
-        counter: 0,
-    };
+    let mut run = Run::new(stack, control, sizes).await;
     // The first message of a chat creates it; the steady state is what is measured.
     for pair in 0..run.pairs.len() {
         run.dm(pair).await;
@@ -110,6 +103,27 @@ pub async fn measure(stack: &StackInfo, control: &Control, sizes: &Sizes) -> Mea
         e2e,
         fanout,
     }
+}
+
+impl<'a> Run<'a> {
+    /// `sizes.pairs` senders, each with an online recipient, and no idle users yet.
+    async fn new(stack: &'a StackInfo, control: &'a Control, sizes: &Sizes) -> Run<'a> {
+        let inbox = Arc::new(Inbox::default());
+        let pairs = new_pairs(stack, &inbox, sizes.pairs).await;
+        Run {
+            stack,
+            control,
+            inbox,
+            pairs,
+            idle: Vec::new(),
+            counter: 0,
+        }
+    }
+}
+
+/// Only the group fan-out ([`Run::fanout`]): `make bench`'s figure, without the rest.
+pub async fn measure_fanout(stack: &StackInfo, control: &Control, sizes: &Sizes) -> Value {
+    Run::new(stack, control, sizes).await.fanout(sizes).await
 }
 
 /// Senders each with one online recipient, in a direct chat of their own.
@@ -321,6 +335,8 @@ impl Run<'_> {
         let mut sample = Vec::new();
         let mut incomplete = 0;
         let mut quiet_after = Vec::new();
+        // The group's creation (a message to every member) must not be counted as a send's.
+        self.control.quiesce(QUIESCE_AT_MOST).await;
         self.control.reset().await;
         for _ in 0..sizes.group_messages {
             // Each message starts from an idle stack: locally the push function's work on the
@@ -340,7 +356,10 @@ impl Run<'_> {
                 _ => incomplete += 1,
             }
         }
-        // What the sends asked of the emulators, to tell the functions' time from theirs.
+        // What the sends asked of the emulators, to tell the functions' time from theirs, and
+        // what followed them: the last message's stream records and push work run after its
+        // arrivals, so the counters are read once the stack is quiet again.
+        self.control.quiesce(QUIESCE_AT_MOST).await;
         let counters = self.control.reset().await;
         let sends = sizes.group_messages.max(1) as f64;
         let (requests, upstream_ms) = counters
@@ -349,12 +368,34 @@ impl Run<'_> {
             .fold((0.0, 0.0), |(n, ms), call| {
                 (n + call.requests as f64, ms + call.upstream_ms)
             });
+        let stream_records = counters
+            .streams
+            .iter()
+            .filter(|(mapping, _)| mapping.starts_with(PUSH_FUNCTION))
+            .fold((0.0, 0.0), |(read, admitted), (_, counts)| {
+                (read + counts.read as f64, admitted + counts.admitted as f64)
+            });
+        let push_invocations = counters
+            .functions
+            .get(PUSH_FUNCTION)
+            .map_or(0.0, |f| f.invocations as f64);
         json!({
             "measured": !sample.is_empty(),
             "messagesFunctionPerSend": {
                 "awsRequests": round(requests / sends),
+                "byOperation": per_operation(&counters, MESSAGES_FUNCTION, sends),
                 "emulatorMs": round(upstream_ms / sends),
                 "emulatorMsPerRequest": round(if requests > 0.0 { upstream_ms / requests } else { 0.0 }),
+            },
+            // Every record the messages table's stream carried, and those the push mapping's
+            // filter let through (copies marked offline): what invokes the push function.
+            "streamRecordsPerSend": {
+                "read": round(stream_records.0 / sends),
+                "toPushFunction": round(stream_records.1 / sends),
+            },
+            "pushFunctionPerSend": {
+                "invocations": round(push_invocations / sends),
+                "byOperation": per_operation(&counters, PUSH_FUNCTION, sends),
             },
             "members": sizes.group_members,
             "messages": sizes.group_messages,
@@ -363,6 +404,21 @@ impl Run<'_> {
             "quietBeforeEachMs": summarize(&quiet_after),
         })
     }
+}
+
+/// `caller`'s requests by service and operation, per `sends`.
+fn per_operation(counters: &Counters, caller: &str, sends: f64) -> Value {
+    let mut operations: BTreeMap<String, f64> = BTreeMap::new();
+    for call in counters.by_functions().filter(|call| call.caller == caller) {
+        *operations
+            .entry(format!("{}:{}", call.service, call.operation))
+            .or_default() += call.requests as f64;
+    }
+    operations
+        .into_iter()
+        .map(|(operation, requests)| (operation, json!(round(requests / sends))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// Requests by service and operation, capacity, posts and usage, per message.

@@ -2,9 +2,13 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::stack::StackInfo;
+
+/// The prefix of a connection's attribute in its user's item of the connections table.
+const CONNECTION_PREFIX: &str = "c#";
 
 pub fn dynamodb(stack: &StackInfo) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
@@ -16,22 +20,50 @@ pub fn dynamodb(stack: &StackInfo) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(config)
 }
 
-/// The connection ids recorded for a user.
+/// The connection ids recorded for a user: the `c#<id>` attributes of their item in the
+/// connections table (one item per user, `functions/core/src/connections.rs`).
 pub async fn connections_of(stack: &StackInfo, user_id: &str) -> Vec<String> {
     let output = dynamodb(stack)
-        .query()
+        .get_item()
         .table_name(stack.table("ConnectionsTable"))
-        .key_condition_expression("userId = :u")
-        .expression_attribute_values(":u", AttributeValue::S(user_id.to_owned()))
+        .key("userId", AttributeValue::S(user_id.to_owned()))
         .consistent_read(true)
         .send()
         .await
-        .expect("query the connections table");
-    output
-        .items()
-        .iter()
-        .filter_map(|item| item.get("connectionId")?.as_s().ok().cloned())
-        .collect()
+        .expect("read the connections table");
+    output.item().map(connection_ids).unwrap_or_default()
+}
+
+/// The connection ids an item of the connections table records.
+fn connection_ids(item: &HashMap<String, AttributeValue>) -> Vec<String> {
+    let mut ids: Vec<String> = item
+        .keys()
+        .filter_map(|name| name.strip_prefix(CONNECTION_PREFIX).map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Every connection id recorded for any user (a Scan: tests only).
+pub async fn all_connections(stack: &StackInfo) -> Vec<String> {
+    let db = dynamodb(stack);
+    let mut ids = Vec::new();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let page = db
+            .scan()
+            .table_name(stack.table("ConnectionsTable"))
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .expect("scan the connections table");
+        ids.extend(page.items().iter().flat_map(connection_ids));
+        match page.last_evaluated_key() {
+            Some(key) if !key.is_empty() => start = Some(key.clone()),
+            _ => return ids,
+        }
+    }
 }
 
 /// Polls until the user's recorded connections number `count` (the `$disconnect` after a
@@ -55,31 +87,39 @@ pub async fn await_connection_count(
     }
 }
 
-/// Writes a connection record the way `$connect` does (connectionId, userId,
-/// tokenExpiresAt, connectedAt, ttl), for a connection that is not live: a device that
-/// vanished without its `$disconnect` having removed the record.
+/// Records a connection the way `$connect` does (the attribute `c#<id>` of the user's item,
+/// `{tokenExpiresAt, connectedAt}`, and the item's `ttl`), for a connection that is not
+/// live: a device that vanished without its `$disconnect` having removed it.
 pub async fn put_connection(stack: &StackInfo, user_id: &str, connection_id: &str) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap();
     let (secs, millis) = (now.as_secs() as i64, now.as_millis() as i64);
-    dynamodb(stack)
-        .put_item()
-        .table_name(stack.table("ConnectionsTable"))
-        .item("userId", AttributeValue::S(user_id.to_owned()))
-        .item("connectionId", AttributeValue::S(connection_id.to_owned()))
-        .item(
-            "tokenExpiresAt",
+    let entry = AttributeValue::M(HashMap::from([
+        (
+            "tokenExpiresAt".to_owned(),
             AttributeValue::N((secs + 3600).to_string()),
-        )
-        .item("connectedAt", AttributeValue::N(millis.to_string()))
-        .item(
-            "ttl",
+        ),
+        (
+            "connectedAt".to_owned(),
+            AttributeValue::N(millis.to_string()),
+        ),
+    ]));
+    dynamodb(stack)
+        .update_item()
+        .table_name(stack.table("ConnectionsTable"))
+        .key("userId", AttributeValue::S(user_id.to_owned()))
+        .update_expression("SET #c = :c, #ttl = :ttl")
+        .expression_attribute_names("#c", format!("{CONNECTION_PREFIX}{connection_id}"))
+        .expression_attribute_names("#ttl", "ttl")
+        .expression_attribute_values(":c", entry)
+        .expression_attribute_values(
+            ":ttl",
             AttributeValue::N((secs + 2 * 3600 + 600).to_string()),
         )
         .send()
         .await
-        .expect("put a connection record");
+        .expect("record a connection");
 }
 
 /// Polls until `connection_id` is no longer recorded for the user, or panics after `within`.

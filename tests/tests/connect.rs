@@ -2,6 +2,7 @@
 //! stack's pool and app client opens a connection that is recorded under the user; every
 //! bad token is refused at the handshake with 401 or 403 and records nothing.
 
+use futures_util::future::join_all;
 use parley_tests::client::{connect, Received, Refused};
 use parley_tests::forge;
 use parley_tests::stack;
@@ -50,6 +51,30 @@ async fn each_device_is_its_own_connection() {
     await_connection_count(stack, &carol.user_id, 1, SETTLE).await;
     laptop.close().await;
     await_connection_count(stack, &carol.user_id, 0, SETTLE).await;
+}
+
+#[tokio::test]
+async fn concurrent_connects_and_disconnects_of_one_user_leave_exactly_the_live_ones() {
+    // A user's connections are one item; each connect and disconnect touches its own
+    // attribute of it, so none may overwrite another's when they land at once.
+    let stack = stack::shared();
+    let hank = sign_up(stack, "hank").await;
+    let opened = join_all((0..6).map(|_| connect(stack, Some(&hank.id_token)))).await;
+    let mut clients: Vec<_> = opened
+        .into_iter()
+        .map(|client| client.expect("connects"))
+        .collect();
+    await_connection_count(stack, &hank.user_id, 6, SETTLE).await;
+    let closing: Vec<_> = clients.drain(..3).collect();
+    let (_, more) = futures_util::future::join(
+        join_all(closing.into_iter().map(|client| client.close())),
+        join_all((0..3).map(|_| connect(stack, Some(&hank.id_token)))),
+    )
+    .await;
+    clients.extend(more.into_iter().map(|client| client.expect("connects")));
+    await_connection_count(stack, &hank.user_id, 6, SETTLE).await;
+    join_all(clients.into_iter().map(|client| client.close())).await;
+    await_connection_count(stack, &hank.user_id, 0, SETTLE).await;
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //!
 //! - the messages function's `DELETE @connections` (the template as it was before it
 //!   allowed the expired-token close: `…/POST/@connections/*` only);
-//! - the disconnect function's `dynamodb:DeleteItem` on the connections table;
+//! - the disconnect function's `dynamodb:UpdateItem` on the connections table (which removes
+//!   the connection from its user's item);
 //! - the files function's `s3:GetObject`, which a presigned download URL it signed needs.
 
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ const REMOVED_GRANTS: [(&str, &str); 3] = [
         "              Resource:\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/POST/@connections/*\"\n",
     ),
     (
-        "              Action: dynamodb:DeleteItem\n              Resource: !GetAtt ConnectionsTable.Arn\n",
+        "              Action: dynamodb:UpdateItem\n              Resource: !GetAtt ConnectionsTable.Arn\n",
         "              Action: dynamodb:GetItem\n              Resource: !GetAtt ConnectionsTable.Arn\n",
     ),
     (
@@ -162,18 +163,18 @@ async fn a_table_write_the_role_does_not_allow_is_refused_and_has_no_effect() {
         &[
             "IAM: access denied",
             "DisconnectFunction",
-            "dynamodb:DeleteItem",
+            "dynamodb:UpdateItem",
             &table,
         ],
     )
     .await;
     assert!(
         denied.contains(
-            "is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb"
+            "is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb"
         ),
         "{denied}"
     );
-    // The delete never reached the table.
+    // The removal never reached the table.
     tokio::time::sleep(QUIET).await;
     assert_eq!(connections_of(stack, &carol.user_id).await, connections);
 }

@@ -1,9 +1,10 @@
-//! Turns a `$connect` event into a connection record, up to [`MAX_DEVICES`] per user.
+//! Turns a `$connect` event into an entry of the user's connections item, up to
+//! [`MAX_DEVICES`] per user.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
+use parley_core::clock::now_ms;
 use parley_core::connections::{Connection, Connections};
-use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
 
 pub async fn handle(
@@ -12,13 +13,14 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let connection = connection_of(&event.payload)?;
     let devices = connections
-        .of_user(&connection.user_id, now_ms() / 1000)
+        .devices(&connection.user_id, now_ms() / 1000)
         .await?;
-    if devices.len() >= MAX_DEVICES {
-        tracing::info!(user = %connection.user_id, devices = devices.len(), "refused: too many devices");
+    if devices.live.len() >= MAX_DEVICES {
+        tracing::info!(user = %connection.user_id, devices = devices.live.len(), "refused: too many devices");
         return Ok(too_many_devices());
     }
-    connections.put(&connection).await?;
+    // Entries past their expiry (their `$disconnect` never came) go in the same write.
+    connections.add(&connection, &devices.expired).await?;
     tracing::info!(user = %connection.user_id, connection = %connection.connection_id, "connected");
     Ok(websocket::ok())
 }
@@ -27,7 +29,7 @@ pub async fn handle(
 /// handshake (429) rather than closing the oldest device: a user's existing devices never
 /// lose their connection to a newcomer, and `$connect` needs no rights over other
 /// connections. Records of connections that ended without `$disconnect` stop counting when
-/// the first post to them fails (410) or their TTL passes. Two handshakes at the same
+/// the first post to them fails (410) or their expiry passes. Two handshakes at the same
 /// instant may both pass the count: a soft cap, which is all abuse control needs.
 pub const MAX_DEVICES: usize = 10;
 
@@ -40,7 +42,7 @@ fn too_many_devices() -> ApiGatewayProxyResponse {
     response
 }
 
-/// The record a `$connect` event describes.
+/// The connection a `$connect` event describes.
 pub fn connection_of(event: &ApiGatewayWebsocketProxyRequest) -> Result<Connection, Error> {
     let identity = websocket::identity(event)?;
     let connection_id = websocket::connection_id(event)?;

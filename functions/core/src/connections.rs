@@ -1,17 +1,46 @@
-//! The connections table: one item per live WebSocket connection, keyed by user
-//! (`userId` HASH, `connectionId` RANGE) so that a user's devices are one Query away and no
-//! request path ever Scans.
+//! The connections table: one item per user (`userId` HASH) holding every live WebSocket
+//! connection of theirs, so that the devices of a whole group are a few BatchGetItem
+//! requests (100 users each) instead of one Query per member, and no request path Scans.
+//!
+//! Each connection is a top-level attribute of the user's item, `c#<connection id>`, a map
+//! `{tokenExpiresAt, connectedAt}`. `$connect` adds its attribute and `$disconnect` (or a
+//! post that found the connection gone, 410) removes it, each with one UpdateItem that
+//! touches that attribute alone: concurrent connects and disconnects of one user's devices
+//! never overwrite each other's, with no read-modify-write and no condition to lose. (A map
+//! attribute holding the connections would need the map to exist before a nested `SET`,
+//! which two first connects at once cannot both ensure in one request.)
+//!
+//! Expiry: API Gateway closes every connection after 2 hours. An entry whose `$disconnect`
+//! never came is past its own expiry ([`Connection::ttl`]) 2 h 10 min after it connected:
+//! readers skip it, and the user's next `$connect` removes it in the same UpdateItem. The
+//! item's `ttl` is the newest connection's expiry, so DynamoDB deletes the item of a user
+//! who stopped connecting; connects land seconds apart at most, far inside the 10 minutes of
+//! grace, so a connect that writes an older `ttl` than a concurrent one cannot expire a live
+//! connection.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
+use std::time::Duration;
 
+use crate::error::condition_failed;
 use crate::identity::Identity;
 use crate::Error;
 
-/// API Gateway closes every connection after 2 hours; a record whose `$disconnect` never
-/// arrived is dropped by TTL a little after that.
+/// API Gateway closes every connection after 2 hours; an entry whose `$disconnect` never
+/// arrived stops counting a little after that.
 pub const MAX_CONNECTION_SECS: i64 = 2 * 60 * 60;
 const TTL_GRACE_SECS: i64 = 10 * 60;
+/// The prefix of a connection's attribute in its user's item.
+const CONNECTION_PREFIX: &str = "c#";
+/// DynamoDB's limit on the keys of one BatchGetItem.
+const BATCH_KEYS: usize = 100;
+/// BatchGetItem requests in flight at once (1024 members: 11 requests, 3 rounds).
+const MAX_CONCURRENT_BATCHES: usize = 4;
+/// How often a batch's unprocessed keys are asked for again before the lookup fails.
+const MAX_ATTEMPTS: u32 = 10;
+
+type Item = HashMap<String, AttributeValue>;
 
 /// One device of a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,18 +63,19 @@ impl Connection {
         }
     }
 
-    /// Epoch seconds after which DynamoDB may delete the record.
+    /// Epoch seconds after which the connection is certainly closed: readers skip the entry
+    /// and the next connect removes it.
     pub fn ttl(&self) -> i64 {
         self.connected_at_ms / 1000 + MAX_CONNECTION_SECS + TTL_GRACE_SECS
     }
 
-    fn to_item(&self) -> HashMap<String, AttributeValue> {
-        HashMap::from([
-            ("userId".into(), AttributeValue::S(self.user_id.clone())),
-            (
-                "connectionId".into(),
-                AttributeValue::S(self.connection_id.clone()),
-            ),
+    /// The entry's attribute name in the user's item.
+    fn attribute(&self) -> String {
+        attribute(&self.connection_id)
+    }
+
+    fn entry(&self) -> AttributeValue {
+        AttributeValue::M(HashMap::from([
             (
                 "tokenExpiresAt".into(),
                 AttributeValue::N(self.token_expires_at.to_string()),
@@ -54,19 +84,50 @@ impl Connection {
                 "connectedAt".into(),
                 AttributeValue::N(self.connected_at_ms.to_string()),
             ),
-            ("ttl".into(), AttributeValue::N(self.ttl().to_string())),
-        ])
+        ]))
     }
+}
 
-    fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
-        let s = |k: &str| item.get(k)?.as_s().ok().cloned();
-        let n = |k: &str| item.get(k)?.as_n().ok()?.parse().ok();
-        Some(Self {
-            user_id: s("userId")?,
-            connection_id: s("connectionId")?,
-            token_expires_at: n("tokenExpiresAt")?,
-            connected_at_ms: n("connectedAt")?,
+fn attribute(connection_id: &str) -> String {
+    format!("{CONNECTION_PREFIX}{connection_id}")
+}
+
+/// Every connection an item of the table records, live or not.
+pub fn connections_in(item: &Item) -> Vec<Connection> {
+    let Some(user_id) = item.get("userId").and_then(|v| v.as_s().ok()) else {
+        return Vec::new();
+    };
+    item.iter()
+        .filter_map(|(name, value)| {
+            let connection_id = name.strip_prefix(CONNECTION_PREFIX)?;
+            let entry = value.as_m().ok()?;
+            let n = |k: &str| entry.get(k)?.as_n().ok()?.parse().ok();
+            Some(Connection {
+                user_id: user_id.clone(),
+                connection_id: connection_id.to_owned(),
+                token_expires_at: n("tokenExpiresAt")?,
+                connected_at_ms: n("connectedAt")?,
+            })
         })
+        .collect()
+}
+
+/// A user's connections as their item records them: those still live at `now_secs`, and
+/// those past their expiry (their `$disconnect` never came).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Devices {
+    pub live: Vec<Connection>,
+    pub expired: Vec<Connection>,
+}
+
+impl Devices {
+    fn of(item: Option<&Item>, now_secs: i64) -> Self {
+        let (live, expired) = item
+            .map(connections_in)
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|c| c.ttl() > now_secs);
+        Self { live, expired }
     }
 }
 
@@ -85,50 +146,139 @@ impl Connections {
         }
     }
 
-    /// Records a connection (one PutItem).
-    pub async fn put(&self, connection: &Connection) -> Result<(), Error> {
+    fn key(user_id: &str) -> Item {
+        HashMap::from([("userId".into(), AttributeValue::S(user_id.to_owned()))])
+    }
+
+    /// Records `connection` and forgets `expired` entries of the same user, in one
+    /// UpdateItem that touches those attributes alone.
+    pub async fn add(&self, connection: &Connection, expired: &[Connection]) -> Result<(), Error> {
+        let mut names = HashMap::from([
+            ("#c".to_owned(), connection.attribute()),
+            ("#ttl".to_owned(), "ttl".to_owned()),
+        ]);
+        let mut expression = "SET #c = :c, #ttl = :ttl".to_owned();
+        let removed: Vec<String> = expired
+            .iter()
+            .filter(|old| old.connection_id != connection.connection_id)
+            .enumerate()
+            .map(|(i, old)| {
+                names.insert(format!("#x{i}"), old.attribute());
+                format!("#x{i}")
+            })
+            .collect();
+        if !removed.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removed.join(", ")));
+        }
         self.client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(connection.to_item()))
+            .set_key(Some(Self::key(&connection.user_id)))
+            .update_expression(expression)
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":c", connection.entry())
+            .expression_attribute_values(":ttl", AttributeValue::N(connection.ttl().to_string()))
             .send()
             .await
             .map_err(Error::aws)?;
         Ok(())
     }
 
-    /// Forgets a connection (one DeleteItem). Deleting an absent record is not an error:
-    /// `$disconnect` and a 410 cleanup may both try.
-    pub async fn delete(&self, user_id: &str, connection_id: &str) -> Result<(), Error> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("userId", AttributeValue::S(user_id.to_owned()))
-            .key("connectionId", AttributeValue::S(connection_id.to_owned()))
-            .send()
-            .await
-            .map_err(Error::aws)?;
-        Ok(())
-    }
-
-    /// Every live connection of a user (one Query; TTL deletion is lazy, so records past
-    /// their TTL are skipped here).
-    pub async fn of_user(&self, user_id: &str, now_secs: i64) -> Result<Vec<Connection>, Error> {
-        let pages = self
+    /// Forgets a connection (one UpdateItem). Forgetting an absent one is not an error:
+    /// `$disconnect` and a 410 cleanup may both try; the condition keeps the request from
+    /// making an empty item for a user who has none.
+    pub async fn remove(&self, user_id: &str, connection_id: &str) -> Result<(), Error> {
+        let result = self
             .client
-            .query()
+            .update_item()
             .table_name(&self.table)
-            .key_condition_expression("userId = :u")
-            .expression_attribute_values(":u", AttributeValue::S(user_id.to_owned()))
-            .into_paginator()
-            .items()
-            .send();
-        let items: Vec<_> = pages.try_collect().await.map_err(Error::aws)?;
+            .set_key(Some(Self::key(user_id)))
+            .update_expression("REMOVE #c")
+            .condition_expression("attribute_exists(#c)")
+            .expression_attribute_names("#c", attribute(connection_id))
+            .send()
+            .await;
+        match result {
+            Err(error) if !condition_failed(&error) => Err(Error::aws(error)),
+            // Removed, or absent already.
+            _ => Ok(()),
+        }
+    }
+
+    /// A user's connections, live and expired (one consistent GetItem: `$connect` counts
+    /// them against the device cap).
+    pub async fn devices(&self, user_id: &str, now_secs: i64) -> Result<Devices, Error> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user_id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(Error::aws)?;
+        Ok(Devices::of(output.item(), now_secs))
+    }
+
+    /// Every live connection of every user in `users`: BatchGetItem, 100 users a request,
+    /// a few requests at once. Eventually consistent, as a Query of the table was: a device
+    /// that connected within the last second may be missed, and its user is then pushed
+    /// instead and syncs.
+    pub async fn of_users(
+        &self,
+        users: &[String],
+        now_secs: i64,
+    ) -> Result<Vec<Connection>, Error> {
+        let mut unique: Vec<&String> = users.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let batches: Vec<Vec<Item>> = unique
+            .chunks(BATCH_KEYS)
+            .map(|chunk| chunk.iter().map(|user| Self::key(user)).collect())
+            .collect();
+        let items: Vec<Vec<Item>> = stream::iter(batches)
+            .map(|keys| self.get_batch(keys))
+            .buffer_unordered(MAX_CONCURRENT_BATCHES)
+            .try_collect()
+            .await?;
         Ok(items
             .iter()
-            .filter_map(Connection::from_item)
-            .filter(|c| c.ttl() > now_secs)
+            .flatten()
+            .flat_map(|item| Devices::of(Some(item), now_secs).live)
             .collect())
+    }
+
+    async fn get_batch(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, Error> {
+        let mut items = Vec::new();
+        for attempt in 0..MAX_ATTEMPTS {
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(keys))
+                .build()
+                .map_err(Error::internal)?;
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(Error::aws)?;
+            if let Some(found) = output.responses().and_then(|r| r.get(&self.table)) {
+                items.extend(found.iter().cloned());
+            }
+            keys = output
+                .unprocessed_keys()
+                .and_then(|u| u.get(&self.table))
+                .map(|k| k.keys().to_vec())
+                .unwrap_or_default();
+            if keys.is_empty() {
+                return Ok(items);
+            }
+            // Throttled: ask again for what is left, after a pause.
+            tokio::time::sleep(Duration::from_millis(20 << attempt.min(5))).await;
+        }
+        Err(Error::internal(
+            "BatchGetItem kept leaving connection keys unprocessed",
+        ))
     }
 }
 
@@ -136,18 +286,31 @@ impl Connections {
 mod tests {
     use super::*;
 
+    fn connection(id: &str, connected_at_ms: i64) -> Connection {
+        Connection {
+            user_id: "u1".into(),
+            connection_id: id.into(),
+            token_expires_at: 1_700_003_600,
+            connected_at_ms,
+        }
+    }
+
     #[test]
-    fn item_round_trip_and_ttl() {
+    fn entries_round_trip_and_expire() {
         let identity = Identity {
             user_id: "u1".into(),
             token_expires_at: 1_700_003_600,
         };
-        let connection = Connection::new(&identity, "c1=", 1_700_000_000_123);
-        let item = connection.to_item();
-        assert_eq!(
-            item["ttl"].as_n().unwrap(),
-            &(1_700_000_000 + 7200 + 600).to_string()
-        );
-        assert_eq!(Connection::from_item(&item).unwrap(), connection);
+        let live = Connection::new(&identity, "c1=", 1_700_000_000_123);
+        assert_eq!(live.ttl(), 1_700_000_000 + 7200 + 600);
+        let old = connection("c0/", 1_690_000_000_000);
+        let mut item = Connections::key("u1");
+        item.insert(live.attribute(), live.entry());
+        item.insert(old.attribute(), old.entry());
+        item.insert("ttl".into(), AttributeValue::N(live.ttl().to_string()));
+        let devices = Devices::of(Some(&item), 1_700_000_100);
+        assert_eq!(devices.live, vec![live]);
+        assert_eq!(devices.expired, vec![old]);
+        assert_eq!(Devices::of(None, 0), Devices::default());
     }
 }

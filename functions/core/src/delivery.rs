@@ -1,6 +1,6 @@
 //! Posting frames to devices through the `@connections` API: concurrently and bounded, and a
-//! post that finds the connection gone (410) deletes *that* connection's record. A failed post
-//! loses nothing: the message is already stored and reaches the device by sync.
+//! post that finds the connection gone (410) removes *that* connection from its user's item.
+//! A failed post loses nothing: the message is already stored and reaches the device by sync.
 
 use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError;
@@ -19,7 +19,7 @@ pub const MAX_CONCURRENT_POSTS: usize = 32;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub delivered: usize,
-    /// Connections that were gone; their records were deleted.
+    /// Connections that were gone; they were removed from their users' items.
     pub gone: usize,
     pub failed: usize,
     /// Users every one of whose devices turned out gone: they were offline after all.
@@ -85,22 +85,14 @@ impl Delivery {
         &self.connections
     }
 
-    /// Every connection of every user in `users`, one Query per user, concurrently.
+    /// Every live connection of every user in `users` (BatchGetItem, 100 users a request:
+    /// [`Connections::of_users`]).
     pub async fn devices_of(
         &self,
         users: &[String],
         now_secs: i64,
     ) -> Result<Vec<Connection>, Error> {
-        let lists: Vec<Result<Vec<Connection>, Error>> = stream::iter(users)
-            .map(|user| self.connections.of_user(user, now_secs))
-            .buffer_unordered(MAX_CONCURRENT_POSTS)
-            .collect()
-            .await;
-        let mut devices = Vec::new();
-        for list in lists {
-            devices.extend(list?);
-        }
-        Ok(devices)
+        self.connections.of_users(users, now_secs).await
     }
 
     /// Posts `frame` to every device of every user in `users`.
@@ -109,7 +101,7 @@ impl Delivery {
         users: &[String],
         frame: &ServerFrame,
     ) -> Result<Report, Error> {
-        let now_secs = crate::store::now_ms() / 1000;
+        let now_secs = crate::clock::now_ms() / 1000;
         let devices = self.devices_of(users, now_secs).await?;
         Ok(self.post_all(&devices, frame).await)
     }
@@ -126,7 +118,7 @@ impl Delivery {
         Report::of(&outcomes)
     }
 
-    /// Posts `frame` to one device; a gone device's record is deleted.
+    /// Posts `frame` to one device; a gone device is removed from its user's item.
     pub async fn post(&self, device: &Connection, frame: &ServerFrame) -> Posted {
         self.post_text(device, &frame.to_json()).await
     }
@@ -147,10 +139,10 @@ impl Delivery {
                 tracing::info!(user = %device.user_id, connection = %device.connection_id, "connection gone, forgetting it");
                 if let Err(error) = self
                     .connections
-                    .delete(&device.user_id, &device.connection_id)
+                    .remove(&device.user_id, &device.connection_id)
                     .await
                 {
-                    tracing::warn!(%error, "could not delete a gone connection's record");
+                    tracing::warn!(%error, "could not remove a gone connection");
                 }
                 Posted::Gone
             }

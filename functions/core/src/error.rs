@@ -16,6 +16,17 @@ pub enum Error {
     Internal(#[source] Source),
 }
 
+/// Whether a DynamoDB write was refused by its condition expression: for writes whose
+/// condition only keeps them from doing harm (deleting what moved on, creating what is gone),
+/// where a refusal means there was nothing to do.
+pub fn condition_failed<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+    error.code() == Some("ConditionalCheckFailedException")
+}
+
 /// What a client is told when the fault is ours.
 pub const INTERNAL_MESSAGE: &str = "internal error, try again";
 

@@ -2,6 +2,7 @@
 //! protocol, the one error type, token verification, and the AWS adapters.
 
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod cursor;
@@ -11,6 +12,7 @@ pub mod expiry;
 pub mod identity;
 pub mod message;
 pub mod rate_limit;
+pub mod rules;
 pub mod store;
 pub mod users;
 pub mod websocket;

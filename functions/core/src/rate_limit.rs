@@ -9,10 +9,11 @@
 //! add one interval atomically on condition that the bucket is not empty, so concurrent
 //! invocations of one user never take one token twice nor conflict with each other.
 //!
-//! `send` reads its bucket in the BatchGetItem it makes anyway and takes the token inside its
-//! transaction ([`crate::store::append`]): no request of its own, and a retried id that is
-//! already stored spends nothing. Other limits use [`RateLimiter::take`]: one UpdateItem
-//! when the user was idle, a second one during a burst.
+//! [`cost_of`] says which action costs what. `send` reads its bucket in the BatchGetItem it
+//! makes anyway and takes the token inside its transaction ([`crate::store::Draft::limit`]):
+//! no request of its own, and a retried id that is already stored spends nothing. The
+//! others take theirs before they run ([`RateLimiter::take_before`]): one UpdateItem when
+//! the user was idle, a second one during a burst.
 //! Only the user's own item is touched: a user over the limit slows nobody else down.
 
 use std::collections::HashMap;
@@ -53,6 +54,38 @@ pub const UPLOAD_URL: Limit = Limit {
     burst: 30,
     interval_ms: 2_000,
 };
+
+/// Where an action's token is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// Before the action runs, by [`RateLimiter::take`]: a refused request does nothing.
+    Before,
+    /// Inside the transaction that stores the message ([`crate::store::Draft::limit`]): a
+    /// refused send stores nothing, a retry of a stored id spends nothing, and the token
+    /// costs no request of its own.
+    InTheCommit,
+}
+
+/// Which client action costs what, and where its token is taken: the one place that says
+/// so, for every function. `send` (a burst of 60, then one a second), `lookup` and
+/// `uploadUrl` are limited; the others are cheap reads or ephemeral (`sync`, `ack`,
+/// `typing`, `downloadUrl`) and are bounded by the stage's throttling, and a group change
+/// is a stored message whose members each receive it (bounded like them).
+pub fn cost_of(action: &str) -> Option<(&'static Limit, Taken)> {
+    match action {
+        "send" => Some((&SEND, Taken::InTheCommit)),
+        "lookup" => Some((&LOOKUP, Taken::Before)),
+        "uploadUrl" => Some((&UPLOAD_URL, Taken::Before)),
+        _ => None,
+    }
+}
+
+/// The limit whose token `action` takes inside its commit, if any.
+pub fn taken_in_the_commit(action: &str) -> Option<&'static Limit> {
+    cost_of(action)
+        .filter(|(_, taken)| *taken == Taken::InTheCommit)
+        .map(|(limit, _)| limit)
+}
 
 /// What the bucket says about one more request at `now_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,12 +234,21 @@ impl RateLimiter {
         }
     }
 
+    /// Takes `action`'s token for `user_id` if [`cost_of`] says it costs one before it runs,
+    /// or refuses with `rate_limited`.
+    pub async fn take_before(&self, user_id: &str, action: &str) -> Result<(), Error> {
+        match cost_of(action) {
+            Some((limit, Taken::Before)) => self.take(user_id, limit).await,
+            _ => Ok(()),
+        }
+    }
+
     /// Takes one token of `limit` for `user_id`, or refuses with `rate_limited`.
     pub async fn take(&self, user_id: &str, limit: &Limit) -> Result<(), Error> {
         // First guess: the user was idle, so the bucket is full.
         let mut seen: Option<i64> = None;
         for _ in 0..MAX_ATTEMPTS {
-            let now = crate::store::now_ms();
+            let now = crate::clock::now_ms();
             let update = limit.token_update(user_id, seen, now)?;
             let result = self
                 .db

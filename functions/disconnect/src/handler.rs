@@ -1,4 +1,4 @@
-//! Deletes the record of a closed connection.
+//! Removes a closed connection from its user's connections item.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
@@ -10,7 +10,7 @@ pub async fn handle(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let (user_id, connection_id) = key_of(&event.payload)?;
-    connections.delete(&user_id, &connection_id).await?;
+    connections.remove(&user_id, &connection_id).await?;
     tracing::info!(
         user = %user_id,
         connection = %connection_id,
@@ -20,7 +20,7 @@ pub async fn handle(
     Ok(websocket::ok())
 }
 
-/// The connection record's key: the user from the authorizer context, and the connection.
+/// Whose connection closed (the user from the authorizer context) and which.
 pub fn key_of(event: &ApiGatewayWebsocketProxyRequest) -> Result<(String, String), Error> {
     let identity = websocket::identity(event)?;
     Ok((

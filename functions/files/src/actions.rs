@@ -1,6 +1,7 @@
 //! `uploadUrl` and `downloadUrl`: membership first, then a presigned request for a key the
 //! server made (upload) or a key of a conversation the caller is in (download).
 
+use parley_core::rules;
 use parley_core::store::Reservation;
 use parley_core::Error;
 use parley_protocol::ConversationId;
@@ -22,7 +23,7 @@ pub async fn upload_url(
         Some(Target::User(other)) => ConversationId::direct(user, other),
         None => return Err(Error::bad_request("give conversation or toUser")),
     };
-    services.store.members_for(&conversation, user).await?;
+    rules::member(services.store.members(&conversation).await?, user)?;
     let key = new_key(&conversation, &upload.name);
     // Reserved before the URL exists: `send` accepts the key only with this record.
     services
@@ -60,7 +61,7 @@ pub async fn download_url(
     download: DownloadUrl,
 ) -> Result<ServerFrame, Error> {
     let (conversation, file_name) = parse_key(&download.key)?;
-    services.store.members_for(&conversation, user).await?;
+    rules::member(services.store.members(&conversation).await?, user)?;
     let presigned = services
         .presigner
         .download(&download.key, file_name, SystemTime::now())

@@ -3,9 +3,10 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
+use parley_core::clock::now_ms;
 use parley_core::expiry::{self, ManagementApi};
-use parley_core::rate_limit::{RateLimiter, UPLOAD_URL};
-use parley_core::store::{now_ms, Store};
+use parley_core::rate_limit::RateLimiter;
+use parley_core::store::Store;
 use parley_core::{websocket, Error};
 use parley_protocol::ServerFrame;
 
@@ -17,7 +18,7 @@ use parley_protocol::ClientFrame;
 pub struct Services {
     pub store: Store,
     pub presigner: Presigner,
-    /// Per-user rate limits: `uploadUrl` spends a [`UPLOAD_URL`] token.
+    /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
     pub limits: RateLimiter,
     /// `@connections`, to close a connection whose token expired.
     pub management: ManagementApi,
@@ -39,22 +40,22 @@ pub async fn handle(
         Err(refused) => return Ok(reply(refused.into())),
     };
     let (action, id) = (frame.action(), frame.id().map(str::to_owned));
-    let outcome = match frame {
-        ClientFrame::UploadUrl(upload) => {
-            // Taken first, so a refused request reserves nothing and presigns nothing.
-            match services.limits.take(&identity.user_id, &UPLOAD_URL).await {
-                Ok(()) => actions::upload_url(services, &identity.user_id, upload).await,
-                Err(refused) => Err(refused),
+    // Taken first, so a refused request reserves nothing and presigns nothing.
+    let outcome = match services.limits.take_before(&identity.user_id, action).await {
+        Err(refused) => Err(refused),
+        Ok(()) => match frame {
+            ClientFrame::UploadUrl(upload) => {
+                actions::upload_url(services, &identity.user_id, upload).await
             }
-        }
-        ClientFrame::DownloadUrl(download) => {
-            actions::download_url(services, &identity.user_id, download).await
-        }
-        // Routed to the messages and push functions: never here.
-        other => Err(Error::bad_request(format!(
-            "unknown action \"{}\"",
-            other.action()
-        ))),
+            ClientFrame::DownloadUrl(download) => {
+                actions::download_url(services, &identity.user_id, download).await
+            }
+            // Routed to the messages and push functions: never here.
+            other => Err(Error::bad_request(format!(
+                "unknown action \"{}\"",
+                other.action()
+            ))),
+        },
     };
     Ok(match outcome {
         Ok(frame) => reply(frame),

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::store::now_ms;
+use parley_core::clock::now_ms;
 use parley_core::{expiry, websocket, Error};
 use parley_protocol::ServerFrame;
 

@@ -11,6 +11,7 @@ use parley_core::{config, Config};
 
 mod actions;
 mod handler;
+mod steps;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

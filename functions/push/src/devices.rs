@@ -8,9 +8,9 @@
 //!   notification to one device, which makes redelivered stream records harmless. It
 //!   expires after the stream's 24-hour retention, past which no record is redelivered.
 
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem};
+use parley_core::error::condition_failed;
 use parley_core::Error;
 use std::collections::HashMap;
 
@@ -225,17 +225,9 @@ impl Devices {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
-            // The token has moved on to someone else since: theirs to keep.
-            Err(error)
-                if matches!(
-                    error.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(error) => Err(Error::aws(error)),
+            Err(error) if !condition_failed(&error) => Err(Error::aws(error)),
+            // Deleted, or the token has moved on to someone else since: theirs to keep.
+            _ => Ok(()),
         }
     }
 

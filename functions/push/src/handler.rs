@@ -4,10 +4,9 @@
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::LambdaEvent;
-use parley_core::connections::Connections;
+use parley_core::clock::now_ms;
 use parley_core::expiry::{self, ManagementApi};
 use parley_core::identity::Identity;
-use parley_core::store::now_ms;
 use parley_core::{websocket, Error};
 use parley_protocol::ServerFrame;
 use serde_json::Value;
@@ -20,7 +19,6 @@ use parley_protocol::ClientFrame;
 
 /// The AWS-backed services, built once per cold start.
 pub struct Services {
-    pub connections: Connections,
     pub devices: Devices,
     pub sns: Sns,
     /// `@connections`, to close a connection whose token expired.

@@ -4,7 +4,6 @@
 //! cold start and shared by every invocation.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
-use parley_core::connections::Connections;
 use parley_core::delivery::Delivery;
 use parley_core::{config, Config};
 
@@ -31,7 +30,6 @@ async fn main() -> Result<(), Error> {
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = handler::Services {
-        connections: Connections::new(dynamodb.clone(), &config.connections_table),
         devices: devices::Devices::new(dynamodb, &settings.push_table),
         sns: sns::Sns::new(
             aws_sdk_sns::Client::new(&aws),

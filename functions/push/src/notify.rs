@@ -1,5 +1,7 @@
-//! Notifying one user of one stored message: nothing if they are online (live delivery
-//! reached them) or sent it themselves; otherwise one notification per registered device.
+//! Notifying one user of one stored message: one notification per registered device, unless
+//! they sent it themselves. Whether they were online is not asked again here: the messages
+//! function marked the copy for push only because it found no live device of theirs, or
+//! because every one it posted to was gone (`functions/messages/src/steps`).
 //!
 //! Redelivered stream records must not notify a device twice, and a crash must not lose a
 //! notification. Each device's notification is therefore claimed with a conditional write
@@ -10,8 +12,7 @@
 //! then APNs collapses the two by their collapse id (the message id).
 
 use futures_util::stream::{self, StreamExt};
-use parley_core::connections::Connections;
-use parley_core::store::now_ms;
+use parley_core::clock::now_ms;
 use parley_core::Error;
 
 use crate::devices::{Claim, Device, Devices};
@@ -24,7 +25,7 @@ const MAX_CONCURRENT_PUBLISHES: usize = 8;
 /// What notifying one user came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The owner has a live connection, or is the sender.
+    /// The owner is the sender.
     NotNeeded,
     /// Every device has its notification (now or before); `published` went out now.
     Done { published: usize },
@@ -33,7 +34,6 @@ pub enum Outcome {
 /// Notifies `owner` of `notice`. An error means some device may still lack its
 /// notification: the record is to be retried, and what went out is not repeated.
 pub async fn notify(
-    connections: &Connections,
     devices: &Devices,
     sns: &Sns,
     owner: &str,
@@ -43,9 +43,6 @@ pub async fn notify(
         return Ok(Outcome::NotNeeded);
     }
     let now_secs = now_ms() / 1000;
-    if !connections.of_user(owner, now_secs).await?.is_empty() {
-        return Ok(Outcome::NotNeeded);
-    }
     let targets = devices.of_user(owner).await?;
     let results: Vec<Result<bool, Error>> = stream::iter(&targets)
         .map(|device| notify_device(devices, sns, device, notice, now_secs))

@@ -106,15 +106,7 @@ async fn handle_record(services: &Services, record: &EventRecord) -> Option<Stri
             true
         }
         Relevance::Copy { owner, notice } => {
-            match notify(
-                &services.connections,
-                &services.devices,
-                &services.sns,
-                &owner,
-                &notice,
-            )
-            .await
-            {
+            match notify(&services.devices, &services.sns, &owner, &notice).await {
                 Ok(Outcome::NotNeeded) => false,
                 Ok(Outcome::Done { published }) => {
                     if published > 0 {

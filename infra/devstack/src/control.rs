@@ -5,9 +5,10 @@
 //!   DynamoDB capacity they consumed and the time spent in the emulators (`aws`), and per
 //!   function its invocations at the Runtime API, cold starts, idle process ids and the
 //!   peak memory of its processes since the stack started (`functions`);
-//!   and the faults injected so far by kind (`faults`, see [`crate::faults`]);
-//! - `POST /_devstack/counters/reset`: clears the AWS counters, invocation timings and
-//!   fault counts;
+//!   the faults injected so far by kind (`faults`, see [`crate::faults`]); and per stream
+//!   mapping the records read and those its filters admitted (`streams`);
+//! - `POST /_devstack/counters/reset`: clears the AWS counters, invocation timings, fault
+//!   and stream counts;
 //! - `GET /_devstack/faults`, `PUT /_devstack/faults`: the fault configuration, read or
 //!   replaced (a JSON [`FaultConfig`]; `{}` turns every fault off);
 //! - `POST /_devstack/functions/{name}/cold-start`: starts a fresh process of the function,
@@ -75,6 +76,7 @@ async fn counters(State(control): State<Control>) -> Json<Value> {
         "aws": control.metrics.snapshot(),
         "functions": functions,
         "faults": faults::global().counters(),
+        "streams": crate::streams::counts::snapshot(),
     }))
 }
 
@@ -96,6 +98,7 @@ async fn reset(State(control): State<Control>) -> StatusCode {
     control.metrics.reset();
     control.functions.clear_timings();
     faults::global().reset_counters();
+    crate::streams::counts::reset();
     StatusCode::NO_CONTENT
 }
 

@@ -1,7 +1,6 @@
 //! After the soak, with faults off: what every device finds by sync, held against what was
 //! acknowledged, and whether any connection record outlived its connection.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use super::RECORD_SETTLE;
 use crate::chat::sync_all;
 use crate::client::connect;
 use crate::stack::StackInfo;
-use crate::tables::dynamodb;
+use crate::tables::all_connections;
 use crate::users::TestUser;
 
 /// What the checks found.
@@ -165,7 +164,7 @@ pub async fn stale_connections(stack: &StackInfo) -> u64 {
     let started = Instant::now();
     loop {
         let mut stale = 0;
-        for id in recorded_connections(stack).await {
+        for id in all_connections(stack).await {
             let url = format!(
                 "{endpoint}/@connections/{}",
                 id.replace('+', "%2B").replace('/', "%2F")
@@ -184,30 +183,5 @@ pub async fn stale_connections(stack: &StackInfo) -> u64 {
             return stale;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
-}
-
-async fn recorded_connections(stack: &StackInfo) -> Vec<String> {
-    let db = dynamodb(stack);
-    let mut ids = Vec::new();
-    let mut start: Option<HashMap<String, AttributeValue>> = None;
-    loop {
-        let page = db
-            .scan()
-            .table_name(stack.table("ConnectionsTable"))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .expect("scan the connections table");
-        ids.extend(
-            page.items()
-                .iter()
-                .filter_map(|item| item.get("connectionId")?.as_s().ok().cloned()),
-        );
-        match page.last_evaluated_key() {
-            Some(key) if !key.is_empty() => start = Some(key.clone()),
-            _ => return ids,
-        }
     }
 }

@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
-use super::{now_ms, Store};
+use super::Store;
+use crate::clock::now_ms;
 use crate::message::RETENTION_SECS;
 use crate::Error;
 use parley_protocol::AckStatus;

@@ -1,9 +1,11 @@
-//! Appending a message to a conversation: exactly once per client id, at the next seq, in
-//! every member's mailbox.
+//! Appending a message to a conversation: exactly once per client id, at the next seq.
 //!
-//! One BatchGetItem reads the conversation's counter, the sender's send record for this id
-//! and, for a send that spends a rate-limit token, the sender's bucket; one
-//! TransactWriteItems then, all or nothing:
+//! [`Store::read`] is one BatchGetItem of the conversation's counter, the sender's send
+//! record for this id and, for a send that spends a rate-limit token, the sender's bucket
+//! (and a direct message's recipient's users item). [`Store::commit`] is then one
+//! TransactWriteItems, all or nothing, made again on what a lost race revealed; before each
+//! attempt it asks the domain's rules ([`crate::rules::plan`]) what the record it holds
+//! allows, so a refusal stores nothing:
 //! - moves the counter from the seq it read to the next (a condition: a concurrent send that
 //!   got there first cancels this one, so seqs stay dense); a send that lost this race queues
 //!   and commits at its turn ([`super::turns`]), so N concurrent sends cost O(N) requests;
@@ -14,30 +16,34 @@
 //! - takes the sender's token ([`crate::rate_limit::Limit::token_update`]; a bucket that moved
 //!   meanwhile cancels, and the cancellation says where it stands). A retried id that is
 //!   already stored is answered from the read and spends nothing;
-//! - a direct chat: writes the message into both mailboxes;
+//! - a direct chat: writes the message into both mailboxes, the copy of a member with no
+//!   live device marked for push ([`Message::copy_item`]);
 //! - a group: writes it into the group's log ([`super::log`]). Up to 1024 members do not fit
 //!   one transaction (100 items), so the members' copies are written after the commit, in
-//!   batches ([`super::fanout`]): idempotent Puts that a retried send (below) writes again
-//!   to finish a fan-out a crash interrupted (`sent` waits for every copy, so a client that
-//!   has no `sent` retries).
+//!   batches ([`super::fanout`]), by the caller, which knows by then who has a live device:
+//!   idempotent Puts that a retried send writes again from the log to finish a fan-out a
+//!   crash interrupted (`sent` waits for every copy, so a client that has no `sent`
+//!   retries).
+//!
+//! The store decides nothing about delivery: who is reachable is the caller's to say.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update,
 };
-use futures_util::future::join;
 use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use super::conversations::ConversationRecord;
 use super::log::log_item;
-use super::membership::{Applied, Change};
 use super::turns::{turn_condition, Pace, Step};
-use super::{now_ms, Store};
+use super::Store;
+use crate::clock::now_ms;
 use crate::message::Message;
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
+use crate::rules::membership::{Applied, Change};
+use crate::rules::{self, Plan};
 use crate::users::user_key;
 use crate::Error;
 use parley_protocol::Attachment;
@@ -73,12 +79,43 @@ pub struct Draft {
 
 /// What the store held when last looked at: read, or told by a cancelled transaction.
 #[derive(Debug, Clone, Default)]
-struct Seen {
+pub struct Seen {
     record: Option<ConversationRecord>,
     /// The sender's rate-limit bucket ([`arrival_time`]).
     arrival: Option<i64>,
     /// For a direct chat, whether the other member is a registered user (users table).
     recipient_exists: Option<bool>,
+}
+
+impl Seen {
+    /// The conversation's record (none before a direct chat's first message or a group's
+    /// creation).
+    pub fn record(&self) -> Option<&ConversationRecord> {
+        self.record.as_ref()
+    }
+
+    /// What the domain's rules allow the draft to be, on what was read.
+    pub fn plan(&self, draft: &Draft) -> Result<Plan, Error> {
+        rules::plan(
+            &draft.conversation,
+            &draft.sender,
+            draft.change.as_ref(),
+            self.record.as_ref(),
+            self.recipient_exists,
+        )
+    }
+}
+
+/// What [`Store::read`] found.
+#[derive(Debug, Clone)]
+pub enum Read {
+    /// Nothing stored under this id yet: what a commit starts from.
+    Fresh(Seen),
+    /// Stored before: its outcome, and the conversation's record as read with it.
+    Stored {
+        earlier: SendRecord,
+        record: Option<ConversationRecord>,
+    },
 }
 
 /// What a send stored, as its record keeps it: a retry gets exactly this back.
@@ -92,15 +129,22 @@ pub struct SendRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Appended {
-    /// Newly stored, in the mailboxes of `members`.
+    /// Newly stored: for `members` (a group's copies are the caller's to write), with the
+    /// membership change `applied`, if any, which is the group as it now stands.
     New {
         message: Box<Message>,
         members: Vec<String>,
+        applied: Option<Applied>,
     },
-    /// This client id was stored before: nothing new was written.
-    Duplicate(SendRecord),
-    /// The membership change changes nothing: nothing was written.
-    Unchanged,
+    /// This client id was stored before: nothing new was written. `record` is the
+    /// conversation's as last read.
+    Duplicate {
+        earlier: SendRecord,
+        record: Option<ConversationRecord>,
+    },
+    /// The membership change changes nothing: nothing was written. `record` is the
+    /// conversation's as read.
+    Unchanged(Option<ConversationRecord>),
 }
 
 impl Appended {
@@ -113,29 +157,27 @@ impl Appended {
                 message_id: message.message_id.clone(),
                 ts: message.ts,
             }),
-            Self::Duplicate(record) => Some(record.clone()),
-            Self::Unchanged => None,
+            Self::Duplicate { earlier, .. } => Some(earlier.clone()),
+            Self::Unchanged(_) => None,
         }
     }
 }
 
 impl Store {
-    /// Stores `draft` once, or returns what an earlier send with the same client id stored.
-    /// `reachable` finds the members who have a live device (the caller's device lookup),
-    /// while the store reads: their copies are not marked offline ([`Message::copy_item`]).
-    pub async fn append(
+    /// Stores `draft` once, starting from `seen` ([`Store::read`]), or returns what an
+    /// earlier send with the same client id stored. `reachable` are the members with a live
+    /// device: in a direct chat, whose copies are part of the transaction, the others' copies
+    /// are marked for push ([`Message::copy_item`]); a group's copies are not written here.
+    pub async fn commit(
         &self,
         draft: &Draft,
-        reachable: impl Future<Output = BTreeSet<String>>,
+        seen: Seen,
+        reachable: &BTreeSet<String>,
     ) -> Result<Appended, Error> {
         let message_id = uuid::Uuid::new_v4().simple().to_string();
-        let (read, reachable) = join(self.read_before_append(draft), reachable).await;
         // What the store holds as last read or as a lost race revealed: an attempt with
         // nothing known reads again.
-        let mut known: Option<Seen> = match read? {
-            Ok(seen) => Some(seen),
-            Err(earlier) => return Ok(Appended::Duplicate(earlier)),
-        };
+        let mut known: Option<Seen> = Some(seen);
         let started = Instant::now();
         let mut attempt = 0;
         // The ticket this send queues with, once it lost a race ([`super::turns`]).
@@ -156,9 +198,11 @@ impl Store {
             attempt += 1;
             let seen = match known.take() {
                 Some(seen) => seen,
-                None => match self.read_before_append(draft).await? {
-                    Ok(seen) => seen,
-                    Err(earlier) => break Ok(Appended::Duplicate(earlier)),
+                None => match self.read(draft).await? {
+                    Read::Fresh(seen) => seen,
+                    Read::Stored { earlier, record } => {
+                        break Ok(Appended::Duplicate { earlier, record })
+                    }
                 },
             };
             if let Some(pace) = turn.as_mut() {
@@ -183,40 +227,12 @@ impl Store {
                     }
                 }
             }
-            if seen.recipient_exists == Some(false) {
-                break Err(Error::client(
-                    parley_protocol::ErrorCode::NotFound,
-                    "no such user",
-                ));
-            }
             let record = seen.record.clone();
-            let (members, applied) = match (draft.conversation.kind(), &draft.change) {
-                (Kind::Direct, None) => (draft.conversation.direct_members(), None),
-                (Kind::Direct, Some(_)) => {
-                    break Err(Error::bad_request(
-                        "a direct chat has no membership to change",
-                    ))
-                }
-                (Kind::Group, Some(change)) => match change.apply(&draft.sender, record.as_ref()) {
-                    Ok(Some(applied)) => (applied.audience.clone(), Some(applied)),
-                    Ok(None) => break Ok(Appended::Unchanged),
-                    Err(refused) => break Err(refused),
-                },
-                (Kind::Group, None) => {
-                    let Some(record) = &record else {
-                        break Err(Error::client(
-                            parley_protocol::ErrorCode::NotFound,
-                            "no such conversation",
-                        ));
-                    };
-                    (record.members.clone(), None)
-                }
+            let (members, applied) = match seen.plan(draft) {
+                Ok(Plan::Append { members, applied }) => (members, applied),
+                Ok(Plan::Unchanged) => break Ok(Appended::Unchanged(record)),
+                Err(refused) => break Err(refused),
             };
-            if applied.is_none() && !members.iter().any(|m| m == &draft.sender) {
-                break Err(Error::forbidden(
-                    "you are not a member of this conversation",
-                ));
-            }
             let previous = record.as_ref().map(|r| r.last_seq).unwrap_or(0);
             let token = match draft
                 .limit
@@ -247,7 +263,7 @@ impl Store {
                         message: &message,
                         previous,
                         members: &members,
-                        reachable: &reachable,
+                        reachable,
                         applied: applied.as_ref(),
                         token,
                         ticket: turn.as_ref().map(Pace::ticket),
@@ -257,22 +273,17 @@ impl Store {
             match written {
                 Written::Stored => {
                     committed = true;
-                    if draft.conversation.kind() == Kind::Group {
-                        self.write_copies(&message, &members, &reachable).await?;
-                        if let Some(joined) = applied.as_ref().and_then(Applied::joined) {
-                            self.write_join_marks(&message, &joined).await?;
-                        }
-                    }
                     break Ok(Appended::New {
                         message: Box::new(message),
                         members,
+                        applied,
                     });
                 }
                 Written::Duplicate(earlier) => {
                     // Possibly this very send, whose answer was lost after it committed (the
-                    // SDK retried): a group's copies may still be missing.
-                    self.complete_fanout(&earlier).await?;
-                    break Ok(Appended::Duplicate(earlier));
+                    // SDK retried): a group's copies may still be missing, which the caller
+                    // completes.
+                    break Ok(Appended::Duplicate { earlier, record });
                 }
                 Written::LostRace { counter, arrival } => {
                     tracing::debug!(attempt, conversation = %draft.conversation, "race lost");
@@ -333,10 +344,10 @@ impl Store {
         }
     }
 
-    /// The conversation's record and the sender's rate-limit bucket, in one request with the
-    /// sender's earlier send of this id; when there is one, that instead, its group fan-out
-    /// completed.
-    async fn read_before_append(&self, draft: &Draft) -> Result<Result<Seen, SendRecord>, Error> {
+    /// Reads what a commit of `draft` starts from: the conversation's record and the
+    /// sender's rate-limit bucket, in one BatchGetItem with the sender's earlier send of this
+    /// id; when there is one, that instead.
+    pub async fn read(&self, draft: &Draft) -> Result<Read, Error> {
         let conversation_key = HashMap::from([(
             "conversationId".to_owned(),
             AttributeValue::S(draft.conversation.to_string()),
@@ -394,44 +405,19 @@ impl Store {
                     tokio::time::sleep(backoff(attempt)).await;
                 }
                 _ => {
-                    return match earlier {
-                        None => Ok(Ok(seen)),
-                        Some(earlier) => {
-                            self.complete_fanout(&earlier).await?;
-                            Ok(Err(earlier))
-                        }
-                    }
+                    return Ok(match earlier {
+                        None => Read::Fresh(seen),
+                        Some(earlier) => Read::Stored {
+                            earlier,
+                            record: seen.record,
+                        },
+                    })
                 }
             }
         }
         Err(Error::internal(
             "BatchGetItem kept leaving keys unprocessed",
         ))
-    }
-
-    /// A retried send of a group message: write the members' copies again from the log (the
-    /// first attempt may have stopped between the commit and the end of its fan-out). The
-    /// members are those of now, which differ from those of the message only if the
-    /// membership changed since; a removed member is then never written to.
-    async fn complete_fanout(&self, earlier: &SendRecord) -> Result<(), Error> {
-        let Ok(conversation) = ConversationId::parse(&earlier.conversation) else {
-            return Ok(());
-        };
-        if conversation.kind() != Kind::Group {
-            return Ok(());
-        }
-        let Some(message) = self.logged(&conversation, earlier.seq).await? else {
-            return Ok(());
-        };
-        let members = self
-            .conversation(&conversation)
-            .await?
-            .map(|record| record.members)
-            .unwrap_or_default();
-        // Who is online now is not known here: every copy is marked offline, and the push
-        // function checks for itself.
-        self.write_copies(&message, &members, &BTreeSet::new())
-            .await
     }
 
     async fn write(&self, draft: &Draft, attempt: Attempt<'_>) -> Result<Written, Error> {

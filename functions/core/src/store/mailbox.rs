@@ -3,7 +3,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{now_ms, Store};
+use super::Store;
+use crate::clock::now_ms;
 use crate::cursor::{Cursor, END};
 use crate::message::{Message, OFFLINE};
 use crate::Error;

@@ -18,12 +18,11 @@ mod conversations;
 mod fanout;
 mod log;
 mod mailbox;
-pub mod membership;
 mod reservations;
 mod turns;
 
 pub use acks::Acknowledged;
-pub use append::{Appended, Draft, SendRecord};
+pub use append::{Appended, Draft, Read, Seen, SendRecord};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
 pub use reservations::Reservation;
@@ -47,12 +46,4 @@ impl Store {
             users_table: config.users_table.clone(),
         }
     }
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }

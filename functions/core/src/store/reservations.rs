@@ -5,7 +5,8 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{now_ms, Store};
+use super::Store;
+use crate::clock::now_ms;
 use crate::message::RETENTION_SECS;
 use crate::Error;
 use parley_protocol::Attachment;

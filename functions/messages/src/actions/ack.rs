@@ -3,6 +3,7 @@
 //! chat that is the other member; in a group, the senders of the newly covered range, read
 //! from the group's log (one receipt per acking member, never one per message).
 
+use parley_core::rules;
 use parley_core::store::Acknowledged;
 use parley_core::Error;
 use parley_protocol::Kind;
@@ -12,10 +13,10 @@ use super::{Caller, Services};
 use parley_protocol::client::Ack;
 
 pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), Error> {
-    let members = services
-        .store
-        .members_for(&ack.conversation, &caller.user_id)
-        .await?;
+    let members = rules::member(
+        services.store.members(&ack.conversation).await?,
+        &caller.user_id,
+    )?;
     let acknowledged = services
         .store
         .acknowledge(&caller.user_id, &ack.conversation, ack.seq, ack.status)

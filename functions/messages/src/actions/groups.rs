@@ -1,17 +1,15 @@
-//! The group actions: each is a `system` message appended to the group (the membership
-//! change rides on the same conditional write that allocates its seq, see
-//! `parley_core::store::append`), posted live to the members it concerns like any message,
-//! and answered with the group as it stands.
+//! The group actions: each is a `system` message appended to the group through the same
+//! steps as a send ([`super::send::append`]; the membership change rides on the same
+//! conditional write that allocates its seq), posted live to the members it concerns like
+//! any message, and answered with the group as the append left it, without reading it again.
 
-use std::collections::BTreeSet;
-
-use parley_core::store::membership::Change;
+use parley_core::rules::membership::Change;
 use parley_core::store::{Appended, Draft};
 use parley_core::Error;
 use parley_protocol::client::{CreateGroup, LeaveGroup, Members};
 use parley_protocol::{ConversationId, ErrorCode, Kind, ServerFrame};
 
-use super::send::deliver;
+use super::send::append;
 use super::{Caller, Services};
 
 pub async fn create(
@@ -63,7 +61,9 @@ pub async fn leave(
 }
 
 /// Appends the change as the group's next message (`requested`: the group changed; `None`
-/// for a new group, whose id the server makes).
+/// for a new group, whose id the server makes), and answers with the group as the append
+/// left it: the change as applied, or the record as read with an earlier send of this id or
+/// with a change that changed nothing.
 async fn apply(
     services: &Services,
     caller: &Caller,
@@ -85,13 +85,23 @@ async fn apply(
         limit: None,
         change: Some(change),
     };
-    // Membership messages: every member's copy is marked offline, as for group sends.
-    let appended = services
-        .store
-        .append(&draft, std::future::ready(BTreeSet::new()))
-        .await?;
-    let conversation = match &appended {
-        Appended::Duplicate(earlier) => {
+    let (conversation, record) = match append(services, caller, &draft).await? {
+        Appended::New {
+            applied: Some(applied),
+            ..
+        } => {
+            return Ok(ServerFrame::Group {
+                id,
+                conversation: draft.conversation,
+                name: applied.name,
+                members: applied.members.into_iter().collect(),
+                admins: applied.admins.into_iter().collect(),
+            })
+        }
+        Appended::New { applied: None, .. } => {
+            return Err(Error::internal("a group change stored no change"))
+        }
+        Appended::Duplicate { earlier, record } => {
             let earlier = ConversationId::parse(&earlier.conversation).map_err(Error::internal)?;
             let same = match &requested {
                 Some(requested) => requested == &earlier,
@@ -100,19 +110,16 @@ async fn apply(
             if !same {
                 return Err(Error::bad_request("this id was already used"));
             }
-            earlier
+            // A retried createGroup asked for a fresh random id: its group was not read.
+            let record = match record {
+                Some(record) if earlier == draft.conversation => Some(record),
+                _ => services.store.conversation(&earlier).await?,
+            };
+            (earlier, record)
         }
-        Appended::New { message, members } => {
-            deliver(services, caller, message, members, None).await;
-            draft.conversation.clone()
-        }
-        Appended::Unchanged => draft.conversation.clone(),
+        Appended::Unchanged(record) => (draft.conversation, record),
     };
-    let record = services
-        .store
-        .conversation(&conversation)
-        .await?
-        .ok_or_else(|| Error::client(ErrorCode::NotFound, "no such group"))?;
+    let record = record.ok_or_else(|| Error::client(ErrorCode::NotFound, "no such group"))?;
     Ok(ServerFrame::Group {
         id,
         conversation,

@@ -12,7 +12,6 @@ use parley_protocol::ClientFrame;
 
 mod ack;
 mod groups;
-mod limits;
 mod lookup;
 mod send;
 mod sync;
@@ -24,7 +23,7 @@ pub struct Services {
     pub delivery: Delivery,
     /// Registered users, for `lookup`.
     pub users: Users,
-    /// Per-user rate limits ([`limits`]).
+    /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
     pub limits: RateLimiter,
 }
 
@@ -54,9 +53,10 @@ pub async fn run(
     caller: &Caller,
     frame: ClientFrame,
 ) -> Result<Option<ServerFrame>, Error> {
-    if let Some(limit) = limits::limit_of(&frame) {
-        services.limits.take(&caller.user_id, limit).await?;
-    }
+    services
+        .limits
+        .take_before(&caller.user_id, frame.action())
+        .await?;
     match frame {
         ClientFrame::Send(send) => send::run(services, caller, send).await.map(Some),
         ClientFrame::Sync(sync) => sync::run(services, caller, sync).await.map(Some),

@@ -3,21 +3,23 @@
 //! copy of a member who had no live device is marked for the push function.
 //! An attachment must be a key the sender reserved with `uploadUrl` for this conversation,
 //! as that reservation describes it.
+//!
+//! [`append`] runs the steps of every stored message ([`crate::steps`]) in order: read and
+//! check, find the members' devices, commit, post, mark for push; the group actions use it
+//! too.
 
-use std::collections::BTreeSet;
-use tokio::sync::oneshot;
+use futures_util::future::join;
 
-use parley_core::connections::Connection;
-use parley_core::cursor::Cursor;
-use parley_core::message::Message;
-use parley_core::rate_limit::SEND;
-use parley_core::store::{now_ms, Appended, Draft};
+use parley_core::rate_limit;
+use parley_core::store::{Appended, Draft};
 use parley_core::Error;
-use parley_protocol::{Attachment, ServerFrame};
-use parley_protocol::{ConversationId, Kind};
+use parley_protocol::client::{Send, Target};
+use parley_protocol::{Attachment, ConversationId, Kind, ServerFrame};
 
 use super::{Caller, Services};
-use parley_protocol::client::{Send, Target};
+use crate::steps::check::{self, Checked};
+use crate::steps::devices::{self, Reach};
+use crate::steps::{commit, mark, post};
 
 pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<ServerFrame, Error> {
     let conversation = match send.target() {
@@ -31,48 +33,17 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
     let draft = Draft {
         sender: caller.user_id.clone(),
         client_id: send.id.clone(),
-        conversation: conversation.clone(),
+        conversation,
         body: send.body,
         attachment: send.attachment,
         system: None,
         change: None,
-        // The token is taken inside the store's write: no request of its own.
-        limit: Some(&SEND),
+        limit: rate_limit::taken_in_the_commit("send"),
     };
-
-    // A direct chat's members are known before the write: their devices are looked up while
-    // the store reads, and a member with none gets a copy marked for push.
-    let now_secs = now_ms() / 1000;
-    let (appended, early_devices) = match conversation.kind() {
-        Kind::Direct => {
-            let members = conversation.direct_members();
-            let (found, devices) = oneshot::channel();
-            let lookup = async {
-                let devices = services.delivery.devices_of(&members, now_secs).await;
-                let reachable = reachable_users(&devices);
-                let _ = found.send(devices);
-                reachable
-            };
-            let appended = services.store.append(&draft, lookup).await?;
-            (appended, devices.await.ok())
-        }
-        // A group's members are known only once the store has read them: every copy is
-        // marked offline, and the push function checks who is online for itself.
-        Kind::Group => (
-            services
-                .store
-                .append(&draft, std::future::ready(BTreeSet::new()))
-                .await?,
-            None,
-        ),
-    };
-
+    let appended = append(services, caller, &draft).await?;
     let record = appended
         .record()
         .ok_or_else(|| Error::internal("a send stored no record"))?;
-    if let Appended::New { message, members } = &appended {
-        deliver(services, caller, message, members, early_devices).await;
-    }
     Ok(ServerFrame::Sent {
         id: send.id,
         conversation: ConversationId::parse(&record.conversation).map_err(Error::internal)?,
@@ -82,65 +53,72 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
     })
 }
 
-/// Posts a newly stored message to every device of `members` but the sender's own (which has
-/// its reply). `devices` are the members' devices when already looked up.
-pub(super) async fn deliver(
+/// Stores `draft` once and delivers it: every step of a message, in order.
+pub(super) async fn append(
     services: &Services,
     caller: &Caller,
-    message: &Message,
-    members: &[String],
-    devices: Option<Result<Vec<Connection>, Error>>,
-) {
-    // Devices looked up before the write marked the copies of members without one; without
-    // that lookup (groups), every copy was marked offline already.
-    let looked_up_before = devices.is_some();
-    let devices = match devices {
-        Some(devices) => devices,
-        None => services.delivery.devices_of(members, now_ms() / 1000).await,
-    };
-    let devices = devices.unwrap_or_else(|error| {
-        tracing::warn!(%error, "could not list devices; members will sync");
-        Vec::new()
-    });
-    let others: Vec<_> = devices
-        .into_iter()
-        .filter(|d| d.connection_id != caller.connection_id)
-        .collect();
-    let cursor = Cursor::settled(&message.position(), now_ms());
-    let report = services
-        .delivery
-        .post_all(&others, &message.frame(&cursor))
-        .await;
-    tracing::info!(
-        conversation = %message.conversation,
-        seq = message.seq,
-        members = members.len(),
-        delivered = report.delivered,
-        gone = report.gone,
-        failed = report.failed,
-        "stored and posted"
-    );
-    // Members whose every device was gone were offline after all: wake them by push. The
-    // sender's own copy never pushes.
-    let offline: Vec<String> = report
-        .all_gone
-        .into_iter()
-        .filter(|user| *user != caller.user_id)
-        .collect();
-    if looked_up_before && !offline.is_empty() {
-        if let Err(error) = services.store.mark_offline(message, &offline).await {
-            tracing::warn!(%error, "could not mark copies for push; those members will sync");
+    draft: &Draft,
+) -> Result<Appended, Error> {
+    let (store, delivery) = (&services.store, &services.delivery);
+    // 1. Read and check. A direct chat's members are in its id: their devices (step 2) are
+    // found while the store reads.
+    let direct =
+        (draft.conversation.kind() == Kind::Direct).then(|| draft.conversation.direct_members());
+    let found_early = async {
+        match &direct {
+            Some(members) => Some(devices::find(delivery, members).await),
+            None => None,
         }
+    };
+    let (checked, found_early) = join(check::read_and_check(store, draft), found_early).await;
+    let (appended, reach) = match checked? {
+        Checked::Fresh { seen, members } => {
+            // 2. Find the members' devices.
+            let reach = match found_early {
+                Some(reach) => reach,
+                None => devices::find(delivery, &members).await,
+            };
+            // 3. Commit.
+            (commit::commit(store, draft, seen, &reach).await?, reach)
+        }
+        Checked::Stored { earlier, record } => {
+            (Appended::Duplicate { earlier, record }, Reach::default())
+        }
+        Checked::Unchanged(record) => (Appended::Unchanged(record), Reach::default()),
+    };
+    match &appended {
+        Appended::New {
+            message, members, ..
+        } => {
+            // 4. Post, to the devices of the members the message was stored for.
+            let reach = reach.of_members(members);
+            let report = post::post(delivery, caller, message, &reach).await;
+            tracing::info!(
+                conversation = %message.conversation,
+                seq = message.seq,
+                members = members.len(),
+                delivered = report.delivered,
+                gone = report.gone,
+                failed = report.failed,
+                "stored and posted"
+            );
+            // 5. Mark for push what could not be delivered.
+            mark::mark(store, &caller.user_id, message, &report).await;
+        }
+        // A retry (or this send's own, answered late): a group's fan-out may be unfinished.
+        Appended::Duplicate { earlier, record } => {
+            commit::complete(
+                store,
+                delivery,
+                &draft.conversation,
+                earlier,
+                record.as_ref(),
+            )
+            .await?;
+        }
+        Appended::Unchanged(_) => {}
     }
-}
-
-/// The users with at least one live device (none when the lookup failed: then every copy is
-/// marked offline and the push function decides for itself).
-fn reachable_users(devices: &Result<Vec<Connection>, Error>) -> BTreeSet<String> {
-    match devices {
-        Ok(devices) => devices.iter().map(|d| d.user_id.clone()).collect(),
-        Err(_) => BTreeSet::new(),
-    }
+    Ok(appended)
 }
 
 /// An attachment is accepted only as its sender reserved it, for this conversation.

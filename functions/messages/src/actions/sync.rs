@@ -1,8 +1,8 @@
 //! `sync`: one page of the caller's mailbox, posted to this device in order, then `synced`.
 
+use parley_core::clock::now_ms;
 use parley_core::cursor::Cursor;
 use parley_core::delivery::Posted;
-use parley_core::store::now_ms;
 use parley_core::Error;
 use parley_protocol::ServerFrame;
 

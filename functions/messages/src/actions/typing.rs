@@ -1,5 +1,6 @@
 //! `typing`: tell the other members' connected devices. Ephemeral: never stored, never pushed.
 
+use parley_core::rules;
 use parley_core::Error;
 use parley_protocol::ServerFrame;
 
@@ -7,10 +8,10 @@ use super::{Caller, Services};
 use parley_protocol::client::Typing;
 
 pub async fn run(services: &Services, caller: &Caller, typing: Typing) -> Result<(), Error> {
-    let members = services
-        .store
-        .members_for(&typing.conversation, &caller.user_id)
-        .await?;
+    let members = rules::member(
+        services.store.members(&typing.conversation).await?,
+        &caller.user_id,
+    )?;
     let others: Vec<String> = members
         .into_iter()
         .filter(|m| m != &caller.user_id)

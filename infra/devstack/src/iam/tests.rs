@@ -163,17 +163,17 @@ fn the_real_template_allows_every_call_its_functions_make() {
     let calls = [
         Call::dynamodb(
             "ConnectFunction",
-            "Query",
+            "GetItem",
             json!({"TableName": connections}),
         ),
         Call::dynamodb(
             "ConnectFunction",
-            "PutItem",
+            "UpdateItem",
             json!({"TableName": connections}),
         ),
         Call::dynamodb(
             "DisconnectFunction",
-            "DeleteItem",
+            "UpdateItem",
             json!({"TableName": connections}),
         ),
         Call::dynamodb(
@@ -198,12 +198,12 @@ fn the_real_template_allows_every_call_its_functions_make() {
         ),
         Call::dynamodb(
             "MessagesFunction",
-            "Query",
-            json!({"TableName": connections}),
+            "BatchGetItem",
+            json!({"RequestItems": {connections: {}}}),
         ),
         Call::dynamodb(
             "MessagesFunction",
-            "DeleteItem",
+            "UpdateItem",
             json!({"TableName": connections}),
         ),
         Call::connections("MessagesFunction", Method::POST),
@@ -230,7 +230,6 @@ fn the_real_template_allows_every_call_its_functions_make() {
         Call::presigned("FilesFunction", Method::PUT, "c/g%3Aabc/f1/photo.png"),
         Call::presigned("FilesFunction", Method::GET, "c/g%3Aabc/f1/photo.png"),
         Call::dynamodb("PushFunction", "Query", json!({"TableName": push})),
-        Call::dynamodb("PushFunction", "Query", json!({"TableName": connections})),
         Call::sns(
             "PushFunction",
             &format!(

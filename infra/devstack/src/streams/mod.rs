@@ -2,10 +2,11 @@
 //! DynamoDB Streams but invokes nothing, so the local stack polls each stream the template
 //! maps to a function ([`mapping`]) as Lambda does ([`poller`]) and invokes the function's
 //! real binary through the lambda pool with the event Lambda sends ([`event`]), after the
-//! mapping's event filters ([`filter`]). It also
+//! mapping's event filters ([`filter`]), counting what it read and let through ([`counts`]). It also
 //! creates SNS platform applications in moto, with dummy credentials, and passes their ARNs
 //! as the template's platform application parameters ([`platforms`]).
 
+pub mod counts;
 mod event;
 mod filter;
 mod mapping;

@@ -103,13 +103,19 @@ impl ShardPoller {
     }
 
     /// The records the mapping's filters let through; the others are skipped, as done.
-    fn admitted(&self, records: Vec<Record>) -> impl Iterator<Item = Record> + '_ {
-        records.into_iter().filter(|record| {
-            admits(
-                &self.mapping.filters,
-                &lambda_record(record, &self.mapping.stream_arn),
-            )
-        })
+    fn admitted(&self, records: Vec<Record>) -> Vec<Record> {
+        let read = records.len() as u64;
+        let admitted: Vec<Record> = records
+            .into_iter()
+            .filter(|record| {
+                admits(
+                    &self.mapping.filters,
+                    &lambda_record(record, &self.mapping.stream_arn),
+                )
+            })
+            .collect();
+        super::counts::record(&self.mapping.name, read, admitted.len() as u64);
+        admitted
     }
 
     async fn iterator(&self) -> Result<String, String> {

@@ -1,6 +1,6 @@
 //! Group membership changes: who may make them, what the group looks like after, who hears of
-//! it, and the `system` object the stored message carries. Pure: [`super::append`] applies a
-//! change to the record it read, inside the same conditional write that allocates the
+//! it, and the `system` object the stored message carries. Pure: the store's append applies a
+//! change to the record it read ([`super::plan`]), inside the same conditional write that allocates the
 //! message's seq, so a membership change and the messages around it are totally ordered.
 
 use std::collections::BTreeSet;
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use parley_protocol::limits::MAX_GROUP_MEMBERS;
 use parley_protocol::{ErrorCode, System, SystemEvent};
 
-use super::conversations::ConversationRecord;
+use crate::store::ConversationRecord;
 use crate::Error;
 
 /// A change to a group's membership, as a client asked for it.
