@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use parley_devstack::metrics::{CallTotals, CLIENT};
+use parley_devstack::aws_proxy::metrics::{CallTotals, CLIENT};
 use parley_devstack::streams::counts::StreamCounts;
 use serde::Deserialize;
 

@@ -4,25 +4,12 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
 use parley_core::clock::now_ms;
-use parley_core::expiry::{self, ManagementApi};
-use parley_core::rate_limit::RateLimiter;
-use parley_core::store::Store;
+use parley_core::expiry;
 use parley_core::{websocket, Error};
 use parley_protocol::ServerFrame;
 
 use crate::actions;
-use crate::presign::Presigner;
-use parley_protocol::ClientFrame;
-
-/// The AWS-backed services, built once per cold start.
-pub struct Services {
-    pub store: Store,
-    pub presigner: Presigner,
-    /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
-    pub limits: RateLimiter,
-    /// `@connections`, to close a connection whose token expired.
-    pub management: ManagementApi,
-}
+use crate::services::Services;
 
 pub async fn handle(
     services: &Services,
@@ -40,23 +27,7 @@ pub async fn handle(
         Err(refused) => return Ok(reply(refused.into())),
     };
     let (action, id) = (frame.action(), frame.id().map(str::to_owned));
-    // Taken first, so a refused request reserves nothing and presigns nothing.
-    let outcome = match services.limits.take_before(&identity.user_id, action).await {
-        Err(refused) => Err(refused),
-        Ok(()) => match frame {
-            ClientFrame::UploadUrl(upload) => {
-                actions::upload_url(services, &identity.user_id, upload).await
-            }
-            ClientFrame::DownloadUrl(download) => {
-                actions::download_url(services, &identity.user_id, download).await
-            }
-            // Routed to the messages and push functions: never here.
-            other => Err(Error::bad_request(format!(
-                "unknown action \"{}\"",
-                other.action()
-            ))),
-        },
-    };
+    let outcome = actions::run(services, &identity.user_id, frame).await;
     Ok(match outcome {
         Ok(frame) => reply(frame),
         Err(error) => websocket::refusal(action, id, &error),
@@ -70,6 +41,7 @@ fn reply(frame: ServerFrame) -> ApiGatewayProxyResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_protocol::ClientFrame;
 
     #[test]
     fn the_sample_events_carry_valid_frames_for_their_routes() {

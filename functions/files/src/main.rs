@@ -11,6 +11,7 @@ mod actions;
 mod handler;
 mod keys;
 mod presign;
+mod services;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -22,7 +23,7 @@ async fn main() -> Result<(), Error> {
         .ok_or("environment variable FILES_BUCKET is not set: the template must set it")?;
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let services = handler::Services {
+    let services = services::Services {
         limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
         store: Store::new(dynamodb, &config),
         presigner: presign::Presigner::new(presign::s3_client(&aws), bucket),

@@ -7,7 +7,8 @@ use parley_core::clock::now_ms;
 use parley_core::{expiry, websocket, Error};
 use parley_protocol::ServerFrame;
 
-use crate::actions::{self, Caller, Services};
+use crate::actions;
+use crate::services::{Caller, Services};
 
 pub async fn handle(
     services: &Services,

@@ -1,5 +1,5 @@
-//! The messaging routes (`send`, `sync`, `ack`, `typing`, `lookup`): one function, one
-//! module per action. Clients are built once per cold start and shared by every invocation.
+//! The messaging routes (`send`, `sync`, `ack`, `typing`, `lookup` and the group actions):
+//! one function, one file per action under `actions/`. Clients are built once per cold start and shared by every invocation.
 
 use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::connections::Connections;
@@ -11,6 +11,7 @@ use parley_core::{config, Config};
 
 mod actions;
 mod handler;
+mod services;
 mod steps;
 
 #[tokio::main]
@@ -19,7 +20,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let services = actions::Services {
+    let services = services::Services {
         limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
         store: Store::new(dynamodb.clone(), &config),
         delivery: Delivery::new(

@@ -5,25 +5,15 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_lambda_events::event::dynamodb::Event;
 use lambda_runtime::LambdaEvent;
 use parley_core::clock::now_ms;
-use parley_core::expiry::{self, ManagementApi};
+use parley_core::expiry;
 use parley_core::identity::Identity;
 use parley_core::{websocket, Error};
 use parley_protocol::ServerFrame;
 use serde_json::Value;
 
-use crate::devices::Devices;
-use crate::register;
-use crate::sns::Sns;
+use crate::actions;
+use crate::services::Services;
 use crate::stream;
-use parley_protocol::ClientFrame;
-
-/// The AWS-backed services, built once per cold start.
-pub struct Services {
-    pub devices: Devices,
-    pub sns: Sns,
-    /// `@connections`, to close a connection whose token expired.
-    pub management: ManagementApi,
-}
 
 pub async fn handle(services: &Services, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let payload = event.payload;
@@ -56,22 +46,7 @@ async fn route(
         Err(refused) => return Ok(refused.into()),
     };
     let (action, id) = (frame.action(), frame.id().map(str::to_owned));
-    let outcome = match frame {
-        ClientFrame::RegisterPush(registration) => {
-            register::run(
-                &services.sns,
-                &services.devices,
-                &identity.user_id,
-                registration,
-            )
-            .await
-        }
-        // Routed to the messages and files functions: never here.
-        other => Err(Error::bad_request(format!(
-            "unknown action \"{}\"",
-            other.action()
-        ))),
-    };
+    let outcome = actions::run(services, &identity.user_id, frame).await;
     Ok(outcome.unwrap_or_else(|error| {
         tracing::info!(action, code = %error.code(), "refused");
         error.to_frame(id)

@@ -7,12 +7,13 @@ use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::delivery::Delivery;
 use parley_core::{config, Config};
 
+mod actions;
 mod devices;
 mod handler;
 mod notify;
 mod payload;
 mod platform;
-mod register;
+mod services;
 mod settings;
 mod sns;
 mod stream;
@@ -29,7 +30,7 @@ async fn main() -> Result<(), Error> {
     }
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let services = handler::Services {
+    let services = services::Services {
         devices: devices::Devices::new(dynamodb, &settings.push_table),
         sns: sns::Sns::new(
             aws_sdk_sns::Client::new(&aws),

@@ -19,9 +19,9 @@ use parley_core::message::{Message, OFFLINE};
 use parley_protocol::is_valid_user_id;
 use std::collections::HashMap;
 
-use crate::handler::Services;
 use crate::notify::{notify, Outcome};
 use crate::payload::Notice;
+use crate::services::Services;
 
 /// Records handled at once.
 const MAX_CONCURRENT_RECORDS: usize = 16;

@@ -25,9 +25,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::aws_proxy::metrics::Metrics;
 use crate::faults::{self, FaultConfig};
 use crate::lambda::{Functions, InvokeError};
-use crate::metrics::Metrics;
 use std::sync::Arc;
 
 mod invoke;

@@ -27,7 +27,6 @@ pub mod faults;
 pub mod gateway;
 pub mod iam;
 pub mod lambda;
-pub mod metrics;
 pub mod run;
 mod serving;
 pub mod stack;

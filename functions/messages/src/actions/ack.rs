@@ -9,7 +9,7 @@ use parley_core::Error;
 use parley_protocol::Kind;
 use parley_protocol::ServerFrame;
 
-use super::{Caller, Services};
+use crate::services::{Caller, Services};
 use parley_protocol::client::Ack;
 
 pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), Error> {

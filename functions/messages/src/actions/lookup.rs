@@ -3,7 +3,7 @@
 use parley_core::Error;
 use parley_protocol::ServerFrame;
 
-use super::Services;
+use crate::services::Services;
 use parley_protocol::client::Lookup;
 
 pub async fn run(services: &Services, lookup: Lookup) -> Result<ServerFrame, Error> {

@@ -1,50 +1,21 @@
-//! What each messaging action does, one file each.
+//! What each messaging action does, one file each; [`run`] takes the action's rate-limit
+//! token and hands the frame to its file.
 
-use parley_core::connections::Connection;
-use parley_core::delivery::Delivery;
-use parley_core::rate_limit::RateLimiter;
-use parley_core::store::Store;
-use parley_core::users::Users;
 use parley_core::Error;
-use parley_protocol::ServerFrame;
+use parley_protocol::{ClientFrame, ServerFrame};
 
-use parley_protocol::ClientFrame;
+use crate::services::{Caller, Services};
 
 mod ack;
-mod groups;
+mod add_members;
+mod create_group;
+mod group_change;
+mod leave_group;
 mod lookup;
+mod remove_members;
 mod send;
 mod sync;
 mod typing;
-
-/// The AWS-backed services an action may use, built once per cold start.
-pub struct Services {
-    pub store: Store,
-    pub delivery: Delivery,
-    /// Registered users, for `lookup`.
-    pub users: Users,
-    /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
-    pub limits: RateLimiter,
-}
-
-/// The device a frame came from.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub user_id: String,
-    pub connection_id: String,
-}
-
-impl Caller {
-    /// This device as a delivery target (for frames posted back to it).
-    pub fn device(&self) -> Connection {
-        Connection {
-            user_id: self.user_id.clone(),
-            connection_id: self.connection_id.clone(),
-            token_expires_at: 0,
-            connected_at_ms: 0,
-        }
-    }
-}
 
 /// Runs a frame's action; the frame returned goes back to the caller through the route
 /// response.
@@ -64,13 +35,13 @@ pub async fn run(
         ClientFrame::Typing(typing) => typing::run(services, caller, typing).await.map(|()| None),
         ClientFrame::Lookup(lookup) => lookup::run(services, lookup).await.map(Some),
         ClientFrame::CreateGroup(create) => {
-            groups::create(services, caller, create).await.map(Some)
+            create_group::run(services, caller, create).await.map(Some)
         }
-        ClientFrame::AddMembers(add) => groups::add(services, caller, add).await.map(Some),
-        ClientFrame::RemoveMembers(remove) => {
-            groups::remove(services, caller, remove).await.map(Some)
-        }
-        ClientFrame::LeaveGroup(leave) => groups::leave(services, caller, leave).await.map(Some),
+        ClientFrame::AddMembers(add) => add_members::run(services, caller, add).await.map(Some),
+        ClientFrame::RemoveMembers(remove) => remove_members::run(services, caller, remove)
+            .await
+            .map(Some),
+        ClientFrame::LeaveGroup(leave) => leave_group::run(services, caller, leave).await.map(Some),
         // Routed to the files and push functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",

@@ -16,7 +16,7 @@ use parley_core::Error;
 use parley_protocol::client::{Send, Target};
 use parley_protocol::{Attachment, ConversationId, Kind, ServerFrame};
 
-use super::{Caller, Services};
+use crate::services::{Caller, Services};
 use crate::steps::check::{self, Checked};
 use crate::steps::devices::{self, Reach};
 use crate::steps::{commit, mark, post};

@@ -6,7 +6,7 @@ use parley_core::delivery::Posted;
 use parley_core::Error;
 use parley_protocol::ServerFrame;
 
-use super::{Caller, Services};
+use crate::services::{Caller, Services};
 use parley_protocol::client::Sync;
 
 pub async fn run(services: &Services, caller: &Caller, sync: Sync) -> Result<ServerFrame, Error> {

@@ -4,7 +4,7 @@ use parley_core::rules;
 use parley_core::Error;
 use parley_protocol::ServerFrame;
 
-use super::{Caller, Services};
+use crate::services::{Caller, Services};
 use parley_protocol::client::Typing;
 
 pub async fn run(services: &Services, caller: &Caller, typing: Typing) -> Result<(), Error> {

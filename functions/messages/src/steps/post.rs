@@ -8,7 +8,7 @@ use parley_core::delivery::{Delivery, Report};
 use parley_core::message::Message;
 
 use super::devices::Reach;
-use crate::actions::Caller;
+use crate::services::Caller;
 
 pub async fn post(
     delivery: &Delivery,

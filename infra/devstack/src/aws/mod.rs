@@ -1,6 +1,7 @@
 //! The AWS side of the local stack: moto, the AWS emulator, run from the project's venv
 //! ([`Moto`]), SDK clients pointed at it ([`AwsClients`]), and the template's resources
-//! created in it ([`provision`]).
+//! created in it ([`provision`]), SNS platform applications included
+//! ([`create_platform_applications`]).
 
 mod clients;
 mod cognito;
@@ -10,6 +11,7 @@ mod props;
 mod provision;
 mod s3;
 mod sns;
+mod sns_platforms;
 
 #[cfg(test)]
 mod tests;
@@ -19,6 +21,7 @@ use std::path::PathBuf;
 pub use clients::{sdk_config, AwsClients};
 pub use moto::{workspace_venv, Moto, MotoOptions};
 pub use provision::{is_emulated, provision, EMULATED_KINDS};
+pub use sns_platforms::create_platform_applications;
 
 use crate::template::TemplateError;
 

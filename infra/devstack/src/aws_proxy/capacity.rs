@@ -19,7 +19,7 @@
 
 use serde_json::Value;
 
-use crate::metrics::{Capacity, CapacitySource};
+use super::metrics::{Capacity, CapacitySource};
 
 const WRITE_UNIT_BYTES: f64 = 1024.0;
 const READ_UNIT_BYTES: f64 = 4096.0;

@@ -6,7 +6,7 @@
 
 use axum::http::{HeaderMap, Method};
 
-use crate::metrics::CLIENT;
+use super::metrics::CLIENT;
 
 /// What a request is, for the counters.
 #[derive(Debug, Clone, PartialEq, Eq)]

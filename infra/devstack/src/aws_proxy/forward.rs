@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::capacity;
 use super::classify::{classify, is_management};
+use super::metrics::{Call, Metrics, CLIENT};
 use super::Upstreams;
 use crate::cognito::LocalCognito;
 use crate::faults::{self, aws_fault_response, lost_answer_response, AwsFault, LostAnswer};
 use crate::iam::{self, Authorizer, Verdict};
-use crate::metrics::{Call, Metrics, CLIENT};
 
 /// S3 uploads pass through too; larger bodies than this are refused.
 const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;

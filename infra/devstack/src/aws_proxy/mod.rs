@@ -13,6 +13,7 @@
 mod capacity;
 mod classify;
 mod forward;
+pub mod metrics;
 pub mod s3_cors;
 
 use std::io;
@@ -26,7 +27,7 @@ use crate::serving::Serving;
 
 use crate::cognito::LocalCognito;
 use crate::iam::Authorizer;
-use crate::metrics::Metrics;
+use metrics::Metrics;
 
 pub use capacity::item_size;
 pub use classify::{classify, is_management, Operation};

@@ -24,7 +24,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::aws::create_platform_applications;
 use crate::aws::{provision, AwsClients, AwsError, Moto, MotoOptions};
+use crate::aws_proxy::metrics::Metrics;
 use crate::aws_proxy::{AwsProxy, Upstreams};
 use crate::cognito::outbox::{self, Outbox};
 use crate::cognito::LocalCognito;
@@ -33,10 +35,9 @@ use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::iam::Authorizer;
 use crate::lambda::{Functions, InvokeError};
-use crate::metrics::Metrics;
 use crate::stack::StackSpec;
 use crate::stackfile::{StackFile, WrittenStackFile};
-use crate::streams::{create_platform_applications, Pollers};
+use crate::streams::Pollers;
 use crate::template::headers::{security_headers, LocalEndpoints};
 use crate::template::{
     record_placeholders, stack_spec, Deployment, LocalStack, Resolver, Template, TemplateError,

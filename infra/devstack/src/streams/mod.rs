@@ -2,21 +2,17 @@
 //! DynamoDB Streams but invokes nothing, so the local stack polls each stream the template
 //! maps to a function ([`mapping`]) as Lambda does ([`poller`]) and invokes the function's
 //! real binary through the lambda pool with the event Lambda sends ([`event`]), after the
-//! mapping's event filters ([`filter`]), counting what it read and let through ([`counts`]). It also
-//! creates SNS platform applications in moto, with dummy credentials, and passes their ARNs
-//! as the template's platform application parameters ([`platforms`]).
+//! mapping's event filters ([`filter`]), counting what it read and let through ([`counts`]).
 
 pub mod counts;
 mod event;
 mod filter;
 mod mapping;
-mod platforms;
 mod poller;
 
 pub use event::batch_event;
 pub use filter::DYNAMODB_KEY;
 pub use mapping::{stream_mappings, StartingPosition, StreamMapping};
-pub use platforms::create_platform_applications;
 
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use tokio::task::JoinSet;

@@ -32,9 +32,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value as Json};
 
+use super::deployment::Deployment;
 use super::document::{references, Template};
 use super::error::TemplateError;
-use super::resolve::{Deployment, Resolver};
+use super::resolve::Resolver;
 
 pub const ACCOUNT_ID: &str = "000000000000";
 pub const STACK_NAME: &str = "parley-local";

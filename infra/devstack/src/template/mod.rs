@@ -9,6 +9,7 @@
 //! 4. [`stack_spec`] resolves the functions and the WebSocket API against all of that, with
 //!    the local overrides of [`local`] applied.
 
+mod deployment;
 mod document;
 mod error;
 mod functions;
@@ -23,13 +24,14 @@ mod websocket;
 #[cfg(test)]
 mod tests;
 
+pub use deployment::Deployment;
 pub use document::{references, Parameter, Resource, Template};
 pub use error::TemplateError;
 pub use functions::FUNCTION_KIND;
 pub use local::{LocalStack, LOCAL_WEB_ORIGINS};
 pub use order::dependency_order;
 pub use physical::{placeholder, Physical, PhysicalIds};
-pub use resolve::{Deployment, Resolver};
+pub use resolve::Resolver;
 
 use crate::stack::StackSpec;
 

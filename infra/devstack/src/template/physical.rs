@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::deployment::Deployment;
 use super::document::Resource;
-use super::resolve::Deployment;
 
 /// `Ref` of a resource is `id`; `Fn::GetAtt Resource.Name` is `attributes[Name]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -7,28 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
+use super::deployment::Deployment;
 use super::document::{scalar_text, Parameter, Resource, Template};
 use super::error::TemplateError;
 use super::physical::{Physical, PhysicalIds};
-
-/// Where the template is deployed: the values of the pseudo-parameters, and parameter
-/// values that replace the template's defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Deployment {
-    pub region: String,
-    pub account_id: String,
-    pub stack_name: String,
-    pub partition: String,
-    pub parameter_overrides: BTreeMap<String, String>,
-}
-
-impl Deployment {
-    /// The name the stack gives a resource whose template does not name it, e.g.
-    /// `parley-local-ConnectionsTable`.
-    pub fn physical_name(&self, logical_id: &str) -> String {
-        format!("{}-{logical_id}", self.stack_name)
-    }
-}
 
 /// Resolves template values for one deployment. Physical ids are recorded as resources
 /// come into existence, so a resource can be resolved once everything it refers to exists.

@@ -1,70 +1,22 @@
-//! The group actions: each is a `system` message appended to the group through the same
-//! steps as a send ([`super::send::append`]; the membership change rides on the same
-//! conditional write that allocates its seq), posted live to the members it concerns like
-//! any message, and answered with the group as the append left it, without reading it again.
+//! What the four group actions share: each is a `system` message appended to the group
+//! through the same steps as a send ([`super::send::append`]; the membership change rides on
+//! the same conditional write that allocates its seq), posted live to the members it
+//! concerns like any message, and answered with the group as the append left it, without
+//! reading it again.
 
 use parley_core::rules::membership::Change;
 use parley_core::store::{Appended, Draft};
 use parley_core::Error;
-use parley_protocol::client::{CreateGroup, LeaveGroup, Members};
 use parley_protocol::{ConversationId, ErrorCode, Kind, ServerFrame};
 
 use super::send::append;
-use super::{Caller, Services};
-
-pub async fn create(
-    services: &Services,
-    caller: &Caller,
-    create: CreateGroup,
-) -> Result<ServerFrame, Error> {
-    let change = Change::Create {
-        name: create.name,
-        members: create.members,
-    };
-    apply(services, caller, create.id, None, change).await
-}
-
-pub async fn add(services: &Services, caller: &Caller, add: Members) -> Result<ServerFrame, Error> {
-    let change = Change::Add(add.members);
-    apply(services, caller, add.id, Some(add.conversation), change).await
-}
-
-pub async fn remove(
-    services: &Services,
-    caller: &Caller,
-    remove: Members,
-) -> Result<ServerFrame, Error> {
-    let change = Change::Remove(remove.members);
-    apply(
-        services,
-        caller,
-        remove.id,
-        Some(remove.conversation),
-        change,
-    )
-    .await
-}
-
-pub async fn leave(
-    services: &Services,
-    caller: &Caller,
-    leave: LeaveGroup,
-) -> Result<ServerFrame, Error> {
-    apply(
-        services,
-        caller,
-        leave.id,
-        Some(leave.conversation),
-        Change::Leave,
-    )
-    .await
-}
+use crate::services::{Caller, Services};
 
 /// Appends the change as the group's next message (`requested`: the group changed; `None`
 /// for a new group, whose id the server makes), and answers with the group as the append
 /// left it: the change as applied, or the record as read with an earlier send of this id or
 /// with a change that changed nothing.
-async fn apply(
+pub async fn apply(
     services: &Services,
     caller: &Caller,
     id: String,

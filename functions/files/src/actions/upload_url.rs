@@ -1,23 +1,19 @@
-//! `uploadUrl` and `downloadUrl`: membership first, then a presigned request for a key the
-//! server made (upload) or a key of a conversation the caller is in (download).
+//! `uploadUrl {id, conversation | toUser, name, contentType, size}` → `uploadUrl`: membership
+//! first, then a key the server makes, reserved for the caller in that conversation before
+//! the presigned PUT exists (`send` accepts an attachment only with this reservation).
 
 use parley_core::rules;
 use parley_core::store::Reservation;
 use parley_core::Error;
-use parley_protocol::ConversationId;
-use parley_protocol::{Attachment, ServerFrame};
+use parley_protocol::client::{Target, UploadUrl};
+use parley_protocol::{Attachment, ConversationId, ServerFrame};
 use std::time::SystemTime;
 
-use crate::handler::Services;
-use crate::keys::{new_key, parse_key};
+use crate::keys::new_key;
 use crate::presign::EXPIRES_IN;
-use parley_protocol::client::{DownloadUrl, Target, UploadUrl};
+use crate::services::Services;
 
-pub async fn upload_url(
-    services: &Services,
-    user: &str,
-    upload: UploadUrl,
-) -> Result<ServerFrame, Error> {
+pub async fn run(services: &Services, user: &str, upload: UploadUrl) -> Result<ServerFrame, Error> {
     let conversation = match upload.target() {
         Some(Target::Conversation(conversation)) => conversation.clone(),
         Some(Target::User(other)) => ConversationId::direct(user, other),
@@ -51,24 +47,6 @@ pub async fn upload_url(
         url: presigned.url,
         method: presigned.method,
         headers: presigned.headers,
-        expires_in: EXPIRES_IN.as_secs(),
-    })
-}
-
-pub async fn download_url(
-    services: &Services,
-    user: &str,
-    download: DownloadUrl,
-) -> Result<ServerFrame, Error> {
-    let (conversation, file_name) = parse_key(&download.key)?;
-    rules::member(services.store.members(&conversation).await?, user)?;
-    let presigned = services
-        .presigner
-        .download(&download.key, file_name, SystemTime::now())
-        .await?;
-    Ok(ServerFrame::DownloadUrl {
-        id: download.id,
-        url: presigned.url,
         expires_in: EXPIRES_IN.as_secs(),
     })
 }

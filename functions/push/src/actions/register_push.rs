@@ -6,19 +6,19 @@ use parley_core::Error;
 use parley_protocol::client::RegisterPush;
 use parley_protocol::ServerFrame;
 
-use crate::devices::Devices;
-use crate::sns::Sns;
+use crate::services::Services;
 
 pub async fn run(
-    sns: &Sns,
-    devices: &Devices,
+    services: &Services,
     user_id: &str,
     registration: RegisterPush,
 ) -> Result<ServerFrame, Error> {
-    let endpoint_arn = sns
+    let endpoint_arn = services
+        .sns
         .endpoint_for(registration.platform, &registration.token)
         .await?;
-    devices
+    services
+        .devices
         .register(
             user_id,
             registration.platform,
