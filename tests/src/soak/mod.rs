@@ -22,6 +22,7 @@ use tokio::time::Instant;
 pub use device::{Acked, DeviceRun, Target};
 pub use report::Report;
 
+use crate::chat::create_group;
 use crate::client::connect;
 use crate::stack::StackInfo;
 use crate::users::{sign_up, TestUser};
@@ -145,7 +146,7 @@ async fn create_groups(
         let id = format!("soak-group-{g}");
         let others: Vec<&str> = members[1..].iter().map(|m| m.user_id.as_str()).collect();
         creator
-            .send(&json!({"action": "createGroup", "id": id, "name": format!("soak {g}"), "members": others}))
+            .send(&create_group(&id, &format!("soak {g}"), &others))
             .await;
         let reply = creator
             .frame_where("the group", |f| f["id"] == id.as_str())

@@ -155,12 +155,7 @@ fn text(message: &Value, field: &str) -> String {
 /// Connection records whose connection is not live, after letting `$disconnect`s settle
 /// for up to [`RECORD_SETTLE`]: 0 when every record belongs to a live connection.
 pub async fn stale_connections(stack: &StackInfo) -> u64 {
-    let endpoint = stack
-        .extra
-        .get("managementEndpoint")
-        .and_then(Value::as_str)
-        .expect("stack.json names the managementEndpoint")
-        .to_owned();
+    let endpoint = stack.management_endpoint.clone();
     let http = reqwest::Client::new();
     let started = Instant::now();
     loop {
