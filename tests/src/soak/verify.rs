@@ -25,7 +25,8 @@ pub struct Outcome {
     /// Seqs missing below a conversation's highest.
     pub seq_gaps: u64,
     pub conversations: u64,
-    /// (message, device) pairs that had arrived live / that only sync brought.
+    /// (message, device) pairs the device's client library had handed over while it ran
+    /// (live, or by its own catch-up sync) / that only this check's sync brought.
     pub delivered_live: u64,
     pub recovered_by_sync: u64,
     /// Sends never acknowledged that were stored anyway (allowed once).
