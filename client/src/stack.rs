@@ -254,8 +254,6 @@ mod tests {
     const LOCAL: &str = r#"{"websocketUrl": "ws://127.0.0.1:8790/prod",
         "awsEndpoint": "http://127.0.0.1:8791", "region": "us-east-1",
         "userPoolId": "us-east-1_abc", "userPoolClientId": "client123", "bucket": "files",
-        "managementEndpoint": "http://127.0.0.1:8790/prod",
-        "jwksUrl": "http://127.0.0.1:8791/us-east-1_abc/.well-known/jwks.json",
         "tables": {"UsersTable": "users"}}"#;
 
     fn temp_dir(name: &str) -> PathBuf {

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 pub const LOCAL_STACK_FILE: &str = ".devstack/stack.json";
 
 /// The file's content. The first six fields are the protocol's contract; the rest are
-/// conveniences for tests and tools.
+/// conveniences for tests and tools. The devstack writes every field; a reader needs only
+/// the five a client connects and signs in with, so a file written by hand with just those
+/// (or by an older devstack) reads too: the others default to empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StackFile {
@@ -21,10 +23,13 @@ pub struct StackFile {
     pub region: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
+    #[serde(default)]
     pub bucket: String,
     /// The `@connections` API, as the functions see it.
+    #[serde(default)]
     pub management_endpoint: String,
     /// moto's JWKS for the user pool.
+    #[serde(default)]
     pub jwks_url: String,
     /// The table the functions know as `CONNECTIONS_TABLE`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -7,12 +7,13 @@
 //! arrives (a frame with a `type` the crate cannot read fails the test); tests then assert
 //! on its JSON.
 
-use parley_client::socket::{ConnectError, FrameSocket, Incoming, ServerText, SocketError};
+use parley_client::socket::{
+    CloseFrame, ConnectError, FrameSocket, Incoming, ServerText, SocketError,
+};
 use parley_protocol::ClientFrame;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use crate::stack::StackInfo;
 
