@@ -109,11 +109,21 @@ impl Running {
     }
 }
 
+/// Where this run's devices keep their stores.
+fn stores_dir() -> PathBuf {
+    workspace_root()
+        .join("target/soak/stores")
+        .join(std::process::id().to_string())
+}
+
+/// Removes this run's stores, once every client has stopped.
+pub fn remove_stores() {
+    let _ = std::fs::remove_dir_all(stores_dir());
+}
+
 /// This device's store: under target/soak, fresh for each run.
 fn store_path(plan: &DevicePlan) -> PathBuf {
-    let dir = workspace_root()
-        .join("target/soak/stores")
-        .join(std::process::id().to_string());
+    let dir = stores_dir();
     std::fs::create_dir_all(&dir).expect("create the soak's store folder");
     let path = dir.join(format!("device-{}.redb", plan.seed));
     let _ = std::fs::remove_file(&path);
@@ -144,8 +154,9 @@ pub async fn run(stack: &StackInfo, plan: DevicePlan) -> DeviceRun {
         if now >= hard_stop || (now >= plan.until && record.outstanding.is_empty()) {
             break;
         }
+        // Wake at the run's end too: a device with nothing outstanding then stops at once.
         let wake = if now < plan.until {
-            next_send.min(hard_stop)
+            next_send.min(plan.until)
         } else {
             hard_stop
         };

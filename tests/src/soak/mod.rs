@@ -126,6 +126,7 @@ pub async fn run(stack: &StackInfo, config: &SoakConfig) -> Report {
             running.stop(|_| {}).await;
         }
     }
+    device::remove_stores();
     let outcome = verify::check(stack, &users, &groups, config.devices, &runs).await;
     Report::new(config, &runs, outcome, stale, faults, finished.elapsed())
 }
