@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use parley_protocol::client::Send;
+use parley_protocol::ClientFrame;
 use parley_tests::stack::StackInfo;
 use parley_tests::users::sign_up;
 use serde_json::{json, Value};
@@ -52,7 +54,11 @@ async fn one_burst(stack: &StackInfo, control: &Control, size: usize) -> Value {
     let first = format!("burst-{size}-first-{}", std::process::id());
     let (device, to) = &mut devices[0];
     device
-        .send(&json!({"action": "send", "id": first, "toUser": to, "body": "hello"}))
+        .send(&ClientFrame::Send(Send::to_user(
+            &first,
+            to.as_str(),
+            "hello",
+        )))
         .await;
     device.reply_to(&first, REPLIES_WITHIN).await;
 
@@ -65,7 +71,7 @@ async fn one_burst(stack: &StackInfo, control: &Control, size: usize) -> Value {
         let id = format!("burst-{size}-{n}-{}", std::process::id());
         let (device, to) = &mut devices[side];
         device
-            .send(&json!({"action": "send", "id": id, "toUser": to, "body": "burst"}))
+            .send(&ClientFrame::Send(Send::to_user(&id, to.as_str(), "burst")))
             .await;
         ids[side].push(id);
     }

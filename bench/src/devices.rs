@@ -1,21 +1,20 @@
-//! Benchmark clients: one WebSocket per device, read by a task of its own that timestamps
-//! every frame on arrival, so that latency is measured where the frame lands and no socket
-//! backs up while the benchmark waits on another.
+//! Benchmark clients: one WebSocket per device (the client library's low-level socket: the
+//! benchmark measures the server, so no outbox or sync of the library's own comes between),
+//! read by a task of its own that timestamps every frame on arrival, so that latency is
+//! measured where the frame lands and no socket backs up while the benchmark waits on
+//! another.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use parley_client::socket::{FrameSink, FrameSocket, Incoming};
+use parley_protocol::ClientFrame;
 use parley_tests::stack::StackInfo;
 use parley_tests::users::TestUser;
 use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// API Gateway bills WebSocket messages in 32 KiB units.
 const BILLING_UNIT_BYTES: u64 = 32 * 1024;
@@ -57,11 +56,9 @@ impl Inbox {
     }
 }
 
-type Sink = SplitSink<WebSocketStream<MaybeTlsStream<TcpStream>>, Message>;
-
 /// One connected device of a user.
 pub struct Device {
-    sink: Sink,
+    sink: FrameSink,
     /// Frames other than `message` (replies: `sent`, `group`, `error`, …), with the time
     /// each was read off the socket.
     replies: mpsc::UnboundedReceiver<(Instant, Value)>,
@@ -71,16 +68,17 @@ impl Device {
     /// Opens `websocketUrl?token=…`; returns once `$connect` has stored the connection (API
     /// Gateway completes the handshake only after it).
     pub async fn connect(stack: &StackInfo, user: &TestUser, inbox: Arc<Inbox>) -> Self {
-        let url = format!("{}?token={}", stack.websocket_url, user.id_token);
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+        let socket = FrameSocket::connect(&stack.websocket_url, Some(&user.id_token))
             .await
             .unwrap_or_else(|e| panic!("{} connects: {e}", user.email));
         let (sink, mut stream) = socket.split();
         let (replies_tx, replies) = mpsc::unbounded_channel();
         tokio::spawn(async move {
-            while let Some(Ok(message)) = stream.next().await {
-                let Message::Text(text) = message else {
-                    continue;
+            loop {
+                let text = match stream.next().await {
+                    Incoming::Text(text) => text,
+                    Incoming::Binary(_) => continue,
+                    Incoming::Closed(_) | Incoming::Failed(_) => break,
                 };
                 let at = Instant::now();
                 let units = (text.len() as u64).div_ceil(BILLING_UNIT_BYTES).max(1);
@@ -106,9 +104,14 @@ impl Device {
         Self { sink, replies }
     }
 
-    pub async fn send(&mut self, frame: &Value) {
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.sink.send(frame).await.expect("send a frame");
+    }
+
+    /// Sends JSON the protocol has no frame for (an unknown action, answered by `$default`).
+    pub async fn send_json(&mut self, frame: &Value) {
         self.sink
-            .send(Message::text(frame.to_string()))
+            .send_text(frame.to_string())
             .await
             .expect("send a frame");
     }

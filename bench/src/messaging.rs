@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
+use parley_protocol::client::{CreateGroup, Platform, RegisterPush, Send, UploadUrl};
+use parley_protocol::{ClientFrame, ConversationId};
 use parley_tests::stack::StackInfo;
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
@@ -156,7 +158,7 @@ impl Run<'_> {
         let id = self.fresh_id();
         let to = self.pairs[pair].recipient.user_id.clone();
         let sent_at = Instant::now();
-        let frame = json!({"action": "send", "id": id, "toUser": to, "body": "benchmark"});
+        let frame = ClientFrame::Send(Send::to_user(&id, to, "benchmark"));
         self.pairs[pair].sender.send(&frame).await;
         let arrivals = self.inbox.await_arrivals(&id, 1, ARRIVAL_WAIT).await;
         self.pairs[pair].sender.reply_to(&id, ARRIVAL_WAIT).await;
@@ -190,16 +192,25 @@ impl Run<'_> {
         for _ in 0..invocations {
             let id = self.fresh_id();
             let unknown = json!({"action": "benchUnknown", "id": id});
-            self.pairs[0].sender.send(&unknown).await;
+            self.pairs[0].sender.send_json(&unknown).await;
             self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
             let id = self.fresh_id();
-            let upload = json!({"action": "uploadUrl", "id": id, "toUser": to,
-                "name": "bench.jpg", "contentType": "image/jpeg", "size": 1024});
+            let upload = ClientFrame::UploadUrl(UploadUrl {
+                id: id.clone(),
+                conversation: None,
+                to_user: Some(to.clone()),
+                name: "bench.jpg".into(),
+                content_type: "image/jpeg".into(),
+                size: 1024,
+            });
             self.pairs[0].sender.send(&upload).await;
             self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
             let id = self.fresh_id();
-            let register = json!({"action": "registerPush", "id": id, "platform": "fcm",
-                "token": format!("bench-token-{id}")});
+            let register = ClientFrame::RegisterPush(RegisterPush {
+                id: id.clone(),
+                platform: Platform::Fcm,
+                token: format!("bench-token-{id}"),
+            });
             self.pairs[0].sender.send(&register).await;
             self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
         }
@@ -250,7 +261,7 @@ impl Run<'_> {
             let pair = n % pairs.len();
             let id = self.fresh_id();
             let to = pairs[pair].recipient.user_id.clone();
-            let frame = json!({"action": "send", "id": id, "toUser": to, "body": "benchmark"});
+            let frame = ClientFrame::Send(Send::to_user(&id, to, "benchmark"));
             let at = Instant::now();
             pairs[pair].sender.send(&frame).await;
             sent.push((id, at));
@@ -318,14 +329,18 @@ impl Run<'_> {
         let id = self.fresh_id();
         let sender = &mut self.pairs[0].sender;
         sender
-            .send(&json!({"action": "createGroup", "id": id, "name": "bench", "members": members}))
+            .send(&ClientFrame::CreateGroup(CreateGroup {
+                id: id.clone(),
+                name: "bench".into(),
+                members,
+            }))
             .await;
         let reply = sender.reply_to(&id, ARRIVAL_WAIT).await;
         let Some(conversation) = reply
             .as_ref()
             .filter(|r| r["type"] == "group")
             .and_then(|r| r["conversation"].as_str())
-            .map(str::to_owned)
+            .and_then(|c| ConversationId::parse(c).ok())
         else {
             return json!({
                 "measured": false,
@@ -344,7 +359,11 @@ impl Run<'_> {
             // not touch the sender's path at all).
             quiet_after.push(self.control.quiesce(QUIESCE_AT_MOST).await);
             let id = self.fresh_id();
-            let frame = json!({"action": "send", "id": id, "conversation": conversation, "body": "benchmark"});
+            let frame = ClientFrame::Send(Send::to_conversation(
+                &id,
+                conversation.clone(),
+                "benchmark",
+            ));
             let at = Instant::now();
             self.pairs[0].sender.send(&frame).await;
             let arrivals = self.inbox.await_arrivals(&id, others, ARRIVAL_WAIT).await;

@@ -10,6 +10,9 @@
 //!   the handle and the [`Event`] receiver. Files go up and down streamed (`files`).
 //! - [`chat`]: the chat state without sockets (outbox, sync, ordering, ticks), which the
 //!   worker drives.
+//! - [`socket`]: one WebSocket connection, low level (protocol frames out, within API
+//!   Gateway's frame limit; the server's frames in, read through the protocol crate). The
+//!   worker uses it, and so do the end-to-end tests and the benchmark.
 
 pub mod account;
 mod backoff;
@@ -19,7 +22,7 @@ mod connection;
 pub mod events;
 mod files;
 mod flight;
-mod socket;
+pub mod socket;
 pub mod stack;
 pub mod store;
 pub mod token_source;

@@ -5,11 +5,13 @@
 //! `aws cloudformation describe-stacks --stack-name X` for a deployed stack, or the values
 //! themselves.
 
+use parley_protocol::stack_file::StackFile;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Where `make dev` writes the local stack's description, relative to the repository root.
-pub const LOCAL_STACK_FILE: &str = ".devstack/stack.json";
+pub use parley_protocol::stack_file::LOCAL_STACK_FILE;
 
 /// The template's output keys (infra/template.yaml `Outputs`) a client needs.
 const OUTPUT_WEBSOCKET_URL: &str = "WebSocketUrl";
@@ -55,18 +57,6 @@ pub enum StackError {
     BadUserPoolId(String),
     #[error("no {LOCAL_STACK_FILE} in {} or any folder above it: start the local stack with `make dev`, or name a stack", .start.display())]
     NotFound { start: PathBuf },
-}
-
-/// The keys of `.devstack/stack.json` a client reads (shared/protocol-v1.md); others are
-/// ignored.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LocalFile {
-    websocket_url: Option<String>,
-    aws_endpoint: Option<String>,
-    region: Option<String>,
-    user_pool_id: Option<String>,
-    user_pool_client_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -115,26 +105,30 @@ impl StackInfo {
             source,
         })?;
         let origin = path.display().to_string();
-        let file: LocalFile = serde_json::from_str(&text).map_err(|source| StackError::Json {
-            origin: origin.clone(),
-            source,
-        })?;
+        let file: StackFile = match serde_json::from_str(&text) {
+            Ok(file) => file,
+            Err(source) => {
+                // serde names only the first missing key: name every one a client needs.
+                return Err(missing_local_keys(&origin, &text)
+                    .unwrap_or(StackError::Json { origin, source }));
+            }
+        };
         // Locally Cognito is the emulator: without its endpoint nothing works.
-        let Some(endpoint) = file.aws_endpoint.filter(|e| !e.is_empty()) else {
+        if file.aws_endpoint.is_empty() {
             return Err(StackError::Missing {
                 origin,
                 missing: vec!["awsEndpoint"],
             });
-        };
+        }
         Self::checked(
             origin,
             [
-                ("websocketUrl", file.websocket_url),
-                ("region", file.region),
-                ("userPoolId", file.user_pool_id),
-                ("userPoolClientId", file.user_pool_client_id),
+                ("websocketUrl", Some(file.websocket_url)),
+                ("region", Some(file.region)),
+                ("userPoolId", Some(file.user_pool_id)),
+                ("userPoolClientId", Some(file.user_pool_client_id)),
             ],
-            Some(endpoint),
+            Some(file.aws_endpoint),
         )
     }
 
@@ -216,6 +210,30 @@ impl StackInfo {
             cognito_endpoint,
         })
     }
+}
+
+/// The keys of the stack file a client needs that `text` lacks or leaves empty, as an
+/// error (`awsEndpoint` alone first: without it the others do not matter); `None` when it
+/// has them all (or is not a JSON object), so the file is broken in some other way.
+fn missing_local_keys(origin: &str, text: &str) -> Option<StackError> {
+    let json: Value = serde_json::from_str(text).ok()?;
+    let absent = |key: &str| {
+        json.get(key)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+    };
+    let missing: Vec<&'static str> = if absent("awsEndpoint") {
+        vec!["awsEndpoint"]
+    } else {
+        ["websocketUrl", "region", "userPoolId", "userPoolClientId"]
+            .into_iter()
+            .filter(|key| absent(key))
+            .collect()
+    };
+    (!missing.is_empty()).then(|| StackError::Missing {
+        origin: origin.to_owned(),
+        missing,
+    })
 }
 
 /// The first `.devstack/stack.json` in `start` or a folder above it.

@@ -3,12 +3,14 @@
 //! docs/protocol.md in one place. The server reads client frames only through
 //! [`ClientFrame::parse`]; clients build frames with these types and read the server's
 //! with serde. It depends on serde alone, so a client pays nothing else for it.
+//! [`stack_file`] is the local stack's `.devstack/stack.json`, which clients read too.
 
 pub mod client;
 pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod server;
+pub mod stack_file;
 
 mod fields;
 

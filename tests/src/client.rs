@@ -1,22 +1,26 @@
-//! A protocol client over a real WebSocket, as an app would hold one.
+//! The tests' hold on one device's WebSocket: the client library's [`FrameSocket`] (its
+//! connect, its fragmenting, its reading of server frames through the protocol crate) with
+//! what tests need on top: frames read while waiting for another kept in order, waits that
+//! panic on a timeout or a close, and listening to show that something does not arrive.
+//!
+//! Every frame the server sends is checked against parley-protocol's `ServerFrame` as it
+//! arrives (a frame with a `type` the crate cannot read fails the test); tests then assert
+//! on its JSON.
 
-use futures_util::{SinkExt, StreamExt};
+use parley_client::socket::{
+    CloseFrame, ConnectError, FrameSocket, Incoming, ServerText, SocketError,
+};
+use parley_protocol::ClientFrame;
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::Frame;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{self, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::stack::StackInfo;
 
 pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Client {
-    pub socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    socket: FrameSocket,
     /// Frames read off the socket while waiting for another kind of frame, oldest first.
     /// `receive` and `frame` return these before reading the socket again.
     pub pending: VecDeque<Value>,
@@ -27,22 +31,18 @@ pub struct Client {
 pub enum Refused {
     /// The HTTP status of the refusal (401, 403, 500, …).
     Status(u16),
-    Other(tungstenite::Error),
+    Other(SocketError),
 }
 
 /// Opens `websocketUrl?token=…` (no query string at all when `token` is `None`).
 pub async fn connect(stack: &StackInfo, token: Option<&str>) -> Result<Client, Refused> {
-    let url = match token {
-        Some(token) => format!("{}?token={token}", stack.websocket_url),
-        None => stack.websocket_url.clone(),
-    };
-    match tokio_tungstenite::connect_async(url).await {
-        Ok((socket, _response)) => Ok(Client {
+    match FrameSocket::connect(&stack.websocket_url, token).await {
+        Ok(socket) => Ok(Client {
             socket,
             pending: VecDeque::new(),
         }),
-        Err(tungstenite::Error::Http(response)) => Err(Refused::Status(response.status().as_u16())),
-        Err(other) => Err(Refused::Other(other)),
+        Err(ConnectError::Refused(status)) => Err(Refused::Status(status)),
+        Err(ConnectError::Failed(error)) => Err(Refused::Other(error)),
     }
 }
 
@@ -53,19 +53,43 @@ pub enum Received {
     Closed(Option<CloseFrame>),
 }
 
+/// Parses a server text frame as JSON and checks it against the protocol crate.
+fn server_frame(text: &str) -> Value {
+    let json: Value = serde_json::from_str(text).expect("frames are JSON");
+    if let ServerText::Unknown(error) = ServerText::of_json(json.clone()) {
+        panic!("the server sent a frame parley-protocol does not describe ({error}): {json}");
+    }
+    json
+}
+
 impl Client {
-    pub async fn send(&mut self, frame: &Value) {
-        self.socket
-            .send(Message::text(frame.to_string()))
-            .await
-            .expect("send a frame");
+    /// Sends a protocol frame, serialized by the protocol crate (fragmented over 32 KB).
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        self.socket.send(frame).await.expect("send a frame");
     }
 
+    /// Sends JSON written by hand: for frames the protocol crate would refuse to build
+    /// (unknown actions, wrong field types, missing fields), which the server must refuse.
+    pub async fn send_json(&mut self, frame: &Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends `text` as one text frame, whatever its size.
     pub async fn send_text(&mut self, text: &str) {
         self.socket
-            .send(Message::text(text))
+            .sink()
+            .send_one_frame(text)
             .await
             .expect("send text");
+    }
+
+    /// Sends `bytes` as a binary message (which the protocol does not have).
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.socket
+            .sink()
+            .send_binary(bytes)
+            .await
+            .expect("send a binary frame");
     }
 
     /// The next JSON frame (buffered ones first) or the close, skipping pings.
@@ -83,12 +107,10 @@ impl Client {
                 .await
                 .expect("a frame within the receive timeout");
             match next {
-                Some(Ok(Message::Text(text))) => {
-                    return Received::Frame(serde_json::from_str(&text).expect("frames are JSON"))
-                }
-                Some(Ok(Message::Close(frame))) => return Received::Closed(frame),
-                Some(Ok(_)) => continue,
-                Some(Err(_)) | None => return Received::Closed(None),
+                Incoming::Text(text) => return Received::Frame(server_frame(&text)),
+                Incoming::Closed(frame) => return Received::Closed(frame),
+                Incoming::Binary(_) => continue,
+                Incoming::Failed(_) => return Received::Closed(None),
             }
         }
     }
@@ -174,35 +196,18 @@ impl Client {
 
     /// Sends `text` as one WebSocket message fragmented into frames of at most `chunk`
     /// bytes (a text frame with fin=false, then continuation frames), as a client must do
-    /// to send a message larger than API Gateway's 32 KiB frame limit. `chunk` must fall on
-    /// UTF-8 boundaries only in the sense that the whole message is UTF-8; frames may split
-    /// a character, as RFC 6455 allows.
+    /// to send a message larger than API Gateway's 32 KiB frame limit. Frames may split a
+    /// character, as RFC 6455 allows.
     pub async fn send_fragmented(&mut self, text: &str, chunk: usize) {
-        let bytes = text.as_bytes();
-        let pieces: Vec<&[u8]> = bytes.chunks(chunk.max(1)).collect();
-        let last = pieces.len() - 1;
-        for (at, piece) in pieces.into_iter().enumerate() {
-            let opcode = if at == 0 {
-                OpCode::Data(Data::Text)
-            } else {
-                OpCode::Data(Data::Continue)
-            };
-            self.socket
-                .send(Message::Frame(Frame::message(
-                    piece.to_vec(),
-                    opcode,
-                    at == last,
-                )))
-                .await
-                .expect("send a fragment");
-        }
+        self.socket
+            .sink()
+            .send_fragments(text.as_bytes(), chunk)
+            .await
+            .expect("send a fragment");
     }
 
-    pub async fn close(mut self) {
-        let _ = self.socket.close(None).await;
-        // Drain until the server's close arrives, so $disconnect has started.
-        while let Ok(Some(Ok(_))) = tokio::time::timeout(RECEIVE_TIMEOUT, self.socket.next()).await
-        {
-        }
+    /// Closes and waits until the server's close arrives, so $disconnect has started.
+    pub async fn close(self) {
+        self.socket.close(RECEIVE_TIMEOUT).await;
     }
 }

@@ -1,6 +1,7 @@
 //! The end-to-end test harness: the local stack started once per test binary from the real
-//! `devstack` binary on free ports, users made the way a client makes them (Cognito SignUp,
-//! AdminConfirmSignUp, InitiateAuth against the emulator), and a real WebSocket client.
+//! `devstack` binary on free ports, users made the way a client makes them (through the
+//! client library's account: sign-up, an admin confirmation, sign-in), and each device the
+//! client library's socket, every server frame checked against parley-protocol.
 
 pub mod chat;
 pub mod client;

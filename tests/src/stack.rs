@@ -3,31 +3,31 @@
 //! The stack runs as a child process with a piped stdin and `--exit-on-stdin-eof`: when the
 //! test binary exits, the pipe closes and the stack stops every process it started.
 
-use serde::Deserialize;
+use parley_protocol::stack_file::StackFile;
 use std::io::Read;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// What `stack.json` says: the contract keys of shared/protocol-v1.md.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// The test binary's stack: what its `stack.json` says (the devstack's own [`StackFile`],
+/// read through its fields), and where its log is.
+#[derive(Debug, Clone)]
 pub struct StackInfo {
-    pub websocket_url: String,
-    pub aws_endpoint: String,
-    pub region: String,
-    pub user_pool_id: String,
-    pub user_pool_client_id: String,
-    pub bucket: String,
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub file: StackFile,
     /// Where the stack's own log goes (not in stack.json).
-    #[serde(skip)]
     pub log_file: PathBuf,
     /// The template it serves, when not `infra/template.yaml` (not in stack.json).
-    #[serde(skip)]
     pub template: Option<PathBuf>,
+}
+
+impl Deref for StackInfo {
+    type Target = StackFile;
+
+    fn deref(&self) -> &StackFile {
+        &self.file
+    }
 }
 
 const START_TIMEOUT: Duration = Duration::from_secs(90);
@@ -107,10 +107,12 @@ fn start(template: Option<&Path>) -> StackInfo {
     let started = Instant::now();
     loop {
         if let Ok(text) = std::fs::read_to_string(&stack_file) {
-            if let Ok(mut info) = serde_json::from_str::<StackInfo>(&text) {
-                info.log_file = log_file;
-                info.template = template.map(Path::to_path_buf);
-                return info;
+            if let Ok(file) = serde_json::from_str::<StackFile>(&text) {
+                return StackInfo {
+                    file,
+                    log_file,
+                    template: template.map(Path::to_path_buf),
+                };
             }
         }
         if let Some(status) = CHILD
@@ -155,11 +157,30 @@ impl StackInfo {
 impl StackInfo {
     /// The physical name of a table the template declares, by logical id.
     pub fn table(&self, logical_id: &str) -> String {
-        self.extra
-            .get("tables")
-            .and_then(|tables| tables.get(logical_id))
-            .and_then(|name| name.as_str())
+        self.tables
+            .get(logical_id)
             .unwrap_or_else(|| panic!("stack.json names no table {logical_id}"))
-            .to_owned()
+            .clone()
+    }
+
+    /// The stack as the client library takes it.
+    pub fn client_stack(&self) -> parley_client::stack::StackInfo {
+        self.client_stack_with(&self.user_pool_id, &self.user_pool_client_id)
+    }
+
+    /// The same with another user pool and app client of the emulator.
+    pub fn client_stack_with(
+        &self,
+        user_pool_id: &str,
+        user_pool_client_id: &str,
+    ) -> parley_client::stack::StackInfo {
+        parley_client::stack::StackInfo::new(
+            &self.websocket_url,
+            &self.region,
+            user_pool_id,
+            user_pool_client_id,
+            Some(self.aws_endpoint.clone()),
+        )
+        .expect("the test stack's values")
     }
 }

@@ -1,9 +1,13 @@
-//! Users made the way a client makes them, against the stack's Cognito: SignUp, then
-//! AdminConfirmSignUp (locally no mail goes out), then InitiateAuth USER_PASSWORD_AUTH.
+//! Users made the way a client makes them, through the client library's account
+//! (parley_client::account) against the stack's Cognito: sign up, confirm (here with the
+//! admin call AdminConfirmSignUp, the one step no client can take, so that tests need not
+//! read codes from the local outbox; tests/tests/account.rs covers the code), then sign in
+//! with USER_PASSWORD_AUTH.
 
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use aws_sdk_cognitoidentityprovider::Client;
+use parley_client::account::Account;
+use parley_client::Tokens;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::stack::StackInfo;
@@ -18,9 +22,24 @@ pub struct TestUser {
     pub user_id: String,
     pub id_token: String,
     pub access_token: String,
+    /// All the tokens, as the library keeps them (with the refresh token and the expiry).
+    pub tokens: Tokens,
 }
 
-/// A Cognito client pointed at the stack's emulator.
+impl From<Tokens> for TestUser {
+    fn from(tokens: Tokens) -> Self {
+        Self {
+            email: tokens.username.clone(),
+            user_id: tokens.user_id.clone(),
+            id_token: tokens.id_token.clone(),
+            access_token: tokens.access_token.clone(),
+            tokens,
+        }
+    }
+}
+
+/// A Cognito client pointed at the stack's emulator, for what only an administrator does
+/// (confirming without a code, making other pools and app clients).
 pub fn cognito(stack: &StackInfo) -> Client {
     let config = aws_sdk_cognitoidentityprovider::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -55,44 +74,19 @@ pub async fn sign_up_in(
     client_id: &str,
     prefix: &str,
 ) -> TestUser {
-    let cognito = cognito(stack);
+    let account = Account::new(&stack.client_stack_with(pool_id, client_id));
     let email = unique_email(prefix);
-    let signed_up = cognito
-        .sign_up()
-        .client_id(client_id)
-        .username(&email)
-        .password(PASSWORD)
-        .user_attributes(
-            AttributeType::builder()
-                .name("email")
-                .value(&email)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("SignUp");
-    cognito
+    account.sign_up(&email, PASSWORD).await.expect("SignUp");
+    cognito(stack)
         .admin_confirm_sign_up()
         .user_pool_id(pool_id)
         .username(&email)
         .send()
         .await
         .expect("AdminConfirmSignUp");
-    let auth = cognito
-        .initiate_auth()
-        .client_id(client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", &email)
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
+    let tokens = account
+        .sign_in_with_password(&email, PASSWORD)
         .await
         .expect("InitiateAuth USER_PASSWORD_AUTH");
-    let tokens = auth.authentication_result().expect("tokens");
-    TestUser {
-        email,
-        user_id: signed_up.user_sub().to_owned(),
-        id_token: tokens.id_token().expect("IdToken").to_owned(),
-        access_token: tokens.access_token().expect("AccessToken").to_owned(),
-    }
+    TestUser::from(tokens)
 }

@@ -12,10 +12,9 @@
 use parley_client::account::{local_codes, Account, AccountError};
 use parley_client::stack::StackInfo as ClientStack;
 use parley_client::Tokens;
-use parley_tests::chat::{device, fresh_id};
+use parley_tests::chat::{device, fresh_id, lookup};
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::users::{TestUser, PASSWORD};
-use serde_json::json;
 
 fn client_stack(stack: &StackInfo) -> ClientStack {
     ClientStack::new(
@@ -54,22 +53,15 @@ async fn newest_code(stack: &ClientStack, address: &str) -> (String, String) {
 /// Opens the WebSocket with `tokens` and checks the server took it as that user: the
 /// connection is recorded under the token's user id and answers a lookup.
 async fn opens_the_socket_as_the_user(stack: &StackInfo, tokens: &Tokens) {
-    let user = TestUser {
-        email: tokens.username.clone(),
-        user_id: tokens.user_id.clone(),
-        id_token: tokens.id_token.clone(),
-        access_token: tokens.access_token.clone(),
-    };
+    let user = TestUser::from(tokens.clone());
     let mut socket = device(stack, &user).await;
     let id = fresh_id("account-lookup");
-    let list = if tokens.username.starts_with('+') {
-        "phones"
+    let (emails, phones): (&[&str], &[&str]) = if tokens.username.starts_with('+') {
+        (&[], &[&tokens.username])
     } else {
-        "emails"
+        (&[&tokens.username], &[])
     };
-    socket
-        .send(&json!({"action": "lookup", "id": id, list: [tokens.username]}))
-        .await;
+    socket.send(&lookup(&id, emails, phones)).await;
     let found = socket
         .frame_where("the lookup's answer", |f| f["id"] == id.as_str())
         .await;

@@ -7,7 +7,7 @@
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
-use parley_client::{Client, KeepTokens, Store, To, Tokens};
+use parley_client::{Client, KeepTokens, Store, To};
 use parley_protocol::ConversationId;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::users::{sign_up, TestUser};
@@ -32,21 +32,7 @@ struct Device {
 fn open_store(path: &Path, user: &TestUser) -> Arc<Store> {
     let store = Store::open(path).expect("open the store");
     if store.tokens().unwrap().is_none() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
-        store
-            .save_tokens(&Tokens {
-                user_id: user.user_id.clone(),
-                username: user.email.clone(),
-                id_token: user.id_token.clone(),
-                access_token: user.access_token.clone(),
-                refresh_token: String::new(),
-                // The emulator's tokens last an hour; no test runs that long.
-                expires_at: now + 3600,
-            })
-            .unwrap();
+        store.save_tokens(&user.tokens).unwrap();
     }
     Arc::new(store)
 }

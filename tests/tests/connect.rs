@@ -99,7 +99,7 @@ async fn unknown_actions_get_a_bad_request_and_the_connection_stays_usable() {
         .expect("connects");
 
     client
-        .send(&json!({"action": "teleport", "id": "t-1"}))
+        .send_json(&json!({"action": "teleport", "id": "t-1"}))
         .await;
     let reply = client.frame().await;
     assert_eq!(reply["type"], "error");
@@ -111,7 +111,7 @@ async fn unknown_actions_get_a_bad_request_and_the_connection_stays_usable() {
     assert_eq!(reply["code"], "bad_request");
     assert!(reply.get("id").is_none());
 
-    client.send(&json!({"id": "t-2"})).await;
+    client.send_json(&json!({"id": "t-2"})).await;
     assert_eq!(
         client.frame().await["id"],
         "t-2",

@@ -3,13 +3,15 @@
 //! for it, and the connection is closed (functions/core/src/expiry.rs).
 
 use futures_util::future::join_all;
+use parley_protocol::client::Platform;
+use parley_protocol::ClientFrame;
 use parley_tests::chat::*;
 use parley_tests::client::{Client, Received};
 use parley_tests::forge;
 use parley_tests::stack;
 use parley_tests::tables::await_connection_count;
 use parley_tests::users::{sign_up, TestUser};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 /// A connection of `user` whose token expires two seconds from now: the user's own claims,
@@ -28,8 +30,8 @@ async fn expiring_connection(stack: &stack::StackInfo, user: &TestUser) -> Clien
 }
 
 /// Sends `frame` and expects the `unauthorized` refusal echoing its id, then the close.
-async fn refused_and_closed(mut client: Client, frame: Value, what: &str) {
-    let id = frame["id"].as_str().unwrap().to_owned();
+async fn refused_and_closed(mut client: Client, frame: ClientFrame, what: &str) {
+    let id = frame.id().unwrap().to_owned();
     client.send(&frame).await;
     let mut refusal = None;
     let mut closed = false;
@@ -83,14 +85,22 @@ async fn every_function_refuses_a_frame_on_an_expired_token_and_closes_the_conne
         )) as std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
         Box::pin(refused_and_closed(
             upload,
-            json!({"action": "uploadUrl", "id": fresh_id("expired-upload"), "toUser": bob.user_id,
-                "name": "a.jpg", "contentType": "image/jpeg", "size": 10}),
+            upload_url(
+                &fresh_id("expired-upload"),
+                To::User(&bob.user_id),
+                "a.jpg",
+                "image/jpeg",
+                10,
+            ),
             "uploadUrl (files)",
         )),
         Box::pin(refused_and_closed(
             register,
-            json!({"action": "registerPush", "id": fresh_id("expired-push"), "platform": "fcm",
-                "token": fresh_id("expired-token")}),
+            register_push(
+                &fresh_id("expired-push"),
+                Platform::Fcm,
+                &fresh_id("expired-token"),
+            ),
             "registerPush (push)",
         )),
     ])

@@ -4,15 +4,16 @@
 //! unit tests of functions/files decode what the requests sign), attachments on `send` only
 //! as their sender reserved them, and outsiders and removed members refused.
 
+use parley_protocol::{Attachment, ClientFrame};
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack;
 use parley_tests::users::sign_up;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Sends a frame with an `id` and returns the reply of `kind` (or the `error`) for it.
-async fn request(client: &mut Client, frame: Value, kind: &str) -> Value {
-    let id = frame["id"].as_str().expect("an id").to_owned();
+async fn request(client: &mut Client, frame: ClientFrame, kind: &str) -> Value {
+    let id = frame.id().expect("an id").to_owned();
     client.send(&frame).await;
     client
         .frame_where(&format!("the reply to {id}"), |f| {
@@ -21,19 +22,24 @@ async fn request(client: &mut Client, frame: Value, kind: &str) -> Value {
         .await
 }
 
-fn upload_frame(conversation: &str, name: &str, content_type: &str, size: usize) -> Value {
-    json!({"action": "uploadUrl", "id": fresh_id("up"), "conversation": conversation,
-        "name": name, "contentType": content_type, "size": size})
+fn upload_frame(conversation: &str, name: &str, content_type: &str, size: usize) -> ClientFrame {
+    upload_url(
+        &fresh_id("up"),
+        To::Conversation(conversation),
+        name,
+        content_type,
+        size as u64,
+    )
 }
 
-fn download_frame(key: &str) -> Value {
-    json!({"action": "downloadUrl", "id": fresh_id("down"), "key": key})
+fn download_frame(key: &str) -> ClientFrame {
+    download(&fresh_id("down"), key)
 }
 
 async fn create_group(client: &mut Client, members: &[&str]) -> String {
     let id = fresh_id("files-group");
     client
-        .send(&json!({"action": "createGroup", "id": id, "name": "files", "members": members}))
+        .send(&parley_tests::chat::create_group(&id, "files", members))
         .await;
     let reply = client
         .frame_where("the group", |f| f["id"] == id.as_str())
@@ -83,12 +89,16 @@ async fn a_file_goes_up_and_comes_down_for_members_only() {
     assert!(put.status().is_success(), "upload: {}", put.status());
 
     // The attachment as reserved is accepted and reaches the other member.
-    let attachment = json!({"key": key, "name": "../../etc/passwd",
-        "contentType": "application/octet-stream", "size": bytes.len()});
+    let attachment = Attachment {
+        key: key.clone(),
+        name: "../../etc/passwd".into(),
+        content_type: "application/octet-stream".into(),
+        size: bytes.len() as u64,
+    };
     let id = fresh_id("with-file");
     let sent = send_and_wait(
         &mut a,
-        &json!({"action": "send", "id": id, "conversation": group, "attachment": attachment}),
+        &send_attachment(&id, To::Conversation(&group), attachment.clone()),
     )
     .await;
     assert_eq!(sent["type"], "sent");
@@ -114,20 +124,26 @@ async fn a_file_goes_up_and_comes_down_for_members_only() {
 
     // Someone else's reservation, or a changed description, is refused.
     let stolen = fresh_id("stolen");
-    b.send(
-        &json!({"action": "send", "id": stolen, "conversation": group, "attachment": attachment}),
-    )
+    b.send(&send_attachment(
+        &stolen,
+        To::Conversation(&group),
+        attachment.clone(),
+    ))
     .await;
     assert_eq!(error_for(&mut b, &stolen).await["code"], "forbidden");
     let mut bigger = attachment.clone();
-    bigger["size"] = json!(1);
+    bigger.size = 1;
     let changed = fresh_id("changed");
-    a.send(&json!({"action": "send", "id": changed, "conversation": group, "attachment": bigger}))
+    a.send(&send_attachment(&changed, To::Conversation(&group), bigger))
         .await;
     assert_eq!(error_for(&mut a, &changed).await["code"], "bad_request");
     let elsewhere = fresh_id("elsewhere");
-    a.send(&json!({"action": "send", "id": elsewhere, "toUser": bob.user_id, "attachment": attachment}))
-        .await;
+    a.send(&send_attachment(
+        &elsewhere,
+        To::User(&bob.user_id),
+        attachment,
+    ))
+    .await;
     assert_eq!(error_for(&mut a, &elsewhere).await["code"], "forbidden");
 
     // Too large, and outsiders.
@@ -154,7 +170,7 @@ async fn a_file_goes_up_and_comes_down_for_members_only() {
 
     // A removed member can fetch nothing more.
     let remove = fresh_id("remove");
-    a.send(&json!({"action": "removeMembers", "id": remove, "conversation": group, "members": [bob.user_id]}))
+    a.send(&remove_members(&remove, &group, &[&bob.user_id]))
         .await;
     let removed = a
         .frame_where("removal", |f| f["id"] == remove.as_str())

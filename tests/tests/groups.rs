@@ -5,16 +5,17 @@
 //! a group of more than 200 members stored and delivered.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use parley_protocol::{AckStatus, ClientFrame};
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack;
 use parley_tests::tables::dynamodb;
 use parley_tests::users::{sign_up, TestUser};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Sends a group action and returns its `group` (or `error`) reply.
-async fn group_action(client: &mut Client, frame: Value) -> Value {
-    let id = frame["id"].as_str().expect("an id").to_owned();
+async fn group_action(client: &mut Client, frame: ClientFrame) -> Value {
+    let id = frame.id().expect("an id").to_owned();
     client.send(&frame).await;
     client
         .frame_where(&format!("the reply to {id}"), |f| {
@@ -60,13 +61,9 @@ async fn assert_refused_everywhere(client: &mut Client, conversation: &str, who:
     let error = error_for(client, &id).await;
     assert_eq!(error["code"], "forbidden", "{who} send: {error}");
     assert_clean_error(&error);
-    client
-        .send(&json!({"action": "ack", "conversation": conversation, "seq": 1, "status": "read"}))
-        .await;
+    client.send(&ack(conversation, 1, AckStatus::Read)).await;
     assert_eq!(next_error(client).await["code"], "forbidden", "{who} ack");
-    client
-        .send(&json!({"action": "typing", "conversation": conversation}))
-        .await;
+    client.send(&typing(conversation)).await;
     assert_eq!(
         next_error(client).await["code"],
         "forbidden",
@@ -74,7 +71,7 @@ async fn assert_refused_everywhere(client: &mut Client, conversation: &str, who:
     );
     let leave = group_action(
         client,
-        json!({"action": "addMembers", "id": fresh_id("refused-add"), "conversation": conversation, "members": ["someone"]}),
+        add_members(&fresh_id("refused-add"), conversation, &["someone"]),
     )
     .await;
     assert_eq!(leave["code"], "forbidden", "{who} addMembers: {leave}");
@@ -96,7 +93,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     let create_id = fresh_id("create");
     let created = group_action(
         &mut a,
-        json!({"action": "createGroup", "id": create_id, "name": "climbers", "members": [bob.user_id]}),
+        create_group(&create_id, "climbers", &[&bob.user_id]),
     )
     .await;
     assert_eq!(created["type"], "group", "{created}");
@@ -113,7 +110,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     // A retried createGroup (same id) makes no second group.
     let again = group_action(
         &mut a,
-        json!({"action": "createGroup", "id": create_id, "name": "climbers", "members": [bob.user_id]}),
+        create_group(&create_id, "climbers", &[&bob.user_id]),
     )
     .await;
     assert_eq!(again["conversation"], group.as_str(), "{again}");
@@ -133,7 +130,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     // Only admins add; an outsider is refused everything.
     let refused = group_action(
         &mut b,
-        json!({"action": "addMembers", "id": fresh_id("add"), "conversation": group, "members": [carol.user_id]}),
+        add_members(&fresh_id("add"), &group, &[&carol.user_id]),
     )
     .await;
     assert_eq!(refused["code"], "forbidden", "{refused}");
@@ -141,7 +138,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
 
     let added = group_action(
         &mut a,
-        json!({"action": "addMembers", "id": fresh_id("add"), "conversation": group, "members": [carol.user_id]}),
+        add_members(&fresh_id("add"), &group, &[&carol.user_id]),
     )
     .await;
     assert_eq!(sorted(&added["members"]), ids(&[&alice, &bob, &carol]));
@@ -167,8 +164,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     .await;
     assert_eq!(for_carol["seq"], 4);
     message_with_id(&mut c, for_carol["id"].as_str().unwrap()).await;
-    c.send(&json!({"action": "ack", "conversation": group, "seq": 4, "status": "read"}))
-        .await;
+    c.send(&ack(&group, 4, AckStatus::Read)).await;
     let receipt = b.frame_of_type("receipt").await;
     assert_eq!(receipt["by"], carol.user_id.as_str(), "{receipt}");
     assert_eq!(receipt["seq"], 4);
@@ -181,7 +177,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     // Remove: bob hears of it, then hears nothing more and may do nothing.
     let removed = group_action(
         &mut a,
-        json!({"action": "removeMembers", "id": fresh_id("remove"), "conversation": group, "members": [bob.user_id]}),
+        remove_members(&fresh_id("remove"), &group, &[&bob.user_id]),
     )
     .await;
     assert_eq!(sorted(&removed["members"]), ids(&[&alice, &carol]));
@@ -207,11 +203,7 @@ async fn a_group_lives_through_create_add_remove_and_leave() {
     );
 
     // Anyone may leave.
-    let left = group_action(
-        &mut c,
-        json!({"action": "leaveGroup", "id": fresh_id("leave"), "conversation": group}),
-    )
-    .await;
+    let left = group_action(&mut c, leave_group(&fresh_id("leave"), &group)).await;
     assert_eq!(sorted(&left["members"]), ids(&[&alice]));
     let heard = system_message(&mut a, &group, "left").await;
     assert_eq!(heard["from"], carol.user_id.as_str());
@@ -232,7 +224,11 @@ async fn a_group_of_more_than_200_members_is_stored_for_all_and_delivered() {
     members.push(bob.user_id.clone());
     let created = group_action(
         &mut a,
-        json!({"action": "createGroup", "id": fresh_id("big"), "name": "everyone", "members": members}),
+        create_group(
+            &fresh_id("big"),
+            "everyone",
+            &members.iter().map(String::as_str).collect::<Vec<_>>(),
+        ),
     )
     .await;
     assert_eq!(created["type"], "group", "{created}");

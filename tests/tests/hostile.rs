@@ -4,13 +4,11 @@
 //! are not objects — gets the right `error` (or, where the contract allows it, is served),
 //! and the connection keeps working: a valid send after each one gets `sent` at the next seq.
 
-use futures_util::SinkExt;
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack;
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
 /// API Gateway's largest WebSocket frame: bigger messages go fragmented.
 const FRAME_LIMIT: usize = 32 * 1024;
@@ -83,9 +81,7 @@ impl Session<'_> {
             self.send_works(case).await;
         } else {
             self.alice.pending.clear();
-            self.alice
-                .send(&json!({"action": "sync", "limit": 1}))
-                .await;
+            self.alice.send(&sync_frame(None, Some(1))).await;
             let synced = self.alice.frame_of_type("synced").await;
             assert!(synced["more"].is_boolean(), "after {case}: {synced}");
         }
@@ -352,20 +348,12 @@ async fn every_malformed_frame_gets_its_error_and_the_connection_keeps_working()
         format!(r#"{{"action":"send","id":"{id}","toUser":"{to}","body":""#).into_bytes();
     bytes.extend_from_slice(&[0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]);
     bytes.extend_from_slice(br#""}"#);
-    s.alice
-        .socket
-        .send(Message::binary(bytes))
-        .await
-        .expect("send a binary frame");
+    s.alice.send_binary(bytes).await;
     s.check("a binary frame with invalid UTF-8", bad(None))
         .await;
     let id = fresh_id("binary-valid");
-    let frame = send_to_user(&id, &bob, "valid JSON, but binary").to_string();
-    s.alice
-        .socket
-        .send(Message::binary(frame.into_bytes()))
-        .await
-        .expect("send a binary frame");
+    let frame = send_to_user(&id, &bob, "valid JSON, but binary").to_json();
+    s.alice.send_binary(frame.into_bytes()).await;
     s.check("a valid send as a binary frame", bad(None)).await;
     for (case, escape) in [
         ("a lone high surrogate", r"\ud800"),
@@ -390,12 +378,12 @@ async fn every_malformed_frame_gets_its_error_and_the_connection_keeps_working()
     let id = fresh_id("big-body");
     s.case(
         "a 120 KiB body",
-        &send_to_user(&id, &bob, &big).to_string(),
+        &send_to_user(&id, &bob, &big).to_json(),
         Expect::Error("too_large", Some(id.clone())),
     )
     .await;
     let id = fresh_id("big-unknown");
-    let mut frame = send_to_user(&id, &bob, "x");
+    let mut frame = as_json(&send_to_user(&id, &bob, "x"));
     frame["padding"] = json!(big);
     s.case(
         "a 120 KiB unknown field",
@@ -453,7 +441,7 @@ async fn every_malformed_frame_gets_its_error_and_the_connection_keeps_working()
 
     // ---- unknown fields are ignored: the contract may grow
     let id = fresh_id("unknown");
-    let mut frame = send_to_user(&id, &bob, "with extras");
+    let mut frame = as_json(&send_to_user(&id, &bob, "with extras"));
     frame["color"] = json!("red");
     frame["__proto__"] = json!({"admin": true});
     frame["from"] = json!("someone-else");

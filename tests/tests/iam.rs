@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use parley_protocol::ClientFrame;
 use parley_tests::chat::*;
 use parley_tests::client::{self, Client};
 use parley_tests::forge;
@@ -180,8 +181,8 @@ async fn a_table_write_the_role_does_not_allow_is_refused_and_has_no_effect() {
 }
 
 /// Sends a frame with an `id` and returns the reply for it.
-async fn request(client: &mut Client, frame: Value) -> Value {
-    let id = frame["id"].as_str().expect("an id").to_owned();
+async fn request(client: &mut Client, frame: ClientFrame) -> Value {
+    let id = frame.id().expect("an id").to_owned();
     client.send(&frame).await;
     client
         .frame_where(&format!("the reply to {id}"), |f| f["id"] == id.as_str())
@@ -196,8 +197,7 @@ async fn a_presigned_url_is_checked_against_the_role_of_the_function_that_signed
     let mut d = device(stack, &dave).await;
     let group = request(
         &mut d,
-        json!({"action": "createGroup", "id": fresh_id("iam-group"), "name": "iam",
-            "members": [erin.user_id]}),
+        create_group(&fresh_id("iam-group"), "iam", &[&erin.user_id]),
     )
     .await;
     assert_eq!(group["type"], "group", "{group}");
@@ -205,8 +205,13 @@ async fn a_presigned_url_is_checked_against_the_role_of_the_function_that_signed
     let bytes = b"hello, files".to_vec();
     let upload = request(
         &mut d,
-        json!({"action": "uploadUrl", "id": fresh_id("iam-up"), "conversation": conversation,
-            "name": "a.txt", "contentType": "text/plain", "size": bytes.len()}),
+        upload_url(
+            &fresh_id("iam-up"),
+            To::Conversation(conversation),
+            "a.txt",
+            "text/plain",
+            bytes.len() as u64,
+        ),
     )
     .await;
     assert_eq!(upload["type"], "uploadUrl", "{upload}");
@@ -223,11 +228,7 @@ async fn a_presigned_url_is_checked_against_the_role_of_the_function_that_signed
     );
 
     let key = upload["key"].as_str().unwrap();
-    let download = request(
-        &mut d,
-        json!({"action": "downloadUrl", "id": fresh_id("iam-down"), "key": key}),
-    )
-    .await;
+    let download = request(&mut d, download(&fresh_id("iam-down"), key)).await;
     assert_eq!(download["type"], "downloadUrl", "{download}");
     let fetched = http
         .get(download["url"].as_str().unwrap())

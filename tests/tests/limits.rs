@@ -8,7 +8,7 @@ use parley_tests::chat::*;
 use parley_tests::client::{connect, Refused};
 use parley_tests::stack;
 use parley_tests::users::sign_up;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -136,8 +136,7 @@ async fn lookups_have_their_own_bucket() {
     let mut d = device(stack, &dave).await;
     let ids: Vec<String> = (0..LOOKUP_BURST + 5).map(|_| fresh_id("lk")).collect();
     for id in &ids {
-        d.send(&json!({"action": "lookup", "id": id, "emails": [erin.email]}))
-            .await;
+        d.send(&lookup(id, &[&erin.email], &[])).await;
     }
     let mut answered = 0;
     let mut limited = 0;
@@ -168,10 +167,13 @@ async fn upload_urls_have_their_own_bucket() {
     let mut h = device(stack, &heidi).await;
     let ids: Vec<String> = (0..UPLOAD_URL_BURST + 5).map(|_| fresh_id("upl")).collect();
     for id in &ids {
-        h.send(
-            &json!({"action": "uploadUrl", "id": id, "toUser": ivan.user_id,
-            "name": "photo.jpg", "contentType": "image/jpeg", "size": 1000}),
-        )
+        h.send(&upload_url(
+            id,
+            To::User(&ivan.user_id),
+            "photo.jpg",
+            "image/jpeg",
+            1000,
+        ))
         .await;
     }
     let mut presigned = 0;

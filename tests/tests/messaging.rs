@@ -5,6 +5,7 @@
 //! parallel on the one stack of this binary.
 
 use futures_util::future::join_all;
+use parley_protocol::AckStatus;
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack;
@@ -118,10 +119,11 @@ async fn the_sender_is_the_token_s_user_whatever_the_frame_claims() {
     let mut b = device(stack, &bob).await;
 
     let id = fresh_id("spoof");
-    let mut frame = send_to_user(&id, &bob, "it's alice, honest");
+    let mut frame = as_json(&send_to_user(&id, &bob, "it's alice, honest"));
     frame["from"] = json!(alice.user_id);
     frame["userId"] = json!(alice.user_id);
-    let sent = send_and_wait(&mut m, &frame).await;
+    m.send_json(&frame).await;
+    let sent = sent_for(&mut m, &id).await;
     let got = message_with_id(&mut b, &id).await;
     assert_eq!(
         got["from"],
@@ -690,9 +692,9 @@ async fn acks_reach_the_sender_s_devices_as_receipts_and_only_when_they_advance(
         conversation = conversation_of(&sent);
         message_with_id(&mut b, &id).await;
     }
-    let ack = |seq: u64, status: &str| json!({"action": "ack", "conversation": conversation, "seq": seq, "status": status});
+    let ack_up_to = |seq: u64, status: AckStatus| ack(&conversation, seq, status);
 
-    b.send(&ack(2, "delivered")).await;
+    b.send(&ack_up_to(2, AckStatus::Delivered)).await;
     for device in a.iter_mut() {
         let receipt = device.frame_of_type("receipt").await;
         assert_eq!(receipt["conversation"], conversation.as_str(), "{receipt}");
@@ -700,7 +702,7 @@ async fn acks_reach_the_sender_s_devices_as_receipts_and_only_when_they_advance(
         assert_eq!(receipt["by"], bob.user_id.as_str(), "{receipt}");
         assert_eq!(receipt["status"], "delivered", "{receipt}");
     }
-    b.send(&ack(3, "read")).await;
+    b.send(&ack_up_to(3, AckStatus::Read)).await;
     for device in a.iter_mut() {
         let receipt = device.frame_of_type("receipt").await;
         assert_eq!(receipt["seq"], 3, "{receipt}");
@@ -709,8 +711,8 @@ async fn acks_reach_the_sender_s_devices_as_receipts_and_only_when_they_advance(
     }
 
     // Lower marks: nothing.
-    b.send(&ack(1, "delivered")).await;
-    b.send(&ack(2, "read")).await;
+    b.send(&ack_up_to(1, AckStatus::Delivered)).await;
+    b.send(&ack_up_to(2, AckStatus::Read)).await;
     for device in a.iter_mut() {
         device
             .expect_none_where("a receipt for an ack that does not advance", QUIET, |f| {
@@ -742,8 +744,7 @@ async fn typing_reaches_the_other_member_s_devices_and_is_never_stored() {
         message_with_id(device, &id).await;
     }
 
-    a.send(&json!({"action": "typing", "conversation": conversation}))
-        .await;
+    a.send(&typing(&conversation)).await;
     for device in b.iter_mut() {
         let typing = device.frame_of_type("typing").await;
         assert_eq!(typing["conversation"], conversation.as_str(), "{typing}");
@@ -792,13 +793,11 @@ async fn a_non_member_is_forbidden_and_causes_nothing() {
     assert_eq!(error["code"], "forbidden", "{error}");
     assert_clean_error(&error);
 
-    m.send(&json!({"action": "ack", "conversation": conversation, "seq": 1, "status": "read"}))
-        .await;
+    m.send(&ack(&conversation, 1, AckStatus::Read)).await;
     let error = next_error(&mut m).await;
     assert_eq!(error["code"], "forbidden", "ack by a non-member: {error}");
 
-    m.send(&json!({"action": "typing", "conversation": conversation}))
-        .await;
+    m.send(&typing(&conversation)).await;
     let error = next_error(&mut m).await;
     assert_eq!(
         error["code"], "forbidden",
@@ -851,7 +850,7 @@ async fn lookup_finds_registered_users_by_email_and_refuses_more_than_100() {
     };
 
     let id = fresh_id("lookup");
-    a.send(&json!({"action": "lookup", "id": id, "emails": [bob.email, carol.email, unknown]}))
+    a.send(&lookup(&id, &[&bob.email, &carol.email, &unknown], &[]))
         .await;
     let users = a.frame_where("the `users` reply", reply_to(&id)).await;
     assert_eq!(users["type"], "users", "{users}");
@@ -874,8 +873,7 @@ async fn lookup_finds_registered_users_by_email_and_refuses_more_than_100() {
 
     // Phones only (no one here has one): an empty list.
     let id = fresh_id("lookup-phone");
-    a.send(&json!({"action": "lookup", "id": id, "phones": ["+15550100999"]}))
-        .await;
+    a.send(&lookup(&id, &[], &["+15550100999"])).await;
     let users = a.frame_where("the `users` reply", reply_to(&id)).await;
     assert_eq!(users["type"], "users", "{users}");
     assert_eq!(users["users"], json!([]), "{users}");
@@ -886,8 +884,7 @@ async fn lookup_finds_registered_users_by_email_and_refuses_more_than_100() {
         .map(|n| format!("nobody{n}-{}@example.test", std::process::id()))
         .collect();
     emails.push(bob.email.clone());
-    a.send(&json!({"action": "lookup", "id": id, "emails": emails}))
-        .await;
+    a.send(&lookup(&id, &strs(&emails), &[])).await;
     let users = a.frame_where("the `users` reply", reply_to(&id)).await;
     assert_eq!(users["type"], "users", "100 in all is allowed: {users}");
     assert_eq!(users["users"].as_array().map(Vec::len), Some(1), "{users}");
@@ -896,15 +893,14 @@ async fn lookup_finds_registered_users_by_email_and_refuses_more_than_100() {
     // 101 emails, or 101 emails and phones together: refused.
     let id = fresh_id("lookup-101");
     let emails: Vec<String> = (0..101).map(|n| format!("many{n}@example.test")).collect();
-    a.send(&json!({"action": "lookup", "id": id, "emails": emails}))
-        .await;
+    a.send(&lookup(&id, &strs(&emails), &[])).await;
     let error = a.frame_where("the reply", reply_to(&id)).await;
     assert_eq!(error["type"], "error", "{error}");
     assert_eq!(error["code"], "bad_request", "{error}");
 
     let id = fresh_id("lookup-mixed");
     let phones: Vec<String> = (0..51).map(|n| format!("+1555010{n:04}")).collect();
-    a.send(&json!({"action": "lookup", "id": id, "emails": &emails[..50], "phones": phones}))
+    a.send(&lookup(&id, &strs(&emails[..50]), &strs(&phones)))
         .await;
     let error = a.frame_where("the reply", reply_to(&id)).await;
     assert_eq!(error["type"], "error", "101 in all: {error}");
@@ -967,7 +963,7 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
             .as_object_mut()
             .unwrap()
             .extend(fields.as_object().unwrap().clone());
-        a.send(&frame).await;
+        a.send_json(&frame).await;
         expect_error(&error_for(&mut a, &id).await, "bad_request", case);
         let _ = still_usable!(case);
     }
@@ -978,7 +974,7 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
         ("an empty id", json!("")),
         ("a numeric id", json!(7)),
     ] {
-        a.send(&json!({"action": "send", "id": bad_id, "toUser": bob.user_id, "body": "x"}))
+        a.send_json(&json!({"action": "send", "id": bad_id, "toUser": bob.user_id, "body": "x"}))
             .await;
         let error = next_error(&mut a).await;
         expect_error(&error, "bad_request", case);
@@ -999,7 +995,7 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
         ),
     ] {
         let id = fresh_id("large");
-        let text = send_to_user(&id, &bob, &body).to_string();
+        let text = send_to_user(&id, &bob, &body).to_json();
         a.send_fragmented(&text, 16 * 1024).await;
         expect_error(&error_for(&mut a, &id).await, "too_large", case);
         let _ = still_usable!(case);
@@ -1007,7 +1003,7 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
     // Exactly 32 KiB is allowed.
     let id = fresh_id("max");
     let body = "y".repeat(32 * 1024);
-    a.send_fragmented(&send_to_user(&id, &bob, &body).to_string(), 16 * 1024)
+    a.send_fragmented(&send_to_user(&id, &bob, &body).to_json(), 16 * 1024)
         .await;
     let sent = sent_for(&mut a, &id).await;
     assert_eq!(sent["seq"], next_seq, "a 32 KiB body is allowed: {sent}");
@@ -1034,12 +1030,12 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
             json!({"action": "send", "toUser": bob.user_id, "body": "x"}),
         ),
     ] {
-        a.send(&frame).await;
+        a.send_json(&frame).await;
         expect_error(&next_error(&mut a).await, "bad_request", case);
         let _ = still_usable!(case);
     }
     let id = fresh_id("bad-lookup");
-    a.send(&json!({"action": "lookup", "id": id, "emails": "not-a-list"}))
+    a.send_json(&json!({"action": "lookup", "id": id, "emails": "not-a-list"}))
         .await;
     expect_error(
         &error_for(&mut a, &id).await,
@@ -1048,4 +1044,9 @@ async fn bad_input_gets_the_right_error_and_the_connection_stays_usable() {
     );
     let _ = still_usable!("a bad lookup");
     assert!(next_seq > 10);
+}
+
+/// Borrowed views of owned strings, for the frame builders.
+fn strs(list: &[String]) -> Vec<&str> {
+    list.iter().map(String::as_str).collect()
 }

@@ -3,6 +3,7 @@
 //! per platform endpoint (`/moto-api/data.json`). Every test makes its own users and tokens.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use parley_protocol::client::Platform;
 use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack::{self, StackInfo};
@@ -88,9 +89,8 @@ async fn await_pushes(stack: &StackInfo, token: &str, message_id: &str, n: usize
 
 async fn register(client: &mut Client, platform: &str, token: &str) {
     let id = fresh_id("reg");
-    client
-        .send(&json!({"action": "registerPush", "id": id, "platform": platform, "token": token}))
-        .await;
+    let platform = Platform::parse(platform).expect("a platform the protocol knows");
+    client.send(&register_push(&id, platform, token)).await;
     let reply = client
         .frame_where("the reply to registerPush", |f| f["id"] == id.as_str())
         .await;
@@ -166,8 +166,7 @@ async fn an_online_user_gets_no_push_and_typing_never_pushes() {
     } else {
         (&carol.user_id, &alice.user_id)
     };
-    a.send(&json!({"action": "typing", "conversation": format!("d:{low}:{high}")}))
-        .await;
+    a.send(&typing(&format!("d:{low}:{high}"))).await;
     // Bob stays online past the stream's batching window and the push function's check.
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(published_to(stack, &bobs_token).await, Vec::<Value>::new());

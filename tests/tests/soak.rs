@@ -1,10 +1,10 @@
 //! The chaos soak (issue 8), sized for `make test` (about a minute of traffic): several
-//! users with three devices each send direct and group messages through 5% of posts
+//! users with three devices each (each the client library, its outbox retrying every
+//! unacknowledged send with the same id) send direct and group messages through 5% of posts
 //! answered 410, 5% answered 429, 2% delivered with their answer lost, 2% of DynamoDB
 //! requests throttled, 2% applied with their answer lost (a 500 or a reset after the write
-//! took effect: the indeterminate case) and 1% of messages invocations killed, retrying
-//! unacknowledged sends with the same id. `make soak` runs the
-//! same test bigger (`SOAK_USERS`, `SOAK_DEVICES`, `SOAK_SECONDS`).
+//! took effect: the indeterminate case) and 1% of messages invocations killed. `make soak`
+//! runs the same test bigger (`SOAK_USERS`, `SOAK_DEVICES`, `SOAK_SECONDS`).
 //!
 //! Nothing acknowledged may be lost, nothing stored twice, every conversation's seqs dense,
 //! and no connection record may outlive its connection.

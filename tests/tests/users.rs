@@ -6,6 +6,8 @@
 //! (CORS), and Amplify's token refresh (`GetTokensFromRefreshToken`) works locally.
 
 use aws_sdk_cognitoidentityprovider::types::AttributeType;
+use parley_protocol::client::Send;
+use parley_protocol::ClientFrame;
 use parley_tests::chat::*;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::tables::dynamodb;
@@ -138,7 +140,7 @@ async fn a_sign_up_is_confirmed_with_the_code_from_the_outbox_and_only_with_it()
     let mut device = device(stack, &asker).await;
     let id = fresh_id("lookup");
     device
-        .send(&json!({"action": "lookup", "id": id, "emails": [email.to_uppercase()]}))
+        .send(&lookup(&id, &[&email.to_uppercase()], &[]))
         .await;
     let found = device
         .frame_where("the users", |f| f["id"] == id.as_str())
@@ -170,7 +172,7 @@ async fn a_message_to_a_user_who_does_not_exist_is_not_found_and_stores_nothing(
     let mut a = device(stack, &alice).await;
     let nobody = uuid::Uuid::new_v4().to_string();
     let id = fresh_id("to-nobody");
-    a.send(&json!({"action": "send", "id": id, "toUser": nobody, "body": "hello?"}))
+    a.send(&ClientFrame::Send(Send::to_user(&id, &nobody, "hello?")))
         .await;
     let reply = error_for(&mut a, &id).await;
     assert_eq!(reply["code"], "not_found", "{reply}");

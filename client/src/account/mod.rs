@@ -24,6 +24,7 @@ pub use error::{AccountError, ErrorKind};
 pub use outbox::{local_codes, local_outbox_page, local_outbox_url, LocalCode};
 
 use crate::stack::StackInfo;
+use crate::token_source::{TokenError, TokenSource};
 use crate::tokens::Tokens;
 
 /// Where Cognito sent a verification code.
@@ -264,6 +265,14 @@ impl Account {
         R: std::fmt::Debug,
     {
         AccountError::from_sdk(&self.endpoint, error)
+    }
+}
+
+/// The account as the connection worker's token source: a refresh through the user pool
+/// (an application that reports why a refresh failed wraps it instead, as the CLI does).
+impl TokenSource for Account {
+    async fn refresh(&self, current: &Tokens) -> Result<Tokens, TokenError> {
+        Ok(Account::refresh(self, current).await?)
     }
 }
 

@@ -19,7 +19,6 @@
 //!
 //! The limits are in [`Timing`], which the tests shorten.
 
-use futures_util::StreamExt;
 use parley_protocol::client::Send;
 use parley_protocol::{ClientFrame, ConversationId, ErrorCode, ServerFrame};
 use std::future::pending;
@@ -27,13 +26,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::sleep_until;
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::backoff::Backoff;
 use crate::chat::{Chat, Output, Reply};
 use crate::events::{ConnectionState, Event};
 use crate::flight::REPLY_TIMEOUT;
-use crate::socket::{self, ConnectError, Sink, Stream};
+use crate::socket::{
+    ConnectError, FrameSink as Sink, FrameSocket, FrameStream as Stream, Incoming, ServerText,
+};
 use crate::store::{Store, StoreError};
 use crate::token_source::TokenSource;
 use crate::tokens::REFRESH_MARGIN_SECS;
@@ -147,7 +147,7 @@ impl<T: TokenSource> Worker<T> {
         }
         let socket = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            socket::connect(&self.websocket_url, &tokens.id_token),
+            FrameSocket::connect(&self.websocket_url, Some(&tokens.id_token)),
         )
         .await
         .map_err(|_| OpenError::Timeout)?
@@ -209,28 +209,28 @@ impl<T: TokenSource> Worker<T> {
             }
             tokio::select! {
                 frame = stream.next() => match frame {
-                    Some(Ok(Message::Text(text))) => {
+                    Incoming::Text(text) => {
                         last_data = Instant::now();
                         keepalive_sent = None;
                         if self.text(&text) {
                             return End::Unauthorized;
                         }
                     }
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return End::Closed,
-                    Some(Ok(_)) => {}
+                    Incoming::Closed(_) | Incoming::Failed(_) => return End::Closed,
+                    Incoming::Binary(_) => {}
                 },
                 frame = next_old(&mut old) => match frame {
-                    Some(Ok(Message::Text(text))) => {
+                    Incoming::Text(text) => {
                         // An `unauthorized` on the old connection concerns only it.
                         self.text(&text);
                     }
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => close_old(&mut old).await,
-                    Some(Ok(_)) => {}
+                    Incoming::Closed(_) | Incoming::Failed(_) => close_old(&mut old).await,
+                    Incoming::Binary(_) => {}
                 },
                 command = self.commands.recv() => match command {
                     Some(command) => self.command(command),
                     None => {
-                        let _ = futures_util::SinkExt::close(&mut sink).await;
+                        let _ = sink.close().await;
                         return End::Stopped;
                     }
                 },
@@ -287,23 +287,19 @@ impl<T: TokenSource> Worker<T> {
     /// A text frame from the server; true when it refused the connection's token.
     fn text(&mut self, text: &str) -> bool {
         let now = Instant::now();
-        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-            tracing::warn!("a frame that is not JSON");
-            return false;
-        };
-        let result = if value.get("type").is_none() {
-            // API Gateway's own "Internal server error": transient.
-            self.chat.gateway_error(now)
-        } else {
-            match serde_json::from_value::<ServerFrame>(value) {
-                Ok(ServerFrame::Error {
-                    code: ErrorCode::Unauthorized,
-                    ..
-                }) => return true,
-                Ok(frame) => self.chat.frame(frame, now),
-                // A frame type this client does not know yet: the protocol may add some.
-                Err(_) => Ok(()),
+        let result = match ServerText::read(text) {
+            ServerText::NotJson(_) => {
+                tracing::warn!("a frame that is not JSON");
+                return false;
             }
+            ServerText::GatewayError => self.chat.gateway_error(now),
+            ServerText::Frame(ServerFrame::Error {
+                code: ErrorCode::Unauthorized,
+                ..
+            }) => return true,
+            ServerText::Frame(frame) => self.chat.frame(frame, now),
+            // A frame type this client does not know yet: the protocol may add some.
+            ServerText::Unknown(_) => Ok(()),
         };
         if let Err(error) = result {
             tracing::error!(%error, "the store failed");
@@ -333,7 +329,7 @@ impl<T: TokenSource> Worker<T> {
         for output in self.chat.take_outputs() {
             match output {
                 Output::Frame(frame) => {
-                    if socket::send_text(sink, frame.to_json()).await.is_err() {
+                    if sink.send(&frame).await.is_err() {
                         return false;
                     }
                 }
@@ -374,9 +370,7 @@ enum OpenError {
     Connect(String),
 }
 
-async fn next_old(
-    old: &mut Option<(Sink, Stream, Instant)>,
-) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+async fn next_old(old: &mut Option<(Sink, Stream, Instant)>) -> Incoming {
     match old {
         Some((_, stream, _)) => stream.next().await,
         None => pending().await,
@@ -385,7 +379,7 @@ async fn next_old(
 
 async fn close_old(old: &mut Option<(Sink, Stream, Instant)>) {
     if let Some((mut sink, _, _)) = old.take() {
-        let _ = futures_util::SinkExt::close(&mut sink).await;
+        let _ = sink.close().await;
     }
 }
 

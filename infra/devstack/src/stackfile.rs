@@ -6,117 +6,84 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::stack::StackSpec;
 use crate::template::{LocalStack, Resolver, TemplateError};
 
-/// The file's content. The first six fields are the protocol's contract; the rest are
-/// conveniences for tests and tools.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StackFile {
-    /// `ws://127.0.0.1:PORT/STAGE`; clients add `?token=JWT`.
-    pub websocket_url: String,
-    /// moto, e.g. `http://127.0.0.1:8791`: Cognito, DynamoDB, S3, SNS.
-    pub aws_endpoint: String,
-    pub region: String,
-    pub user_pool_id: String,
-    pub user_pool_client_id: String,
-    pub bucket: String,
-    /// The `@connections` API, as the functions see it.
-    pub management_endpoint: String,
-    /// moto's JWKS for the user pool.
-    pub jwks_url: String,
-    /// The table the functions know as `CONNECTIONS_TABLE`, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connections_table: Option<String>,
-    /// Logical id → table name, for every table.
-    #[serde(default)]
-    pub tables: BTreeMap<String, String>,
-    /// Logical id → bucket name, for every bucket.
-    #[serde(default)]
-    pub buckets: BTreeMap<String, String>,
-    /// Logical id → topic ARN, for every topic.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub topics: BTreeMap<String, String>,
+/// The file's shape is declared in the protocol crate, which its readers share.
+pub use parley_protocol::stack_file::StackFile;
+
+/// Describes a provisioned stack. The contract's single pool, client and bucket are the
+/// first the template declares.
+pub fn describe(
+    resolver: &Resolver,
+    spec: &StackSpec,
+    local: &LocalStack,
+) -> Result<StackFile, TemplateError> {
+    let ids_of = |kind: &str| -> BTreeMap<String, String> {
+        resolver
+            .template()
+            .resources_of_kind(kind)
+            .filter_map(|r| {
+                let physical = resolver.physical(&r.logical_id)?;
+                Some((r.logical_id.clone(), physical.id.clone()))
+            })
+            .collect()
+    };
+    let first_of = |kind: &str| -> Result<String, TemplateError> {
+        resolver
+            .template()
+            .resources_of_kind(kind)
+            .find_map(|r| resolver.physical(&r.logical_id))
+            .map(|physical| physical.id.clone())
+            .ok_or_else(|| {
+                TemplateError::Invalid(format!(
+                    "stack.json needs a {kind}, and the template creates none"
+                ))
+            })
+    };
+    let user_pool_id = first_of("AWS::Cognito::UserPool")?;
+    Ok(StackFile {
+        websocket_url: local.websocket_url(&spec.websocket.stage),
+        aws_endpoint: local.aws_endpoint.clone(),
+        region: local.region.clone(),
+        user_pool_client_id: first_of("AWS::Cognito::UserPoolClient")?,
+        bucket: first_of("AWS::S3::Bucket")?,
+        management_endpoint: local.management_endpoint(&spec.websocket.stage),
+        jwks_url: local.jwks_url(&user_pool_id),
+        user_pool_id,
+        connections_table: spec
+            .functions
+            .iter()
+            .find_map(|f| f.env.get("CONNECTIONS_TABLE").cloned()),
+        tables: ids_of("AWS::DynamoDB::Table"),
+        buckets: ids_of("AWS::S3::Bucket"),
+        topics: ids_of("AWS::SNS::Topic"),
+    })
 }
 
-impl StackFile {
-    /// Describes a provisioned stack. The contract's single pool, client and bucket are the
-    /// first the template declares.
-    pub fn describe(
-        resolver: &Resolver,
-        spec: &StackSpec,
-        local: &LocalStack,
-    ) -> Result<Self, TemplateError> {
-        let ids_of = |kind: &str| -> BTreeMap<String, String> {
-            resolver
-                .template()
-                .resources_of_kind(kind)
-                .filter_map(|r| {
-                    let physical = resolver.physical(&r.logical_id)?;
-                    Some((r.logical_id.clone(), physical.id.clone()))
-                })
-                .collect()
-        };
-        let first_of = |kind: &str| -> Result<String, TemplateError> {
-            resolver
-                .template()
-                .resources_of_kind(kind)
-                .find_map(|r| resolver.physical(&r.logical_id))
-                .map(|physical| physical.id.clone())
-                .ok_or_else(|| {
-                    TemplateError::Invalid(format!(
-                        "stack.json needs a {kind}, and the template creates none"
-                    ))
-                })
-        };
-        let user_pool_id = first_of("AWS::Cognito::UserPool")?;
-        Ok(Self {
-            websocket_url: local.websocket_url(&spec.websocket.stage),
-            aws_endpoint: local.aws_endpoint.clone(),
-            region: local.region.clone(),
-            user_pool_client_id: first_of("AWS::Cognito::UserPoolClient")?,
-            bucket: first_of("AWS::S3::Bucket")?,
-            management_endpoint: local.management_endpoint(&spec.websocket.stage),
-            jwks_url: local.jwks_url(&user_pool_id),
-            user_pool_id,
-            connections_table: spec
-                .functions
-                .iter()
-                .find_map(|f| f.env.get("CONNECTIONS_TABLE").cloned()),
-            tables: ids_of("AWS::DynamoDB::Table"),
-            buckets: ids_of("AWS::S3::Bucket"),
-            topics: ids_of("AWS::SNS::Topic"),
-        })
+/// Writes the file (creating its directory) through a temporary file and a rename.
+/// The returned guard removes it again.
+pub fn write(file: &StackFile, path: &Path) -> io::Result<WrittenStackFile> {
+    if let Some(directory) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(directory)?;
     }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let json = serde_json::to_vec_pretty(file).map_err(io::Error::other)?;
+    let written = std::fs::write(&temporary, json).and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written?;
+    Ok(WrittenStackFile {
+        path: Some(path.to_owned()),
+    })
+}
 
-    /// Writes the file (creating its directory) through a temporary file and a rename.
-    /// The returned guard removes it again.
-    pub fn write(&self, path: &Path) -> io::Result<WrittenStackFile> {
-        if let Some(directory) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(directory)?;
-        }
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(format!(".{}.tmp", std::process::id()));
-        let temporary = PathBuf::from(temporary);
-        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
-        let written =
-            std::fs::write(&temporary, json).and_then(|()| std::fs::rename(&temporary, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written?;
-        Ok(WrittenStackFile {
-            path: Some(path.to_owned()),
-        })
-    }
-
-    pub fn read(path: &Path) -> io::Result<Self> {
-        let bytes = std::fs::read(path)?;
-        serde_json::from_slice(&bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-    }
+pub fn read(path: &Path) -> io::Result<StackFile> {
+    let bytes = std::fs::read(path)?;
+    serde_json::from_slice(&bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// A written stack file; removed by [`WrittenStackFile::remove`] or on drop.
@@ -189,7 +156,7 @@ mod tests {
     fn writes_the_contract_keys_and_removes_the_file() {
         let dir = scratch_dir("stackfile");
         let path = dir.join(".devstack/stack.json");
-        let written = sample().write(&path).unwrap();
+        let written = write(&sample(), &path).unwrap();
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         for key in [
@@ -206,7 +173,7 @@ mod tests {
             json["tables"]["ConnectionsTable"],
             "parley-local-ConnectionsTable"
         );
-        assert_eq!(StackFile::read(&path).unwrap(), sample());
+        assert_eq!(read(&path).unwrap(), sample());
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file left behind");
 
@@ -219,7 +186,7 @@ mod tests {
     fn dropping_the_guard_removes_the_file() {
         let dir = scratch_dir("stackfile-drop");
         let path = dir.join("stack.json");
-        drop(sample().write(&path).unwrap());
+        drop(write(&sample(), &path).unwrap());
         assert!(!path.exists());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -1,31 +1,35 @@
-//! One soak device: a user's phone that sends messages one at a time and retries each until
-//! it is acknowledged, with the same id, after whatever went wrong (an `error`, API
-//! Gateway's "Internal server error", no answer in time, a lost socket), reconnecting when
-//! the socket is gone, and sometimes reconnecting on its own, as apps do.
+//! One soak device: a user's phone running the client library (`parley_client::Client` on a
+//! store of its own), as an app does. It writes a message now and then; the library's
+//! outbox stores it and sends it, retrying with the same id after whatever went wrong (an
+//! `error`, API Gateway's "Internal server error", no answer in time, a lost socket),
+//! reconnecting and syncing when the socket is gone. Sometimes the app is restarted (the
+//! client stopped and started again on the same store), as phones do to apps: the outbox
+//! and the cursor must survive that.
 //!
-//! One send in flight per socket keeps "which send did this failure hit" unambiguous: the
-//! "Internal server error" frame carries no id.
+//! What the device records comes from the library's events: a `Sent` tick acknowledges a
+//! send (its conversation and seq), every `Message` the library hands over is one this
+//! device got while running (live, or by the library's own catch-up sync).
 
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashSet};
+use parley_client::account::Account;
+use parley_client::events::{ConnectionState, Event};
+use parley_client::store::Tick;
+use parley_client::{Client, Store, To};
+use parley_protocol::ConversationId;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::time::{timeout, Instant};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{sleep_until, Instant};
 
 use super::dice::Dice;
-use crate::stack::StackInfo;
+use crate::stack::{workspace_root, StackInfo};
 use crate::users::TestUser;
 
-pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// How long a send waits for its answer before it is retried.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
-/// After the run's end, how long a device keeps retrying its last unacknowledged send.
+/// After the run's end, how long a device keeps running for its outbox to empty.
 pub const FINISH_GRACE: Duration = Duration::from_secs(60);
+/// How long a stopped client may take to let go of its store.
+const STOP_WITHIN: Duration = Duration::from_secs(30);
 
 /// Where a device may send.
 #[derive(Debug, Clone)]
@@ -42,188 +46,215 @@ pub struct Acked {
     pub conversation: String,
     pub seq: u64,
     pub target: Target,
-    /// How many times it was sent before the `sent`.
-    pub attempts: u32,
 }
 
 /// What one device did.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct DeviceRun {
     pub acked: Vec<Acked>,
-    /// Messages (conversation, seq) that arrived live on any of this device's sockets.
+    /// Messages (conversation, seq) the library handed to this device while it ran (live,
+    /// or by its catch-up sync after a reconnect or restart).
     pub live: HashSet<(String, u64)>,
-    /// Sends started (each counted once however often it was retried).
+    /// Sends written (each counted once however often the library retried it).
     pub sent: u64,
-    /// Sends given up at the end still unacknowledged.
+    /// Sends still unacknowledged at the end, or refused for good.
     pub unacked: Vec<String>,
-    /// Why sends were retried: `error:<code>`, `internal_server_error`, `timeout`, `socket_lost`.
-    pub retries: BTreeMap<String, u64>,
+    /// Sends the server refused for good, by error code (the library's `SendFailed`).
+    pub refused: BTreeMap<String, u64>,
+    /// Connections opened, and attempts that ended without one (a crashed `$connect`).
     pub connects: u64,
     pub refused_connects: u64,
-    /// The socket still open at the end.
-    pub socket: Option<Socket>,
+    /// Connections lost (closed, dropped or dead) while the app ran.
+    pub disconnects: u64,
+    /// Times the app was stopped and started again on its store.
+    pub restarts: u64,
+    /// The client still running at the end: its connection stays open until the stale
+    /// record check is done.
+    pub running: Option<Running>,
 }
 
 pub struct DevicePlan {
     pub user: Arc<TestUser>,
     pub targets: Vec<Target>,
-    /// Time between one acknowledged send and the next.
+    /// Time between one message and the next.
     pub interval: Duration,
-    /// Chance of a voluntary reconnect after each acknowledged send.
-    pub reconnect: f64,
+    /// Chance of an app restart after each message.
+    pub restart: f64,
     pub until: Instant,
     pub seed: u64,
 }
 
-enum Answer {
-    Sent(Value),
-    Retry(&'static str, String),
+/// A started client and its events.
+pub struct Running {
+    client: Client,
+    events: UnboundedReceiver<Event>,
+}
+
+impl Running {
+    fn start(stack: &StackInfo, store: Arc<Store>, account: Account) -> Self {
+        let (client, events) =
+            Client::start(&stack.websocket_url, store, account).expect("start the client");
+        Self { client, events }
+    }
+
+    /// Stops the client and waits until its worker let go of the store, handing every
+    /// event it still emitted to `on_event`.
+    pub async fn stop(self, mut on_event: impl FnMut(Event)) {
+        let Running { client, mut events } = self;
+        drop(client);
+        let deadline = Instant::now() + STOP_WITHIN;
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+            on_event(event);
+        }
+    }
+}
+
+/// Where this run's devices keep their stores.
+fn stores_dir() -> PathBuf {
+    workspace_root()
+        .join("target/soak/stores")
+        .join(std::process::id().to_string())
+}
+
+/// Removes this run's stores, once every client has stopped.
+pub fn remove_stores() {
+    let _ = std::fs::remove_dir_all(stores_dir());
+}
+
+/// This device's store: under target/soak, fresh for each run.
+fn store_path(plan: &DevicePlan) -> PathBuf {
+    let dir = stores_dir();
+    std::fs::create_dir_all(&dir).expect("create the soak's store folder");
+    let path = dir.join(format!("device-{}.redb", plan.seed));
+    let _ = std::fs::remove_file(&path);
+    path
 }
 
 pub async fn run(stack: &StackInfo, plan: DevicePlan) -> DeviceRun {
     let mut dice = Dice::new(plan.seed);
     let mut out = DeviceRun::default();
-    let mut socket: Option<Socket> = None;
+    let store = Arc::new(Store::open(store_path(&plan)).expect("open the device's store"));
+    store
+        .save_tokens(&plan.user.tokens)
+        .expect("store the tokens");
+    let account = Account::new(&stack.client_stack());
+    let mut outstanding: HashMap<String, Target> = HashMap::new();
+    let mut record = Recorder {
+        user_id: &plan.user.user_id,
+        out: &mut out,
+        outstanding: &mut outstanding,
+        connected: false,
+    };
+    let mut running = Running::start(stack, store.clone(), account.clone());
     let hard_stop = plan.until + FINISH_GRACE;
-    // Spread the devices' first sends over one interval.
-    tokio::time::sleep(plan.interval.mul_f64(dice.unit())).await;
-    let mut pending: Option<(Value, u32, Target)> = None;
+    // Spread the devices' first messages over one interval.
+    let mut next_send = Instant::now() + plan.interval.mul_f64(dice.unit());
     loop {
-        if pending.is_none() {
-            if Instant::now() >= plan.until {
-                break;
-            }
-            let n = out.sent;
-            let id = format!("soak-{}-{}-{n}", &plan.user.user_id[..8], plan.seed);
-            let target = plan.targets[dice.below(plan.targets.len())].clone();
-            let frame = match &target {
-                Target::User(user) => {
-                    json!({"action": "send", "id": id, "toUser": user, "body": format!("m{n}")})
-                }
-                Target::Conversation(c) => {
-                    json!({"action": "send", "id": id, "conversation": c, "body": format!("m{n}")})
-                }
-            };
-            out.sent += 1;
-            pending = Some((frame, 0, target));
-        }
-        if Instant::now() >= hard_stop {
-            if let Some((frame, _, _)) = pending.take() {
-                out.unacked
-                    .push(frame["id"].as_str().unwrap_or_default().to_owned());
-            }
+        let now = Instant::now();
+        if now >= hard_stop || (now >= plan.until && record.outstanding.is_empty()) {
             break;
         }
-        let Some(open) = socket.as_mut() else {
-            socket = reconnect(stack, &plan.user, &mut out).await;
-            continue;
+        // Wake at the run's end too: a device with nothing outstanding then stops at once.
+        let wake = if now < plan.until {
+            next_send.min(plan.until)
+        } else {
+            hard_stop
         };
-        let (frame, attempts, target) = pending.as_mut().expect("a send is pending");
-        *attempts += 1;
-        let answer = match open.send(Message::text(frame.to_string())).await {
-            Ok(()) => {
-                answer_for(
-                    open,
-                    frame["id"].as_str().unwrap_or_default(),
-                    &mut out.live,
-                )
-                .await
-            }
-            Err(_) => Answer::Retry("socket_lost", String::new()),
-        };
-        match answer {
-            Answer::Sent(sent) => {
-                out.acked.push(Acked {
-                    from: plan.user.user_id.clone(),
-                    id: sent["id"].as_str().unwrap_or_default().to_owned(),
-                    conversation: sent["conversation"].as_str().unwrap_or_default().to_owned(),
-                    seq: sent["seq"].as_u64().unwrap_or_default(),
-                    target: target.clone(),
-                    attempts: *attempts,
-                });
-                pending = None;
-                if dice.unit() < plan.reconnect {
-                    if let Some(mut open) = socket.take() {
-                        let _ = open.close(None).await;
+        tokio::select! {
+            event = running.events.recv() => match event {
+                Some(event) => record.event(event),
+                None => panic!("the client of {} stopped by itself", plan.user.user_id),
+            },
+            _ = sleep_until(wake) => {
+                if Instant::now() < plan.until && Instant::now() >= next_send {
+                    let n = record.out.sent;
+                    let target = plan.targets[dice.below(plan.targets.len())].clone();
+                    let to = match &target {
+                        Target::User(user) => To::User(user.clone()),
+                        Target::Conversation(c) => To::Conversation(
+                            ConversationId::parse(c).expect("a conversation id the server made"),
+                        ),
+                    };
+                    let id = running
+                        .client
+                        .send_text(to, format!("m{n}"))
+                        .await
+                        .expect("the outbox stores the send");
+                    record.out.sent += 1;
+                    record.outstanding.insert(id, target);
+                    next_send = Instant::now() + plan.interval.mul_f64(0.5 + dice.unit());
+                    if dice.unit() < plan.restart {
+                        running.stop(|event| record.event(event)).await;
+                        record.out.restarts += 1;
+                        running = Running::start(stack, store.clone(), account.clone());
                     }
                 }
-                tokio::time::sleep(plan.interval.mul_f64(0.5 + dice.unit())).await;
-            }
-            Answer::Retry(why, code) => {
-                let key = if code.is_empty() {
-                    why.to_owned()
-                } else {
-                    format!("{why}:{code}")
-                };
-                *out.retries.entry(key).or_default() += 1;
-                if why == "socket_lost" {
-                    socket = None;
-                }
-                // A refused send waits for the bucket; others back off a little.
-                let pause = if code == "rate_limited" {
-                    1_000
-                } else {
-                    100 + dice.below(300) as u64
-                };
-                tokio::time::sleep(Duration::from_millis(pause)).await;
             }
         }
     }
-    out.socket = socket;
+    let mut unacked: Vec<String> = outstanding.into_keys().collect();
+    unacked.sort();
+    out.unacked.extend(unacked);
+    out.running = Some(running);
     out
 }
 
-/// Reads frames until the answer to send `id`, recording live messages on the way.
-async fn answer_for(socket: &mut Socket, id: &str, live: &mut HashSet<(String, u64)>) -> Answer {
-    let deadline = Instant::now() + ANSWER_TIMEOUT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let frame = match timeout(left, socket.next()).await {
-            Err(_) => return Answer::Retry("timeout", String::new()),
-            Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str::<Value>(&text) {
-                Ok(frame) => frame,
-                Err(_) => continue,
-            },
-            Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => {
-                return Answer::Retry("socket_lost", String::new())
-            }
-            Ok(Some(Ok(_))) => continue,
-        };
-        match frame["type"].as_str() {
-            Some("message") => {
-                if let (Some(c), Some(seq)) =
-                    (frame["conversation"].as_str(), frame["seq"].as_u64())
-                {
-                    live.insert((c.to_owned(), seq));
+/// Turns the library's events into the device's record.
+struct Recorder<'a> {
+    user_id: &'a str,
+    out: &'a mut DeviceRun,
+    /// Sends written and not yet acknowledged (or refused), by id.
+    outstanding: &'a mut HashMap<String, Target>,
+    /// Whether the current connection attempt got as far as connecting.
+    connected: bool,
+}
+
+impl Recorder<'_> {
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Tick {
+                id,
+                conversation,
+                seq,
+                tick: Tick::Sent,
+            } => {
+                if let Some(target) = self.outstanding.remove(&id) {
+                    self.out.acked.push(Acked {
+                        from: self.user_id.to_owned(),
+                        id,
+                        conversation: conversation.to_string(),
+                        seq,
+                        target,
+                    });
                 }
             }
-            Some("sent") if frame["id"] == id => return Answer::Sent(frame),
-            Some("error") if frame["id"] == id => {
-                let code = frame["code"].as_str().unwrap_or("none").to_owned();
-                return Answer::Retry("error", code);
+            Event::Message(message) => {
+                self.out
+                    .live
+                    .insert((message.conversation.to_string(), message.seq));
             }
-            None if frame["message"] == "Internal server error" => {
-                return Answer::Retry("internal_server_error", String::new())
+            Event::SendFailed { id, code, .. } if self.outstanding.remove(&id).is_some() => {
+                *self
+                    .out
+                    .refused
+                    .entry(code.as_str().to_owned())
+                    .or_default() += 1;
+                self.out.unacked.push(id);
+            }
+            Event::Connection(ConnectionState::Connecting) => self.connected = false,
+            Event::Connection(ConnectionState::Connected) => {
+                self.connected = true;
+                self.out.connects += 1;
+            }
+            Event::Connection(ConnectionState::Disconnected { .. }) => {
+                if self.connected {
+                    self.out.disconnects += 1;
+                } else {
+                    self.out.refused_connects += 1;
+                }
+                self.connected = false;
             }
             _ => {}
         }
     }
-}
-
-/// Connects again, retrying refusals (a crashed `$connect` answers 500) until it works.
-async fn reconnect(stack: &StackInfo, user: &TestUser, out: &mut DeviceRun) -> Option<Socket> {
-    let url = format!("{}?token={}", stack.websocket_url, user.id_token);
-    for attempt in 0..50u64 {
-        match tokio_tungstenite::connect_async(&url).await {
-            Ok((socket, _)) => {
-                out.connects += 1;
-                return Some(socket);
-            }
-            Err(_) => {
-                out.refused_connects += 1;
-                tokio::time::sleep(Duration::from_millis(100 * (attempt + 1).min(10))).await;
-            }
-        }
-    }
-    None
 }

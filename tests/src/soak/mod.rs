@@ -1,5 +1,6 @@
-//! The chaos soak (issue 8): many users with several devices send direct and group
-//! messages, reconnecting now and then, while the stack injects faults (by default 5% of
+//! The chaos soak (issue 8): many users with several devices (each the client library, as
+//! an app runs it: outbox, sync, reconnects) send direct and group messages, the apps
+//! restarted now and then, while the stack injects faults (by default 5% of
 //! `@connections` posts 410, 5% 429, 2% delivered with their answer lost, 2% of DynamoDB
 //! requests throttled and 2% applied with their answer lost, 1% of messages
 //! invocations killed). Then, with faults off, it checks the promise ([`verify`]) and
@@ -22,6 +23,7 @@ use tokio::time::Instant;
 pub use device::{Acked, DeviceRun, Target};
 pub use report::Report;
 
+use crate::chat::create_group;
 use crate::client::connect;
 use crate::stack::StackInfo;
 use crate::users::{sign_up, TestUser};
@@ -100,7 +102,7 @@ pub async fn run(stack: &StackInfo, config: &SoakConfig) -> Report {
             user: Arc::clone(user),
             targets: targets.clone(),
             interval,
-            reconnect: 0.05,
+            restart: 0.05,
             until,
             seed: config.seed * 1_000_003 + (u * 16 + d) as u64,
         })
@@ -120,10 +122,11 @@ pub async fn run(stack: &StackInfo, config: &SoakConfig) -> Report {
     let stale = verify::stale_connections(stack).await;
     let mut runs = runs;
     for run in &mut runs {
-        if let Some(mut socket) = run.socket.take() {
-            let _ = socket.close(None).await;
+        if let Some(running) = run.running.take() {
+            running.stop(|_| {}).await;
         }
     }
+    device::remove_stores();
     let outcome = verify::check(stack, &users, &groups, config.devices, &runs).await;
     Report::new(config, &runs, outcome, stale, faults, finished.elapsed())
 }
@@ -145,7 +148,7 @@ async fn create_groups(
         let id = format!("soak-group-{g}");
         let others: Vec<&str> = members[1..].iter().map(|m| m.user_id.as_str()).collect();
         creator
-            .send(&json!({"action": "createGroup", "id": id, "name": format!("soak {g}"), "members": others}))
+            .send(&create_group(&id, &format!("soak {g}"), &others))
             .await;
         let reply = creator
             .frame_where("the group", |f| f["id"] == id.as_str())

@@ -31,15 +31,10 @@ impl Report {
         let sent: u64 = runs.iter().map(|r| r.sent).sum();
         let acknowledged = runs.iter().map(|r| r.acked.len() as u64).sum();
         let unacknowledged = runs.iter().map(|r| r.unacked.len() as u64).sum();
-        let attempts: u64 = runs
-            .iter()
-            .flat_map(|r| &r.acked)
-            .map(|a| u64::from(a.attempts))
-            .sum();
-        let mut retries: BTreeMap<String, u64> = BTreeMap::new();
+        let mut refused: BTreeMap<String, u64> = BTreeMap::new();
         for run in runs {
-            for (why, n) in &run.retries {
-                *retries.entry(why.clone()).or_default() += n;
+            for (code, n) in &run.refused {
+                *refused.entry(code.clone()).or_default() += n;
             }
         }
         let json = json!({
@@ -51,10 +46,9 @@ impl Report {
             "messagesSent": sent,
             "acknowledged": acknowledged,
             "unacknowledgedAtEnd": unacknowledged,
-            "sendAttempts": attempts,
-            "retries": retries,
-            "deliveredLive": outcome.delivered_live,
-            "recoveredBySync": outcome.recovered_by_sync,
+            "refusedForGood": refused,
+            "deliveredWhileRunning": outcome.delivered_live,
+            "recoveredByFinalSync": outcome.recovered_by_sync,
             "lost": outcome.lost,
             "duplicated": outcome.duplicated,
             "seqGaps": outcome.seq_gaps,
@@ -63,6 +57,8 @@ impl Report {
             "staleConnectionRecords": stale_connections,
             "connects": runs.iter().map(|r| r.connects).sum::<u64>(),
             "refusedConnects": runs.iter().map(|r| r.refused_connects).sum::<u64>(),
+            "disconnects": runs.iter().map(|r| r.disconnects).sum::<u64>(),
+            "appRestarts": runs.iter().map(|r| r.restarts).sum::<u64>(),
             "faultsInjected": faults,
             "checkSeconds": check_took.as_secs(),
             "problems": outcome.problems,
@@ -98,9 +94,8 @@ impl Report {
             "messagesSent",
             "acknowledged",
             "unacknowledgedAtEnd",
-            "sendAttempts",
-            "deliveredLive",
-            "recoveredBySync",
+            "deliveredWhileRunning",
+            "recoveredByFinalSync",
             "lost",
             "duplicated",
             "seqGaps",
@@ -109,13 +104,15 @@ impl Report {
             "staleConnectionRecords",
             "connects",
             "refusedConnects",
+            "disconnects",
+            "appRestarts",
         ] {
             out.push_str(&format!("| {key} | {} |\n", j[key]));
         }
-        out.push_str("\n| retried after | count |\n|---|---|\n");
-        if let Some(retries) = j["retries"].as_object() {
-            for (why, n) in retries {
-                out.push_str(&format!("| {why} | {n} |\n"));
+        out.push_str("\n| refused for good | count |\n|---|---|\n");
+        if let Some(refused) = j["refusedForGood"].as_object() {
+            for (code, n) in refused {
+                out.push_str(&format!("| {code} | {n} |\n"));
             }
         }
         out.push_str("\n| fault injected | count |\n|---|---|\n");

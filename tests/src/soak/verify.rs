@@ -24,7 +24,8 @@ pub struct Outcome {
     /// Seqs missing below a conversation's highest.
     pub seq_gaps: u64,
     pub conversations: u64,
-    /// (message, device) pairs that had arrived live / that only sync brought.
+    /// (message, device) pairs the device's client library had handed over while it ran
+    /// (live, or by its own catch-up sync) / that only this check's sync brought.
     pub delivered_live: u64,
     pub recovered_by_sync: u64,
     /// Sends never acknowledged that were stored anyway (allowed once).
@@ -154,12 +155,7 @@ fn text(message: &Value, field: &str) -> String {
 /// Connection records whose connection is not live, after letting `$disconnect`s settle
 /// for up to [`RECORD_SETTLE`]: 0 when every record belongs to a live connection.
 pub async fn stale_connections(stack: &StackInfo) -> u64 {
-    let endpoint = stack
-        .extra
-        .get("managementEndpoint")
-        .and_then(Value::as_str)
-        .expect("stack.json names the managementEndpoint")
-        .to_owned();
+    let endpoint = stack.management_endpoint.clone();
     let http = reqwest::Client::new();
     let started = Instant::now();
     loop {
