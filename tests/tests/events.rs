@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use parley_devstack::stack::StackSpec;
+use parley_devstack::stack_spec::StackSpec;
 use parley_devstack::template::{
     record_placeholders, references, stack_spec, Deployment, LocalStack, Resolver, Template,
     FUNCTION_KIND,

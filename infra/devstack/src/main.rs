@@ -1,6 +1,6 @@
 //! `devstack`, the local stack behind `make dev`: moto, the real function binaries and the
 //! API Gateway WebSocket emulator, as `infra/template.yaml` declares them, in the foreground
-//! until Ctrl-C. See `parley_devstack::run` for the lifecycle and `--help` for the options.
+//! until Ctrl-C. See `parley_devstack::lifecycle` for the lifecycle and `--help` for the options.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -20,7 +20,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match parley_devstack::run::run(options).await {
+    match parley_devstack::lifecycle::run(options).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // Everything started before the failure has been stopped by now.

@@ -3,7 +3,7 @@
 //! `@connections` management API, in front of any [`Invoke`](crate::lambda::Invoke).
 //!
 //! ```no_run
-//! # async fn example(spec: parley_devstack::stack::WebSocketApiSpec,
+//! # async fn example(spec: parley_devstack::stack_spec::WebSocketApiSpec,
 //! #                  functions: std::sync::Arc<impl parley_devstack::lambda::Invoke>) -> std::io::Result<()> {
 //! use parley_devstack::gateway::{Gateway, GatewayConfig};
 //! let gateway = Gateway::bind(GatewayConfig::new(spec, "eu-west-1"), functions, "127.0.0.1:0").await?;

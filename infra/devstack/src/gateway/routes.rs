@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::stack::{RouteSpec, WebSocketApiSpec};
+use crate::stack_spec::{RouteSpec, WebSocketApiSpec};
 
 pub const CONNECT: &str = "$connect";
 pub const DISCONNECT: &str = "$disconnect";

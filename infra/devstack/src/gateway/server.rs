@@ -24,7 +24,7 @@ use super::management_api;
 use super::routes::RouteTable;
 use super::state::{SessionTracker, Shared};
 use crate::lambda::Invoke;
-use crate::stack::WebSocketApiSpec;
+use crate::stack_spec::WebSocketApiSpec;
 
 /// What a gateway serves.
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ use super::routes::DISCONNECT;
 use super::state::Shared;
 use crate::faults::{self, SocketDrop};
 use crate::lambda::Invoke;
-use crate::stack::RouteSpec;
+use crate::stack_spec::RouteSpec;
 
 /// Close codes (RFC 6455) the gateway uses.
 pub mod close_code {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::stack::FunctionSpec;
+use crate::stack_spec::FunctionSpec;
 
 /// Variables copied from the devstack's environment when set: enough for an executable to be
 /// found and to behave (locale, temp dir), plus the Rust debugging switches developers set on

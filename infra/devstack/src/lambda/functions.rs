@@ -12,7 +12,7 @@ use super::pool::FunctionPool;
 use super::process::Launch;
 use super::supervisor::Supervisors;
 use super::{Invoke, InvokeError};
-use crate::stack::FunctionSpec;
+use crate::stack_spec::FunctionSpec;
 
 /// How [`Functions`] runs processes.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,7 @@ use super::runtime_api::{Invocation, Outcome, RuntimeApi};
 use super::stall;
 use super::supervisor::{KillSwitch, Supervisors};
 use super::InvokeError;
-use crate::stack::FunctionSpec;
+use crate::stack_spec::FunctionSpec;
 
 /// What every process of one function is started from.
 pub(crate) struct Launch {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 
 use super::{Functions, FunctionsConfig, Invoke, InvokeError};
-use crate::stack::FunctionSpec;
+use crate::stack_spec::FunctionSpec;
 
 const FAKE_RUNTIME: &str = r#"
 import json, os, sys, time, urllib.request

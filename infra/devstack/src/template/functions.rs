@@ -10,7 +10,7 @@ use super::document::{scalar_text, Resource};
 use super::error::TemplateError;
 use super::local::LocalStack;
 use super::resolve::Resolver;
-use crate::stack::FunctionSpec;
+use crate::stack_spec::FunctionSpec;
 
 pub const FUNCTION_KIND: &str = "AWS::Serverless::Function";
 /// Lambda's own defaults, used when neither the function nor Globals sets them.

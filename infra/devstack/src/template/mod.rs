@@ -33,7 +33,7 @@ pub use order::dependency_order;
 pub use physical::{placeholder, Physical, PhysicalIds};
 pub use resolve::Resolver;
 
-use crate::stack::StackSpec;
+use crate::stack_spec::StackSpec;
 
 /// Records a [`placeholder`] physical id for every existing resource `is_emulated` rejects,
 /// so that references to functions, the API and its parts resolve.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
-use crate::stack::{AuthorizerSpec, RouteSpec};
+use crate::stack_spec::{AuthorizerSpec, RouteSpec};
 
 const POOL_ID: &str = "us-east-1_Local123";
 

@@ -7,7 +7,7 @@
 use super::document::{references, Resource, Template};
 use super::error::TemplateError;
 use super::resolve::Resolver;
-use crate::stack::{AuthorizerSpec, RouteSpec, WebSocketApiSpec};
+use crate::stack_spec::{AuthorizerSpec, RouteSpec, WebSocketApiSpec};
 
 const API: &str = "AWS::ApiGatewayV2::Api";
 const STAGE: &str = "AWS::ApiGatewayV2::Stage";

@@ -14,7 +14,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::gateway::{Gateway, GatewayConfig, GatewayLimits};
 use crate::lambda::{Invoke, InvokeError};
-use crate::stack::{AuthorizerSpec, RouteSpec, WebSocketApiSpec};
+use crate::stack_spec::{AuthorizerSpec, RouteSpec, WebSocketApiSpec};
 
 pub const WAIT: Duration = Duration::from_secs(5);
 

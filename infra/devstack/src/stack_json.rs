@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::stack::StackSpec;
+use crate::stack_spec::StackSpec;
 use crate::template::{LocalStack, Resolver, TemplateError};
 
 /// The file's shape is declared in the protocol crate, which its readers share.

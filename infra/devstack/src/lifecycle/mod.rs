@@ -35,8 +35,8 @@ use crate::control;
 use crate::gateway::{Gateway, GatewayConfig};
 use crate::iam::Authorizer;
 use crate::lambda::{Functions, InvokeError};
-use crate::stack::StackSpec;
-use crate::stackfile::{self, StackFile, WrittenStackFile};
+use crate::stack_json::{self, StackFile, WrittenStackFile};
+use crate::stack_spec::StackSpec;
 use crate::streams::Pollers;
 use crate::template::headers::{security_headers, LocalEndpoints};
 use crate::template::{
@@ -253,7 +253,7 @@ async fn start_on_moto(
             });
         }
     }
-    let description = stackfile::describe(resolver, &spec, &local)?;
+    let description = stack_json::describe(resolver, &spec, &local)?;
     // Each function's requests are checked against its role, as deployed.
     let iam = Arc::new(Authorizer::from_template(
         resolver,
@@ -347,7 +347,7 @@ async fn serve(
     let gateway = Gateway::start(config, Arc::new(functions.clone()), listener)
         .await
         .map_err(RunError::Gateway)?;
-    match stackfile::write(description, &options.stack_file) {
+    match stack_json::write(description, &options.stack_file) {
         Ok(written) => Ok((gateway, written)),
         Err(source) => {
             if let Err(error) = gateway.shutdown().await {
