@@ -6,6 +6,7 @@
 pub mod chat;
 pub mod client;
 pub mod forge;
+pub mod sns;
 pub mod soak;
 pub mod stack;
 pub mod tables;

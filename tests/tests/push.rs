@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use parley_protocol::client::Platform;
 use parley_tests::chat::*;
 use parley_tests::client::Client;
+use parley_tests::sns::{endpoints, published_to};
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::tables::{await_connection_gone, dynamodb, put_connection};
 use parley_tests::users::{sign_up, TestUser};
@@ -25,32 +26,6 @@ fn sns(stack: &StackInfo) -> aws_sdk_sns::Client {
         ))
         .build();
     aws_sdk_sns::Client::from_conf(config)
-}
-
-/// Every platform endpoint moto knows, with what SNS published to it.
-async fn endpoints(stack: &StackInfo) -> Vec<Value> {
-    let url = format!("{}/moto-api/data.json", stack.aws_endpoint);
-    let data: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
-    data["sns"]["PlatformEndpoint"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The messages SNS published to the endpoint of `token`, parsed.
-async fn published_to(stack: &StackInfo, token: &str) -> Vec<Value> {
-    endpoints(stack)
-        .await
-        .iter()
-        .filter(|e| e["token"] == token)
-        .flat_map(|e| {
-            e["messages"]
-                .as_object()
-                .map(|m| m.values().cloned().collect::<Vec<_>>())
-                .unwrap_or_default()
-        })
-        .map(|m| serde_json::from_str(m.as_str().unwrap()).unwrap())
-        .collect()
 }
 
 /// Waits until `token` has `n` notifications naming `message_id`, then a moment more to
