@@ -132,19 +132,38 @@ pub async fn run(sizes: &Sizes) -> Value {
 /// Only the group fan-out ([`messaging::measure_fanout`]), on a fresh stack, with the
 /// machine and the binaries measured.
 pub async fn fanout(sizes: &Sizes) -> Value {
+    let (stack, control, load_before) = part_stack().await;
+    let fanout = messaging::measure_fanout(&stack, &control, sizes).await;
+    part_report(load_before, "fanout_256_ms", fanout)
+}
+
+/// Only the send-rate sweep and the fixed-rate run ([`messaging::measure_rates`]), on a
+/// fresh stack, with the machine and the binaries.
+pub async fn rates(sizes: &Sizes) -> Value {
+    let (stack, control, load_before) = part_stack().await;
+    let e2e = messaging::measure_rates(&stack, &control, sizes).await;
+    part_report(load_before, "e2e_ms", e2e)
+}
+
+/// The stack for one part of the report, and the load average before it is measured.
+async fn part_stack() -> (StackInfo, Control, Value) {
     let stack: StackInfo = tokio::task::spawn_blocking(|| stack::shared().clone())
         .await
         .expect("start the stack");
     let control = Control::new(&stack.aws_endpoint);
-    let load_before = machine::load_average();
-    let fanout = messaging::measure_fanout(&stack, &control, sizes).await;
-    json!({
+    (stack, control, json!(machine::load_average()))
+}
+
+/// One part's figures under `key`, with the date, the machine and the binaries.
+fn part_report(load_before: Value, key: &str, figures: Value) -> Value {
+    let mut report = json!({
         "date": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         "machine": machine::describe(),
         "loadAverageBefore": load_before,
         "binDir": std::env::var("DEVSTACK_BIN_DIR").unwrap_or_else(|_| "target/debug".into()),
-        "fanout_256_ms": fanout,
-    })
+    });
+    report[key] = figures;
+    report
 }
 
 /// Only the bursts into one conversation ([`burst`]), on a fresh stack, with the machine.

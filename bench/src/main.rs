@@ -1,7 +1,8 @@
 //! `make bench`: runs every measurement against a fresh local stack and writes
 //! `target/bench/report.json` and `report.md`. `--smoke` runs the small sizes; `--bursts`
 //! only the concurrent sends into one conversation (`target/bench/bursts.json`); `--fanout`
-//! only the group fan-out (`target/bench/fanout.json`).
+//! only the group fan-out (`target/bench/fanout.json`); `--rates` only the send-rate sweep
+//! and its 1,000-message run (`target/bench/rates.json`).
 
 use parley_bench::{report, run, Sizes};
 
@@ -15,6 +16,9 @@ async fn main() {
     }
     if std::env::args().any(|arg| arg == "--fanout") {
         return write_part(&dir, "fanout.json", &parley_bench::fanout(&sizes).await);
+    }
+    if std::env::args().any(|arg| arg == "--rates") {
+        return write_part(&dir, "rates.json", &parley_bench::rates(&sizes).await);
     }
     let report = run(&sizes).await;
     report::write(&report, &dir).expect("write the report");

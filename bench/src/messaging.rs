@@ -128,6 +128,12 @@ pub async fn measure_fanout(stack: &StackInfo, control: &Control, sizes: &Sizes)
     Run::new(stack, control, sizes).await.fanout(sizes).await
 }
 
+/// Only the send-rate sweep and the fixed-rate run ([`Run::latency`]): `make bench`'s
+/// `e2e_ms`, without the rest.
+pub async fn measure_rates(stack: &StackInfo, control: &Control, sizes: &Sizes) -> Value {
+    Run::new(stack, control, sizes).await.latency(sizes).await
+}
+
 /// Senders each with one online recipient, in a direct chat of their own.
 async fn new_pairs(stack: &StackInfo, inbox: &Arc<Inbox>, count: usize) -> Vec<Pair> {
     stream::iter(0..count)

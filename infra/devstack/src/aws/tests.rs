@@ -254,3 +254,120 @@ async fn provisions_the_real_template() {
 
     moto.stop().await;
 }
+
+/// serialized_moto.py lets DynamoDB reads run together and keeps every write exclusive. Of
+/// many concurrent conditional Puts of one item exactly one may succeed (DynamoDB's promise,
+/// which moto alone does not keep), and a read running beside writes must neither fail nor
+/// see half an UpdateItem (moto applies its actions to the stored item one at a time).
+#[tokio::test]
+async fn concurrent_requests_keep_conditions_exact_and_reads_whole() {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    use futures_util::future::join_all;
+
+    const TABLE: &str = "parley-local-Messages";
+    const RACERS: usize = 24;
+    const UPDATES: usize = 60;
+    const READERS: usize = 6;
+    let moto = start_moto().await;
+    let template = Template::parse(TEMPLATE).unwrap();
+    let deployment = Deployment::local(&template, REGION, &BTreeMap::new());
+    let mut resolver = Resolver::new(&template, deployment).unwrap();
+    let clients = AwsClients::new(moto.endpoint(), REGION).await;
+    provision(&clients, &mut resolver).await.unwrap();
+    let db = &clients.dynamodb;
+
+    for round in 0..4 {
+        let pk = format!("race-{round}");
+        let puts = (0..RACERS).map(|n| {
+            db.put_item()
+                .table_name(TABLE)
+                .item("pk", S(pk.clone()))
+                .item("sk", S("seq".into()))
+                .item("by", N(n.to_string()))
+                .condition_expression("attribute_not_exists(pk)")
+                .send()
+        });
+        let results = join_all(puts).await;
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        for error in results.iter().filter_map(|r| r.as_ref().err()) {
+            let refused = error
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception());
+            assert!(refused, "{error:?}");
+        }
+    }
+
+    // One writer sets two attributes together, over and over; readers look at the item by
+    // GetItem and Query, miss other items by GetItem (moto's inserts an empty partition on a
+    // miss) and Scan the table, all while it writes.
+    let writer = async {
+        for v in 0..UPDATES {
+            db.update_item()
+                .table_name(TABLE)
+                .key("pk", S("pair".into()))
+                .key("sk", S("pair".into()))
+                .update_expression("SET a = :v, b = :v, c = :v")
+                .expression_attribute_values(":v", N(v.to_string()))
+                .send()
+                .await
+                .expect("update");
+            db.put_item()
+                .table_name(TABLE)
+                .item("pk", S(format!("other-{v}")))
+                .item("sk", S("x".into()))
+                .send()
+                .await
+                .expect("put");
+        }
+    };
+    let whole =
+        |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
+            assert_eq!(item.get("a"), item.get("b"), "{item:?}");
+            assert_eq!(item.get("b"), item.get("c"), "{item:?}");
+        };
+    let reader = |n: usize| async move {
+        for i in 0..UPDATES {
+            let got = db
+                .get_item()
+                .table_name(TABLE)
+                .key("pk", S("pair".into()))
+                .key("sk", S("pair".into()))
+                .send()
+                .await
+                .expect("get");
+            if let Some(item) = got.item() {
+                whole(item);
+            }
+            let queried = db
+                .query()
+                .table_name(TABLE)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", S("pair".into()))
+                .send()
+                .await
+                .expect("query");
+            queried.items().iter().for_each(whole);
+            db.get_item()
+                .table_name(TABLE)
+                .key("pk", S(format!("missing-{n}-{i}")))
+                .key("sk", S("x".into()))
+                .send()
+                .await
+                .expect("get a missing item");
+            let scanned = db.scan().table_name(TABLE).send().await.expect("scan");
+            scanned
+                .items()
+                .iter()
+                .filter(|item| item.get("pk") == Some(&S("pair".into())))
+                .for_each(whole);
+        }
+    };
+    let readers = join_all((0..READERS).map(reader));
+    tokio::join!(writer, readers);
+
+    moto.stop().await;
+}
