@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{command, home, json_line, json_lines, parley, signed_in_user, stack_file};
+use common::{command, home, json_line, json_lines, parley, refusal, signed_in_user, stack_file};
 use parley_tests::stack;
 use serde_json::Value;
 use std::process::Stdio;
@@ -159,9 +159,7 @@ async fn send_to_nobody_exits_2_without_login_1_and_unreachable_3() {
 
     let nobody = format!("nobody-{}@example.test", uuid::Uuid::new_v4().simple());
     let refused = parley(&stack_json, &sender, &["send", &nobody, "anyone?"]).await;
-    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
-    let error = json_line(&refused.stderr);
-    assert_eq!(error["kind"], "refused");
+    let error = refusal(&refused);
     assert!(
         error["error"]
             .as_str()

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{home, json_line, json_lines, parley, signed_in_user, stack_file};
+use common::{home, json_line, json_lines, parley, refusal, signed_in_user, stack_file};
 use parley_tests::stack;
 use serde_json::Value;
 
@@ -118,6 +118,5 @@ async fn a_group_with_a_file_and_a_removal() {
         &["send", &conversation, "still here?"],
     )
     .await;
-    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
-    assert_eq!(json_line(&refused.stderr)["kind"], "refused");
+    refusal(&refused);
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{home, json_line, parley, signed_in_user, stack_file};
+use common::{home, json_line, parley, refusal, signed_in_user, stack_file};
 use parley_tests::sns::published_to;
 use parley_tests::stack;
 use serde_json::Value;
@@ -66,6 +66,5 @@ async fn a_registered_device_is_pushed_while_its_user_is_offline() {
         &["push", "register", "fcm", "a token with spaces"],
     )
     .await;
-    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
-    assert_eq!(json_line(&refused.stderr)["kind"], "refused");
+    refusal(&refused);
 }

@@ -278,18 +278,7 @@ async fn a_socket_killed_mid_send_ends_with_the_message_stored_once() {
     })
     .await;
     set_faults(stack, json!({})).await;
-    let cleared = std::time::Instant::now();
-
-    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
-    assert!(
-        cleared.elapsed() < Duration::from_secs(15),
-        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
-        cleared.elapsed()
-    );
-    assert_eq!(seq, 1);
-    let stored = server_copy(stack, &bob, &conversation).await;
-    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
-    assert_eq!(stored[0].id, id);
+    stored_once_soon_after_the_faults_clear(stack, &mut a, &bob, &id).await;
 }
 
 #[tokio::test]
@@ -336,6 +325,27 @@ async fn a_device_back_from_offline_gets_everything_once_in_order() {
     })
     .await;
     assert!(again.is_empty(), "handed out again: {again:?}");
+}
+
+/// Once the faults are off, the send `id` (the first message from `a` to `bob`) is retried
+/// at once, not after the 30 s reply timeout, and stored exactly once.
+async fn stored_once_soon_after_the_faults_clear(
+    stack: &StackInfo,
+    a: &mut Device,
+    bob: &TestUser,
+    id: &str,
+) {
+    let cleared = std::time::Instant::now();
+    let (conversation, seq) = a.tick(id, Tick::Sent).await;
+    assert!(
+        cleared.elapsed() < Duration::from_secs(15),
+        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
+        cleared.elapsed()
+    );
+    assert_eq!(seq, 1);
+    let stored = server_copy(stack, bob, &conversation).await;
+    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
+    assert_eq!(stored[0].id, id);
 }
 
 async fn set_faults(stack: &StackInfo, faults: serde_json::Value) {
@@ -537,18 +547,7 @@ async fn a_send_answered_by_the_gateway_s_own_error_is_retried_and_stored_once()
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     set_faults(stack, json!({})).await;
-    let cleared = std::time::Instant::now();
-
-    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
-    assert!(
-        cleared.elapsed() < Duration::from_secs(15),
-        "retried on the gateway's error, not after the 30 s reply timeout: {:?}",
-        cleared.elapsed()
-    );
-    assert_eq!(seq, 1);
-    let stored = server_copy(stack, &bob, &conversation).await;
-    assert_eq!(stored.len(), 1, "stored once: {stored:?}");
-    assert_eq!(stored[0].id, id);
+    stored_once_soon_after_the_faults_clear(stack, &mut a, &bob, &id).await;
 }
 
 #[tokio::test]

@@ -63,6 +63,16 @@ pub fn json_line(bytes: &[u8]) -> Value {
     lines.into_iter().next().unwrap()
 }
 
+/// The refusal a command ended with: exit 2 and a `kind: "refused"` JSON line on stderr,
+/// which is returned (its `error` says why).
+#[track_caller]
+pub fn refusal(output: &Output) -> Value {
+    assert_eq!(output.status.code(), Some(2), "a refusal: {output:?}");
+    let error = json_line(&output.stderr);
+    assert_eq!(error["kind"], "refused", "{error}");
+    error
+}
+
 /// A confirmed user, signed in with `home` as their data folder, made with the CLI's own
 /// signup, confirm (the code from the local outbox) and login: (email, user id).
 pub async fn signed_in_user(stack_json: &Path, home: &Path) -> (String, String) {
