@@ -17,7 +17,9 @@ mod fields;
 pub use client::ClientFrame;
 pub use error::{ErrorCode, FrameError};
 pub use ids::{is_valid_id, is_valid_user_id, ConversationId, Kind};
-pub use server::{AckStatus, Attachment, ServerFrame, System, SystemEvent, UserEntry};
+pub use server::{
+    AckStatus, Attachment, ServerFrame, System, SystemEvent, ToDeviceMessage, UserEntry,
+};
 
 /// The TypeScript definitions of every frame, generated from these types for the web client.
 /// The committed file must match: `make protocol-types` writes it anew.
@@ -26,8 +28,9 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send,
-        Sync, Typing, UploadUrl,
+        Ack, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim, KeysQuery, KeysUpload, LeaveGroup,
+        Lookup, Members, Platform, RegisterPush, Send, SendToDevice, Sync, ToDeviceAck,
+        ToDeviceSync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -49,10 +52,18 @@ mod typescript {
             DownloadUrl::decl(&cfg),
             RegisterPush::decl(&cfg),
             Platform::decl(&cfg),
+            KeysUpload::decl(&cfg),
+            DeviceKeys::decl(&cfg),
+            KeysQuery::decl(&cfg),
+            KeysClaim::decl(&cfg),
+            SendToDevice::decl(&cfg),
+            ToDeviceSync::decl(&cfg),
+            ToDeviceAck::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),
             UserEntry::decl(&cfg),
+            ToDeviceMessage::decl(&cfg),
             System::decl(&cfg),
             SystemEvent::decl(&cfg),
             ErrorCode::decl(&cfg),

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::client::{DeviceKeys, SignedKeys};
 use crate::error::ErrorCode;
 use crate::ids::ConversationId;
 
@@ -94,6 +95,50 @@ pub enum ServerFrame {
         #[cfg_attr(test, ts(type = "number"))]
         expires_in: u64,
     },
+    /// Reply to `keysUpload`: what the server now holds for the calling device.
+    KeysUploaded {
+        id: String,
+        /// One-time keys left, by algorithm (`signed_curve25519`, 0 included).
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        /// `["signed_curve25519"]` while the device's fallback key was never handed out.
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `keysQuery`, in parts: `{<user id>: {<device id>: <deviceKeys>}}`, every user
+    /// asked in exactly one part (`{}` when they have no device). Parts with `more` are posted
+    /// before the last, which answers the route.
+    Keys {
+        id: String,
+        devices: BTreeMap<String, BTreeMap<String, DeviceKeys>>,
+        more: bool,
+    },
+    /// Reply to `keysClaim`: `{<user id>: {<device id>: {"signed_curve25519:<key id>":
+    /// {…}}}}`, one key per device; a device with no key left is absent.
+    Claimed {
+        id: String,
+        #[cfg_attr(
+            test,
+            ts(type = "Record<string, Record<string, Record<string, unknown>>>")
+        )]
+        one_time_keys: BTreeMap<String, BTreeMap<String, SignedKeys>>,
+    },
+    /// Reply to `sendToDevice`: every message is stored.
+    ToDeviceSent { id: String },
+    /// Messages for this device, live or as `toDeviceSync` output; `toDeviceAck` their ids.
+    ToDevice { messages: Vec<ToDeviceMessage> },
+    /// Ends a `toDeviceSync`; with `more` the client acknowledges and syncs again.
+    ToDeviceSynced {
+        more: bool,
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `toDeviceAck`.
+    ToDeviceAcked {
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
+    },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +147,20 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
+}
+
+/// One message of a device's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ToDeviceMessage {
+    /// The inbox id, for `toDeviceAck`.
+    pub id: String,
+    pub from: String,
+    pub from_device: String,
+    pub event_type: String,
+    /// As the sender gave it, byte for byte.
+    pub content: String,
 }
 
 /// A file attached to a message, as `uploadUrl` described it.
@@ -184,12 +243,19 @@ impl ServerFrame {
             | Self::PushRegistered { id }
             | Self::Group { id, .. }
             | Self::UploadUrl { id, .. }
-            | Self::DownloadUrl { id, .. } => Some(id),
+            | Self::DownloadUrl { id, .. }
+            | Self::KeysUploaded { id, .. }
+            | Self::Keys { id, .. }
+            | Self::Claimed { id, .. }
+            | Self::ToDeviceSent { id } => Some(id),
             Self::Error { id, .. } => id.as_deref(),
             Self::Message { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }
-            | Self::Typing { .. } => None,
+            | Self::Typing { .. }
+            | Self::ToDevice { .. }
+            | Self::ToDeviceSynced { .. }
+            | Self::ToDeviceAcked { .. } => None,
         }
     }
 }

@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck;
 
 export type Send = { 
 /**
@@ -91,6 +91,36 @@ token: string, };
 
 export type Platform = "fcm" | "apns" | "apns_sandbox";
 
+export type KeysUpload = { id: string, deviceKeys?: DeviceKeys, 
+/**
+ * 1–100 `signed_curve25519:<key id>` entries.
+ */
+oneTimeKeys?: Record<string, unknown>, 
+/**
+ * At most one entry; it replaces the device's fallback key.
+ */
+fallbackKeys?: Record<string, unknown>, };
+
+export type DeviceKeys = Record<string, unknown>;
+
+export type KeysQuery = { id: string, users: Array<string>, };
+
+export type KeysClaim = { id: string, devices: { [key in string]: Array<string> }, };
+
+export type SendToDevice = { 
+/**
+ * Fresh per frame, the same on every retry of it.
+ */
+id: string, eventType: string, messages: { [key in string]: { [key in string]: string } }, };
+
+export type ToDeviceSync = { 
+/**
+ * 1–100; more is served as 100; none is 100.
+ */
+limit?: number, };
+
+export type ToDeviceAck = { ids: Array<string>, };
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.
@@ -99,13 +129,31 @@ id: string, from: string, ts: number, cursor: string, body?: string, attachment?
 /**
  * Set on a group's membership changes (and then there is no body).
  */
-system?: System, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+system?: System, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
+/**
+ * One-time keys left, by algorithm (`signed_curve25519`, 0 included).
+ */
+oneTimeKeyCounts: Record<string, number>, 
+/**
+ * `["signed_curve25519"]` while the device's fallback key was never handed out.
+ */
+unusedFallbackKeys: Array<string>, } | { "type": "keys", id: string, devices: { [key in string]: { [key in string]: DeviceKeys } }, more: boolean, } | { "type": "claimed", id: string, oneTimeKeys: Record<string, Record<string, Record<string, unknown>>>, } | { "type": "toDeviceSent", id: string, } | { "type": "toDevice", messages: Array<ToDeviceMessage>, } | { "type": "toDeviceSynced", more: boolean, oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys: Array<string>, } | { "type": "toDeviceAcked", oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys: Array<string>, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 
 export type AckStatus = "delivered" | "read";
 
 export type UserEntry = { userId: string, email?: string, phone?: string, };
+
+export type ToDeviceMessage = { 
+/**
+ * The inbox id, for `toDeviceAck`.
+ */
+id: string, from: string, fromDevice: string, eventType: string, 
+/**
+ * As the sender gave it, byte for byte.
+ */
+content: string, };
 
 export type System = { event: SystemEvent, 
 /**
