@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::client::{connect, Client};
+use crate::client::{connect, connect_as_device, Client};
 use crate::stack::StackInfo;
 use crate::tables::{await_connection_count, connections_of};
 use crate::users::TestUser;
@@ -36,8 +36,27 @@ pub fn fresh_id(prefix: &str) -> String {
 /// Connects one more device of `user` and waits until its record is stored, so that live
 /// deliveries reach it. Connect a user's devices one after another, not at once.
 pub async fn device(stack: &StackInfo, user: &TestUser) -> Client {
+    settled(stack, user, connect(stack, Some(&user.id_token))).await
+}
+
+/// [`device`], connected as the key directory's device `device_id` (`?device=`).
+pub async fn keyed_device(stack: &StackInfo, user: &TestUser, device_id: &str) -> Client {
+    settled(
+        stack,
+        user,
+        connect_as_device(stack, &user.id_token, device_id),
+    )
+    .await
+}
+
+/// The connection `connecting` opens (it runs only when awaited), once its record is stored.
+async fn settled(
+    stack: &StackInfo,
+    user: &TestUser,
+    connecting: impl std::future::Future<Output = Result<Client, crate::client::Refused>>,
+) -> Client {
     let before = connections_of(stack, &user.user_id).await.len();
-    let client = connect(stack, Some(&user.id_token))
+    let client = connecting
         .await
         .unwrap_or_else(|e| panic!("{} connects: {e:?}", user.email));
     await_connection_count(stack, &user.user_id, before + 1, SETTLE).await;

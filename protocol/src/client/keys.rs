@@ -5,7 +5,7 @@
 //! and that a device uploads only for itself (functions/keys), never their signatures: the
 //! clients' library verifies every signature it is handed.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -72,10 +72,22 @@ fn signed_by(signatures: Option<&Value>, user: &str, device: &str) -> bool {
 /// A device's identity keys, the Matrix `device_keys` object as uploaded: `user_id`,
 /// `device_id`, `algorithms`, `keys` (`curve25519:<device>` and `ed25519:<device>`) and
 /// `signatures`. At most 4 KiB.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(type = "Record<string, unknown>"))]
 pub struct DeviceKeys(pub Map<String, Value>);
+
+/// On the wire: the object itself.
+impl Serialize for DeviceKeys {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for DeviceKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(Self)
+    }
+}
 
 impl DeviceKeys {
     fn parse(value: &Value) -> Result<Self, FrameError> {
