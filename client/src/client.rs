@@ -132,6 +132,7 @@ impl Client {
             conversation,
             body,
             attachment,
+            ..Send::default()
         };
         let (done, stored) = oneshot::channel();
         self.command(Command::Send(frame, done))?;

@@ -5,6 +5,7 @@
 //! with serde. It depends on serde alone, so a client pays nothing else for it.
 //! [`stack_file`] is the local stack's `.devstack/stack.json`, which clients read too.
 
+pub mod changes;
 pub mod client;
 pub mod error;
 pub mod ids;
@@ -14,6 +15,7 @@ pub mod stack_file;
 
 mod fields;
 
+pub use changes::{ChangeKind, MessageState, Reply, ReplyTo};
 pub use client::ClientFrame;
 pub use error::{ErrorCode, FrameError};
 pub use ids::{is_valid_id, is_valid_user_id, ConversationId, Kind};
@@ -49,6 +51,13 @@ mod typescript {
             DownloadUrl::decl(&cfg),
             RegisterPush::decl(&cfg),
             Platform::decl(&cfg),
+            ChangeKind::decl(&cfg),
+            ReplyTo::decl(&cfg),
+            Reply::decl(&cfg),
+            MessageState::decl(&cfg),
+            changes::Edited::decl(&cfg),
+            changes::Deleted::decl(&cfg),
+            changes::Reaction::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

@@ -29,3 +29,16 @@ pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
 /// Seconds a presigned upload or download URL is valid.
 pub const URL_EXPIRES_SECS: u64 = 300;
+/// A reaction (`send` with kind `react`): its `body`, in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 64;
+/// A reply's quote preview (`replyTo.preview`), in bytes of UTF-8.
+pub const MAX_PREVIEW_BYTES: usize = 256;
+/// Users one message mentions.
+pub const MAX_MENTIONS: usize = 64;
+/// How long after sending its author may edit a message: 15 minutes, in milliseconds.
+pub const EDIT_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// How long after sending its author may delete a message for everyone: 60 hours, in
+/// milliseconds (a group's admins may delete any message, whatever its age).
+pub const DELETE_WINDOW_MS: i64 = 60 * 60 * 60 * 1000;
+/// Edits of one message (what a delete must scrub stays bounded).
+pub const MAX_EDITS: usize = 10;

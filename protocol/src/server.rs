@@ -5,10 +5,14 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::changes::{ChangeKind, MessageState, Reply};
 use crate::error::ErrorCode;
 use crate::ids::ConversationId;
 
 /// A frame the server sends.
+// `message` is much the largest variant; frames are made, serialized or matched once and
+// dropped, never stored in bulk, so boxing every field of it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -49,6 +53,30 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         system: Option<System>,
+        /// A change entry: what it does to the message at `target` (absent: a message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        kind: Option<ChangeKind>,
+        /// The seq a change entry changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        target: Option<u64>,
+        /// The message this one quotes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        reply_to: Option<Reply>,
+        /// The members this message mentions.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(test, ts(as = "Option<Vec<String>>", optional))]
+        mentions: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+        forwarded: bool,
+        /// The message's state after the changes made to it so far: only on messages a
+        /// `sync` returns, and only once something changed them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        state: Option<MessageState>,
     },
     /// Ends a `sync`; with `more` the client syncs again from `cursor`.
     Synced { cursor: String, more: bool },
@@ -325,9 +353,74 @@ mod tests {
                     members: vec!["a".into(), "b".into()],
                     name: "team".into(),
                 }),
+                kind: None,
+                target: None,
+                reply_to: None,
+                mentions: Vec::new(),
+                forwarded: false,
+                state: None,
             },
             json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
                    "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
+        );
+    }
+
+    #[test]
+    fn changes_and_state_ride_on_message_frames() {
+        let message = |kind, target, reply_to, state| ServerFrame::Message {
+            conversation: conversation("d:a:b"),
+            seq: 9,
+            message_id: "m".into(),
+            id: "c9".into(),
+            from: "a".into(),
+            ts: 9,
+            cursor: "k".into(),
+            body: Some("x".into()),
+            attachment: None,
+            system: None,
+            kind,
+            target,
+            reply_to,
+            mentions: Vec::new(),
+            forwarded: false,
+            state,
+        };
+        let head = json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
+                          "from": "a", "ts": 9, "cursor": "k", "body": "x"});
+        let with = |extra: Value| {
+            let mut frame = head.clone();
+            frame
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            frame
+        };
+        round_trip(&message(None, None, None, None), head.clone());
+        round_trip(
+            &message(Some(ChangeKind::Edit), Some(4), None, None),
+            with(json!({"kind": "edit", "target": 4})),
+        );
+        round_trip(
+            &message(
+                None,
+                None,
+                Some(Reply {
+                    seq: 2,
+                    from: "b".into(),
+                    preview: None,
+                }),
+                Some(MessageState {
+                    version: 12,
+                    edited: Some(crate::changes::Edited {
+                        seq: 12,
+                        ts: 10,
+                        body: "y".into(),
+                    }),
+                    ..MessageState::default()
+                }),
+            ),
+            with(json!({"replyTo": {"seq": 2, "from": "b"},
+                        "state": {"version": 12, "edited": {"seq": 12, "ts": 10, "body": "y"}}})),
         );
     }
 

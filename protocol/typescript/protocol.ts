@@ -15,7 +15,30 @@ toUser?: string, conversation?: ConversationId,
 /**
  * At most 32 KiB of UTF-8; a message has a body, an attachment or both.
  */
-body?: string, attachment?: Attachment, };
+body?: string, attachment?: Attachment, 
+/**
+ * A change to the message at `target` (absent: a message). `edit` needs a `body`,
+ * `react` a `body` of at most 64 bytes (the emoji); `delete` and `unreact` take none.
+ * A change has no attachment, `replyTo`, `mentions` or `forwarded`.
+ */
+kind?: ChangeKind, 
+/**
+ * The seq of the message a change is to (with a `kind` only).
+ */
+target?: number, 
+/**
+ * The message this one quotes (a seq of the same conversation).
+ */
+replyTo?: ReplyTo, 
+/**
+ * Members this message mentions (1–64 distinct user ids); the server keeps only those
+ * who are members.
+ */
+mentions?: Array<string>, 
+/**
+ * The message was forwarded from elsewhere (`true`, or absent).
+ */
+forwarded?: boolean, };
 
 export type Sync = { 
 /**
@@ -91,6 +114,42 @@ token: string, };
 
 export type Platform = "fcm" | "apns" | "apns_sandbox";
 
+export type ChangeKind = "edit" | "delete" | "react" | "unreact";
+
+export type ReplyTo = { seq: number, 
+/**
+ * At most 256 bytes of UTF-8.
+ */
+preview?: string, };
+
+export type Reply = { seq: number, from: string, preview?: string, };
+
+export type MessageState = { 
+/**
+ * The seq of the newest change folded in: a change entry with a seq at or below it is
+ * already part of this state.
+ */
+version: number, 
+/**
+ * The newest edit.
+ */
+edited?: Edited, 
+/**
+ * Deleted for everyone: then there is no edit, no reaction, and the message's `body`
+ * and `attachment` are gone.
+ */
+deleted?: Deleted, 
+/**
+ * One reaction per user, by user id.
+ */
+reactions?: { [key in string]: Reaction }, };
+
+export type Edited = { seq: number, ts: number, body: string, };
+
+export type Deleted = { seq: number, ts: number, by: string, };
+
+export type Reaction = { seq: number, body: string, };
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.
@@ -99,7 +158,28 @@ id: string, from: string, ts: number, cursor: string, body?: string, attachment?
 /**
  * Set on a group's membership changes (and then there is no body).
  */
-system?: System, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+system?: System, 
+/**
+ * A change entry: what it does to the message at `target` (absent: a message).
+ */
+kind?: ChangeKind, 
+/**
+ * The seq a change entry changes.
+ */
+target?: number, 
+/**
+ * The message this one quotes.
+ */
+replyTo?: Reply, 
+/**
+ * The members this message mentions.
+ */
+mentions?: Array<string>, forwarded?: boolean, 
+/**
+ * The message's state after the changes made to it so far: only on messages a
+ * `sync` returns, and only once something changed them.
+ */
+state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 

@@ -82,6 +82,7 @@ pub fn send_attachment(id: &str, to: To, attachment: Attachment) -> ClientFrame 
         conversation,
         body: None,
         attachment: Some(attachment),
+        ..Send::default()
     })
 }
 

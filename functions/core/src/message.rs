@@ -4,7 +4,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::cursor::{self, Cursor};
-use parley_protocol::{Attachment, ConversationId, ServerFrame, System};
+use parley_protocol::{
+    Attachment, ChangeKind, ConversationId, MessageState, Reply, ServerFrame, System,
+};
 
 /// Messages (and everything stored with them) live for 30 days.
 pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
@@ -28,6 +30,14 @@ pub struct Message {
     pub attachment: Option<Attachment>,
     /// Membership changes of groups.
     pub system: Option<System>,
+    /// A change entry: what it does to the message at `target` ([`crate::rules::changes`]).
+    pub kind: Option<ChangeKind>,
+    pub target: Option<u64>,
+    /// The message this one quotes.
+    pub reply_to: Option<Reply>,
+    /// The members this message mentions (members only).
+    pub mentions: Vec<String>,
+    pub forwarded: bool,
 }
 
 impl Message {
@@ -41,8 +51,18 @@ impl Message {
         self.ts / 1000 + RETENTION_SECS
     }
 
+    /// Whether this is a message (a plain one or a membership change), not a change to one.
+    pub fn is_original(&self) -> bool {
+        self.kind.is_none()
+    }
+
     /// The `message` frame, with the cursor a client may sync from after it.
     pub fn frame(&self, cursor: &Cursor) -> ServerFrame {
+        self.frame_with_state(cursor, None)
+    }
+
+    /// The `message` frame with the message's current `state` (sync).
+    pub fn frame_with_state(&self, cursor: &Cursor, state: Option<MessageState>) -> ServerFrame {
         ServerFrame::Message {
             conversation: self.conversation.clone(),
             seq: self.seq,
@@ -54,6 +74,12 @@ impl Message {
             body: self.body.clone(),
             attachment: self.attachment.clone(),
             system: self.system.clone(),
+            kind: self.kind,
+            target: self.target,
+            reply_to: self.reply_to.clone(),
+            mentions: self.mentions.clone(),
+            forwarded: self.forwarded,
+            state,
         }
     }
 
@@ -105,6 +131,31 @@ impl Message {
             let json = serde_json::to_string(system).unwrap_or_default();
             item.insert("system".into(), AttributeValue::S(json));
         }
+        if let Some(kind) = self.kind {
+            item.insert("kind".into(), AttributeValue::S(kind.as_str().to_owned()));
+        }
+        if let Some(target) = self.target {
+            item.insert("target".into(), AttributeValue::N(target.to_string()));
+        }
+        if let Some(reply_to) = &self.reply_to {
+            let json = serde_json::to_string(reply_to).unwrap_or_default();
+            item.insert("replyTo".into(), AttributeValue::S(json));
+        }
+        if !self.mentions.is_empty() {
+            item.insert(
+                "mentions".into(),
+                AttributeValue::L(
+                    self.mentions
+                        .iter()
+                        .cloned()
+                        .map(AttributeValue::S)
+                        .collect(),
+                ),
+            );
+        }
+        if self.forwarded {
+            item.insert("forwarded".into(), AttributeValue::Bool(true));
+        }
         item
     }
 
@@ -121,6 +172,15 @@ impl Message {
             body: s("body"),
             attachment: s("attachment").and_then(|json| serde_json::from_str(&json).ok()),
             system: s("system").and_then(|json| serde_json::from_str(&json).ok()),
+            kind: s("kind").and_then(|kind| ChangeKind::parse(&kind)),
+            target: n("target").and_then(|seq| u64::try_from(seq).ok()),
+            reply_to: s("replyTo").and_then(|json| serde_json::from_str(&json).ok()),
+            mentions: item
+                .get("mentions")
+                .and_then(|v| v.as_l().ok())
+                .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                .unwrap_or_default(),
+            forwarded: item.get("forwarded").and_then(|v| v.as_bool().ok()) == Some(&true),
         })
     }
 }
@@ -145,6 +205,15 @@ mod tests {
                 size: 10,
             }),
             system: None,
+            kind: None,
+            target: None,
+            reply_to: Some(Reply {
+                seq: 2,
+                from: "b".into(),
+                preview: Some("hm".into()),
+            }),
+            mentions: vec!["b".into()],
+            forwarded: true,
         }
     }
 

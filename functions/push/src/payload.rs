@@ -110,6 +110,11 @@ mod tests {
             body: Some("the secret plan".into()),
             attachment: None,
             system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
         }
     }
 

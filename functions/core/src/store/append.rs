@@ -255,6 +255,11 @@ impl Store {
                     .as_ref()
                     .map(|a| a.system.clone())
                     .or_else(|| draft.system.clone()),
+                kind: None,
+                target: None,
+                reply_to: None,
+                mentions: Vec::new(),
+                forwarded: false,
             };
             let written = self
                 .write(

@@ -117,6 +117,11 @@ mod tests {
             body: Some("hi".into()),
             attachment: None,
             system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
         };
         let item = log_item(&message);
         assert_eq!(

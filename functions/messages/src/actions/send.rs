@@ -27,6 +27,23 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Some(Target::Conversation(conversation)) => conversation.clone(),
         None => return Err(Error::bad_request("give toUser or conversation")),
     };
+    // Changes to messages and their fields are protocol only so far: refused until built,
+    // so that nothing half works.
+    if let Some(kind) = send.kind {
+        return Err(Error::bad_request(format!(
+            "kind {} is not supported yet",
+            kind.as_str()
+        )));
+    }
+    for (given, field) in [
+        (send.reply_to.is_some(), "replyTo"),
+        (!send.mentions.is_empty(), "mentions"),
+        (send.forwarded, "forwarded"),
+    ] {
+        if given {
+            return Err(Error::bad_request(format!("{field} is not supported yet")));
+        }
+    }
     if let Some(attachment) = &send.attachment {
         check_attachment(services, caller, &conversation, attachment).await?;
     }
