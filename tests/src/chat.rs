@@ -5,7 +5,7 @@ use parley_protocol::client::{
     Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, Sync,
     Typing, UploadUrl,
 };
-use parley_protocol::{AckStatus, Attachment, ClientFrame, ConversationId};
+use parley_protocol::{AckStatus, Attachment, ChangeKind, ClientFrame, ConversationId};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -401,4 +401,21 @@ pub fn assert_clean_error(error: &Value) {
             "an error frame leaks internal text ({leak}): {error}"
         );
     }
+}
+
+/// A change of `kind` to the message at `target` of `conversation` (issue 16).
+pub fn change(
+    id: &str,
+    conversation: &str,
+    kind: ChangeKind,
+    target: u64,
+    body: Option<&str>,
+) -> ClientFrame {
+    ClientFrame::Send(Send::change(
+        id,
+        conversation_id(conversation),
+        kind,
+        target,
+        body.map(str::to_owned),
+    ))
 }

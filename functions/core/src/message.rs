@@ -83,16 +83,23 @@ impl Message {
         }
     }
 
+    /// Whether `owner`'s copy is to wake their devices when they have none live: a message
+    /// does, for everyone but its sender; a change to one does not (the next sync brings it).
+    pub fn pushes_to(&self, owner: &str) -> bool {
+        owner != self.from && self.kind.is_none()
+    }
+
     /// The copy in `owner`'s mailbox. `reachable` are the users who had a live device when
-    /// the message was stored: every other member's copy is marked [`OFFLINE`], which is
-    /// what the push function's event source lets through. The sender's copy never is.
+    /// the message was stored: every other member's copy is marked [`OFFLINE`] if the
+    /// message pushes to them ([`Message::pushes_to`]), which is what the push function's
+    /// event source lets through. The sender's copy never is.
     pub fn copy_item(
         &self,
         owner: &str,
         reachable: &BTreeSet<String>,
     ) -> HashMap<String, AttributeValue> {
         let mut item = self.to_item(owner);
-        if owner != self.from && !reachable.contains(owner) {
+        if self.pushes_to(owner) && !reachable.contains(owner) {
             item.insert(OFFLINE.into(), AttributeValue::Bool(true));
         }
         item
@@ -238,6 +245,16 @@ mod tests {
         assert_eq!(offline("b"), Some(AttributeValue::Bool(true)));
         assert_eq!(offline("c"), None, "reached a device");
         assert_eq!(offline("a"), None, "the sender's own copy");
+        let edit = Message {
+            kind: Some(ChangeKind::Edit),
+            target: Some(3),
+            ..message.clone()
+        };
+        assert_eq!(
+            edit.copy_item("b", &reachable).get(OFFLINE),
+            None,
+            "a change wakes nobody"
+        );
         assert_eq!(
             Message::from_item(&message.copy_item("b", &reachable)).unwrap(),
             message

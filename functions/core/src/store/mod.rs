@@ -10,7 +10,8 @@
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
 //!
 //! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
-//! A group's own log lives in the group's partition (`userId` = `g:…`, [`log`]).
+//! A conversation's own log lives in its partition (`userId` = `g:…` or `d:…`, [`log`]),
+//! with the state of each changed message beside it ([`state`]).
 
 mod acks;
 mod append;
@@ -19,6 +20,7 @@ mod fanout;
 mod log;
 mod mailbox;
 mod reservations;
+mod state;
 mod turns;
 
 pub use acks::Acknowledged;
@@ -26,6 +28,7 @@ pub use append::{Appended, Draft, Read, Seen, SendRecord};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
 pub use reservations::Reservation;
+pub use state::StateRecord;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a
 /// client built once per cold start.

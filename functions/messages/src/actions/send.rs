@@ -14,7 +14,7 @@ use parley_core::rate_limit;
 use parley_core::store::{Appended, Draft};
 use parley_core::Error;
 use parley_protocol::client::{Send, Target};
-use parley_protocol::{Attachment, ConversationId, Kind, ServerFrame};
+use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ServerFrame};
 
 use crate::services::{Caller, Services};
 use crate::steps::check::{self, Checked};
@@ -27,9 +27,9 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Some(Target::Conversation(conversation)) => conversation.clone(),
         None => return Err(Error::bad_request("give toUser or conversation")),
     };
-    // Changes to messages and their fields are protocol only so far: refused until built,
-    // so that nothing half works.
-    if let Some(kind) = send.kind {
+    // Built so far: edits. The other kinds and fields are refused until built, so that
+    // nothing half works.
+    if let Some(kind) = send.kind.filter(|kind| *kind != ChangeKind::Edit) {
         return Err(Error::bad_request(format!(
             "kind {} is not supported yet",
             kind.as_str()
@@ -48,14 +48,19 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         check_attachment(services, caller, &conversation, attachment).await?;
     }
     let draft = Draft {
-        sender: caller.user_id.clone(),
-        client_id: send.id.clone(),
-        conversation,
-        body: send.body,
-        attachment: send.attachment,
-        system: None,
-        change: None,
         limit: rate_limit::taken_in_the_commit("send"),
+        kind: send.kind,
+        target: send.target,
+        reply_to: send.reply_to,
+        mentions: send.mentions,
+        forwarded: send.forwarded,
+        ..Draft::message(
+            caller.user_id.clone(),
+            send.id.clone(),
+            conversation,
+            send.body,
+            send.attachment,
+        )
     };
     let appended = append(services, caller, &draft).await?;
     let record = appended
