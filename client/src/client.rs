@@ -3,7 +3,8 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, UploadUrl,
+    CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush, Send,
+    UploadUrl,
 };
 use parley_protocol::limits::MAX_BODY_BYTES;
 use parley_protocol::{Attachment, ClientFrame, ConversationId, ServerFrame, UserEntry};
@@ -230,6 +231,19 @@ impl Client {
         });
         match self.request(frame).await? {
             ServerFrame::PushRegistered { .. } => Ok(()),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Sets whether reactions to this user's messages push while they are offline (`None`:
+    /// only reads it); the preference as it now stands.
+    pub async fn reaction_push(&self, on: Option<bool>) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Prefs(Prefs {
+            id: fresh_id(),
+            reaction_push: on,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Prefs { reaction_push, .. } => Ok(reaction_push),
             _ => Err(ClientError::UnexpectedReply),
         }
     }

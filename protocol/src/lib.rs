@@ -28,8 +28,8 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send,
-        Sync, Typing, UploadUrl,
+        Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush,
+        Send, Sync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -51,6 +51,7 @@ mod typescript {
             DownloadUrl::decl(&cfg),
             RegisterPush::decl(&cfg),
             Platform::decl(&cfg),
+            Prefs::decl(&cfg),
             ChangeKind::decl(&cfg),
             ReplyTo::decl(&cfg),
             Reply::decl(&cfg),

@@ -97,6 +97,8 @@ pub enum ServerFrame {
     Users { id: String, users: Vec<UserEntry> },
     /// Reply to `registerPush`: the token is registered for this user.
     PushRegistered { id: String },
+    /// Reply to `prefs`: the caller's preferences as they now stand.
+    Prefs { id: String, reaction_push: bool },
     /// Reply to the group actions: the group as it stands after the change.
     Group {
         id: String,
@@ -210,6 +212,7 @@ impl ServerFrame {
             Self::Sent { id, .. }
             | Self::Users { id, .. }
             | Self::PushRegistered { id }
+            | Self::Prefs { id, .. }
             | Self::Group { id, .. }
             | Self::UploadUrl { id, .. }
             | Self::DownloadUrl { id, .. } => Some(id),

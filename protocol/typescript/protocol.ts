@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "prefs" } & Prefs;
 
 export type Send = { 
 /**
@@ -114,6 +114,12 @@ token: string, };
 
 export type Platform = "fcm" | "apns" | "apns_sandbox";
 
+export type Prefs = { id: string, 
+/**
+ * Push a reaction to my message while I am offline.
+ */
+reactionPush?: boolean, };
+
 export type ChangeKind = "edit" | "delete" | "react" | "unreact";
 
 export type ReplyTo = { seq: number, 
@@ -179,7 +185,7 @@ mentions?: Array<string>, forwarded?: boolean,
  * The message's state after the changes made to it so far: only on messages a
  * `sync` returns, and only once something changed them.
  */
-state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 

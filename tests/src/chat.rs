@@ -2,8 +2,8 @@
 //! and `sync` run to the end, page by page.
 
 use parley_protocol::client::{
-    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, Sync,
-    Typing, UploadUrl,
+    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush,
+    Send, Sync, Typing, UploadUrl,
 };
 use parley_protocol::{AckStatus, Attachment, ChangeKind, ClientFrame, ConversationId};
 use serde_json::Value;
@@ -418,4 +418,12 @@ pub fn change(
         target,
         body.map(str::to_owned),
     ))
+}
+
+/// A `prefs` frame: sets `reactionPush` when given, else only reads.
+pub fn prefs(id: &str, reaction_push: Option<bool>) -> ClientFrame {
+    ClientFrame::Prefs(Prefs {
+        id: id.to_owned(),
+        reaction_push,
+    })
 }

@@ -58,6 +58,7 @@ const EVENTS: &[(&str, Expect)] = &[
     ("messages-ack.json", Expect::NoReply),
     ("messages-typing.json", Expect::NoReply),
     ("messages-lookup.json", Expect::Frame("users", None)),
+    ("messages-prefs.json", Expect::Frame("prefs", None)),
     ("messages-create-group.json", Expect::Frame("group", None)),
     // The samples' group `g:5fd2…` was never created in this stack.
     (

@@ -14,6 +14,8 @@ pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
 /// push function is invoked for those copies only (the template's `FilterCriteria`). A copy
 /// without it reached a device when it was sent, or is the sender's own.
 pub const OFFLINE: &str = "offline";
+/// The attribute marking the copy of a member the message mentions.
+pub const MENTION: &str = "mention";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -38,6 +40,9 @@ pub struct Message {
     /// The members this message mentions (members only).
     pub mentions: Vec<String>,
     pub forwarded: bool,
+    /// A reaction's one member to wake: the target's author, when they had no live device
+    /// and asked to be pushed for reactions (decided when it is stored).
+    pub wakes: Option<String>,
 }
 
 impl Message {
@@ -84,9 +89,15 @@ impl Message {
     }
 
     /// Whether `owner`'s copy is to wake their devices when they have none live: a message
-    /// does, for everyone but its sender; a change to one does not (the next sync brings it).
+    /// does, for everyone but its sender; a reaction only the author it [`Message::wakes`];
+    /// other changes nobody (the next sync brings them).
     pub fn pushes_to(&self, owner: &str) -> bool {
-        owner != self.from && self.kind.is_none()
+        owner != self.from
+            && match self.kind {
+                None => true,
+                Some(ChangeKind::React) => self.wakes.as_deref() == Some(owner),
+                Some(_) => false,
+            }
     }
 
     /// The copy in `owner`'s mailbox. `reachable` are the users who had a live device when
@@ -101,6 +112,10 @@ impl Message {
         let mut item = self.to_item(owner);
         if self.pushes_to(owner) && !reachable.contains(owner) {
             item.insert(OFFLINE.into(), AttributeValue::Bool(true));
+        }
+        // What push (and a member's mute, which a mention overrides) reads of the copy.
+        if self.mentions.iter().any(|m| m == owner) {
+            item.insert(MENTION.into(), AttributeValue::Bool(true));
         }
         item
     }
@@ -163,6 +178,9 @@ impl Message {
         if self.forwarded {
             item.insert("forwarded".into(), AttributeValue::Bool(true));
         }
+        if let Some(wakes) = &self.wakes {
+            item.insert("wakes".into(), AttributeValue::S(wakes.clone()));
+        }
         item
     }
 
@@ -188,6 +206,7 @@ impl Message {
                 .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
                 .unwrap_or_default(),
             forwarded: item.get("forwarded").and_then(|v| v.as_bool().ok()) == Some(&true),
+            wakes: s("wakes"),
         })
     }
 }
@@ -221,6 +240,7 @@ mod tests {
             }),
             mentions: vec!["b".into()],
             forwarded: true,
+            wakes: None,
         }
     }
 
@@ -255,6 +275,26 @@ mod tests {
             None,
             "a change wakes nobody"
         );
+        let reaction = Message {
+            kind: Some(ChangeKind::React),
+            wakes: Some("b".into()),
+            ..edit.clone()
+        };
+        let marked =
+            |m: &Message, owner: &str| m.copy_item(owner, &reachable).contains_key(OFFLINE);
+        assert!(marked(&reaction, "b"), "the author who asked for it");
+        assert!(!marked(&reaction, "d"), "nobody else");
+        let unwanted = Message {
+            wakes: None,
+            ..reaction.clone()
+        };
+        assert!(!marked(&unwanted, "b"), "an author who did not ask");
+        assert_eq!(
+            message.copy_item("b", &reachable).get(MENTION),
+            Some(&AttributeValue::Bool(true)),
+            "the mentioned member's copy"
+        );
+        assert_eq!(message.copy_item("c", &reachable).get(MENTION), None);
         assert_eq!(
             Message::from_item(&message.copy_item("b", &reachable)).unwrap(),
             message

@@ -7,6 +7,7 @@ mod ack;
 mod files;
 mod groups;
 mod lookup;
+mod prefs;
 mod push;
 mod send;
 mod sync;
@@ -16,6 +17,7 @@ pub use ack::Ack;
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
 pub use lookup::Lookup;
+pub use prefs::Prefs;
 pub use push::{Platform, RegisterPush};
 pub use send::Send;
 pub use sync::Sync;
@@ -45,6 +47,7 @@ pub enum ClientFrame {
     UploadUrl(UploadUrl),
     DownloadUrl(DownloadUrl),
     RegisterPush(RegisterPush),
+    Prefs(Prefs),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -70,7 +73,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 12] = [
+    pub const ACTIONS: [&'static str; 13] = [
         "send",
         "sync",
         "ack",
@@ -83,6 +86,7 @@ impl ClientFrame {
         "uploadUrl",
         "downloadUrl",
         "registerPush",
+        "prefs",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -108,6 +112,7 @@ impl ClientFrame {
             Self::UploadUrl(_) => "uploadUrl",
             Self::DownloadUrl(_) => "downloadUrl",
             Self::RegisterPush(_) => "registerPush",
+            Self::Prefs(_) => "prefs",
         }
     }
 
@@ -122,6 +127,7 @@ impl ClientFrame {
             Self::UploadUrl(frame) => Some(&frame.id),
             Self::DownloadUrl(frame) => Some(&frame.id),
             Self::RegisterPush(frame) => Some(&frame.id),
+            Self::Prefs(frame) => Some(&frame.id),
             Self::Sync(_) | Self::Ack(_) | Self::Typing(_) => None,
         }
     }
@@ -174,6 +180,7 @@ impl TryFrom<Value> for ClientFrame {
             "uploadUrl" => UploadUrl::parse(&fields).map(Self::UploadUrl),
             "downloadUrl" => DownloadUrl::parse(&fields).map(Self::DownloadUrl),
             "registerPush" => RegisterPush::parse(&fields).map(Self::RegisterPush),
+            "prefs" => Prefs::parse(&fields).map(Self::Prefs),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

@@ -162,6 +162,7 @@ mod tests {
             reply_to: None,
             mentions: Vec::new(),
             forwarded: false,
+            wakes: None,
         }
     }
 

@@ -87,6 +87,8 @@ pub struct Draft {
     /// The users it mentions: only the conversation's members are kept.
     pub mentions: Vec<String>,
     pub forwarded: bool,
+    /// A reaction's one member to wake ([`Message::wakes`]).
+    pub wakes: Option<String>,
 }
 
 impl Draft {
@@ -113,6 +115,7 @@ impl Draft {
             reply_to: None,
             mentions: Vec::new(),
             forwarded: false,
+            wakes: None,
         }
     }
 
@@ -143,6 +146,11 @@ impl Seen {
     /// creation).
     pub fn record(&self) -> Option<&ConversationRecord> {
         self.record.as_ref()
+    }
+
+    /// The log entry the draft names (a change's target, a reply's quote), if it exists.
+    pub fn named(&self) -> Option<&Message> {
+        self.named.as_deref()
     }
 
     /// What the domain's rules allow the draft to be, on what was read, at `now`: who may
@@ -345,6 +353,7 @@ impl Store {
                     .cloned()
                     .collect(),
                 forwarded: draft.forwarded,
+                wakes: draft.wakes.clone(),
             };
             // A change rewrites its target's state, if the state read is still the one.
             let state = match (draft.kind, &seen.named) {

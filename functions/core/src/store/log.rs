@@ -126,6 +126,7 @@ mod tests {
             reply_to: None,
             mentions: Vec::new(),
             forwarded: false,
+            wakes: None,
         };
         let item = log_item(&message);
         assert_eq!(

@@ -8,6 +8,7 @@
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
+//! - `prefs` — the user's preferences ([`prefs`]); sorts after `p$`.
 //!
 //! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
 //! A conversation's own log lives in its partition (`userId` = `g:…` or `d:…`, [`log`]),
@@ -19,6 +20,7 @@ mod conversations;
 mod fanout;
 mod log;
 mod mailbox;
+mod prefs;
 mod reservations;
 mod state;
 mod turns;
@@ -27,6 +29,7 @@ pub use acks::Acknowledged;
 pub use append::{Appended, Draft, Read, Seen, SendRecord};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
+pub use prefs::Prefs;
 pub use reservations::Reservation;
 pub use state::StateRecord;
 

@@ -12,6 +12,7 @@ mod create_group;
 mod group_change;
 mod leave_group;
 mod lookup;
+mod prefs;
 mod remove_members;
 mod send;
 mod sync;
@@ -42,6 +43,7 @@ pub async fn run(
             .await
             .map(Some),
         ClientFrame::LeaveGroup(leave) => leave_group::run(services, caller, leave).await.map(Some),
+        ClientFrame::Prefs(prefs) => prefs::run(services, caller, prefs).await.map(Some),
         // Routed to the files and push functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",

@@ -19,7 +19,7 @@ use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ServerFrame}
 use crate::services::{Caller, Services};
 use crate::steps::check::{self, Checked};
 use crate::steps::devices::{self, Reach};
-use crate::steps::{commit, mark, post};
+use crate::steps::{commit, mark, post, wake};
 
 pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<ServerFrame, Error> {
     let conversation = match send.target() {
@@ -27,22 +27,10 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Some(Target::Conversation(conversation)) => conversation.clone(),
         None => return Err(Error::bad_request("give toUser or conversation")),
     };
-    // Built so far: edits. The other kinds and fields are refused until built, so that
-    // nothing half works.
-    if let Some(kind) = send.kind.filter(|kind| *kind != ChangeKind::Edit) {
-        return Err(Error::bad_request(format!(
-            "kind {} is not supported yet",
-            kind.as_str()
-        )));
-    }
-    for (given, field) in [
-        (send.reply_to.is_some(), "replyTo"),
-        (!send.mentions.is_empty(), "mentions"),
-        (send.forwarded, "forwarded"),
-    ] {
-        if given {
-            return Err(Error::bad_request(format!("{field} is not supported yet")));
-        }
+    // Built so far: edits and reactions. Delete is refused until built, so that nothing
+    // half works.
+    if send.kind == Some(ChangeKind::Delete) {
+        return Err(Error::bad_request("kind delete is not supported yet"));
     }
     if let Some(attachment) = &send.attachment {
         check_attachment(services, caller, &conversation, attachment).await?;
@@ -100,7 +88,15 @@ pub(super) async fn append(
                 Some(reach) => reach,
                 None => devices::find(delivery, &members).await,
             };
+            // 2b. Whom a reaction wakes (its author, offline and opted in).
+            let woken = wake::wakes(store, draft, &seen, &reach)
+                .await
+                .map(|author| Draft {
+                    wakes: Some(author),
+                    ..draft.clone()
+                });
             // 3. Commit.
+            let draft = woken.as_ref().unwrap_or(draft);
             (commit::commit(store, draft, seen, &reach).await?, reach)
         }
         Checked::Stored { earlier, record } => {
