@@ -29,3 +29,5 @@ pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
 /// Seconds a presigned upload or download URL is valid.
 pub const URL_EXPIRES_SECS: u64 = 300;
+/// Chats one user may pin (`chat` with `pinned: true`).
+pub const MAX_PINNED_CHATS: usize = 3;
