@@ -19,7 +19,9 @@ pub use changes::{ChangeKind, MessageState, Reply, ReplyTo};
 pub use client::ClientFrame;
 pub use error::{ErrorCode, FrameError};
 pub use ids::{is_valid_id, is_valid_user_id, ConversationId, Kind};
-pub use server::{AckStatus, Attachment, ServerFrame, System, SystemEvent, UserEntry};
+pub use server::{
+    AckStatus, Attachment, ChatSettings, ServerFrame, System, SystemEvent, UserEntry, MUTED_ALWAYS,
+};
 
 /// The TypeScript definitions of every frame, generated from these types for the web client.
 /// The committed file must match: `make protocol-types` writes it anew.
@@ -28,8 +30,8 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush,
-        Send, Sync, Typing, UploadUrl,
+        Ack, Chat, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute, Ping,
+        Platform, Prefs, RegisterPush, Send, Sync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -59,10 +61,15 @@ mod typescript {
             changes::Edited::decl(&cfg),
             changes::Deleted::decl(&cfg),
             changes::Reaction::decl(&cfg),
+            Ping::decl(&cfg),
+            Chat::decl(&cfg),
+            Mute::decl(&cfg),
+            Chats::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),
             UserEntry::decl(&cfg),
+            ChatSettings::decl(&cfg),
             System::decl(&cfg),
             SystemEvent::decl(&cfg),
             ErrorCode::decl(&cfg),

@@ -42,3 +42,5 @@ pub const EDIT_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const DELETE_WINDOW_MS: i64 = 60 * 60 * 60 * 1000;
 /// Edits of one message (what a delete must scrub stays bounded).
 pub const MAX_EDITS: usize = 10;
+/// Chats one user may pin (`chat` with `pinned: true`).
+pub const MAX_PINNED_CHATS: usize = 3;

@@ -124,6 +124,32 @@ pub enum ServerFrame {
         #[cfg_attr(test, ts(type = "number"))]
         expires_in: u64,
     },
+    /// Reply to `ping` (echoing its `id`, when it had one).
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+    },
+    /// The caller's settings for a conversation: the reply to `chat` (with its `id`), and
+    /// posted without one to the caller's other devices when they change.
+    Chat {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+        conversation: ConversationId,
+        /// Muted until this time (ms since the epoch), `-1` for always; absent: not muted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        muted_until: Option<i64>,
+        archived: bool,
+        pinned: bool,
+        unread: bool,
+    },
+    /// Reply to `chats`: every conversation whose settings are not the defaults.
+    Chats {
+        id: String,
+        chats: Vec<ChatSettings>,
+    },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,6 +158,66 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
+}
+
+/// One user's settings for one conversation (`chats`); the defaults are all off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ChatSettings {
+    pub conversation: ConversationId,
+    /// Muted until this time (ms since the epoch), [`MUTED_ALWAYS`] for always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, type = "number"))]
+    pub muted_until: Option<i64>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub pinned: bool,
+    #[serde(default)]
+    pub unread: bool,
+}
+
+/// `mutedUntil` of a conversation muted for good.
+pub const MUTED_ALWAYS: i64 = -1;
+
+impl ChatSettings {
+    /// No settings: what a conversation without any has.
+    pub fn default_for(conversation: ConversationId) -> Self {
+        Self {
+            conversation,
+            muted_until: None,
+            archived: false,
+            pinned: false,
+            unread: false,
+        }
+    }
+
+    /// Whether notifications are held back at `now_ms`.
+    pub fn is_muted(&self, now_ms: i64) -> bool {
+        is_muted(self.muted_until, now_ms)
+    }
+
+    /// The settings as the `chat` frame that carries them (`id`: the reply's).
+    pub fn into_frame(self, id: Option<String>) -> ServerFrame {
+        ServerFrame::Chat {
+            id,
+            conversation: self.conversation,
+            muted_until: self.muted_until,
+            archived: self.archived,
+            pinned: self.pinned,
+            unread: self.unread,
+        }
+    }
+}
+
+/// Whether a conversation muted until `muted_until` is muted at `now_ms`.
+pub fn is_muted(muted_until: Option<i64>, now_ms: i64) -> bool {
+    match muted_until {
+        Some(MUTED_ALWAYS) => true,
+        Some(until) => until > now_ms,
+        None => false,
+    }
 }
 
 /// A file attached to a message, as `uploadUrl` described it.
@@ -215,8 +301,9 @@ impl ServerFrame {
             | Self::Prefs { id, .. }
             | Self::Group { id, .. }
             | Self::UploadUrl { id, .. }
-            | Self::DownloadUrl { id, .. } => Some(id),
-            Self::Error { id, .. } => id.as_deref(),
+            | Self::DownloadUrl { id, .. }
+            | Self::Chats { id, .. } => Some(id),
+            Self::Error { id, .. } | Self::Pong { id } | Self::Chat { id, .. } => id.as_deref(),
             Self::Message { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }
@@ -240,6 +327,31 @@ mod tests {
 
     fn conversation(text: &str) -> ConversationId {
         ConversationId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn chat_settings_round_trip_and_say_whether_muted() {
+        let group = conversation("g:5f1d2c3b4a5968778695a4b3c2d1e0f9");
+        let mut settings = ChatSettings::default_for(group.clone());
+        settings.muted_until = Some(1_000);
+        settings.pinned = true;
+        round_trip(
+            &settings.clone().into_frame(Some("c1".into())),
+            json!({"type": "chat", "id": "c1", "conversation": group.to_string(),
+                   "mutedUntil": 1000, "archived": false, "pinned": true, "unread": false}),
+        );
+        round_trip(
+            &ServerFrame::Chats {
+                id: "l1".into(),
+                chats: vec![settings.clone()],
+            },
+            json!({"type": "chats", "id": "l1", "chats": [{"conversation": group.to_string(),
+                   "mutedUntil": 1000, "archived": false, "pinned": true, "unread": false}]}),
+        );
+        round_trip(&ServerFrame::Pong { id: None }, json!({"type": "pong"}));
+        assert!(settings.is_muted(999) && !settings.is_muted(1_000));
+        assert!(is_muted(Some(MUTED_ALWAYS), i64::MAX));
+        assert!(!is_muted(None, 0));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "prefs" } & Prefs;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats;
 
 export type Send = { 
 /**
@@ -156,6 +156,22 @@ export type Deleted = { seq: number, ts: number, by: string, };
 
 export type Reaction = { seq: number, body: string, };
 
+export type Ping = { 
+/**
+ * Echoed by the `pong`, when given.
+ */
+id?: string, };
+
+export type Chat = { id: string, conversation: ConversationId, mute?: Mute, archived?: boolean, 
+/**
+ * At most [`crate::limits::MAX_PINNED_CHATS`] chats are pinned at once.
+ */
+pinned?: boolean, unread?: boolean, };
+
+export type Mute = "8h" | "1w" | "always" | "off";
+
+export type Chats = { id: string, };
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.
@@ -185,13 +201,23 @@ mentions?: Array<string>, forwarded?: boolean,
  * The message's state after the changes made to it so far: only on messages a
  * `sync` returns, and only once something changed them.
  */
-state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "pong", id?: string, } | { "type": "chat", id?: string, conversation: ConversationId, 
+/**
+ * Muted until this time (ms since the epoch), `-1` for always; absent: not muted.
+ */
+mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, } | { "type": "chats", id: string, chats: Array<ChatSettings>, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 
 export type AckStatus = "delivered" | "read";
 
 export type UserEntry = { userId: string, email?: string, phone?: string, };
+
+export type ChatSettings = { conversation: ConversationId, 
+/**
+ * Muted until this time (ms since the epoch), [`MUTED_ALWAYS`] for always.
+ */
+mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, };
 
 export type System = { event: SystemEvent, 
 /**

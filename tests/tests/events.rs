@@ -73,6 +73,9 @@ const EVENTS: &[(&str, Expect)] = &[
         "messages-leave-group.json",
         Expect::Frame("error", Some("not_found")),
     ),
+    ("messages-chat.json", Expect::Frame("chat", None)),
+    ("messages-chats.json", Expect::Frame("chats", None)),
+    ("default-ping.json", Expect::Frame("pong", None)),
     // Not a member of that group: no key is reserved or signed.
     (
         "files-upload-url.json",

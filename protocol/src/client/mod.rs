@@ -4,20 +4,24 @@
 //! action's fields and rules live in a file of their own.
 
 mod ack;
+mod chat;
 mod files;
 mod groups;
 mod lookup;
 mod prefs;
+mod ping;
 mod push;
 mod send;
 mod sync;
 mod typing;
 
 pub use ack::Ack;
+pub use chat::{Chat, Chats, Mute};
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
 pub use lookup::Lookup;
 pub use prefs::Prefs;
+pub use ping::Ping;
 pub use push::{Platform, RegisterPush};
 pub use send::Send;
 pub use sync::Sync;
@@ -48,6 +52,9 @@ pub enum ClientFrame {
     DownloadUrl(DownloadUrl),
     RegisterPush(RegisterPush),
     Prefs(Prefs),
+    Ping(Ping),
+    Chat(Chat),
+    Chats(Chats),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -73,7 +80,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 13] = [
+    pub const ACTIONS: [&'static str; 16] = [
         "send",
         "sync",
         "ack",
@@ -87,6 +94,9 @@ impl ClientFrame {
         "downloadUrl",
         "registerPush",
         "prefs",
+        "ping",
+        "chat",
+        "chats",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -113,10 +123,13 @@ impl ClientFrame {
             Self::DownloadUrl(_) => "downloadUrl",
             Self::RegisterPush(_) => "registerPush",
             Self::Prefs(_) => "prefs",
+            Self::Ping(_) => "ping",
+            Self::Chat(_) => "chat",
+            Self::Chats(_) => "chats",
         }
     }
 
-    /// The frame's `id`, which replies echo (`sync`, `ack` and `typing` have none).
+    /// The frame's `id`, which replies echo (`sync`, `ack` and `typing` have none, `ping` may).
     pub fn id(&self) -> Option<&str> {
         match self {
             Self::Send(frame) => Some(&frame.id),
@@ -128,6 +141,9 @@ impl ClientFrame {
             Self::DownloadUrl(frame) => Some(&frame.id),
             Self::RegisterPush(frame) => Some(&frame.id),
             Self::Prefs(frame) => Some(&frame.id),
+            Self::Ping(frame) => frame.id.as_deref(),
+            Self::Chat(frame) => Some(&frame.id),
+            Self::Chats(frame) => Some(&frame.id),
             Self::Sync(_) | Self::Ack(_) | Self::Typing(_) => None,
         }
     }
@@ -181,6 +197,9 @@ impl TryFrom<Value> for ClientFrame {
             "downloadUrl" => DownloadUrl::parse(&fields).map(Self::DownloadUrl),
             "registerPush" => RegisterPush::parse(&fields).map(Self::RegisterPush),
             "prefs" => Prefs::parse(&fields).map(Self::Prefs),
+            "ping" => Ping::parse(&fields).map(Self::Ping),
+            "chat" => Chat::parse(&fields).map(Self::Chat),
+            "chats" => Chats::parse(&fields).map(Self::Chats),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

@@ -5,6 +5,7 @@
 //! again about what it found), and the actions ask them without the store.
 
 pub mod changes;
+pub mod chats;
 pub mod membership;
 
 use parley_protocol::{ConversationId, ErrorCode, Kind};

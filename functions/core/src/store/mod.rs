@@ -4,6 +4,7 @@
 //!
 //! Mailbox sort keys, all in the user's partition:
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
+//! - `chat#<conversation>` and `pins` — the user's chat settings ([`chats`]);
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
@@ -16,6 +17,7 @@
 
 mod acks;
 mod append;
+mod chats;
 mod conversations;
 mod fanout;
 mod log;
@@ -27,6 +29,7 @@ mod turns;
 
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, Read, Seen, SendRecord};
+pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
 pub use prefs::Prefs;
