@@ -39,18 +39,18 @@ pub fn message_json(message: &Message) -> Value {
 pub fn message_text(message: &Message, from: &str) -> String {
     let mut what = message.body.clone().unwrap_or_default();
     if let Some(file) = &message.attachment {
-        what += &format!(
+        what.push_str(&format!(
             " [file {} ({} bytes): parley download {} <path>]",
             file.name, file.size, file.key
-        );
+        ));
     }
     if let Some(system) = &message.system {
-        what += &format!(
+        what.push_str(&format!(
             "[group {:?}: {:?} {}]",
             system.name,
             system.event,
             system.members.join(", ")
-        );
+        ));
     }
     format!("#{} {from}: {}", message.seq, what.trim())
 }

@@ -13,12 +13,16 @@
 //! - [`socket`]: one WebSocket connection, low level (protocol frames out, within API
 //!   Gateway's frame limit; the server's frames in, read through the protocol crate). The
 //!   worker uses it, and so do the end-to-end tests and the benchmark.
+//! - [`crypto`]: end-to-end encryption (Olm/Megolm through Matrix's OlmMachine): this
+//!   device's keys and sessions, key requests as plain data, encrypt and decrypt (not yet
+//!   used by the connection).
 
 pub mod account;
 mod backoff;
 pub mod chat;
 pub mod client;
 mod connection;
+pub mod crypto;
 pub mod events;
 mod files;
 mod flight;
@@ -28,7 +32,7 @@ pub mod store;
 pub mod token_source;
 pub mod tokens;
 
-pub use client::{Client, ClientError, GroupReply, To};
+pub use client::{ChatChange, Client, ClientError, GroupReply, To};
 pub use events::{ConnectionState, Event};
 pub use store::Store;
 pub use token_source::{KeepTokens, TokenError, TokenSource};

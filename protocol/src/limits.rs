@@ -58,3 +58,18 @@ pub const MAX_TO_DEVICE_ACK: usize = 100;
 /// The most bytes of one server frame the key and to-device actions post (API Gateway's own
 /// limit on a posted message is 128 KB).
 pub const MAX_REPLY_PART_BYTES: usize = 96 * 1024;
+/// A reaction (`send` with kind `react`): its `body`, in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 64;
+/// A reply's quote preview (`replyTo.preview`), in bytes of UTF-8.
+pub const MAX_PREVIEW_BYTES: usize = 256;
+/// Users one message mentions.
+pub const MAX_MENTIONS: usize = 64;
+/// How long after sending its author may edit a message: 15 minutes, in milliseconds.
+pub const EDIT_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// How long after sending its author may delete a message for everyone: 60 hours, in
+/// milliseconds (a group's admins may delete any message, whatever its age).
+pub const DELETE_WINDOW_MS: i64 = 60 * 60 * 60 * 1000;
+/// Edits of one message (what a delete must scrub stays bounded).
+pub const MAX_EDITS: usize = 10;
+/// Chats one user may pin (`chat` with `pinned: true`).
+pub const MAX_PINNED_CHATS: usize = 3;

@@ -2,10 +2,10 @@
 //! and `sync` run to the end, page by page.
 
 use parley_protocol::client::{
-    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, Sync,
-    Typing, UploadUrl,
+    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush,
+    Send, Sync, Typing, UploadUrl,
 };
-use parley_protocol::{AckStatus, Attachment, ClientFrame, ConversationId};
+use parley_protocol::{AckStatus, Attachment, ChangeKind, ClientFrame, ConversationId};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -101,6 +101,7 @@ pub fn send_attachment(id: &str, to: To, attachment: Attachment) -> ClientFrame 
         conversation,
         body: None,
         attachment: Some(attachment),
+        ..Send::default()
     })
 }
 
@@ -419,4 +420,29 @@ pub fn assert_clean_error(error: &Value) {
             "an error frame leaks internal text ({leak}): {error}"
         );
     }
+}
+
+/// A change of `kind` to the message at `target` of `conversation` (issue 16).
+pub fn change(
+    id: &str,
+    conversation: &str,
+    kind: ChangeKind,
+    target: u64,
+    body: Option<&str>,
+) -> ClientFrame {
+    ClientFrame::Send(Send::change(
+        id,
+        conversation_id(conversation),
+        kind,
+        target,
+        body.map(str::to_owned),
+    ))
+}
+
+/// A `prefs` frame: sets `reactionPush` when given, else only reads.
+pub fn prefs(id: &str, reaction_push: Option<bool>) -> ClientFrame {
+    ClientFrame::Prefs(Prefs {
+        id: id.to_owned(),
+        reaction_push,
+    })
 }

@@ -58,6 +58,7 @@ const EVENTS: &[(&str, Expect)] = &[
     ("messages-ack.json", Expect::NoReply),
     ("messages-typing.json", Expect::NoReply),
     ("messages-lookup.json", Expect::Frame("users", None)),
+    ("messages-prefs.json", Expect::Frame("prefs", None)),
     ("messages-create-group.json", Expect::Frame("group", None)),
     // The samples' group `g:5fd2…` was never created in this stack.
     (
@@ -72,6 +73,9 @@ const EVENTS: &[(&str, Expect)] = &[
         "messages-leave-group.json",
         Expect::Frame("error", Some("not_found")),
     ),
+    ("messages-chat.json", Expect::Frame("chat", None)),
+    ("messages-chats.json", Expect::Frame("chats", None)),
+    ("default-ping.json", Expect::Frame("pong", None)),
     // Not a member of that group: no key is reserved or signed.
     (
         "files-upload-url.json",

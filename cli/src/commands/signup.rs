@@ -21,16 +21,17 @@ pub async fn run(
     let outbox = local_outbox_url(&stack, username);
     let mut text = format!("Signed up {username}.");
     if let Some(delivery) = &signed_up.delivery {
-        text += &format!(
+        text.push_str(&format!(
             " A confirmation code was sent by {} to {}.",
             delivery.medium, delivery.destination
-        );
+        ));
     }
     if let (Some(url), Some(page)) = (&outbox, local_outbox_page(&stack)) {
-        text +=
-            &format!("\nLocal stack: no mail goes out; the code is at {url} (all codes: {page}).");
+        text.push_str(&format!(
+            "\nLocal stack: no mail goes out; the code is at {url} (all codes: {page})."
+        ));
     }
-    text += &format!("\nThen: parley confirm {username} <code>");
+    text.push_str(&format!("\nThen: parley confirm {username} <code>"));
     out.line(
         json!({
             "userId": signed_up.user_id,

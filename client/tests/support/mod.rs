@@ -1,0 +1,4 @@
+//! Shared by the encryption tests: the toy key directory and the devices it serves.
+
+pub mod devices;
+pub mod key_directory;
