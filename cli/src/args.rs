@@ -20,6 +20,10 @@ Examples:
   parley upload bob@example.com photo.jpg
   parley download c/…/photo.jpg ./photo.jpg
   parley push register fcm <device token>
+  parley mute bob@example.com 8h         # 8h, 1w, always or off; all your devices
+  parley pin g:0123…                     # at most 3 chats; --undo unpins
+  parley archive bob@example.com --undo  # archive, pin and unread take --undo
+  parley chats                           # what is muted, pinned, archived or unread
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -128,6 +132,54 @@ pub enum Command {
     /// Push notifications for this device.
     #[command(subcommand)]
     Push(PushAction),
+    /// Your settings of a chat, on all your devices (mute, archive, pin, unread).
+    #[command(flatten)]
+    Settings(SettingsAction),
+    /// The chats you muted, archived, pinned or marked unread.
+    Chats,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsAction {
+    /// Hold back push notifications of a chat (mentions still come through).
+    Mute {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+        /// For how long: 8h, 1w, always, or off to unmute.
+        #[arg(value_enum, value_name = "FOR")]
+        how_long: MuteFor,
+    },
+    /// Archive a chat (it stays archived when messages arrive).
+    Archive {
+        to: String,
+        /// Take it out of the archive.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Pin a chat on top of the list (at most 3).
+    Pin {
+        to: String,
+        /// Unpin it.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Mark a chat as unread.
+    Unread {
+        to: String,
+        /// Clear the mark.
+        #[arg(long)]
+        undo: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MuteFor {
+    #[value(name = "8h")]
+    EightHours,
+    #[value(name = "1w")]
+    Week,
+    Always,
+    Off,
 }
 
 #[derive(Debug, Subcommand)]

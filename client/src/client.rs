@@ -3,10 +3,13 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, UploadUrl,
+    Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
+    Platform, Prefs, RegisterPush, Send, UploadUrl,
 };
 use parley_protocol::limits::MAX_BODY_BYTES;
-use parley_protocol::{Attachment, ClientFrame, ConversationId, ServerFrame, UserEntry};
+use parley_protocol::{
+    Attachment, ChatSettings, ClientFrame, ConversationId, ServerFrame, UserEntry,
+};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -50,6 +53,16 @@ pub enum ClientError {
 pub struct GroupReply {
     pub conversation: ConversationId,
     pub group: Group,
+}
+
+/// What [`Client::set_chat`] changes of the user's settings of a conversation; `None`
+/// leaves a setting as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ChatChange {
+    pub mute: Option<Mute>,
+    pub archived: Option<bool>,
+    pub pinned: Option<bool>,
+    pub unread: Option<bool>,
 }
 
 /// The application's handle. Cheap to clone; the worker stops when every clone is dropped.
@@ -132,6 +145,7 @@ impl Client {
             conversation,
             body,
             attachment,
+            ..Send::default()
         };
         let (done, stored) = oneshot::channel();
         self.command(Command::Send(frame, done))?;
@@ -229,6 +243,66 @@ impl Client {
         });
         match self.request(frame).await? {
             ServerFrame::PushRegistered { .. } => Ok(()),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Sets whether reactions to this user's messages push while they are offline (`None`:
+    /// only reads it); the preference as it now stands.
+    pub async fn reaction_push(&self, on: Option<bool>) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Prefs(Prefs {
+            id: fresh_id(),
+            reaction_push: on,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Prefs { reaction_push, .. } => Ok(reaction_push),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Changes the user's settings of a conversation (the same on all their devices: the
+    /// others get [`Event::ChatSettings`]); answers them as they now stand. A fourth pin is
+    /// refused (`too_large`).
+    pub async fn set_chat(
+        &self,
+        conversation: ConversationId,
+        change: ChatChange,
+    ) -> Result<ChatSettings, ClientError> {
+        let frame = ClientFrame::Chat(ChatFrame {
+            id: fresh_id(),
+            conversation,
+            mute: change.mute,
+            archived: change.archived,
+            pinned: change.pinned,
+            unread: change.unread,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Chat {
+                conversation,
+                muted_until,
+                archived,
+                pinned,
+                unread,
+                ..
+            } => Ok(ChatSettings {
+                conversation,
+                muted_until,
+                archived,
+                pinned,
+                unread,
+            }),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// The user's settings of every conversation that has any (the others have the
+    /// defaults: not muted, archived, pinned or unread).
+    pub async fn chats(&self) -> Result<Vec<ChatSettings>, ClientError> {
+        match self
+            .request(ClientFrame::Chats(Chats { id: fresh_id() }))
+            .await?
+        {
+            ServerFrame::Chats { chats, .. } => Ok(chats),
             _ => Err(ClientError::UnexpectedReply),
         }
     }

@@ -1,6 +1,6 @@
 //! What the client tells the application, on its events channel.
 
-use parley_protocol::{ConversationId, ErrorCode};
+use parley_protocol::{ChatSettings, ConversationId, ErrorCode};
 
 use crate::store::{Group, Message, Tick};
 
@@ -32,6 +32,12 @@ pub enum Event {
         group: Group,
     },
     Connection(ConnectionState),
+    /// The user's settings of one conversation, as they now stand: changed on this device
+    /// (the reply) or on another of theirs (live).
+    ChatSettings(ChatSettings),
+    /// The user's settings of every conversation that has any, asked after each connect's
+    /// catch-up sync: they replace what the application held (the rest are defaults).
+    ChatList(Vec<ChatSettings>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

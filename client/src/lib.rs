@@ -32,7 +32,7 @@ pub mod store;
 pub mod token_source;
 pub mod tokens;
 
-pub use client::{Client, ClientError, GroupReply, To};
+pub use client::{ChatChange, Client, ClientError, GroupReply, To};
 pub use events::{ConnectionState, Event};
 pub use store::Store;
 pub use token_source::{KeepTokens, TokenError, TokenSource};

@@ -51,6 +51,16 @@ impl Fields<'_> {
         }
     }
 
+    pub(crate) fn optional_bool(&self, name: &str) -> Result<Option<bool>, FrameError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(value)) => Ok(Some(*value)),
+            Some(_) => Err(FrameError::bad_request(format!(
+                "{name} must be true or false"
+            ))),
+        }
+    }
+
     pub(crate) fn required_u64(&self, name: &str, must: &'static str) -> Result<u64, FrameError> {
         self.optional_u64(name, must)?
             .ok_or_else(|| FrameError::bad_request(format!("{name} is required")))

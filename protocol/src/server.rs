@@ -5,10 +5,15 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::changes::{ChangeKind, MessageState, Reply};
+use crate::client::{DeviceKeys, SignedKeys};
 use crate::error::ErrorCode;
 use crate::ids::ConversationId;
 
 /// A frame the server sends.
+// `message` is much the largest variant; frames are made, serialized or matched once and
+// dropped, never stored in bulk, so boxing every field of it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -49,6 +54,30 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         system: Option<System>,
+        /// A change entry: what it does to the message at `target` (absent: a message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        kind: Option<ChangeKind>,
+        /// The seq a change entry changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        target: Option<u64>,
+        /// The message this one quotes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        reply_to: Option<Reply>,
+        /// The members this message mentions.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(test, ts(as = "Option<Vec<String>>", optional))]
+        mentions: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+        forwarded: bool,
+        /// The message's state after the changes made to it so far: only on messages a
+        /// `sync` returns, and only once something changed them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        state: Option<MessageState>,
     },
     /// Ends a `sync`; with `more` the client syncs again from `cursor`.
     Synced { cursor: String, more: bool },
@@ -69,6 +98,8 @@ pub enum ServerFrame {
     Users { id: String, users: Vec<UserEntry> },
     /// Reply to `registerPush`: the token is registered for this user.
     PushRegistered { id: String },
+    /// Reply to `prefs`: the caller's preferences as they now stand.
+    Prefs { id: String, reaction_push: bool },
     /// Reply to the group actions: the group as it stands after the change.
     Group {
         id: String,
@@ -94,6 +125,76 @@ pub enum ServerFrame {
         #[cfg_attr(test, ts(type = "number"))]
         expires_in: u64,
     },
+    /// Reply to `keysUpload`: what the server now holds for the calling device.
+    KeysUploaded {
+        id: String,
+        /// One-time keys left, by algorithm (`signed_curve25519`, 0 included).
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        /// `["signed_curve25519"]` while the device's fallback key was never handed out.
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `keysQuery`, in parts: `{<user id>: {<device id>: <deviceKeys>}}`, every user
+    /// asked in exactly one part (`{}` when they have no device). Parts with `more` are posted
+    /// before the last, which answers the route.
+    Keys {
+        id: String,
+        devices: BTreeMap<String, BTreeMap<String, DeviceKeys>>,
+        more: bool,
+    },
+    /// Reply to `keysClaim`: `{<user id>: {<device id>: {"signed_curve25519:<key id>":
+    /// {…}}}}`, one key per device; a device with no key left is absent.
+    Claimed {
+        id: String,
+        #[cfg_attr(
+            test,
+            ts(type = "Record<string, Record<string, Record<string, unknown>>>")
+        )]
+        one_time_keys: BTreeMap<String, BTreeMap<String, SignedKeys>>,
+    },
+    /// Reply to `sendToDevice`: every message is stored.
+    ToDeviceSent { id: String },
+    /// Messages for this device, live or as `toDeviceSync` output; `toDeviceAck` their ids.
+    ToDevice { messages: Vec<ToDeviceMessage> },
+    /// Ends a `toDeviceSync`; with `more` the client acknowledges and syncs again.
+    ToDeviceSynced {
+        more: bool,
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `toDeviceAck`.
+    ToDeviceAcked {
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `ping` (echoing its `id`, when it had one).
+    Pong {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+    },
+    /// The caller's settings for a conversation: the reply to `chat` (with its `id`), and
+    /// posted without one to the caller's other devices when they change.
+    Chat {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+        conversation: ConversationId,
+        /// Muted until this time (ms since the epoch), `-1` for always; absent: not muted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        muted_until: Option<i64>,
+        archived: bool,
+        pinned: bool,
+        unread: bool,
+    },
+    /// Reply to `chats`: every conversation whose settings are not the defaults.
+    Chats {
+        id: String,
+        chats: Vec<ChatSettings>,
+    },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +203,80 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
+}
+
+/// One message of a device's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ToDeviceMessage {
+    /// The inbox id, for `toDeviceAck`.
+    pub id: String,
+    pub from: String,
+    pub from_device: String,
+    pub event_type: String,
+    /// As the sender gave it, byte for byte.
+    pub content: String,
+}
+
+/// One user's settings for one conversation (`chats`); the defaults are all off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ChatSettings {
+    pub conversation: ConversationId,
+    /// Muted until this time (ms since the epoch), [`MUTED_ALWAYS`] for always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, type = "number"))]
+    pub muted_until: Option<i64>,
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub pinned: bool,
+    #[serde(default)]
+    pub unread: bool,
+}
+
+/// `mutedUntil` of a conversation muted for good.
+pub const MUTED_ALWAYS: i64 = -1;
+
+impl ChatSettings {
+    /// No settings: what a conversation without any has.
+    pub fn default_for(conversation: ConversationId) -> Self {
+        Self {
+            conversation,
+            muted_until: None,
+            archived: false,
+            pinned: false,
+            unread: false,
+        }
+    }
+
+    /// Whether notifications are held back at `now_ms`.
+    pub fn is_muted(&self, now_ms: i64) -> bool {
+        is_muted(self.muted_until, now_ms)
+    }
+
+    /// The settings as the `chat` frame that carries them (`id`: the reply's).
+    pub fn into_frame(self, id: Option<String>) -> ServerFrame {
+        ServerFrame::Chat {
+            id,
+            conversation: self.conversation,
+            muted_until: self.muted_until,
+            archived: self.archived,
+            pinned: self.pinned,
+            unread: self.unread,
+        }
+    }
+}
+
+/// Whether a conversation muted until `muted_until` is muted at `now_ms`.
+pub fn is_muted(muted_until: Option<i64>, now_ms: i64) -> bool {
+    match muted_until {
+        Some(MUTED_ALWAYS) => true,
+        Some(until) => until > now_ms,
+        None => false,
+    }
 }
 
 /// A file attached to a message, as `uploadUrl` described it.
@@ -182,14 +357,23 @@ impl ServerFrame {
             Self::Sent { id, .. }
             | Self::Users { id, .. }
             | Self::PushRegistered { id }
+            | Self::Prefs { id, .. }
             | Self::Group { id, .. }
             | Self::UploadUrl { id, .. }
-            | Self::DownloadUrl { id, .. } => Some(id),
-            Self::Error { id, .. } => id.as_deref(),
+            | Self::DownloadUrl { id, .. }
+            | Self::KeysUploaded { id, .. }
+            | Self::Keys { id, .. }
+            | Self::Claimed { id, .. }
+            | Self::ToDeviceSent { id }
+            | Self::Chats { id, .. } => Some(id),
+            Self::Error { id, .. } | Self::Pong { id } | Self::Chat { id, .. } => id.as_deref(),
             Self::Message { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }
-            | Self::Typing { .. } => None,
+            | Self::Typing { .. }
+            | Self::ToDevice { .. }
+            | Self::ToDeviceSynced { .. }
+            | Self::ToDeviceAcked { .. } => None,
         }
     }
 }
@@ -209,6 +393,31 @@ mod tests {
 
     fn conversation(text: &str) -> ConversationId {
         ConversationId::parse(text).unwrap()
+    }
+
+    #[test]
+    fn chat_settings_round_trip_and_say_whether_muted() {
+        let group = conversation("g:5f1d2c3b4a5968778695a4b3c2d1e0f9");
+        let mut settings = ChatSettings::default_for(group.clone());
+        settings.muted_until = Some(1_000);
+        settings.pinned = true;
+        round_trip(
+            &settings.clone().into_frame(Some("c1".into())),
+            json!({"type": "chat", "id": "c1", "conversation": group.to_string(),
+                   "mutedUntil": 1000, "archived": false, "pinned": true, "unread": false}),
+        );
+        round_trip(
+            &ServerFrame::Chats {
+                id: "l1".into(),
+                chats: vec![settings.clone()],
+            },
+            json!({"type": "chats", "id": "l1", "chats": [{"conversation": group.to_string(),
+                   "mutedUntil": 1000, "archived": false, "pinned": true, "unread": false}]}),
+        );
+        round_trip(&ServerFrame::Pong { id: None }, json!({"type": "pong"}));
+        assert!(settings.is_muted(999) && !settings.is_muted(1_000));
+        assert!(is_muted(Some(MUTED_ALWAYS), i64::MAX));
+        assert!(!is_muted(None, 0));
     }
 
     #[test]
@@ -325,9 +534,74 @@ mod tests {
                     members: vec!["a".into(), "b".into()],
                     name: "team".into(),
                 }),
+                kind: None,
+                target: None,
+                reply_to: None,
+                mentions: Vec::new(),
+                forwarded: false,
+                state: None,
             },
             json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
                    "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
+        );
+    }
+
+    #[test]
+    fn changes_and_state_ride_on_message_frames() {
+        let message = |kind, target, reply_to, state| ServerFrame::Message {
+            conversation: conversation("d:a:b"),
+            seq: 9,
+            message_id: "m".into(),
+            id: "c9".into(),
+            from: "a".into(),
+            ts: 9,
+            cursor: "k".into(),
+            body: Some("x".into()),
+            attachment: None,
+            system: None,
+            kind,
+            target,
+            reply_to,
+            mentions: Vec::new(),
+            forwarded: false,
+            state,
+        };
+        let head = json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
+                          "from": "a", "ts": 9, "cursor": "k", "body": "x"});
+        let with = |extra: Value| {
+            let mut frame = head.clone();
+            frame
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            frame
+        };
+        round_trip(&message(None, None, None, None), head.clone());
+        round_trip(
+            &message(Some(ChangeKind::Edit), Some(4), None, None),
+            with(json!({"kind": "edit", "target": 4})),
+        );
+        round_trip(
+            &message(
+                None,
+                None,
+                Some(Reply {
+                    seq: 2,
+                    from: "b".into(),
+                    preview: None,
+                }),
+                Some(MessageState {
+                    version: 12,
+                    edited: Some(crate::changes::Edited {
+                        seq: 12,
+                        ts: 10,
+                        body: "y".into(),
+                    }),
+                    ..MessageState::default()
+                }),
+            ),
+            with(json!({"replyTo": {"seq": 2, "from": "b"},
+                        "state": {"version": 12, "edited": {"seq": 12, "ts": 10, "body": "y"}}})),
         );
     }
 

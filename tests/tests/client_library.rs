@@ -7,7 +7,8 @@
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
-use parley_client::{Client, KeepTokens, Store, To};
+use parley_client::{ChatChange, Client, KeepTokens, Store, To};
+use parley_protocol::client::Mute;
 use parley_protocol::ConversationId;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::users::{sign_up, TestUser};
@@ -573,4 +574,78 @@ async fn a_body_of_the_largest_size_goes_through_in_fragments() {
     a.tick(&id, Tick::Sent).await;
     let got = b.messages_from_others(&bob.user_id, 1).await;
     assert_eq!(got[0].body.as_deref(), Some(body.as_str()));
+}
+
+#[tokio::test]
+async fn chat_settings_reach_the_other_device_live_and_after_its_reconnect() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "lib-chats-alice").await;
+    let bob = sign_up(stack, "lib-chats-bob").await;
+    let (low, high) = if alice.user_id < bob.user_id {
+        (&alice.user_id, &bob.user_id)
+    } else {
+        (&bob.user_id, &alice.user_id)
+    };
+    let conversation = ConversationId::parse(&format!("d:{low}:{high}")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut phone = start(stack, open_store(&dir.path().join("phone.redb"), &alice));
+    let laptop_store = dir.path().join("laptop.redb");
+    let mut laptop = start(stack, open_store(&laptop_store, &alice));
+    phone.synced().await;
+    laptop.synced().await;
+    // After its catch-up sync each device got the (empty) list.
+    let first = laptop
+        .until("the first listing", |e| match e {
+            Event::ChatList(list) => Some(list.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(first.is_empty(), "{first:?}");
+
+    let pinned = phone
+        .client
+        .set_chat(
+            conversation.clone(),
+            ChatChange {
+                mute: Some(Mute::Always),
+                pinned: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pinned.muted_until, Some(-1));
+    assert!(pinned.pinned && !pinned.archived);
+    let live = laptop
+        .until("the change, live", |e| match e {
+            Event::ChatSettings(settings) => Some(settings.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(live, pinned);
+
+    // The laptop is away while the phone archives the chat; back, it lists it.
+    laptop.stop().await;
+    let archived = phone
+        .client
+        .set_chat(
+            conversation.clone(),
+            ChatChange {
+                archived: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(archived.archived && archived.pinned);
+    let mut laptop = start(stack, open_store(&laptop_store, &alice));
+    let listed = laptop
+        .until("the listing after the reconnect", |e| match e {
+            Event::ChatList(list) => Some(list.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(listed, vec![archived]);
+    assert_eq!(laptop.client.chats().await.unwrap(), listed);
 }

@@ -4,7 +4,7 @@
 // main screens go to target/web-screenshots/.
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   bubble, cspViolations, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
@@ -354,6 +354,50 @@ describe("Parley Web", () => {
     expect(run.plaintextLeaked).toBe(false);
     expect(run.early).toBe("missingKey");
     expect(run.late).toEqual({ kind: "decrypted", content: { body: "hello bob" }, senderDevice: "ALICEBROWSER" });
+    await context.close();
+  });
+
+  it("mute, pin, archive and mark unread reach the same user's second browser: pinned first, archived apart", async () => {
+    // Rows by conversation id: the second browser has not looked anyone up, so its titles differ.
+    const idOf = (title: string) =>
+      alice.page.locator(".conversation-row").filter({ has: alice.page.locator(".title", { hasText: title }) }).locator("[data-conversation]").getAttribute("data-conversation");
+    const rowOf = (page: Page, conversation: string | null) => page.locator(".conversation-row").filter({ has: page.locator(`[data-conversation="${conversation}"]`) });
+    const [climbing, withBob, withCarol] = [await idOf("Climbing"), await idOf(bob.email), await idOf(carol.email)];
+    // Before the second browser signs in: it learns this from the listing on connect.
+    await alice.page.getByLabel("Options for Climbing", { exact: true }).click();
+    await alice.page.getByRole("button", { name: "Pin", exact: true }).click();
+    await rowOf(alice.page, climbing).getByRole("img", { name: "pinned" }).waitFor();
+
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    await watchCsp(context, "alice-2");
+    const second = await context.newPage();
+    await second.goto(stack.webUrl);
+    await second.getByLabel(/Email or phone/).fill(alice.email);
+    await second.getByLabel("Password").fill(PASSWORD);
+    await second.getByRole("button", { name: "Sign in" }).click();
+    await online(second);
+    const listed = second.getByRole("list", { name: "Conversations" }).locator(".conversation-row");
+    await expect.poll(() => listed.first().locator("[data-conversation]").getAttribute("data-conversation"), { timeout: 20_000 }).toBe(climbing);
+    await rowOf(second, climbing).getByRole("img", { name: "pinned" }).waitFor();
+
+    // Live, from the first browser.
+    await alice.page.getByLabel("Options for Climbing", { exact: true }).click();
+    await alice.page.getByRole("button", { name: "Mute always" }).click();
+    await rowOf(second, climbing).getByRole("img", { name: "muted" }).waitFor({ timeout: 15_000 });
+    await alice.page.getByLabel(`Options for ${carol.email}`, { exact: true }).click();
+    await alice.page.getByRole("button", { name: "Mark as unread" }).click();
+    await rowOf(second, withCarol).getByLabel("marked unread").waitFor({ timeout: 15_000 });
+    await alice.page.getByLabel(`Options for ${bob.email}`, { exact: true }).click();
+    await alice.page.getByRole("button", { name: "Archive", exact: true }).click();
+    await second.getByText("Archived (1)").waitFor({ timeout: 15_000 });
+    await expect.poll(() => second.getByRole("list", { name: "Conversations" }).locator(`[data-conversation="${withBob}"]`).count()).toBe(0);
+    await second.getByText("Archived (1)").click();
+    await second.getByRole("list", { name: "Archived conversations" }).locator(`[data-conversation="${withBob}"]`).waitFor();
+    await screenshot(second, "15-chat-settings");
+
+    // Opening the chat marked unread clears the mark, in the other browser too.
+    await second.locator(`[data-conversation="${withCarol}"]`).click();
+    await rowOf(alice.page, withCarol).getByLabel("marked unread").waitFor({ state: "detached", timeout: 15_000 });
     await context.close();
   });
 

@@ -109,18 +109,20 @@ describe("Connection", () => {
     expect(events).toEqual(["open", "close"]);
   });
 
-  it("asks for a keepalive after 9 minutes without an outgoing frame", async () => {
-    let idles = 0;
-    const { clock, server, connection } = setup({ idle: () => idles++ });
+  it("sends a ping after 9 minutes without an outgoing frame, and again after the next 9", async () => {
+    const { clock, server, connection } = setup();
     connection.start();
     await flush();
     server.last.open();
     clock.advance(5 * 60_000);
     connection.send({ action: "typing", conversation: "c" }); // re-arms the idle timer
     clock.advance(9 * 60_000 - 1);
-    expect(idles).toBe(0);
+    expect(server.last.sentOf("ping")).toEqual([]);
     clock.advance(1);
-    expect(idles).toBe(1);
+    expect(server.last.sentOf("ping")).toEqual([{ action: "ping" }]);
+    clock.advance(9 * 60_000);
+    expect(server.last.sentOf("ping")).toHaveLength(2);
+    expect(server.last.sent.map((f) => f.action)).toEqual(["typing", "ping", "ping"]);
   });
 
   it("stops for good on stop()", async () => {

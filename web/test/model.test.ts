@@ -23,7 +23,8 @@ async function setup() {
     newId: () => `id${++n}`,
   });
   const me = { userId: "alice", username: "alice@example.com" };
-  const model = new ChatModel(parley, new Contacts(me, undefined), me);
+  const notified: string[] = [];
+  const model = new ChatModel(parley, new Contacts(me, undefined), me, (_title, body) => notified.push(body));
   await model.start();
   await parley.start();
   await flush();
@@ -34,7 +35,7 @@ async function setup() {
     server.last.receive({ type: "message", conversation, seq, messageId: `M${conversation}${seq}`, id: `f${++cursor}`, from, ts, cursor: `c${cursor}`, body });
     await parley.settled();
   };
-  return { server, parley, model, message };
+  return { server, parley, model, message, notified };
 }
 
 describe("the chat model", () => {
@@ -70,5 +71,35 @@ describe("the chat model", () => {
     expect(model.pending({ toUser: "carol" }).map((r) => r.frame.body)).toEqual(["first words"]);
     expect(model.resolve({ toUser: "bob" })).toEqual({ conversation: "d:alice:bob" });
     expect(model.resolve({ toUser: "carol" })).toEqual({ toUser: "carol" });
+  });
+
+  it("lists pinned chats first and archived ones apart, keeps a refused pin's reason, and a muted chat notifies nothing", async () => {
+    const { server, parley, model, message, notified } = await setup();
+    await message("d:alice:bob", 1, "bob", "hi", 1_000);
+    await message("d:alice:carol", 1, "carol", "lunch", 3_000);
+    await message("d:alice:dave", 1, "dave", "yo", 2_000);
+    await vi.waitFor(() => expect(model.listed.map((s) => s.conversation)).toEqual(["d:alice:carol", "d:alice:dave", "d:alice:bob"]));
+    server.last.receive({ type: "chat", conversation: "d:alice:bob", archived: false, pinned: true, unread: false });
+    server.last.receive({ type: "chat", conversation: "d:alice:dave", mutedUntil: -1, archived: true, pinned: false, unread: false });
+    await parley.settled();
+    expect(model.listed.map((s) => s.conversation)).toEqual(["d:alice:bob", "d:alice:carol"]);
+    expect(model.archived.map((s) => s.conversation)).toEqual(["d:alice:dave"]);
+
+    const pin = model.setChat("d:alice:carol", { pinned: true });
+    const asked = server.last.sentOf("chat").at(-1)!;
+    server.last.receive({ type: "error", id: asked.id, code: "too_large", message: "at most 3 chats are pinned: unpin one first" });
+    await pin;
+    expect(model.settingsError).toBe("at most 3 chats are pinned: unpin one first");
+
+    // A hidden tab (the tests run in Node, which has no document).
+    const global = globalThis as { document?: unknown };
+    global.document = { hidden: true };
+    try {
+      await message("d:alice:dave", 2, "dave", "muted news", 5_000);
+      await message("d:alice:carol", 2, "carol", "loud news", 6_000);
+      await vi.waitFor(() => expect(notified).toEqual(["loud news"]));
+    } finally {
+      delete global.document;
+    }
   });
 });

@@ -11,6 +11,7 @@ mod lookup;
 mod push;
 mod resend_code;
 mod send;
+mod settings;
 mod signup;
 mod sync;
 mod upload;
@@ -47,6 +48,8 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         } => upload::run(cli, out, to, file, content_type.as_deref()).await,
         Command::Download { key, path } => download::run(cli, out, key, path).await,
         Command::Push(action) => push::run(cli, out, action).await,
+        Command::Settings(action) => settings::change(cli, out, action).await,
+        Command::Chats => settings::list(cli, out).await,
     }
 }
 

@@ -70,12 +70,6 @@ impl Chat {
         self.inbox.announce = true;
     }
 
-    /// Syncs now: the keepalive (a data frame API Gateway counts, answered by `synced`)
-    /// that catches up as well.
-    pub fn sync_now(&mut self, now: Instant) {
-        self.inbox.sync = Some(Flight::due_now(now));
-    }
-
     pub(super) fn poll_inbox(&mut self, now: Instant) -> Result<(), StoreError> {
         let Some(flight) = self.inbox.sync.as_mut() else {
             return Ok(());
@@ -139,6 +133,7 @@ impl Chat {
             self.inbox.sync = Some(Flight::due_at(now + GAP_RESYNC));
         } else if std::mem::take(&mut self.inbox.announce) {
             self.emit(Event::Connection(ConnectionState::Synced));
+            self.list_chats();
         }
         Ok(())
     }

@@ -8,10 +8,12 @@
 //!   (conversation, seq) and handed to the application once, in order; `ack delivered`.
 //! - [`ticks`](self::ticks): this device's messages' ticks from `sent` and `receipt`.
 //! - [`requests`](self::requests): frames awaiting a reply by id (groups, lookup, files).
+//! - [`settings`](self::settings): the user's chat settings, and the keepalive `ping`.
 
 mod inbox;
 mod outbox;
 mod requests;
+mod settings;
 mod ticks;
 
 #[cfg(test)]
@@ -19,7 +21,9 @@ mod tests;
 
 pub use requests::{Reply, RequestError};
 
-use parley_protocol::{AckStatus, ClientFrame, ConversationId, ErrorCode, ServerFrame};
+use parley_protocol::{
+    AckStatus, ChatSettings, ClientFrame, ConversationId, ErrorCode, ServerFrame,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -123,7 +127,10 @@ impl Chat {
                 body,
                 attachment,
                 system,
+                // Changes to messages (issue 16) are not yet the library's: a change entry
+                // is held as the entry it is, and its seq keeps the conversation dense.
                 cursor: _,
+                ..
             } => {
                 let message = crate::store::Message {
                     conversation,
@@ -151,6 +158,32 @@ impl Chat {
             ServerFrame::Error { id, code, message } => {
                 self.on_error(id.as_deref(), code, message, now)?
             }
+            ServerFrame::Chat {
+                id,
+                conversation,
+                muted_until,
+                archived,
+                pinned,
+                unread,
+            } => {
+                let settings = ChatSettings {
+                    conversation,
+                    muted_until,
+                    archived,
+                    pinned,
+                    unread,
+                };
+                self.on_chat(settings.clone());
+                if let Some(id) = id {
+                    self.on_reply(settings.into_frame(Some(id)))?;
+                }
+            }
+            ServerFrame::Chats { id, chats } => {
+                self.on_chats(chats.clone());
+                self.on_reply(ServerFrame::Chats { id, chats })?;
+            }
+            // The keepalive's answer: receiving it was the point.
+            ServerFrame::Pong { .. } => {}
             reply => self.on_reply(reply)?,
         }
         self.poll(now)

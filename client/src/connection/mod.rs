@@ -7,9 +7,10 @@
 //! - 10 minutes without a data frame closes a connection. Whether API Gateway counts
 //!   WebSocket ping frames as activity is not documented, and clients report it does not
 //!   take part in ping/pong (andyrichardson/subscriptionless#3); the emulator counts them.
-//!   So the worker sends no pings: after [`KEEPALIVE_AFTER`] without a data frame either
-//!   way it sends a `sync` (a data frame, answered by `synced`, and useful: it catches up).
-//!   An unanswered keepalive means a dead connection: reconnect.
+//!   So the worker sends no WebSocket pings: after [`KEEPALIVE_AFTER`] without a data frame
+//!   either way it sends the protocol's `ping` (a data frame, answered by `pong`, which the
+//!   server answers without reading any table; the `sync` it sent before cost a mailbox
+//!   Query each time). An unanswered keepalive means a dead connection: reconnect.
 //! - A connection lasts 2 hours, and a frame sent with an expired token is refused
 //!   (`unauthorized`) and the connection closed. Before either ([`ROTATE_AFTER`], or the
 //!   token's refresh margin) the worker opens a new connection first, moves to it, and
@@ -247,7 +248,7 @@ impl<T: TokenSource> Worker<T> {
                     } else if now >= last_data + timing.keepalive_after {
                         keepalive_sent = Some(now);
                         last_data = now;
-                        self.chat.sync_now(now);
+                        self.chat.keepalive();
                     }
                     if now >= rotate_at {
                         match self.open(now >= token_deadline(expires_at, now)).await {

@@ -1,4 +1,6 @@
-//! Answers frames that no route took: unreadable ones and unknown actions.
+//! Answers `ping` with `pong`, and frames that no route took: unreadable ones and unknown
+//! actions. It reads no table and calls no AWS API, which makes it the cheapest home for the
+//! keepalive (docs/architecture.md).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
@@ -17,9 +19,13 @@ pub async fn handle(
     Ok(websocket::reply(&frame))
 }
 
-/// The reply to a frame that reached `$default`: the protocol's refusal of an unreadable
-/// frame or an unknown action. (A known action is routed to its function and never lands
-/// here; if one does, the stage's routes are missing it.)
+/// The reply to a frame that reached this function: `pong` to a `ping` (its route), or the
+/// protocol's refusal of an unreadable frame or an unknown action on `$default`. (Another
+/// known action is routed to its function and never lands here; if one does, the stage's
+/// routes are missing it.)
+///
+/// A `ping` is answered whatever its token's expiry: it reads and changes nothing, and the
+/// clients move to a fresh connection before their token expires.
 pub fn answer(text: &str) -> ServerFrame {
     match ClientFrame::parse(text) {
         Err(refused) => ServerFrame::Error {
@@ -27,6 +33,7 @@ pub fn answer(text: &str) -> ServerFrame {
             code: refused.code,
             message: refused.message.into_owned(),
         },
+        Ok(ClientFrame::Ping(ping)) => ServerFrame::Pong { id: ping.id },
         Ok(frame) => refusal(
             frame.id().map(str::to_owned),
             format!("unknown action \"{}\"", frame.action()),
@@ -57,6 +64,29 @@ mod tests {
             reply_to(r#"{"action":"fly","id":"f1"}"#),
             json!({"type": "error", "id": "f1", "code": "bad_request", "message": "unknown action \"fly\""})
         );
+    }
+
+    #[test]
+    fn a_ping_gets_a_pong_echoing_its_id() {
+        assert_eq!(
+            reply_to(r#"{"action":"ping","id":"k1"}"#),
+            json!({"type": "pong", "id": "k1"})
+        );
+        assert_eq!(reply_to(r#"{"action":"ping"}"#), json!({"type": "pong"}));
+    }
+
+    #[tokio::test]
+    async fn the_ping_event_gets_a_pong() {
+        let event: ApiGatewayWebsocketProxyRequest =
+            serde_json::from_str(include_str!("../../../events/default-ping.json")).unwrap();
+        let response = handle(LambdaEvent::new(event, Default::default()))
+            .await
+            .unwrap();
+        let Some(aws_lambda_events::encodings::Body::Text(body)) = response.body else {
+            panic!("two-way reply has a text body");
+        };
+        let frame: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(frame, json!({"type": "pong", "id": "k-1"}));
     }
 
     #[test]

@@ -55,10 +55,13 @@ mod tests {
             include_str!("../../../events/messages-ack.json"),
             include_str!("../../../events/messages-typing.json"),
             include_str!("../../../events/messages-lookup.json"),
+            include_str!("../../../events/messages-prefs.json"),
             include_str!("../../../events/messages-create-group.json"),
             include_str!("../../../events/messages-add-members.json"),
             include_str!("../../../events/messages-remove-members.json"),
             include_str!("../../../events/messages-leave-group.json"),
+            include_str!("../../../events/messages-chat.json"),
+            include_str!("../../../events/messages-chats.json"),
         ];
         for json in samples {
             let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(json).unwrap();

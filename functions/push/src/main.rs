@@ -31,7 +31,8 @@ async fn main() -> Result<(), Error> {
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = services::Services {
-        devices: devices::Devices::new(dynamodb, &settings.push_table),
+        devices: devices::Devices::new(dynamodb.clone(), &settings.push_table),
+        store: parley_core::store::Store::new(dynamodb, &config),
         sns: sns::Sns::new(
             aws_sdk_sns::Client::new(&aws),
             settings.applications.clone(),

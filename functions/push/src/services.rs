@@ -2,6 +2,7 @@
 //! AWS-backed services, built once per cold start in `main`.
 
 use parley_core::expiry::ManagementApi;
+use parley_core::store::Store;
 
 use crate::devices::Devices;
 use crate::sns::Sns;
@@ -10,6 +11,8 @@ use crate::sns::Sns;
 pub struct Services {
     pub devices: Devices,
     pub sns: Sns,
+    /// The message store, for the owners' mute settings (`chat#<conversation>`).
+    pub store: Store,
     /// `@connections`, to close a connection whose token expired.
     pub management: ManagementApi,
 }

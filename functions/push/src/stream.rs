@@ -10,13 +10,19 @@
 //! be), other updates and TTL deletions do not notify. A copy that cannot be read is
 //! reported failed: retried, then sent to the on-failure destination where someone can look
 //! at it, never silently dropped.
+//!
+//! A copy in a conversation its owner muted is not pushed (one GetItem of the owner's
+//! `chat#<conversation>`, only here, on the path that pays an SNS publish anyway), unless
+//! the copy mentions them: a copy carrying `mention: true` ([`MENTION`]) skips the check.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, StreamExt};
+use parley_core::clock::now_ms;
 use parley_core::message::{Message, OFFLINE};
 use parley_protocol::is_valid_user_id;
+use parley_protocol::server::is_muted;
 use std::collections::HashMap;
 
 use crate::notify::{notify, Outcome};
@@ -27,12 +33,20 @@ use crate::services::Services;
 const MAX_CONCURRENT_RECORDS: usize = 16;
 /// The sort-key prefix of message copies ([`parley_core::cursor`]).
 const COPY_PREFIX: &str = "p#";
+/// The copy's flag saying the message mentions its owner: pushed through a mute. The send
+/// path sets it on a mentioned member's copy (`mentions` on `send`); a copy without it is
+/// an unmentioned one.
+pub const MENTION: &str = "mention";
 
 /// What a stream record means for push.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Relevance {
-    /// A new message copy in `owner`'s mailbox.
-    Copy { owner: String, notice: Notice },
+    /// A new message copy in `owner`'s mailbox; `mentioned`: it mentions them.
+    Copy {
+        owner: String,
+        notice: Notice,
+        mentioned: bool,
+    },
     /// Nothing to notify.
     Ignored,
     /// A message copy this code cannot read.
@@ -63,6 +77,7 @@ pub fn classify(record: &EventRecord) -> Relevance {
         Some(message) => Relevance::Copy {
             owner: owner.clone(),
             notice: Notice::of(&message),
+            mentioned: item.get(MENTION).and_then(|v| v.as_bool().ok()) == Some(&true),
         },
         None => Relevance::Unreadable(format!("message copy {sk} of {owner} is malformed")),
     }
@@ -105,8 +120,20 @@ async fn handle_record(services: &Services, record: &EventRecord) -> Option<Stri
             tracing::error!(event_id = %record.event_id, %sequence_number, why, "unreadable stream record");
             true
         }
-        Relevance::Copy { owner, notice } => {
-            match notify(&services.devices, &services.sns, &owner, &notice).await {
+        Relevance::Copy {
+            owner,
+            notice,
+            mentioned,
+        } => match muted(services, &owner, &notice, mentioned).await {
+            Ok(true) => {
+                tracing::debug!(message = %notice.message_id, owner, "muted: not pushed");
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, message = %notice.message_id, owner, "could not read the mute; the record will be retried");
+                true
+            }
+            Ok(false) => match notify(&services.devices, &services.sns, &owner, &notice).await {
                 Ok(Outcome::NotNeeded) => false,
                 Ok(Outcome::Done { published }) => {
                     if published > 0 {
@@ -118,10 +145,33 @@ async fn handle_record(services: &Services, record: &EventRecord) -> Option<Stri
                     tracing::warn!(%error, message = %notice.message_id, owner, "notification failed; the record will be retried");
                     true
                 }
-            }
-        }
+            },
+        },
     };
     failed.then_some(sequence_number)
+}
+
+/// Whether `owner` muted the conversation of `notice` (read only for a copy that does not
+/// mention them, and not for the sender's own).
+async fn muted(
+    services: &Services,
+    owner: &str,
+    notice: &Notice,
+    mentioned: bool,
+) -> Result<bool, parley_core::Error> {
+    if !skips_mute_check(owner, notice, mentioned) {
+        let until = services
+            .store
+            .muted_until(owner, &notice.conversation)
+            .await?;
+        return Ok(is_muted(until, now_ms()));
+    }
+    Ok(false)
+}
+
+/// A mention goes through a mute; the sender's own copy is never pushed anyway.
+fn skips_mute_check(owner: &str, notice: &Notice, mentioned: bool) -> bool {
+    mentioned || owner == notice.from
 }
 
 #[cfg(test)]
@@ -175,10 +225,30 @@ mod tests {
                     conversation: "d:alice:bob".into(),
                     from: "alice".into(),
                     message_id: "m-7".into(),
-                    seq: 7
-                }
+                    seq: 7,
+                    reaction: false,
+                },
+                mentioned: false,
             }
         );
+    }
+
+    #[test]
+    fn a_mention_goes_through_a_mute_without_reading_it() {
+        let mut mentioning = copy("bob");
+        mentioning[MENTION] = json!({"BOOL": true});
+        let Relevance::Copy {
+            owner,
+            notice,
+            mentioned,
+        } = classify(&record("INSERT", mentioning))
+        else {
+            panic!("a copy")
+        };
+        assert!(mentioned);
+        assert!(skips_mute_check(&owner, &notice, mentioned));
+        // An unmentioned copy of someone else's message: the mute is read.
+        assert!(!skips_mute_check(&owner, &notice, false));
     }
 
     #[test]

@@ -56,6 +56,11 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
     };
   }, [conversation]);
 
+  // Opening a chat clears its "marked unread" mark (on all of the user's devices).
+  useEffect(() => {
+    if (conversation !== undefined) void model.opened(conversation);
+  }, [conversation]);
+
   const loadOlder = async () => {
     const first = messages[0];
     if (conversation === undefined || first === undefined) return;

@@ -4,7 +4,7 @@
  * the connection is up, and the outbox. Components subscribe and re-render on change; the
  * model holds no protocol logic of its own (that is ParleyClient's).
  */
-import type { ConversationRecord, OutboxRecord, ParleyClient, StoredMessage } from "../client";
+import { arrange, isMuted, type ChatChange, type ChatSettings, type ConversationRecord, type OutboxRecord, type ParleyClient, type StoredMessage } from "../client";
 import type { Contacts } from "./contacts";
 
 export interface Summary {
@@ -25,7 +25,14 @@ const UNREAD_WINDOW = 100;
 
 export class ChatModel {
   online = false;
+  /** Every chat, latest message first. */
   summaries: Summary[] = [];
+  /** The chat list as shown: pinned chats first, then the rest, archived ones left out. */
+  listed: Summary[] = [];
+  /** Archived chats, latest message first. */
+  archived: Summary[] = [];
+  /** Why the last change of a chat's settings was refused (e.g. a fourth pin), until the next. */
+  settingsError: string | undefined;
   private readonly byConversation = new Map<string, Summary>();
   private readonly typing = new Map<string, Map<string, number>>();
   private readonly listeners = new Set<() => void>();
@@ -50,6 +57,10 @@ export class ChatModel {
         this.changed();
       },
       outbox: () => this.changed(),
+      chats: () => {
+        this.arrange();
+        this.changed();
+      },
     });
     for (const record of await this.client.conversations()) await this.refresh(record.conversation);
     this.changed();
@@ -109,6 +120,32 @@ export class ChatModel {
       .map(([user]) => this.contacts.label(user));
   }
 
+  /** The user's settings of a chat (the same on all their devices). */
+  settings(conversation: string): ChatSettings {
+    return this.client.chatSettings.get(conversation);
+  }
+
+  muted(conversation: string): boolean {
+    return isMuted(this.settings(conversation), Date.now());
+  }
+
+  /** Changes a chat's settings; a refusal (a fourth pin) is kept in `settingsError`. */
+  async setChat(conversation: string, change: ChatChange): Promise<void> {
+    this.settingsError = undefined;
+    try {
+      await this.client.setChat(conversation, change);
+    } catch (error) {
+      this.settingsError = error instanceof Error ? error.message : String(error);
+    }
+    this.arrange();
+    this.changed();
+  }
+
+  /** The user opened a chat: a "marked unread" mark is cleared, on all their devices. */
+  async opened(conversation: string): Promise<void> {
+    if (this.settings(conversation).unread) await this.setChat(conversation, { unread: false });
+  }
+
   async markRead(conversation: string, seq: number): Promise<void> {
     await this.client.markRead(conversation, seq);
     this.markDirty(conversation);
@@ -129,6 +166,13 @@ export class ChatModel {
     };
     this.byConversation.set(conversation, summary);
     this.summaries = [...this.byConversation.values()].sort((a, b) => b.lastTs - a.lastTs);
+    this.arrange();
+  }
+
+  private arrange(): void {
+    const { listed, archived } = arrange(this.summaries, this.client.chatSettings);
+    this.listed = listed;
+    this.archived = archived;
   }
 
   private titleOf(record: ConversationRecord): string {
@@ -141,7 +185,10 @@ export class ChatModel {
     const known = this.byConversation.get(message.conversation)?.record.lastSeq ?? 0;
     const fresh = !message.own && message.seq > known;
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
-    if (fresh && message.system === undefined && typeof document !== "undefined" && document.hidden) {
+    // A muted chat raises no notification. (Mentions: once `send` carries `mentions`, a
+    // message that mentions this user should notify through the mute, as push does.)
+    const quiet = this.muted(message.conversation);
+    if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
       this.notify(who, message.body ?? `File: ${message.attachment?.name ?? "a file"}`, message.conversation);
     }

@@ -8,6 +8,7 @@
  * the next connect; each is cumulative, so only the highest seq is ever sent.
  */
 import { Backoff } from "./backoff";
+import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
@@ -38,6 +39,8 @@ export interface ClientListener {
   conversation?(record: ConversationRecord): void;
   typing?(conversation: ConversationId, from: string): void;
   connection?(open: boolean): void;
+  /** The user's settings of chats changed (one, or all after a `chats` listing). */
+  chats?(changed: ChatSettings[]): void;
 }
 
 type RequestFrame = Extract<ClientFrame, { id: string }> & { action: Exclude<ClientFrame["action"], "send"> };
@@ -55,6 +58,8 @@ export class RequestError extends Error {
 export class ParleyClient {
   readonly connection: Connection;
   readonly outbox: Outbox;
+  /** The user's chat settings, as the server last said them. */
+  readonly chatSettings = new ChatSettingsBook();
   private readonly sync: Sync;
   private readonly clock: Clock;
   private readonly listeners = new Set<ClientListener>();
@@ -76,7 +81,6 @@ export class ParleyClient {
         open: () => this.enqueue(() => this.onOpen()),
         close: () => this.enqueue(async () => this.onClose()),
         frame: (frame) => this.enqueue(() => this.onFrame(frame)),
-        idle: () => this.enqueue(() => this.sync.requestSync()),
       },
     });
     const transmit = (frame: ClientFrame) => this.connection.send(frame);
@@ -187,6 +191,24 @@ export class ParleyClient {
     return reply.url;
   }
 
+  /**
+   * Changes the user's settings of a chat (their other devices get the change live); resolves
+   * with the settings as they now stand. A fourth pin rejects with `too_large` and the
+   * server's message.
+   */
+  async setChat(conversation: ConversationId, change: ChatChange): Promise<ChatSettings> {
+    const reply = await this.request({ action: "chat", conversation, ...change });
+    if (reply.type !== "chat") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return this.chatSettings.get(conversation);
+  }
+
+  /** Asks for every chat's settings (done on each connect); resolves once they are applied. */
+  async refreshChats(): Promise<ChatSettings[]> {
+    const reply = await this.request({ action: "chats" });
+    if (reply.type !== "chats") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.chats;
+  }
+
   history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
     return this.options.store.listMessages(conversation, options);
   }
@@ -213,6 +235,9 @@ export class ParleyClient {
     this.emit((l) => l.connection?.(true));
     await this.sync.onOpen();
     this.outbox.onOpen();
+    // Not awaited: the reply is handled by this same chain of frames. A failed listing is
+    // asked again on the next connect.
+    this.refreshChats().catch(() => {});
     for (const record of await this.options.store.listConversations()) await this.flushAcks(record);
   }
 
@@ -253,6 +278,21 @@ export class ParleyClient {
       case "group":
         await this.learnGroup(frame);
         this.settle(frame.id, frame);
+        return;
+      case "chat": {
+        const { id, type: _type, ...settings } = frame;
+        this.chatSettings.apply(settings);
+        this.emit((l) => l.chats?.([settings]));
+        if (id !== undefined) this.settle(id, frame);
+        return;
+      }
+      case "chats":
+        this.chatSettings.replace(frame.chats);
+        this.emit((l) => l.chats?.(frame.chats));
+        this.settle(frame.id, frame);
+        return;
+      case "pong":
+        // The keepalive's answer: receiving it was the point.
         return;
       default:
         if ("id" in frame) this.settle(frame.id, frame);

@@ -14,10 +14,9 @@
  *   as a surprise in the middle of a send.
  * - Idle: API Gateway closes a connection after 10 minutes without a frame, and browsers cannot
  *   send WebSocket pings (the API has no ping). So after `idleMs` (9 minutes) in which this
- *   client sent nothing, the connection calls the listener's `idle()`, which the client answers
- *   with a `sync` from its stored cursor: a real frame that keeps the connection alive and
- *   doubles as a check for anything missed. If the close happens anyway, the reconnect and the
- *   sync on connect cover it.
+ *   client sent nothing, the connection sends the protocol's `ping`: a real frame that keeps the
+ *   connection alive, answered by `pong` without any table read on the server. If the close
+ *   happens anyway, the reconnect and the sync on connect cover it.
  *
  * The socket factory, clock and random source are injected for tests.
  */
@@ -66,8 +65,6 @@ export interface ConnectionListener {
   /** A frame without `type`: API Gateway's own "Internal server error". */
   transient?(): void;
   close?(): void;
-  /** Nothing was sent for `idleMs`: send something real (the client syncs). */
-  idle?(): void;
 }
 
 export type ConnectionState = "new" | "connecting" | "open" | "waiting" | "stopped";
@@ -81,7 +78,7 @@ export interface ConnectionOptions {
   backoff?: Backoff;
   /** Reconnect this long after opening; below API Gateway's 2-hour limit. */
   maxAgeMs?: number;
-  /** Call `idle()` after this long without an outgoing frame; below the 10-minute idle limit. */
+  /** Send a `ping` after this long without an outgoing frame; below the 10-minute idle limit. */
   idleMs?: number;
 }
 
@@ -243,7 +240,7 @@ export class Connection {
     const generation = this.generation;
     this.idleTimer = this.options.clock.setTimeout(() => {
       this.idleTimer = null;
-      if (generation === this.generation && this.stateValue === "open") this.options.listener.idle?.();
+      if (generation === this.generation && this.stateValue === "open") this.send({ action: "ping" });
     }, this.idleMs);
   }
 

@@ -61,7 +61,7 @@ export class Sync {
     this.syncing = false;
   }
 
-  /** Sync now unless a sync is running (the idle keepalive uses this too). */
+  /** Sync now unless a sync is running. */
   async requestSync(): Promise<void> {
     if (!this.syncing) await this.start();
   }

@@ -3,6 +3,7 @@
 mod inbox;
 mod outbox;
 mod requests;
+mod settings;
 mod ticks;
 
 use parley_protocol::client::Send;

@@ -4,6 +4,8 @@
 //! every record it reads before a write (a lost race reads again, and the rules are asked
 //! again about what it found), and the actions ask them without the store.
 
+pub mod changes;
+pub mod chats;
 pub mod membership;
 
 use parley_protocol::{ConversationId, ErrorCode, Kind};

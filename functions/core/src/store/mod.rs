@@ -4,28 +4,37 @@
 //!
 //! Mailbox sort keys, all in the user's partition:
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
+//! - `chat#<conversation>` and `pins` — the user's chat settings ([`chats`]);
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
+//! - `prefs` — the user's preferences ([`prefs`]); sorts after `p$`.
 //!
 //! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
-//! A group's own log lives in the group's partition (`userId` = `g:…`, [`log`]).
+//! A conversation's own log lives in its partition (`userId` = `g:…` or `d:…`, [`log`]),
+//! with the state of each changed message beside it ([`state`]).
 
 mod acks;
 mod append;
+mod chats;
 mod conversations;
 mod fanout;
 mod log;
 mod mailbox;
+mod prefs;
 mod reservations;
+mod state;
 mod turns;
 
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, Read, Seen, SendRecord};
+pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
+pub use prefs::Prefs;
 pub use reservations::Reservation;
+pub use state::StateRecord;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a
 /// client built once per cold start.

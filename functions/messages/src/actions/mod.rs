@@ -8,10 +8,13 @@ use crate::services::{Caller, Services};
 
 mod ack;
 mod add_members;
+mod chat;
+mod chats;
 mod create_group;
 mod group_change;
 mod leave_group;
 mod lookup;
+mod prefs;
 mod remove_members;
 mod send;
 mod sync;
@@ -42,7 +45,10 @@ pub async fn run(
             .await
             .map(Some),
         ClientFrame::LeaveGroup(leave) => leave_group::run(services, caller, leave).await.map(Some),
-        // Routed to the files and push functions: never here.
+        ClientFrame::Prefs(prefs) => prefs::run(services, caller, prefs).await.map(Some),
+        ClientFrame::Chat(chat) => chat::run(services, caller, chat).await.map(Some),
+        ClientFrame::Chats(chats) => chats::run(services, caller, chats).await.map(Some),
+        // Routed to the files, push and default functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",
             other.action()
