@@ -12,8 +12,9 @@
 use parley_client::account::{local_codes, Account, AccountError};
 use parley_client::stack::StackInfo as ClientStack;
 use parley_client::Tokens;
-use parley_tests::chat::{device, fresh_id, lookup};
+use parley_tests::chat::{device, fresh_id, lookup, SETTLE};
 use parley_tests::stack::{self, StackInfo};
+use parley_tests::tables::await_connection_count;
 use parley_tests::users::{TestUser, PASSWORD};
 
 fn client_stack(stack: &StackInfo) -> ClientStack {
@@ -71,6 +72,11 @@ async fn opens_the_socket_as_the_user(stack: &StackInfo, tokens: &Tokens) {
         tokens.user_id.as_str(),
         "a confirmed user finds themself: {found}"
     );
+    // Closed and gone before returning: the next call counts this user's records to know
+    // when its own connection is stored, and a `$disconnect` still on its way would take
+    // this one away from under that count.
+    socket.close().await;
+    await_connection_count(stack, &tokens.user_id, 0, SETTLE).await;
 }
 
 #[tokio::test]
