@@ -28,8 +28,8 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, Chat, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute, Ping,
-        Platform, RegisterPush, Send, Sync, Typing, UploadUrl,
+        Ack, Audience, Chat, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
+        Ping, Platform, RegisterPush, Send, Sync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -55,6 +55,7 @@ mod typescript {
             Chat::decl(&cfg),
             Mute::decl(&cfg),
             Chats::decl(&cfg),
+            Audience::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

@@ -107,6 +107,8 @@ export type Mute = "8h" | "1w" | "always" | "off";
 
 export type Chats = { id: string, };
 
+export type Audience = "everyone" | "contacts" | "nobody";
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.

@@ -6,6 +6,7 @@
 
 pub mod chats;
 pub mod membership;
+pub mod presence;
 
 use parley_protocol::{ConversationId, ErrorCode, Kind};
 
