@@ -29,7 +29,7 @@ mod typescript {
 
     use crate::client::{
         Ack, Audience, Chat, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
-        Ping, Platform, RegisterPush, Send, Sync, Typing, UploadUrl,
+        Ping, Platform, Presence, Privacy, RegisterPush, Send, Sync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -55,6 +55,8 @@ mod typescript {
             Chat::decl(&cfg),
             Mute::decl(&cfg),
             Chats::decl(&cfg),
+            Presence::decl(&cfg),
+            Privacy::decl(&cfg),
             Audience::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),

@@ -21,7 +21,7 @@ pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
 pub use lookup::Lookup;
 pub use ping::Ping;
-pub use presence::Audience;
+pub use presence::{Audience, Presence, Privacy};
 pub use push::{Platform, RegisterPush};
 pub use send::Send;
 pub use sync::Sync;
@@ -54,6 +54,8 @@ pub enum ClientFrame {
     Ping(Ping),
     Chat(Chat),
     Chats(Chats),
+    Presence(Presence),
+    Privacy(Privacy),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -79,7 +81,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 15] = [
+    pub const ACTIONS: [&'static str; 17] = [
         "send",
         "sync",
         "ack",
@@ -95,6 +97,8 @@ impl ClientFrame {
         "ping",
         "chat",
         "chats",
+        "presence",
+        "privacy",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -123,6 +127,8 @@ impl ClientFrame {
             Self::Ping(_) => "ping",
             Self::Chat(_) => "chat",
             Self::Chats(_) => "chats",
+            Self::Presence(_) => "presence",
+            Self::Privacy(_) => "privacy",
         }
     }
 
@@ -140,6 +146,8 @@ impl ClientFrame {
             Self::Ping(frame) => frame.id.as_deref(),
             Self::Chat(frame) => Some(&frame.id),
             Self::Chats(frame) => Some(&frame.id),
+            Self::Presence(frame) => Some(&frame.id),
+            Self::Privacy(frame) => Some(&frame.id),
             Self::Sync(_) | Self::Ack(_) | Self::Typing(_) => None,
         }
     }
@@ -195,6 +203,8 @@ impl TryFrom<Value> for ClientFrame {
             "ping" => Ping::parse(&fields).map(Self::Ping),
             "chat" => Chat::parse(&fields).map(Self::Chat),
             "chats" => Chats::parse(&fields).map(Self::Chats),
+            "presence" => Presence::parse(&fields).map(Self::Presence),
+            "privacy" => Privacy::parse(&fields).map(Self::Privacy),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

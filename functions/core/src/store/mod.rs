@@ -8,6 +8,7 @@
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
+//! - `prefs` — the user's preferences: whom they show their presence to ([`presence`]);
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
 //!
 //! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
@@ -20,6 +21,7 @@ mod conversations;
 mod fanout;
 mod log;
 mod mailbox;
+mod presence;
 mod reservations;
 mod turns;
 
@@ -28,6 +30,7 @@ pub use append::{Appended, Draft, Read, Seen, SendRecord};
 pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
+pub use presence::PREFS;
 pub use reservations::Reservation;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a

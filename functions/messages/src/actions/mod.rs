@@ -14,6 +14,8 @@ mod create_group;
 mod group_change;
 mod leave_group;
 mod lookup;
+mod presence;
+mod privacy;
 mod remove_members;
 mod send;
 mod sync;
@@ -46,6 +48,10 @@ pub async fn run(
         ClientFrame::LeaveGroup(leave) => leave_group::run(services, caller, leave).await.map(Some),
         ClientFrame::Chat(chat) => chat::run(services, caller, chat).await.map(Some),
         ClientFrame::Chats(chats) => chats::run(services, caller, chats).await.map(Some),
+        ClientFrame::Presence(presence) => {
+            presence::run(services, caller, presence).await.map(Some)
+        }
+        ClientFrame::Privacy(privacy) => privacy::run(services, caller, privacy).await.map(Some),
         // Routed to the files, push and default functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",
