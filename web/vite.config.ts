@@ -21,6 +21,17 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2022",
+    rolldownOptions: {
+      // The encryption module is an entry of its own, with its exports: the app will load it
+      // lazily (its engine is 2 MB of gzipped wasm, kept off the first load), and until it is
+      // wired the browser scenarios import it from the build to prove the build ships the wasm
+      // and the served CSP lets it compile. It exposes nothing globally.
+      input: {
+        index: fileURLToPath(new URL("index.html", import.meta.url)),
+        crypto: fileURLToPath(new URL("src/client/crypto/index.ts", import.meta.url)),
+      },
+      preserveEntrySignatures: "exports-only",
+    },
   },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],

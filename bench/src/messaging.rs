@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
-use parley_protocol::client::{CreateGroup, Platform, RegisterPush, Send, UploadUrl};
+use parley_protocol::client::{CreateGroup, KeysQuery, Platform, RegisterPush, Send, UploadUrl};
 use parley_protocol::{ClientFrame, ConversationId};
 use parley_tests::stack::StackInfo;
 use parley_tests::users::{sign_up, TestUser};
@@ -192,7 +192,8 @@ impl Run<'_> {
 
     /// Warm invocations of the functions a direct message between online users does not
     /// use, for their timings: `$default` (an unknown action), files (`uploadUrl`, within its
-    /// bucket's burst), push (`registerPush`) and `$disconnect` (idle devices closing).
+    /// bucket's burst), push (`registerPush`), keys (`keysQuery`) and `$disconnect` (idle
+    /// devices closing).
     async fn other_routes(&mut self, invocations: usize) {
         let to = self.pairs[0].recipient.user_id.clone();
         for _ in 0..invocations {
@@ -218,6 +219,13 @@ impl Run<'_> {
                 token: format!("bench-token-{id}"),
             });
             self.pairs[0].sender.send(&register).await;
+            self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
+            let id = self.fresh_id();
+            let query = ClientFrame::KeysQuery(KeysQuery {
+                id: id.clone(),
+                users: vec![to.clone()],
+            });
+            self.pairs[0].sender.send(&query).await;
             self.pairs[0].sender.reply_to(&id, ARRIVAL_WAIT).await;
         }
         let closing: Vec<Device> = self

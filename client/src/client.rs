@@ -4,7 +4,7 @@
 
 use parley_protocol::client::{
     Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
-    Platform, RegisterPush, Send, UploadUrl,
+    Platform, Prefs, RegisterPush, Send, UploadUrl,
 };
 use parley_protocol::limits::MAX_BODY_BYTES;
 use parley_protocol::{
@@ -145,6 +145,7 @@ impl Client {
             conversation,
             body,
             attachment,
+            ..Send::default()
         };
         let (done, stored) = oneshot::channel();
         self.command(Command::Send(frame, done))?;
@@ -242,6 +243,19 @@ impl Client {
         });
         match self.request(frame).await? {
             ServerFrame::PushRegistered { .. } => Ok(()),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Sets whether reactions to this user's messages push while they are offline (`None`:
+    /// only reads it); the preference as it now stands.
+    pub async fn reaction_push(&self, on: Option<bool>) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Prefs(Prefs {
+            id: fresh_id(),
+            reaction_push: on,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Prefs { reaction_push, .. } => Ok(reaction_push),
             _ => Err(ClientError::UnexpectedReply),
         }
     }

@@ -5,6 +5,7 @@
 //! with serde. It depends on serde alone, so a client pays nothing else for it.
 //! [`stack_file`] is the local stack's `.devstack/stack.json`, which clients read too.
 
+pub mod changes;
 pub mod client;
 pub mod error;
 pub mod ids;
@@ -14,11 +15,13 @@ pub mod stack_file;
 
 mod fields;
 
+pub use changes::{ChangeKind, MessageState, Reply, ReplyTo};
 pub use client::ClientFrame;
 pub use error::{ErrorCode, FrameError};
 pub use ids::{is_valid_id, is_valid_user_id, ConversationId, Kind};
 pub use server::{
-    AckStatus, Attachment, ChatSettings, ServerFrame, System, SystemEvent, UserEntry, MUTED_ALWAYS,
+    AckStatus, Attachment, ChatSettings, ServerFrame, System, SystemEvent, ToDeviceMessage,
+    UserEntry, MUTED_ALWAYS,
 };
 
 /// The TypeScript definitions of every frame, generated from these types for the web client.
@@ -28,8 +31,9 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, Audience, Chat, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
-        Ping, Platform, Presence, Privacy, RegisterPush, Send, Sync, Typing, UploadUrl,
+        Ack, Audience, Chat, Chats, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim, KeysQuery,
+        KeysUpload, LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, Presence, Privacy,
+        RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -51,6 +55,21 @@ mod typescript {
             DownloadUrl::decl(&cfg),
             RegisterPush::decl(&cfg),
             Platform::decl(&cfg),
+            KeysUpload::decl(&cfg),
+            DeviceKeys::decl(&cfg),
+            KeysQuery::decl(&cfg),
+            KeysClaim::decl(&cfg),
+            SendToDevice::decl(&cfg),
+            ToDeviceSync::decl(&cfg),
+            ToDeviceAck::decl(&cfg),
+            Prefs::decl(&cfg),
+            ChangeKind::decl(&cfg),
+            ReplyTo::decl(&cfg),
+            Reply::decl(&cfg),
+            MessageState::decl(&cfg),
+            changes::Edited::decl(&cfg),
+            changes::Deleted::decl(&cfg),
+            changes::Reaction::decl(&cfg),
             Ping::decl(&cfg),
             Chat::decl(&cfg),
             Mute::decl(&cfg),
@@ -62,6 +81,7 @@ mod typescript {
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),
             UserEntry::decl(&cfg),
+            ToDeviceMessage::decl(&cfg),
             ChatSettings::decl(&cfg),
             System::decl(&cfg),
             SystemEvent::decl(&cfg),

@@ -29,5 +29,47 @@ pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
 /// Seconds a presigned upload or download URL is valid.
 pub const URL_EXPIRES_SECS: u64 = 300;
+/// A device id (`?device=` at connect): 1–64 characters of `[A-Za-z0-9_-]`, like a frame id.
+pub const MAX_DEVICE_ID_LEN: usize = MAX_ID_LEN;
+/// Devices with keys one user may register.
+pub const MAX_DEVICES_PER_USER: usize = 10;
+/// A device's `deviceKeys` object, serialized, in bytes.
+pub const MAX_DEVICE_KEYS_BYTES: usize = 4096;
+/// One-time keys in one `keysUpload`.
+pub const MAX_ONE_TIME_KEYS_PER_UPLOAD: usize = 100;
+/// One-time keys the server keeps for one device.
+pub const MAX_ONE_TIME_KEYS_STORED: usize = 100;
+/// One signed one-time or fallback key entry, serialized, in bytes (a real one is ≈ 270).
+pub const MAX_ONE_KEY_BYTES: usize = 1024;
+/// Users in one `keysQuery`.
+pub const MAX_KEY_QUERY_USERS: usize = 250;
+/// Devices in one `keysClaim`, in all.
+pub const MAX_KEY_CLAIM_DEVICES: usize = 250;
+/// Messages in one `sendToDevice`.
+pub const MAX_TO_DEVICE_PER_FRAME: usize = 100;
+/// One to-device message's content, in bytes of UTF-8.
+pub const MAX_TO_DEVICE_CONTENT_BYTES: usize = 16 * 1024;
+/// Seconds an unacknowledged to-device message is kept: 30 days.
+pub const TO_DEVICE_RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
+/// The most inbox messages one `toDeviceSync` returns, and its default.
+pub const MAX_INBOX_PAGE: u32 = 100;
+/// Inbox ids in one `toDeviceAck`.
+pub const MAX_TO_DEVICE_ACK: usize = 100;
+/// The most bytes of one server frame the key and to-device actions post (API Gateway's own
+/// limit on a posted message is 128 KB).
+pub const MAX_REPLY_PART_BYTES: usize = 96 * 1024;
+/// A reaction (`send` with kind `react`): its `body`, in bytes of UTF-8.
+pub const MAX_REACTION_BYTES: usize = 64;
+/// A reply's quote preview (`replyTo.preview`), in bytes of UTF-8.
+pub const MAX_PREVIEW_BYTES: usize = 256;
+/// Users one message mentions.
+pub const MAX_MENTIONS: usize = 64;
+/// How long after sending its author may edit a message: 15 minutes, in milliseconds.
+pub const EDIT_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// How long after sending its author may delete a message for everyone: 60 hours, in
+/// milliseconds (a group's admins may delete any message, whatever its age).
+pub const DELETE_WINDOW_MS: i64 = 60 * 60 * 60 * 1000;
+/// Edits of one message (what a delete must scrub stays bounded).
+pub const MAX_EDITS: usize = 10;
 /// Chats one user may pin (`chat` with `pinned: true`).
 pub const MAX_PINNED_CHATS: usize = 3;

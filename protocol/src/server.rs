@@ -5,10 +5,15 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::changes::{ChangeKind, MessageState, Reply};
+use crate::client::{DeviceKeys, SignedKeys};
 use crate::error::ErrorCode;
 use crate::ids::ConversationId;
 
 /// A frame the server sends.
+// `message` is much the largest variant; frames are made, serialized or matched once and
+// dropped, never stored in bulk, so boxing every field of it would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
@@ -49,6 +54,30 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         system: Option<System>,
+        /// A change entry: what it does to the message at `target` (absent: a message).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        kind: Option<ChangeKind>,
+        /// The seq a change entry changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        target: Option<u64>,
+        /// The message this one quotes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        reply_to: Option<Reply>,
+        /// The members this message mentions.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(test, ts(as = "Option<Vec<String>>", optional))]
+        mentions: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+        forwarded: bool,
+        /// The message's state after the changes made to it so far: only on messages a
+        /// `sync` returns, and only once something changed them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        state: Option<MessageState>,
     },
     /// Ends a `sync`; with `more` the client syncs again from `cursor`.
     Synced { cursor: String, more: bool },
@@ -69,6 +98,8 @@ pub enum ServerFrame {
     Users { id: String, users: Vec<UserEntry> },
     /// Reply to `registerPush`: the token is registered for this user.
     PushRegistered { id: String },
+    /// Reply to `prefs`: the caller's preferences as they now stand.
+    Prefs { id: String, reaction_push: bool },
     /// Reply to the group actions: the group as it stands after the change.
     Group {
         id: String,
@@ -93,6 +124,50 @@ pub enum ServerFrame {
         url: String,
         #[cfg_attr(test, ts(type = "number"))]
         expires_in: u64,
+    },
+    /// Reply to `keysUpload`: what the server now holds for the calling device.
+    KeysUploaded {
+        id: String,
+        /// One-time keys left, by algorithm (`signed_curve25519`, 0 included).
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        /// `["signed_curve25519"]` while the device's fallback key was never handed out.
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `keysQuery`, in parts: `{<user id>: {<device id>: <deviceKeys>}}`, every user
+    /// asked in exactly one part (`{}` when they have no device). Parts with `more` are posted
+    /// before the last, which answers the route.
+    Keys {
+        id: String,
+        devices: BTreeMap<String, BTreeMap<String, DeviceKeys>>,
+        more: bool,
+    },
+    /// Reply to `keysClaim`: `{<user id>: {<device id>: {"signed_curve25519:<key id>":
+    /// {…}}}}`, one key per device; a device with no key left is absent.
+    Claimed {
+        id: String,
+        #[cfg_attr(
+            test,
+            ts(type = "Record<string, Record<string, Record<string, unknown>>>")
+        )]
+        one_time_keys: BTreeMap<String, BTreeMap<String, SignedKeys>>,
+    },
+    /// Reply to `sendToDevice`: every message is stored.
+    ToDeviceSent { id: String },
+    /// Messages for this device, live or as `toDeviceSync` output; `toDeviceAck` their ids.
+    ToDevice { messages: Vec<ToDeviceMessage> },
+    /// Ends a `toDeviceSync`; with `more` the client acknowledges and syncs again.
+    ToDeviceSynced {
+        more: bool,
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
+    },
+    /// Reply to `toDeviceAck`.
+    ToDeviceAcked {
+        #[cfg_attr(test, ts(type = "Record<string, number>"))]
+        one_time_key_counts: BTreeMap<String, u64>,
+        unused_fallback_keys: Vec<String>,
     },
     /// Reply to `ping` (echoing its `id`, when it had one).
     Pong {
@@ -149,6 +224,20 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
+}
+
+/// One message of a device's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct ToDeviceMessage {
+    /// The inbox id, for `toDeviceAck`.
+    pub id: String,
+    pub from: String,
+    pub from_device: String,
+    pub event_type: String,
+    /// As the sender gave it, byte for byte.
+    pub content: String,
 }
 
 /// One user's settings for one conversation (`chats`); the defaults are all off.
@@ -289,9 +378,14 @@ impl ServerFrame {
             Self::Sent { id, .. }
             | Self::Users { id, .. }
             | Self::PushRegistered { id }
+            | Self::Prefs { id, .. }
             | Self::Group { id, .. }
             | Self::UploadUrl { id, .. }
             | Self::DownloadUrl { id, .. }
+            | Self::KeysUploaded { id, .. }
+            | Self::Keys { id, .. }
+            | Self::Claimed { id, .. }
+            | Self::ToDeviceSent { id }
             | Self::Chats { id, .. }
             | Self::Privacy { id, .. } => Some(id),
             Self::Error { id, .. }
@@ -301,7 +395,10 @@ impl ServerFrame {
             Self::Message { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }
-            | Self::Typing { .. } => None,
+            | Self::Typing { .. }
+            | Self::ToDevice { .. }
+            | Self::ToDeviceSynced { .. }
+            | Self::ToDeviceAcked { .. } => None,
         }
     }
 }
@@ -462,9 +559,74 @@ mod tests {
                     members: vec!["a".into(), "b".into()],
                     name: "team".into(),
                 }),
+                kind: None,
+                target: None,
+                reply_to: None,
+                mentions: Vec::new(),
+                forwarded: false,
+                state: None,
             },
             json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
                    "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
+        );
+    }
+
+    #[test]
+    fn changes_and_state_ride_on_message_frames() {
+        let message = |kind, target, reply_to, state| ServerFrame::Message {
+            conversation: conversation("d:a:b"),
+            seq: 9,
+            message_id: "m".into(),
+            id: "c9".into(),
+            from: "a".into(),
+            ts: 9,
+            cursor: "k".into(),
+            body: Some("x".into()),
+            attachment: None,
+            system: None,
+            kind,
+            target,
+            reply_to,
+            mentions: Vec::new(),
+            forwarded: false,
+            state,
+        };
+        let head = json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
+                          "from": "a", "ts": 9, "cursor": "k", "body": "x"});
+        let with = |extra: Value| {
+            let mut frame = head.clone();
+            frame
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            frame
+        };
+        round_trip(&message(None, None, None, None), head.clone());
+        round_trip(
+            &message(Some(ChangeKind::Edit), Some(4), None, None),
+            with(json!({"kind": "edit", "target": 4})),
+        );
+        round_trip(
+            &message(
+                None,
+                None,
+                Some(Reply {
+                    seq: 2,
+                    from: "b".into(),
+                    preview: None,
+                }),
+                Some(MessageState {
+                    version: 12,
+                    edited: Some(crate::changes::Edited {
+                        seq: 12,
+                        ts: 10,
+                        body: "y".into(),
+                    }),
+                    ..MessageState::default()
+                }),
+            ),
+            with(json!({"replyTo": {"seq": 2, "from": "b"},
+                        "state": {"version": 12, "edited": {"seq": 12, "ts": 10, "body": "y"}}})),
         );
     }
 

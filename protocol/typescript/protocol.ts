@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats | { "action": "presence" } & Presence | { "action": "privacy" } & Privacy;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats | { "action": "presence" } & Presence | { "action": "privacy" } & Privacy;
 
 export type Send = { 
 /**
@@ -15,7 +15,30 @@ toUser?: string, conversation?: ConversationId,
 /**
  * At most 32 KiB of UTF-8; a message has a body, an attachment or both.
  */
-body?: string, attachment?: Attachment, };
+body?: string, attachment?: Attachment, 
+/**
+ * A change to the message at `target` (absent: a message). `edit` needs a `body`,
+ * `react` a `body` of at most 64 bytes (the emoji); `delete` and `unreact` take none.
+ * A change has no attachment, `replyTo`, `mentions` or `forwarded`.
+ */
+kind?: ChangeKind, 
+/**
+ * The seq of the message a change is to (with a `kind` only).
+ */
+target?: number, 
+/**
+ * The message this one quotes (a seq of the same conversation).
+ */
+replyTo?: ReplyTo, 
+/**
+ * Members this message mentions (1–64 distinct user ids); the server keeps only those
+ * who are members.
+ */
+mentions?: Array<string>, 
+/**
+ * The message was forwarded from elsewhere (`true`, or absent).
+ */
+forwarded?: boolean, };
 
 export type Sync = { 
 /**
@@ -91,6 +114,78 @@ token: string, };
 
 export type Platform = "fcm" | "apns" | "apns_sandbox";
 
+export type KeysUpload = { id: string, deviceKeys?: DeviceKeys, 
+/**
+ * 1–100 `signed_curve25519:<key id>` entries.
+ */
+oneTimeKeys?: Record<string, unknown>, 
+/**
+ * At most one entry; it replaces the device's fallback key.
+ */
+fallbackKeys?: Record<string, unknown>, };
+
+export type DeviceKeys = Record<string, unknown>;
+
+export type KeysQuery = { id: string, users: Array<string>, };
+
+export type KeysClaim = { id: string, devices: { [key in string]: Array<string> }, };
+
+export type SendToDevice = { 
+/**
+ * Fresh per frame, the same on every retry of it.
+ */
+id: string, eventType: string, messages: { [key in string]: { [key in string]: string } }, };
+
+export type ToDeviceSync = { 
+/**
+ * 1–100; more is served as 100; none is 100.
+ */
+limit?: number, };
+
+export type ToDeviceAck = { ids: Array<string>, };
+
+export type Prefs = { id: string, 
+/**
+ * Push a reaction to my message while I am offline.
+ */
+reactionPush?: boolean, };
+
+export type ChangeKind = "edit" | "delete" | "react" | "unreact";
+
+export type ReplyTo = { seq: number, 
+/**
+ * At most 256 bytes of UTF-8.
+ */
+preview?: string, };
+
+export type Reply = { seq: number, from: string, preview?: string, };
+
+export type MessageState = { 
+/**
+ * The seq of the newest change folded in: a change entry with a seq at or below it is
+ * already part of this state.
+ */
+version: number, 
+/**
+ * The newest edit.
+ */
+edited?: Edited, 
+/**
+ * Deleted for everyone: then there is no edit, no reaction, and the message's `body`
+ * and `attachment` are gone.
+ */
+deleted?: Deleted, 
+/**
+ * One reaction per user, by user id.
+ */
+reactions?: { [key in string]: Reaction }, };
+
+export type Edited = { seq: number, ts: number, body: string, };
+
+export type Deleted = { seq: number, ts: number, by: string, };
+
+export type Reaction = { seq: number, body: string, };
+
 export type Ping = { 
 /**
  * Echoed by the `pong`, when given.
@@ -121,7 +216,36 @@ id: string, from: string, ts: number, cursor: string, body?: string, attachment?
 /**
  * Set on a group's membership changes (and then there is no body).
  */
-system?: System, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "pong", id?: string, } | { "type": "chat", id?: string, conversation: ConversationId, 
+system?: System, 
+/**
+ * A change entry: what it does to the message at `target` (absent: a message).
+ */
+kind?: ChangeKind, 
+/**
+ * The seq a change entry changes.
+ */
+target?: number, 
+/**
+ * The message this one quotes.
+ */
+replyTo?: Reply, 
+/**
+ * The members this message mentions.
+ */
+mentions?: Array<string>, forwarded?: boolean, 
+/**
+ * The message's state after the changes made to it so far: only on messages a
+ * `sync` returns, and only once something changed them.
+ */
+state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
+/**
+ * One-time keys left, by algorithm (`signed_curve25519`, 0 included).
+ */
+oneTimeKeyCounts: Record<string, number>, 
+/**
+ * `["signed_curve25519"]` while the device's fallback key was never handed out.
+ */
+unusedFallbackKeys: Array<string>, } | { "type": "keys", id: string, devices: { [key in string]: { [key in string]: DeviceKeys } }, more: boolean, } | { "type": "claimed", id: string, oneTimeKeys: Record<string, Record<string, Record<string, unknown>>>, } | { "type": "toDeviceSent", id: string, } | { "type": "toDevice", messages: Array<ToDeviceMessage>, } | { "type": "toDeviceSynced", more: boolean, oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys: Array<string>, } | { "type": "toDeviceAcked", oneTimeKeyCounts: Record<string, number>, unusedFallbackKeys: Array<string>, } | { "type": "pong", id?: string, } | { "type": "chat", id?: string, conversation: ConversationId, 
 /**
  * Muted until this time (ms since the epoch), `-1` for always; absent: not muted.
  */
@@ -136,6 +260,16 @@ export type Attachment = { key: string, name: string, contentType: string, size:
 export type AckStatus = "delivered" | "read";
 
 export type UserEntry = { userId: string, email?: string, phone?: string, };
+
+export type ToDeviceMessage = { 
+/**
+ * The inbox id, for `toDeviceAck`.
+ */
+id: string, from: string, fromDevice: string, eventType: string, 
+/**
+ * As the sender gave it, byte for byte.
+ */
+content: string, };
 
 export type ChatSettings = { conversation: ConversationId, 
 /**

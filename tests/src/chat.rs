@@ -2,16 +2,16 @@
 //! and `sync` run to the end, page by page.
 
 use parley_protocol::client::{
-    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, RegisterPush, Send, Sync,
-    Typing, UploadUrl,
+    Ack, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Platform, Prefs, RegisterPush,
+    Send, Sync, Typing, UploadUrl,
 };
-use parley_protocol::{AckStatus, Attachment, ClientFrame, ConversationId};
+use parley_protocol::{AckStatus, Attachment, ChangeKind, ClientFrame, ConversationId};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::client::{connect, Client};
+use crate::client::{connect, connect_as_device, Client};
 use crate::stack::StackInfo;
 use crate::tables::{await_connection_count, connections_of};
 use crate::users::TestUser;
@@ -36,8 +36,27 @@ pub fn fresh_id(prefix: &str) -> String {
 /// Connects one more device of `user` and waits until its record is stored, so that live
 /// deliveries reach it. Connect a user's devices one after another, not at once.
 pub async fn device(stack: &StackInfo, user: &TestUser) -> Client {
+    settled(stack, user, connect(stack, Some(&user.id_token))).await
+}
+
+/// [`device`], connected as the key directory's device `device_id` (`?device=`).
+pub async fn keyed_device(stack: &StackInfo, user: &TestUser, device_id: &str) -> Client {
+    settled(
+        stack,
+        user,
+        connect_as_device(stack, &user.id_token, device_id),
+    )
+    .await
+}
+
+/// The connection `connecting` opens (it runs only when awaited), once its record is stored.
+async fn settled(
+    stack: &StackInfo,
+    user: &TestUser,
+    connecting: impl std::future::Future<Output = Result<Client, crate::client::Refused>>,
+) -> Client {
     let before = connections_of(stack, &user.user_id).await.len();
-    let client = connect(stack, Some(&user.id_token))
+    let client = connecting
         .await
         .unwrap_or_else(|e| panic!("{} connects: {e:?}", user.email));
     await_connection_count(stack, &user.user_id, before + 1, SETTLE).await;
@@ -82,6 +101,7 @@ pub fn send_attachment(id: &str, to: To, attachment: Attachment) -> ClientFrame 
         conversation,
         body: None,
         attachment: Some(attachment),
+        ..Send::default()
     })
 }
 
@@ -400,4 +420,29 @@ pub fn assert_clean_error(error: &Value) {
             "an error frame leaks internal text ({leak}): {error}"
         );
     }
+}
+
+/// A change of `kind` to the message at `target` of `conversation` (issue 16).
+pub fn change(
+    id: &str,
+    conversation: &str,
+    kind: ChangeKind,
+    target: u64,
+    body: Option<&str>,
+) -> ClientFrame {
+    ClientFrame::Send(Send::change(
+        id,
+        conversation_id(conversation),
+        kind,
+        target,
+        body.map(str::to_owned),
+    ))
+}
+
+/// A `prefs` frame: sets `reactionPush` when given, else only reads.
+pub fn prefs(id: &str, reaction_push: Option<bool>) -> ClientFrame {
+    ClientFrame::Prefs(Prefs {
+        id: id.to_owned(),
+        reaction_push,
+    })
 }

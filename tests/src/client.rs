@@ -36,7 +36,24 @@ pub enum Refused {
 
 /// Opens `websocketUrl?token=…` (no query string at all when `token` is `None`).
 pub async fn connect(stack: &StackInfo, token: Option<&str>) -> Result<Client, Refused> {
-    match FrameSocket::connect(&stack.websocket_url, token).await {
+    open(&stack.websocket_url, token).await
+}
+
+/// Opens `websocketUrl?device=<device>&token=…`: a device of end-to-end encryption.
+pub async fn connect_as_device(
+    stack: &StackInfo,
+    token: &str,
+    device: &str,
+) -> Result<Client, Refused> {
+    open(
+        &format!("{}?device={device}", stack.websocket_url),
+        Some(token),
+    )
+    .await
+}
+
+async fn open(url: &str, token: Option<&str>) -> Result<Client, Refused> {
+    match FrameSocket::connect(url, token).await {
         Ok(socket) => Ok(Client {
             socket,
             pending: VecDeque::new(),

@@ -141,3 +141,40 @@ pub async fn await_connection_gone(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Moves the sending time of the message at `seq` of `conversation` back by `by_ms`, as the
+/// conversation's log holds it (`s#<seq>`, which the rules of changes to messages read):
+/// how a test reaches the end of the edit or delete window without waiting for it, and
+/// without a clock in production code that a test could turn.
+pub async fn backdate_logged(stack: &StackInfo, conversation: &str, seq: u64, by_ms: i64) {
+    dynamodb(stack)
+        .update_item()
+        .table_name(stack.table("MessagesTable"))
+        .key("userId", AttributeValue::S(conversation.to_owned()))
+        .key("sk", AttributeValue::S(format!("s#{seq:012}")))
+        .update_expression("SET ts = ts - :by")
+        .condition_expression("attribute_exists(ts)")
+        .expression_attribute_values(":by", AttributeValue::N(by_ms.to_string()))
+        .send()
+        .await
+        .expect("backdate a logged message");
+}
+
+/// An item of the messages table by its keys (`None`: not there).
+pub async fn message_item(
+    stack: &StackInfo,
+    partition: &str,
+    sk: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    dynamodb(stack)
+        .get_item()
+        .table_name(stack.table("MessagesTable"))
+        .key("userId", AttributeValue::S(partition.to_owned()))
+        .key("sk", AttributeValue::S(sk.to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read the messages table")
+        .item()
+        .cloned()
+}

@@ -58,6 +58,7 @@ const EVENTS: &[(&str, Expect)] = &[
     ("messages-ack.json", Expect::NoReply),
     ("messages-typing.json", Expect::NoReply),
     ("messages-lookup.json", Expect::Frame("users", None)),
+    ("messages-prefs.json", Expect::Frame("prefs", None)),
     ("messages-create-group.json", Expect::Frame("group", None)),
     // The samples' group `g:5fd2…` was never created in this stack.
     (
@@ -85,6 +86,24 @@ const EVENTS: &[(&str, Expect)] = &[
     (
         "files-download-url.json",
         Expect::Frame("error", Some("forbidden")),
+    ),
+    // The caller's device ALICEPHONE01 (the samples' `deviceId`) registers its keys and
+    // claims its own one-time key. `toDeviceSync` runs while the inbox is empty: it posts what
+    // it finds to the event's connection, which no client holds here.
+    ("keys-keys-upload.json", Expect::Frame("keysUploaded", None)),
+    ("keys-keys-query.json", Expect::Frame("keys", None)),
+    ("keys-keys-claim.json", Expect::Frame("claimed", None)),
+    (
+        "keys-to-device-sync.json",
+        Expect::Frame("toDeviceSynced", None),
+    ),
+    (
+        "keys-send-to-device.json",
+        Expect::Frame("toDeviceSent", None),
+    ),
+    (
+        "keys-to-device-ack.json",
+        Expect::Frame("toDeviceAcked", None),
     ),
     ("push-register.json", Expect::Frame("pushRegistered", None)),
     ("disconnect.json", Expect::Connection { recorded: false }),

@@ -127,7 +127,10 @@ impl Chat {
                 body,
                 attachment,
                 system,
+                // Changes to messages (issue 16) are not yet the library's: a change entry
+                // is held as the entry it is, and its seq keeps the conversation dense.
                 cursor: _,
+                ..
             } => {
                 let message = crate::store::Message {
                     conversation,

@@ -2,6 +2,8 @@
 //! answers API Gateway with an IAM policy. Allow carries the caller's [`Identity`] as context,
 //! which API Gateway hands to every later event of the connection. A missing token is a 401, an
 //! invalid one a 403; clients learn nothing more, and the reason goes to the logs only.
+//! `?device=` (optional: clients that do not encrypt leave it out) names the device in the key
+//! directory; it joins the context when it is a valid id, and a malformed one is a 403 too.
 
 use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerRequestTypeRequest,
@@ -11,6 +13,7 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use lambda_runtime::{Error, LambdaEvent};
 use parley_core::auth::{AuthError, Verifier};
 use parley_core::identity::Identity;
+use parley_protocol::is_valid_id;
 
 pub type Request = ApiGatewayCustomAuthorizerRequestTypeRequest;
 /// The context is `None` on Deny: a refused caller gets no identity.
@@ -34,6 +37,19 @@ pub async fn handle(verifier: &Verifier, event: LambdaEvent<Request>) -> Result<
         tracing::info!("refused: no token in the query string");
         return Err(UNAUTHORIZED.into());
     };
+    let device_id = request
+        .query_string_parameters
+        .first("device")
+        .map(str::to_owned);
+    if device_id.as_deref().is_some_and(|id| !is_valid_id(id)) {
+        tracing::info!("refused: malformed device id");
+        return Ok(policy(
+            DENIED_PRINCIPAL.to_owned(),
+            IamPolicyEffect::Deny,
+            method_arn,
+            None,
+        ));
+    }
 
     match verifier.verify(token).await {
         Ok(claims) => {
@@ -41,6 +57,7 @@ pub async fn handle(verifier: &Verifier, event: LambdaEvent<Request>) -> Result<
             let identity = Identity {
                 user_id: claims.sub,
                 token_expires_at: claims.exp,
+                device_id,
             };
             Ok(policy(
                 identity.user_id.clone(),
@@ -173,6 +190,26 @@ mod tests {
                 "usageIdentifierKey": null,
             })
         );
+    }
+
+    #[tokio::test]
+    async fn a_device_id_joins_the_context_and_a_malformed_one_is_denied() {
+        let exp = in_an_hour();
+        let event = connect_event(json!({"token": id_token(exp), "device": "PHONE_1"}));
+        let response = handle(&verifier(), event).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&response.context).unwrap(),
+            json!({"userId": "user-1", "tokenExpiresAt": exp, "deviceId": "PHONE_1"})
+        );
+        for device in ["", "a b", &"x".repeat(65)] {
+            let event = connect_event(json!({"token": id_token(exp), "device": device}));
+            let response = handle(&verifier(), event).await.unwrap();
+            assert_eq!(response.context, None, "{device:?}");
+            assert_eq!(
+                response.policy_document.statement[0].effect,
+                IamPolicyEffect::Deny
+            );
+        }
     }
 
     #[tokio::test]

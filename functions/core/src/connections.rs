@@ -3,7 +3,7 @@
 //! requests (100 users each) instead of one Query per member, and no request path Scans.
 //!
 //! Each connection is a top-level attribute of the user's item, `c#<connection id>`, a map
-//! `{tokenExpiresAt, connectedAt}`. `$connect` adds its attribute and `$disconnect` (or a
+//! `{tokenExpiresAt, connectedAt, deviceId?}` (`deviceId`: the `?device=` it connected with). `$connect` adds its attribute and `$disconnect` (or a
 //! post that found the connection gone, 410) removes it, each with one UpdateItem that
 //! touches that attribute alone: concurrent connects and disconnects of one user's devices
 //! never overwrite each other's, with no read-modify-write and no condition to lose. (A map
@@ -62,6 +62,8 @@ pub struct Connection {
     pub token_expires_at: i64,
     /// When it was opened (epoch milliseconds, as API Gateway reports it).
     pub connected_at_ms: i64,
+    /// The key directory's device it connected as (`?device=`), if it named one.
+    pub device_id: Option<String>,
 }
 
 impl Connection {
@@ -71,6 +73,7 @@ impl Connection {
             connection_id: connection_id.to_owned(),
             token_expires_at: identity.token_expires_at,
             connected_at_ms,
+            device_id: identity.device_id.clone(),
         }
     }
 
@@ -86,7 +89,7 @@ impl Connection {
     }
 
     fn entry(&self) -> AttributeValue {
-        AttributeValue::M(HashMap::from([
+        let mut entry = HashMap::from([
             (
                 "tokenExpiresAt".into(),
                 AttributeValue::N(self.token_expires_at.to_string()),
@@ -95,7 +98,11 @@ impl Connection {
                 "connectedAt".into(),
                 AttributeValue::N(self.connected_at_ms.to_string()),
             ),
-        ]))
+        ]);
+        if let Some(device) = &self.device_id {
+            entry.insert("deviceId".into(), AttributeValue::S(device.clone()));
+        }
+        AttributeValue::M(entry)
     }
 }
 
@@ -118,6 +125,7 @@ pub fn connections_in(item: &Item) -> Vec<Connection> {
                 connection_id: connection_id.to_owned(),
                 token_expires_at: n("tokenExpiresAt")?,
                 connected_at_ms: n("connectedAt")?,
+                device_id: entry.get("deviceId").and_then(|v| v.as_s().ok()).cloned(),
             })
         })
         .collect()
@@ -143,6 +151,7 @@ fn watchers_in(item: &Item) -> Vec<Watcher> {
                     connection_id: connection_id.to_owned(),
                     token_expires_at: 0,
                     connected_at_ms: 0,
+                    device_id: None,
                 },
                 until: entry.get("until")?.as_n().ok()?.parse().ok()?,
             })
@@ -457,6 +466,7 @@ mod tests {
             connection_id: id.into(),
             token_expires_at: 1_700_003_600,
             connected_at_ms,
+            device_id: None,
         }
     }
 
@@ -465,8 +475,10 @@ mod tests {
         let identity = Identity {
             user_id: "u1".into(),
             token_expires_at: 1_700_003_600,
+            device_id: Some("PHONE".into()),
         };
         let live = Connection::new(&identity, "c1=", 1_700_000_000_123);
+        assert_eq!(live.device_id.as_deref(), Some("PHONE"));
         assert_eq!(live.ttl(), 1_700_000_000 + 7200 + 600);
         let old = connection("c0/", 1_690_000_000_000);
         let mut item = Connections::key("u1");

@@ -168,6 +168,7 @@ mod tests {
             connection_id: id.into(),
             token_expires_at: 0,
             connected_at_ms: 0,
+            device_id: None,
         }
     }
 

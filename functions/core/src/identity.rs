@@ -14,6 +14,10 @@ pub struct Identity {
     pub user_id: String,
     /// The token's `exp`, seconds since the Unix epoch. A connection must not outlive it.
     pub token_expires_at: i64,
+    /// The device the client named with `?device=` at connect (its id in the key directory,
+    /// docs/encryption.md); absent for clients that do not encrypt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 
 impl Identity {
@@ -35,6 +39,7 @@ mod tests {
         let identity = Identity {
             user_id: "u".into(),
             token_expires_at: 1_000,
+            device_id: None,
         };
         assert!(identity.expiry_refusal(999_999).is_none());
         let refusal = identity.expiry_refusal(1_000_000).unwrap();

@@ -2,11 +2,13 @@
 //! protocol, the one error type, token verification, and the AWS adapters.
 
 pub mod auth;
+pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod cursor;
 pub mod delivery;
+pub mod devices;
 pub mod error;
 pub mod expiry;
 pub mod identity;

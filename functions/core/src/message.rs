@@ -4,7 +4,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::cursor::{self, Cursor};
-use parley_protocol::{Attachment, ConversationId, ServerFrame, System};
+use parley_protocol::{
+    Attachment, ChangeKind, ConversationId, MessageState, Reply, ServerFrame, System,
+};
 
 /// Messages (and everything stored with them) live for 30 days.
 pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
@@ -12,6 +14,8 @@ pub const RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
 /// push function is invoked for those copies only (the template's `FilterCriteria`). A copy
 /// without it reached a device when it was sent, or is the sender's own.
 pub const OFFLINE: &str = "offline";
+/// The attribute marking the copy of a member the message mentions.
+pub const MENTION: &str = "mention";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -28,6 +32,17 @@ pub struct Message {
     pub attachment: Option<Attachment>,
     /// Membership changes of groups.
     pub system: Option<System>,
+    /// A change entry: what it does to the message at `target` ([`crate::rules::changes`]).
+    pub kind: Option<ChangeKind>,
+    pub target: Option<u64>,
+    /// The message this one quotes.
+    pub reply_to: Option<Reply>,
+    /// The members this message mentions (members only).
+    pub mentions: Vec<String>,
+    pub forwarded: bool,
+    /// A reaction's one member to wake: the target's author, when they had no live device
+    /// and asked to be pushed for reactions (decided when it is stored).
+    pub wakes: Option<String>,
 }
 
 impl Message {
@@ -41,8 +56,18 @@ impl Message {
         self.ts / 1000 + RETENTION_SECS
     }
 
+    /// Whether this is a message (a plain one or a membership change), not a change to one.
+    pub fn is_original(&self) -> bool {
+        self.kind.is_none()
+    }
+
     /// The `message` frame, with the cursor a client may sync from after it.
     pub fn frame(&self, cursor: &Cursor) -> ServerFrame {
+        self.frame_with_state(cursor, None)
+    }
+
+    /// The `message` frame with the message's current `state` (sync).
+    pub fn frame_with_state(&self, cursor: &Cursor, state: Option<MessageState>) -> ServerFrame {
         ServerFrame::Message {
             conversation: self.conversation.clone(),
             seq: self.seq,
@@ -54,20 +79,43 @@ impl Message {
             body: self.body.clone(),
             attachment: self.attachment.clone(),
             system: self.system.clone(),
+            kind: self.kind,
+            target: self.target,
+            reply_to: self.reply_to.clone(),
+            mentions: self.mentions.clone(),
+            forwarded: self.forwarded,
+            state,
         }
     }
 
+    /// Whether `owner`'s copy is to wake their devices when they have none live: a message
+    /// does, for everyone but its sender; a reaction only the author it [`Message::wakes`];
+    /// other changes nobody (the next sync brings them).
+    pub fn pushes_to(&self, owner: &str) -> bool {
+        owner != self.from
+            && match self.kind {
+                None => true,
+                Some(ChangeKind::React) => self.wakes.as_deref() == Some(owner),
+                Some(_) => false,
+            }
+    }
+
     /// The copy in `owner`'s mailbox. `reachable` are the users who had a live device when
-    /// the message was stored: every other member's copy is marked [`OFFLINE`], which is
-    /// what the push function's event source lets through. The sender's copy never is.
+    /// the message was stored: every other member's copy is marked [`OFFLINE`] if the
+    /// message pushes to them ([`Message::pushes_to`]), which is what the push function's
+    /// event source lets through. The sender's copy never is.
     pub fn copy_item(
         &self,
         owner: &str,
         reachable: &BTreeSet<String>,
     ) -> HashMap<String, AttributeValue> {
         let mut item = self.to_item(owner);
-        if owner != self.from && !reachable.contains(owner) {
+        if self.pushes_to(owner) && !reachable.contains(owner) {
             item.insert(OFFLINE.into(), AttributeValue::Bool(true));
+        }
+        // What push (and a member's mute, which a mention overrides) reads of the copy.
+        if self.mentions.iter().any(|m| m == owner) {
+            item.insert(MENTION.into(), AttributeValue::Bool(true));
         }
         item
     }
@@ -105,6 +153,34 @@ impl Message {
             let json = serde_json::to_string(system).unwrap_or_default();
             item.insert("system".into(), AttributeValue::S(json));
         }
+        if let Some(kind) = self.kind {
+            item.insert("kind".into(), AttributeValue::S(kind.as_str().to_owned()));
+        }
+        if let Some(target) = self.target {
+            item.insert("target".into(), AttributeValue::N(target.to_string()));
+        }
+        if let Some(reply_to) = &self.reply_to {
+            let json = serde_json::to_string(reply_to).unwrap_or_default();
+            item.insert("replyTo".into(), AttributeValue::S(json));
+        }
+        if !self.mentions.is_empty() {
+            item.insert(
+                "mentions".into(),
+                AttributeValue::L(
+                    self.mentions
+                        .iter()
+                        .cloned()
+                        .map(AttributeValue::S)
+                        .collect(),
+                ),
+            );
+        }
+        if self.forwarded {
+            item.insert("forwarded".into(), AttributeValue::Bool(true));
+        }
+        if let Some(wakes) = &self.wakes {
+            item.insert("wakes".into(), AttributeValue::S(wakes.clone()));
+        }
         item
     }
 
@@ -121,6 +197,16 @@ impl Message {
             body: s("body"),
             attachment: s("attachment").and_then(|json| serde_json::from_str(&json).ok()),
             system: s("system").and_then(|json| serde_json::from_str(&json).ok()),
+            kind: s("kind").and_then(|kind| ChangeKind::parse(&kind)),
+            target: n("target").and_then(|seq| u64::try_from(seq).ok()),
+            reply_to: s("replyTo").and_then(|json| serde_json::from_str(&json).ok()),
+            mentions: item
+                .get("mentions")
+                .and_then(|v| v.as_l().ok())
+                .map(|list| list.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+                .unwrap_or_default(),
+            forwarded: item.get("forwarded").and_then(|v| v.as_bool().ok()) == Some(&true),
+            wakes: s("wakes"),
         })
     }
 }
@@ -145,6 +231,16 @@ mod tests {
                 size: 10,
             }),
             system: None,
+            kind: None,
+            target: None,
+            reply_to: Some(Reply {
+                seq: 2,
+                from: "b".into(),
+                preview: Some("hm".into()),
+            }),
+            mentions: vec!["b".into()],
+            forwarded: true,
+            wakes: None,
         }
     }
 
@@ -169,6 +265,36 @@ mod tests {
         assert_eq!(offline("b"), Some(AttributeValue::Bool(true)));
         assert_eq!(offline("c"), None, "reached a device");
         assert_eq!(offline("a"), None, "the sender's own copy");
+        let edit = Message {
+            kind: Some(ChangeKind::Edit),
+            target: Some(3),
+            ..message.clone()
+        };
+        assert_eq!(
+            edit.copy_item("b", &reachable).get(OFFLINE),
+            None,
+            "a change wakes nobody"
+        );
+        let reaction = Message {
+            kind: Some(ChangeKind::React),
+            wakes: Some("b".into()),
+            ..edit.clone()
+        };
+        let marked =
+            |m: &Message, owner: &str| m.copy_item(owner, &reachable).contains_key(OFFLINE);
+        assert!(marked(&reaction, "b"), "the author who asked for it");
+        assert!(!marked(&reaction, "d"), "nobody else");
+        let unwanted = Message {
+            wakes: None,
+            ..reaction.clone()
+        };
+        assert!(!marked(&unwanted, "b"), "an author who did not ask");
+        assert_eq!(
+            message.copy_item("b", &reachable).get(MENTION),
+            Some(&AttributeValue::Bool(true)),
+            "the mentioned member's copy"
+        );
+        assert_eq!(message.copy_item("c", &reachable).get(MENTION), None);
         assert_eq!(
             Message::from_item(&message.copy_item("b", &reachable)).unwrap(),
             message

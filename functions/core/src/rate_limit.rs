@@ -55,6 +55,30 @@ pub const UPLOAD_URL: Limit = Limit {
     interval_ms: 2_000,
 };
 
+/// `keysQuery`: each asks about up to 250 users; a client asks when it meets new users or
+/// hears a device list changed. A burst of 60, then one a second.
+pub const KEYS_QUERY: Limit = Limit {
+    name: "keysQuery",
+    burst: 60,
+    interval_ms: 1_000,
+};
+
+/// `keysClaim`: each takes one one-time key of up to 250 devices, keys their owners must
+/// replace, so a claimer must not drain them. A burst of 30, then one every 2 s.
+pub const KEYS_CLAIM: Limit = Limit {
+    name: "keysClaim",
+    burst: 30,
+    interval_ms: 2_000,
+};
+
+/// `sendToDevice`: up to 100 messages each; sharing a group's room key with 1024 members of
+/// 10 devices takes about 850 frames of the web client's 12. A burst of 1000, then five a second.
+pub const SEND_TO_DEVICE: Limit = Limit {
+    name: "sendToDevice",
+    burst: 1_000,
+    interval_ms: 200,
+};
+
 /// Where an action's token is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taken {
@@ -67,15 +91,20 @@ pub enum Taken {
 }
 
 /// Which client action costs what, and where its token is taken: the one place that says
-/// so, for every function. `send` (a burst of 60, then one a second), `lookup` and
-/// `uploadUrl` are limited; the others are cheap reads or ephemeral (`sync`, `ack`,
-/// `typing`, `downloadUrl`) and are bounded by the stage's throttling, and a group change
-/// is a stored message whose members each receive it (bounded like them).
+/// so, for every function. `send` (a burst of 60, then one a second), `lookup`,
+/// `uploadUrl`, `keysQuery`, `keysClaim` and `sendToDevice` are limited (one token a frame);
+/// the others are cheap reads or ephemeral (`sync`, `ack`, `typing`, `downloadUrl`, the
+/// caller's own `keysUpload`, `toDeviceSync`, `toDeviceAck`) and are bounded by the stage's
+/// throttling and their size limits, and a group change is a stored message whose members
+/// each receive it (bounded like them).
 pub fn cost_of(action: &str) -> Option<(&'static Limit, Taken)> {
     match action {
         "send" => Some((&SEND, Taken::InTheCommit)),
         "lookup" => Some((&LOOKUP, Taken::Before)),
         "uploadUrl" => Some((&UPLOAD_URL, Taken::Before)),
+        "keysQuery" => Some((&KEYS_QUERY, Taken::Before)),
+        "keysClaim" => Some((&KEYS_CLAIM, Taken::Before)),
+        "sendToDevice" => Some((&SEND_TO_DEVICE, Taken::Before)),
         _ => None,
     }
 }

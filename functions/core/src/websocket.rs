@@ -29,9 +29,15 @@ pub fn identity(event: &ApiGatewayWebsocketProxyRequest) -> Result<Identity, Err
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
         .ok_or_else(|| Error::internal("event has no authorizer tokenExpiresAt"))?;
+    let device_id = fields
+        .get("deviceId")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
     Ok(Identity {
         user_id: user_id.to_owned(),
         token_expires_at,
+        device_id,
     })
 }
 
@@ -106,8 +112,16 @@ mod tests {
             identity(&numeric).unwrap(),
             Identity {
                 user_id: "u1".into(),
-                token_expires_at: 1700003600
+                token_expires_at: 1700003600,
+                device_id: None,
             }
+        );
+        let with_device = event(
+            json!({"principalId": "u1", "userId": "u1", "tokenExpiresAt": 1, "deviceId": "PHONE"}),
+        );
+        assert_eq!(
+            identity(&with_device).unwrap().device_id.as_deref(),
+            Some("PHONE")
         );
         let stringly =
             event(json!({"principalId": "u1", "userId": "u1", "tokenExpiresAt": "1700003600"}));

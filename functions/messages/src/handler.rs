@@ -55,6 +55,7 @@ mod tests {
             include_str!("../../../events/messages-ack.json"),
             include_str!("../../../events/messages-typing.json"),
             include_str!("../../../events/messages-lookup.json"),
+            include_str!("../../../events/messages-prefs.json"),
             include_str!("../../../events/messages-create-group.json"),
             include_str!("../../../events/messages-add-members.json"),
             include_str!("../../../events/messages-remove-members.json"),

@@ -1,4 +1,5 @@
-//! The messaging routes (`send`, `sync`, `ack`, `typing`, `lookup` and the group actions):
+//! The messaging routes (`send`, `sync`, `ack`, `typing`, `lookup`, the group actions and
+//! `prefs`):
 //! one function, one file per action under `actions/`. Clients are built once per cold start and shared by every invocation.
 
 use lambda_runtime::{run, service_fn, tracing, Error};

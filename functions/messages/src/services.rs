@@ -33,6 +33,7 @@ impl Caller {
             connection_id: self.connection_id.clone(),
             token_expires_at: 0,
             connected_at_ms: 0,
+            device_id: None,
         }
     }
 }

@@ -12,6 +12,8 @@ use crate::platform::Platform;
 
 /// What the user sees when the app cannot (yet) say more.
 pub const GENERIC_TEXT: &str = "New message";
+/// The same for a reaction to one of the user's messages.
+pub const REACTION_TEXT: &str = "New reaction";
 const TITLE: &str = "Parley";
 
 /// The facts a notification names.
@@ -21,6 +23,8 @@ pub struct Notice {
     pub from: String,
     pub message_id: String,
     pub seq: u64,
+    /// A reaction to the user's message (the only change that pushes), not a message.
+    pub reaction: bool,
 }
 
 impl Notice {
@@ -30,13 +34,14 @@ impl Notice {
             from: message.from.clone(),
             message_id: message.message_id.clone(),
             seq: message.seq,
+            reaction: message.kind == Some(parley_protocol::ChangeKind::React),
         }
     }
 
     /// The app's own fields, the same on every platform (FCM data values must be strings).
     fn fields(&self) -> Value {
         json!({
-            "type": "message",
+            "type": if self.reaction { "reaction" } else { "message" },
             "conversation": self.conversation,
             "from": self.from,
             "messageId": self.message_id,
@@ -59,7 +64,7 @@ pub fn publication(notice: &Notice, platform: Platform) -> Publication {
     let (payload, attributes) = if crate::platform::is_apple(platform) {
         let payload = json!({
             "aps": {
-                "alert": {"title": TITLE, "body": GENERIC_TEXT},
+                "alert": {"title": TITLE, "body": if notice.reaction { REACTION_TEXT } else { GENERIC_TEXT }},
                 "mutable-content": 1,
                 "sound": "default",
                 "thread-id": notice.conversation,
@@ -110,6 +115,12 @@ mod tests {
             body: Some("the secret plan".into()),
             attachment: None,
             system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            wakes: None,
         }
     }
 
@@ -173,5 +184,24 @@ mod tests {
                 .attributes
                 .contains(&("AWS.SNS.MOBILE.APNS.PUSH_TYPE", "alert".into())));
         }
+    }
+
+    #[test]
+    fn a_reaction_says_it_is_one_and_still_carries_no_text() {
+        let reaction = Message {
+            kind: Some(parley_protocol::ChangeKind::React),
+            target: Some(3),
+            body: Some("🎉".into()),
+            ..message()
+        };
+        let notice = Notice::of(&reaction);
+        let fcm = platform_payload(&publication(&notice, Platform::Fcm), "GCM");
+        assert_eq!(fcm["fcmV1Message"]["message"]["data"]["type"], "reaction");
+        let apns = platform_payload(&publication(&notice, Platform::Apns), "APNS");
+        assert_eq!(apns["aps"]["alert"]["body"], REACTION_TEXT);
+        assert_eq!(apns["parley"]["type"], "reaction");
+        assert!(!apns.to_string().contains('🎉'), "{apns}");
+        let plain = platform_payload(&publication(&Notice::of(&message()), Platform::Fcm), "GCM");
+        assert_eq!(plain["fcmV1Message"]["message"]["data"]["type"], "message");
     }
 }

@@ -225,7 +225,8 @@ mod tests {
                     conversation: "d:alice:bob".into(),
                     from: "alice".into(),
                     message_id: "m-7".into(),
-                    seq: 7
+                    seq: 7,
+                    reaction: false,
                 },
                 mentioned: false,
             }

@@ -7,24 +7,33 @@ mod ack;
 mod chat;
 mod files;
 mod groups;
+mod keys;
 mod lookup;
 mod ping;
+mod prefs;
 mod presence;
 mod push;
 mod send;
 mod sync;
+mod to_device;
 mod typing;
 
 pub use ack::Ack;
 pub use chat::{Chat, Chats, Mute};
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
+pub use keys::{
+    all_signed_by, is_key_name, matrix_user_id, DeviceKeys, KeysClaim, KeysQuery, KeysUpload,
+    SignedKeys, SIGNED_CURVE25519,
+};
 pub use lookup::Lookup;
 pub use ping::Ping;
+pub use prefs::Prefs;
 pub use presence::{Audience, Presence, Privacy};
 pub use push::{Platform, RegisterPush};
 pub use send::Send;
 pub use sync::Sync;
+pub use to_device::{SendToDevice, ToDeviceAck, ToDeviceSync};
 pub use typing::Typing;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -51,6 +60,13 @@ pub enum ClientFrame {
     UploadUrl(UploadUrl),
     DownloadUrl(DownloadUrl),
     RegisterPush(RegisterPush),
+    KeysUpload(KeysUpload),
+    KeysQuery(KeysQuery),
+    KeysClaim(KeysClaim),
+    SendToDevice(SendToDevice),
+    ToDeviceSync(ToDeviceSync),
+    ToDeviceAck(ToDeviceAck),
+    Prefs(Prefs),
     Ping(Ping),
     Chat(Chat),
     Chats(Chats),
@@ -81,7 +97,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 17] = [
+    pub const ACTIONS: [&'static str; 24] = [
         "send",
         "sync",
         "ack",
@@ -94,6 +110,13 @@ impl ClientFrame {
         "uploadUrl",
         "downloadUrl",
         "registerPush",
+        "keysUpload",
+        "keysQuery",
+        "keysClaim",
+        "sendToDevice",
+        "toDeviceSync",
+        "toDeviceAck",
+        "prefs",
         "ping",
         "chat",
         "chats",
@@ -124,6 +147,13 @@ impl ClientFrame {
             Self::UploadUrl(_) => "uploadUrl",
             Self::DownloadUrl(_) => "downloadUrl",
             Self::RegisterPush(_) => "registerPush",
+            Self::KeysUpload(_) => "keysUpload",
+            Self::KeysQuery(_) => "keysQuery",
+            Self::KeysClaim(_) => "keysClaim",
+            Self::SendToDevice(_) => "sendToDevice",
+            Self::ToDeviceSync(_) => "toDeviceSync",
+            Self::ToDeviceAck(_) => "toDeviceAck",
+            Self::Prefs(_) => "prefs",
             Self::Ping(_) => "ping",
             Self::Chat(_) => "chat",
             Self::Chats(_) => "chats",
@@ -132,7 +162,8 @@ impl ClientFrame {
         }
     }
 
-    /// The frame's `id`, which replies echo (`sync`, `ack` and `typing` have none, `ping` may).
+    /// The frame's `id`, which replies echo (`sync`, `ack`, `typing`, `toDeviceSync` and
+    /// `toDeviceAck` have none, `ping` may).
     pub fn id(&self) -> Option<&str> {
         match self {
             Self::Send(frame) => Some(&frame.id),
@@ -143,12 +174,21 @@ impl ClientFrame {
             Self::UploadUrl(frame) => Some(&frame.id),
             Self::DownloadUrl(frame) => Some(&frame.id),
             Self::RegisterPush(frame) => Some(&frame.id),
+            Self::KeysUpload(frame) => Some(&frame.id),
+            Self::KeysQuery(frame) => Some(&frame.id),
+            Self::KeysClaim(frame) => Some(&frame.id),
+            Self::SendToDevice(frame) => Some(&frame.id),
+            Self::Prefs(frame) => Some(&frame.id),
             Self::Ping(frame) => frame.id.as_deref(),
             Self::Chat(frame) => Some(&frame.id),
             Self::Chats(frame) => Some(&frame.id),
             Self::Presence(frame) => Some(&frame.id),
             Self::Privacy(frame) => Some(&frame.id),
-            Self::Sync(_) | Self::Ack(_) | Self::Typing(_) => None,
+            Self::Sync(_)
+            | Self::Ack(_)
+            | Self::Typing(_)
+            | Self::ToDeviceSync(_)
+            | Self::ToDeviceAck(_) => None,
         }
     }
 
@@ -200,6 +240,13 @@ impl TryFrom<Value> for ClientFrame {
             "uploadUrl" => UploadUrl::parse(&fields).map(Self::UploadUrl),
             "downloadUrl" => DownloadUrl::parse(&fields).map(Self::DownloadUrl),
             "registerPush" => RegisterPush::parse(&fields).map(Self::RegisterPush),
+            "keysUpload" => KeysUpload::parse(&fields).map(Self::KeysUpload),
+            "keysQuery" => KeysQuery::parse(&fields).map(Self::KeysQuery),
+            "keysClaim" => KeysClaim::parse(&fields).map(Self::KeysClaim),
+            "sendToDevice" => SendToDevice::parse(&fields).map(Self::SendToDevice),
+            "toDeviceSync" => ToDeviceSync::parse(&fields).map(Self::ToDeviceSync),
+            "toDeviceAck" => ToDeviceAck::parse(&fields).map(Self::ToDeviceAck),
+            "prefs" => Prefs::parse(&fields).map(Self::Prefs),
             "ping" => Ping::parse(&fields).map(Self::Ping),
             "chat" => Chat::parse(&fields).map(Self::Chat),
             "chats" => Chats::parse(&fields).map(Self::Chats),

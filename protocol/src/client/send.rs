@@ -1,15 +1,18 @@
-//! `send`: a message to a user (`toUser`, for a first message) or into a conversation.
+//! `send`: a message to a user (`toUser`, for a first message) or into a conversation, or,
+//! with a `kind`, a change to one of its messages ([`crate::changes`]). Without a `kind` a
+//! frame means exactly what it meant before changes existed.
 
 use serde::{Deserialize, Serialize};
 
+use crate::changes::{ChangeKind, ReplyTo};
 use crate::client::Target;
 use crate::error::FrameError;
 use crate::fields::Fields;
-use crate::ids::ConversationId;
-use crate::limits::MAX_BODY_BYTES;
+use crate::ids::{is_valid_user_id, ConversationId};
+use crate::limits::{MAX_BODY_BYTES, MAX_MENTIONS, MAX_PREVIEW_BYTES, MAX_REACTION_BYTES};
 use crate::server::Attachment;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Send {
@@ -29,6 +32,29 @@ pub struct Send {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub attachment: Option<Attachment>,
+    /// A change to the message at `target` (absent: a message). `edit` needs a `body`,
+    /// `react` a `body` of at most 64 bytes (the emoji); `delete` and `unreact` take none.
+    /// A change has no attachment, `replyTo`, `mentions` or `forwarded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub kind: Option<ChangeKind>,
+    /// The seq of the message a change is to (with a `kind` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, type = "number"))]
+    pub target: Option<u64>,
+    /// The message this one quotes (a seq of the same conversation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub reply_to: Option<ReplyTo>,
+    /// Members this message mentions (1–64 distinct user ids); the server keeps only those
+    /// who are members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(as = "Option<Vec<String>>", optional))]
+    pub mentions: Vec<String>,
+    /// The message was forwarded from elsewhere (`true`, or absent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub forwarded: bool,
 }
 
 impl Send {
@@ -43,7 +69,7 @@ impl Send {
             to_user: Some(user.into()),
             conversation: None,
             body: Some(body.into()),
-            attachment: None,
+            ..Self::default()
         }
     }
 
@@ -58,7 +84,26 @@ impl Send {
             to_user: None,
             conversation: Some(conversation),
             body: Some(body.into()),
-            attachment: None,
+            ..Self::default()
+        }
+    }
+
+    /// A change of `kind` to the message at `target` of `conversation`, carrying `body`
+    /// (the new text of an edit, the emoji of a reaction; none for the other kinds).
+    pub fn change(
+        id: impl Into<String>,
+        conversation: ConversationId,
+        kind: ChangeKind,
+        target: u64,
+        body: Option<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            conversation: Some(conversation),
+            body,
+            kind: Some(kind),
+            target: Some(target),
+            ..Self::default()
         }
     }
 
@@ -91,19 +136,131 @@ impl Send {
                 )
             })?),
         };
-        if body.as_deref().unwrap_or_default().is_empty() && attachment.is_none() {
+        let kind = match fields.optional_str("kind")? {
+            None => None,
+            Some(text) => Some(ChangeKind::parse(text).ok_or_else(|| {
+                FrameError::bad_request("kind must be edit, delete, react or unreact")
+            })?),
+        };
+        let target = fields.optional_u64("target", "a seq (an integer of at least 1)")?;
+        if target == Some(0) {
             return Err(FrameError::bad_request(
-                "a message needs a body or an attachment",
+                "target must be a seq (an integer of at least 1)",
             ));
         }
-        Ok(Self {
+        let reply_to = match fields.0.get("replyTo") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(value) => Some(reply_to(value)?),
+        };
+        let mentions = mentions(fields)?;
+        let forwarded = match fields.0.get("forwarded") {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::Bool(forwarded)) => *forwarded,
+            Some(_) => return Err(FrameError::bad_request("forwarded must be true or false")),
+        };
+        let frame = Self {
             id,
             to_user,
             conversation,
             body,
             attachment,
-        })
+            kind,
+            target,
+            reply_to,
+            mentions,
+            forwarded,
+        };
+        match kind {
+            None => frame.check_message()?,
+            Some(kind) => frame.check_change(kind)?,
+        }
+        Ok(frame)
     }
+
+    /// A message: a body or an attachment, and no target.
+    fn check_message(&self) -> Result<(), FrameError> {
+        if self.target.is_some() {
+            return Err(FrameError::bad_request(
+                "target is only for a change (give a kind)",
+            ));
+        }
+        if self.body.as_deref().unwrap_or_default().is_empty() && self.attachment.is_none() {
+            return Err(FrameError::bad_request(
+                "a message needs a body or an attachment",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A change: a target, the body its kind takes, nothing of a message's own.
+    fn check_change(&self, kind: ChangeKind) -> Result<(), FrameError> {
+        let name = kind.as_str();
+        if self.target.is_none() {
+            return Err(FrameError::bad_request(format!(
+                "target is required for kind {name}"
+            )));
+        }
+        for (present, field) in [
+            (self.attachment.is_some(), "attachment"),
+            (self.reply_to.is_some(), "replyTo"),
+            (!self.mentions.is_empty(), "mentions"),
+            (self.forwarded, "forwarded"),
+        ] {
+            if present {
+                return Err(FrameError::bad_request(format!(
+                    "kind {name} takes no {field}"
+                )));
+            }
+        }
+        let body = self.body.as_deref().unwrap_or_default();
+        match kind {
+            ChangeKind::Edit | ChangeKind::React if body.is_empty() => {
+                Err(FrameError::bad_request(format!("kind {name} needs a body")))
+            }
+            ChangeKind::React if body.len() > MAX_REACTION_BYTES => {
+                Err(FrameError::too_large("a reaction's body is over 64 bytes"))
+            }
+            ChangeKind::Delete | ChangeKind::Unreact if self.body.is_some() => Err(
+                FrameError::bad_request(format!("kind {name} takes no body")),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `replyTo`: `{seq, preview?}`.
+fn reply_to(value: &serde_json::Value) -> Result<ReplyTo, FrameError> {
+    let invalid =
+        || FrameError::bad_request("replyTo must be {seq, preview?} with a seq of at least 1");
+    let reply = ReplyTo::deserialize(value).map_err(|_| invalid())?;
+    if reply.seq == 0 {
+        return Err(invalid());
+    }
+    if reply
+        .preview
+        .as_ref()
+        .is_some_and(|p| p.len() > MAX_PREVIEW_BYTES)
+    {
+        return Err(FrameError::too_large("replyTo.preview is over 256 bytes"));
+    }
+    Ok(reply)
+}
+
+/// `mentions`: 1–64 distinct user ids (an empty list counts as none).
+fn mentions(fields: &Fields) -> Result<Vec<String>, FrameError> {
+    let mentions = fields.string_list("mentions", MAX_MENTIONS, || {
+        FrameError::too_large("mentions names more than 64 users")
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for user in &mentions {
+        if !is_valid_user_id(user) {
+            return Err(FrameError::bad_request("mentions must be user ids"));
+        }
+        if !seen.insert(user.as_str()) {
+            return Err(FrameError::bad_request("mentions names a user twice"));
+        }
+    }
+    Ok(mentions)
 }
 
 #[cfg(test)]
@@ -206,5 +363,185 @@ mod tests {
             "attachment": {"key": "c/k", "name": "a.png", "contentType": "image/png", "size": 3}});
         let parsed = ClientFrame::parse(&frame.to_string()).unwrap();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), frame);
+    }
+
+    #[test]
+    fn changes_name_a_kind_and_a_target() {
+        let frames = [
+            json!({"action": "send", "id": "e", "conversation": "d:a:b", "kind": "edit", "target": 4, "body": "new"}),
+            json!({"action": "send", "id": "d", "conversation": "d:a:b", "kind": "delete", "target": 4}),
+            json!({"action": "send", "id": "r", "conversation": "d:a:b", "kind": "react", "target": 4, "body": "👍"}),
+            json!({"action": "send", "id": "u", "conversation": "d:a:b", "kind": "unreact", "target": 4}),
+            json!({"action": "send", "id": "q", "conversation": "d:a:b", "body": "yes", "replyTo": {"seq": 2, "preview": "coming?"},
+                   "mentions": ["b"], "forwarded": true}),
+        ];
+        for frame in frames {
+            let parsed = ClientFrame::parse(&frame.to_string()).unwrap();
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), frame);
+        }
+        let edit = Send::change(
+            "e",
+            ConversationId::direct("a", "b"),
+            ChangeKind::Edit,
+            4,
+            Some("new".into()),
+        );
+        assert_eq!(
+            ClientFrame::parse(&ClientFrame::Send(edit.clone()).to_json()).unwrap(),
+            ClientFrame::Send(edit)
+        );
+    }
+
+    #[test]
+    fn a_plain_message_is_written_as_before() {
+        let frame = ClientFrame::Send(Send::to_user("m1", "u2", "hi"));
+        assert_eq!(
+            serde_json::to_value(&frame).unwrap(),
+            json!({"action": "send", "id": "m1", "toUser": "u2", "body": "hi"})
+        );
+        let unforwarded =
+            json!({"action": "send", "id": "m", "toUser": "u", "body": "x", "forwarded": false});
+        let parsed = ClientFrame::parse(&unforwarded.to_string()).unwrap();
+        assert_eq!(parsed, ClientFrame::Send(Send::to_user("m", "u", "x")));
+    }
+
+    #[test]
+    fn changes_are_checked_by_kind() {
+        let base = |extra: Value| {
+            let mut frame = json!({"action": "send", "id": "c", "conversation": "d:a:b"});
+            frame
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            frame
+        };
+        let bad = [
+            (
+                json!({"kind": "timer", "target": 1}),
+                ErrorCode::BadRequest,
+                "kind must be",
+            ),
+            (
+                json!({"kind": 3, "target": 1}),
+                ErrorCode::BadRequest,
+                "kind must be a string",
+            ),
+            (
+                json!({"kind": "edit", "body": "x"}),
+                ErrorCode::BadRequest,
+                "target is required for kind edit",
+            ),
+            (
+                json!({"kind": "delete", "target": 0}),
+                ErrorCode::BadRequest,
+                "target must be a seq",
+            ),
+            (
+                json!({"kind": "delete", "target": -1}),
+                ErrorCode::BadRequest,
+                "target must be a seq",
+            ),
+            (
+                json!({"kind": "delete", "target": "1"}),
+                ErrorCode::BadRequest,
+                "target must be a seq",
+            ),
+            (
+                json!({"kind": "edit", "target": 1}),
+                ErrorCode::BadRequest,
+                "kind edit needs a body",
+            ),
+            (
+                json!({"kind": "react", "target": 1, "body": ""}),
+                ErrorCode::BadRequest,
+                "kind react needs a body",
+            ),
+            (
+                json!({"kind": "react", "target": 1, "body": "x".repeat(65)}),
+                ErrorCode::TooLarge,
+                "over 64 bytes",
+            ),
+            (
+                json!({"kind": "delete", "target": 1, "body": "x"}),
+                ErrorCode::BadRequest,
+                "kind delete takes no body",
+            ),
+            (
+                json!({"kind": "unreact", "target": 1, "body": "x"}),
+                ErrorCode::BadRequest,
+                "kind unreact takes no body",
+            ),
+            (
+                json!({"kind": "edit", "target": 1, "body": "x", "attachment": {"key": "c/k", "name": "a", "contentType": "image/png", "size": 1}}),
+                ErrorCode::BadRequest,
+                "kind edit takes no attachment",
+            ),
+            (
+                json!({"kind": "edit", "target": 1, "body": "x", "replyTo": {"seq": 1}}),
+                ErrorCode::BadRequest,
+                "kind edit takes no replyTo",
+            ),
+            (
+                json!({"kind": "react", "target": 1, "body": "x", "mentions": ["b"]}),
+                ErrorCode::BadRequest,
+                "kind react takes no mentions",
+            ),
+            (
+                json!({"kind": "delete", "target": 1, "forwarded": true}),
+                ErrorCode::BadRequest,
+                "kind delete takes no forwarded",
+            ),
+            (
+                json!({"body": "x", "target": 1}),
+                ErrorCode::BadRequest,
+                "target is only for a change",
+            ),
+            (
+                json!({"body": "x", "replyTo": 3}),
+                ErrorCode::BadRequest,
+                "replyTo must be",
+            ),
+            (
+                json!({"body": "x", "replyTo": {"seq": 0}}),
+                ErrorCode::BadRequest,
+                "replyTo must be",
+            ),
+            (
+                json!({"body": "x", "replyTo": {"seq": 1, "preview": "x".repeat(257)}}),
+                ErrorCode::TooLarge,
+                "preview is over 256 bytes",
+            ),
+            (
+                json!({"body": "x", "mentions": ["b", "b"]}),
+                ErrorCode::BadRequest,
+                "names a user twice",
+            ),
+            (
+                json!({"body": "x", "mentions": ["no one"]}),
+                ErrorCode::BadRequest,
+                "mentions must be user ids",
+            ),
+            (
+                json!({"body": "x", "mentions": (0..65).map(|i| format!("u{i}")).collect::<Vec<_>>()}),
+                ErrorCode::TooLarge,
+                "more than 64",
+            ),
+            (
+                json!({"body": "x", "forwarded": "yes"}),
+                ErrorCode::BadRequest,
+                "forwarded must be true or false",
+            ),
+        ];
+        for (extra, code, expected) in bad {
+            let frame = base(extra);
+            let error = refusal(frame.clone());
+            assert_eq!(error.code, code, "{frame}");
+            assert!(
+                error.message.contains(expected),
+                "{frame}: {}",
+                error.message
+            );
+            assert_eq!(error.id.as_deref(), Some("c"), "{frame}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! every record it reads before a write (a lost race reads again, and the rules are asked
 //! again about what it found), and the actions ask them without the store.
 
+pub mod changes;
 pub mod chats;
 pub mod membership;
 pub mod presence;

@@ -18,7 +18,11 @@
 //!   already stored is answered from the read and spends nothing;
 //! - a direct chat: writes the message into both mailboxes, the copy of a member with no
 //!   live device marked for push ([`Message::copy_item`]);
-//! - a group: writes it into the group's log ([`super::log`]). Up to 1024 members do not fit
+//! - writes it into the conversation's log ([`super::log`]), where a change to it finds it;
+//! - a change to a message (issue 16): rewrites the target's state item ([`super::state`])
+//!   on condition that it is the version read (the rules, [`crate::rules::changes`], were
+//!   asked about that one; a state that moved meanwhile cancels, and the send reads again);
+//! - a group: Up to 1024 members do not fit
 //!   one transaction (100 items), so the members' copies are written after the commit, in
 //!   batches ([`super::fanout`]), by the caller, which knows by then who has a live device:
 //!   idempotent Puts that a retried send writes again from the log to finish a fan-out a
@@ -36,18 +40,18 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use super::conversations::{ConversationRecord, WRITERS};
-use super::log::log_item;
+use super::log::{log_item, log_key};
+use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
 use super::Store;
 use crate::clock::now_ms;
 use crate::message::Message;
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
 use crate::rules::membership::{Applied, Change};
-use crate::rules::{self, Plan};
+use crate::rules::{self, changes, Plan};
 use crate::users::user_key;
 use crate::Error;
-use parley_protocol::Attachment;
-use parley_protocol::{ConversationId, Kind};
+use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ReplyTo};
 
 /// How often a read (BatchGetItem) is repeated for keys DynamoDB left unprocessed.
 const MAX_ATTEMPTS: u32 = 40;
@@ -75,6 +79,52 @@ pub struct Draft {
     pub change: Option<Change>,
     /// The rate limit a new message spends a token of.
     pub limit: Option<&'static Limit>,
+    /// A change to the message at `target` (issue 16); none for a message.
+    pub kind: Option<ChangeKind>,
+    pub target: Option<u64>,
+    /// The message this one quotes.
+    pub reply_to: Option<ReplyTo>,
+    /// The users it mentions: only the conversation's members are kept.
+    pub mentions: Vec<String>,
+    pub forwarded: bool,
+    /// A reaction's one member to wake ([`Message::wakes`]).
+    pub wakes: Option<String>,
+}
+
+impl Draft {
+    /// A message with `body` or `attachment` (or, for a group action, a membership
+    /// `change`) from `sender` under their `client_id`, and nothing more.
+    pub fn message(
+        sender: String,
+        client_id: String,
+        conversation: ConversationId,
+        body: Option<String>,
+        attachment: Option<Attachment>,
+    ) -> Self {
+        Self {
+            sender,
+            client_id,
+            conversation,
+            body,
+            attachment,
+            system: None,
+            change: None,
+            limit: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            wakes: None,
+        }
+    }
+
+    /// The seq of the conversation's log whose entry this draft names: the target of a
+    /// change, or the message a reply quotes.
+    fn names(&self) -> Option<u64> {
+        self.target
+            .or_else(|| self.reply_to.as_ref().map(|reply| reply.seq))
+    }
 }
 
 /// What the store held when last looked at: read, or told by a cancelled transaction.
@@ -85,6 +135,10 @@ pub struct Seen {
     arrival: Option<i64>,
     /// For a direct chat, whether the other member is a registered user (users table).
     recipient_exists: Option<bool>,
+    /// The log entry the draft names ([`Draft::names`]), if it exists.
+    named: Option<Box<Message>>,
+    /// A change's target's state: none when nothing changed it yet.
+    state: Option<StateRecord>,
 }
 
 impl Seen {
@@ -94,15 +148,40 @@ impl Seen {
         self.record.as_ref()
     }
 
-    /// What the domain's rules allow the draft to be, on what was read.
-    pub fn plan(&self, draft: &Draft) -> Result<Plan, Error> {
-        rules::plan(
+    /// The log entry the draft names (a change's target, a reply's quote), if it exists.
+    pub fn named(&self) -> Option<&Message> {
+        self.named.as_deref()
+    }
+
+    /// What the domain's rules allow the draft to be, on what was read, at `now`: who may
+    /// write, and whether the change or the reply the draft is may be made.
+    pub fn plan(&self, draft: &Draft, now: i64) -> Result<Plan, Error> {
+        let plan = rules::plan(
             &draft.conversation,
             &draft.sender,
             draft.change.as_ref(),
             self.record.as_ref(),
             self.recipient_exists,
-        )
+        )?;
+        if let Some(kind) = draft.kind {
+            let admin = draft.conversation.kind() == Kind::Group
+                && self
+                    .record
+                    .as_ref()
+                    .is_some_and(|r| r.admins.contains(&draft.sender));
+            changes::check(changes::Ask {
+                kind,
+                sender: &draft.sender,
+                now,
+                target: self.named.as_deref(),
+                state: self.state.as_ref(),
+                admin,
+            })?;
+        }
+        if let Some(reply_to) = &draft.reply_to {
+            changes::reply(self.named.as_deref(), reply_to.preview.clone())?;
+        }
+        Ok(plan)
     }
 }
 
@@ -228,7 +307,8 @@ impl Store {
                 }
             }
             let record = seen.record.clone();
-            let (members, applied) = match seen.plan(draft) {
+            let now = now_ms();
+            let (members, applied) = match seen.plan(draft, now) {
                 Ok(Plan::Append { members, applied }) => (members, applied),
                 Ok(Plan::Unchanged) => break Ok(Appended::Unchanged(record)),
                 Err(refused) => break Err(refused),
@@ -236,7 +316,7 @@ impl Store {
             let previous = record.as_ref().map(|r| r.last_seq).unwrap_or(0);
             let token = match draft
                 .limit
-                .map(|limit| limit.token_update(&draft.sender, seen.arrival, now_ms()))
+                .map(|limit| limit.token_update(&draft.sender, seen.arrival, now))
                 .transpose()
             {
                 Ok(token) => token,
@@ -248,13 +328,42 @@ impl Store {
                 message_id: message_id.clone(),
                 client_id: draft.client_id.clone(),
                 from: draft.sender.clone(),
-                ts: now_ms(),
+                ts: now,
                 body: draft.body.clone(),
                 attachment: draft.attachment.clone(),
                 system: applied
                     .as_ref()
                     .map(|a| a.system.clone())
                     .or_else(|| draft.system.clone()),
+                kind: draft.kind,
+                target: draft.target,
+                reply_to: match &draft.reply_to {
+                    Some(reply) => {
+                        match changes::reply(seen.named.as_deref(), reply.preview.clone()) {
+                            Ok(quote) => Some(quote),
+                            Err(refused) => break Err(refused),
+                        }
+                    }
+                    None => None,
+                },
+                mentions: draft
+                    .mentions
+                    .iter()
+                    .filter(|user| members.contains(user))
+                    .cloned()
+                    .collect(),
+                forwarded: draft.forwarded,
+                wakes: draft.wakes.clone(),
+            };
+            // A change rewrites its target's state, if the state read is still the one.
+            let state = match (draft.kind, &seen.named) {
+                (Some(_), Some(target)) => Some(StateWrite {
+                    record: changes::apply(seen.state.as_ref(), &message),
+                    target: target.seq,
+                    read_version: seen.state.as_ref().map(|s| s.state.version),
+                    ttl: target.expires_at(),
+                }),
+                _ => None,
             };
             let written = self
                 .write(
@@ -267,6 +376,7 @@ impl Store {
                         applied: applied.as_ref(),
                         token,
                         ticket: turn.as_ref().map(Pace::ticket),
+                        state: state.as_ref(),
                     },
                 )
                 .await?;
@@ -285,7 +395,16 @@ impl Store {
                     // completes.
                     break Ok(Appended::Duplicate { earlier, record });
                 }
-                Written::LostRace { counter, arrival } => {
+                Written::LostRace { state_moved, .. } if state_moved => {
+                    // Another change to the same message committed since the read: read
+                    // again, and ask the rules again about what it made of the message.
+                    tracing::debug!(attempt, conversation = %draft.conversation,
+                        "the target's state moved");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Written::LostRace {
+                    counter, arrival, ..
+                } => {
                     tracing::debug!(attempt, conversation = %draft.conversation, "race lost");
                     // The cancellation told where what moved stands now. Told nothing (a
                     // conflict, a throttle), read again after a pause.
@@ -294,7 +413,7 @@ impl Store {
                         known = Some(Seen {
                             record: counter.clone().or(record),
                             arrival: arrival.unwrap_or(seen.arrival),
-                            recipient_exists: seen.recipient_exists,
+                            ..seen
                         });
                     }
                     match (&turn, counter, known.take()) {
@@ -333,8 +452,7 @@ impl Store {
                 *turn = Some(Pace::new(ticket, record.queue, Instant::now()));
                 Ok(Some(Seen {
                     record: Some(record),
-                    arrival: seen.arrival,
-                    recipient_exists: seen.recipient_exists,
+                    ..seen.clone()
                 }))
             }
             None => {
@@ -355,6 +473,22 @@ impl Store {
         let mut message_keys = vec![send_record_key(&draft.sender, &draft.client_id)];
         if let Some(limit) = draft.limit {
             message_keys.push(limit.key(&draft.sender));
+        }
+        // The entry a change or a reply names, and a change's target's state.
+        if let Some(seq) = draft.names() {
+            let in_log = |sk: String| {
+                HashMap::from([
+                    (
+                        "userId".to_owned(),
+                        AttributeValue::S(draft.conversation.to_string()),
+                    ),
+                    ("sk".to_owned(), AttributeValue::S(sk)),
+                ])
+            };
+            message_keys.push(in_log(log_key(seq)));
+            if draft.kind.is_some() {
+                message_keys.push(in_log(state_key(seq)));
+            }
         }
         let mut request = HashMap::from([
             (
@@ -396,6 +530,10 @@ impl Store {
                 match item.get("sk").and_then(|sk| sk.as_s().ok()) {
                     Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
                     Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
+                    Some(sk) if sk.starts_with("s#") => {
+                        seen.named = Message::from_item(item).map(Box::new)
+                    }
+                    Some(sk) if sk.starts_with("x#") => seen.state = StateRecord::from_item(item),
                     _ => {}
                 }
             }
@@ -429,6 +567,7 @@ impl Store {
             applied,
             token,
             ticket,
+            state,
         } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
         if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
@@ -554,14 +693,15 @@ impl Store {
                 .map_err(Error::internal)?;
             items.push(TransactWriteItem::builder().update(bucket).build());
         }
-        let copies = if is_group {
-            vec![log_item(message)]
-        } else {
-            members
-                .iter()
-                .map(|member| message.copy_item(member, reachable))
-                .collect()
-        };
+        // A group's copies are written after the commit; a direct chat's are part of it.
+        let mut copies = vec![log_item(message)];
+        if !is_group {
+            copies.extend(
+                members
+                    .iter()
+                    .map(|member| message.copy_item(member, reachable)),
+            );
+        }
         for copy in copies {
             let copy = Put::builder()
                 .table_name(&self.messages_table)
@@ -569,6 +709,27 @@ impl Store {
                 .build()
                 .map_err(Error::internal)?;
             items.push(TransactWriteItem::builder().put(copy).build());
+        }
+        let state_index = items.len();
+        if let Some(state) = state {
+            let put = Put::builder()
+                .table_name(&self.messages_table)
+                .set_item(Some(state.record.to_item(
+                    &message.conversation,
+                    state.target,
+                    state.ttl,
+                )));
+            let put = match state.read_version {
+                None => put.condition_expression("attribute_not_exists(version)"),
+                Some(version) => put
+                    .condition_expression("version = :read")
+                    .expression_attribute_values(":read", AttributeValue::N(version.to_string())),
+            };
+            items.push(
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(Error::internal)?)
+                    .build(),
+            );
         }
 
         let result = self
@@ -608,7 +769,12 @@ impl Store {
                 if let Some(arrival) = arrival {
                     tracing::debug!(?arrival, "the sender's rate-limit bucket moved");
                 }
-                Ok(Written::LostRace { counter, arrival })
+                let state_moved = lost(state_index).is_some() && state.is_some();
+                Ok(Written::LostRace {
+                    counter,
+                    arrival,
+                    state_moved,
+                })
             }
             Some(TransactWriteItemsError::TransactionInProgressException(_))
             | Some(TransactWriteItemsError::ProvisionedThroughputExceededException(_))
@@ -616,6 +782,7 @@ impl Store {
             | Some(TransactWriteItemsError::RequestLimitExceeded(_)) => Ok(Written::LostRace {
                 counter: None,
                 arrival: None,
+                state_moved: false,
             }),
             _ => Err(Error::aws(error)),
         }
@@ -635,16 +802,29 @@ struct Attempt<'a> {
     token: Option<TokenUpdate>,
     /// The ticket whose turn this is, for a send that queued ([`super::turns`]).
     ticket: Option<u64>,
+    /// A change's new state for its target.
+    state: Option<&'a StateWrite>,
+}
+
+/// The state item a change writes: `record` for the message at `target`, on condition
+/// that it is still at `read_version` (none: not there yet), expiring with the message.
+struct StateWrite {
+    record: StateRecord,
+    target: u64,
+    read_version: Option<u64>,
+    ttl: i64,
 }
 
 enum Written {
     Stored,
     Duplicate(SendRecord),
     /// Another write got there first; what the cancellation said of the counter and of the
-    /// sender's bucket (`Some(None)`: no arrival time stored) when their conditions failed.
+    /// sender's bucket (`Some(None)`: no arrival time stored) when their conditions failed,
+    /// and whether a change's target's state moved since it was read.
     LostRace {
         counter: Option<ConversationRecord>,
         arrival: Option<Option<i64>>,
+        state_moved: bool,
     },
 }
 

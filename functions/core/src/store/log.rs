@@ -1,11 +1,14 @@
-//! A group's own log: one item per message in the conversation's partition of the messages
-//! table (`userId` = the group id, `sk` = `s#<seq, 12 digits>`), written in the transaction
-//! that allocates the seq. It is the durable copy `sent` promises; the members' mailbox
-//! copies are written from it ([`super::fanout`]) and can be rewritten from it. Keyed by
-//! seq, a range of it names the senders an `ack` covers.
+//! A conversation's own log: one item per message in the conversation's partition of the
+//! messages table (`userId` = the conversation id, `sk` = `s#<seq, 12 digits>`), written in
+//! the transaction that allocates the seq. For a group it is the durable copy `sent`
+//! promises; the members' mailbox copies are written from it ([`super::fanout`]) and can be
+//! rewritten from it. Keyed by seq, a range of it names the senders an `ack` covers, and
+//! the entry a change to a message names (its `target`) is read from it, in direct chats
+//! too (issue 16: before it, a direct chat had no log, and its older messages cannot be
+//! changed or quoted).
 //!
-//! The partition is a group id (`g:…`), which no user id can equal (user ids have no `:`),
-//! and no sync ever reads it.
+//! The partition is a conversation id (`g:…`, `d:…`), which no user id can equal (user ids
+//! have no `:`), and no sync ever reads it.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::{BTreeSet, HashMap};
@@ -20,11 +23,11 @@ const PREFIX: &str = "s#";
 /// than that sends receipts to the senders of the newest pages only.
 const MAX_RECEIPT_PAGES: usize = 4;
 
-fn log_key(seq: u64) -> String {
+pub(crate) fn log_key(seq: u64) -> String {
     format!("{PREFIX}{seq:012}")
 }
 
-/// The log item of a group message.
+/// The log item of a message.
 pub(crate) fn log_item(message: &Message) -> HashMap<String, AttributeValue> {
     let mut item = message.to_item(message.conversation.as_str());
     item.insert("sk".into(), AttributeValue::S(log_key(message.seq)));
@@ -52,7 +55,7 @@ impl Store {
     }
 
     /// Who sent the group messages with seq in `after + 1 ..= up_to` (membership changes
-    /// are nobody's message: they get no receipts).
+    /// and changes to messages are nobody's message: they get no receipts).
     pub async fn senders_between(
         &self,
         conversation: &ConversationId,
@@ -73,9 +76,10 @@ impl Store {
                 .expression_attribute_values(":log", AttributeValue::S(conversation.to_string()))
                 .expression_attribute_values(":low", AttributeValue::S(log_key(after + 1)))
                 .expression_attribute_values(":high", AttributeValue::S(log_key(up_to)))
-                .projection_expression("#from, #system")
+                .projection_expression("#from, #system, #kind")
                 .expression_attribute_names("#from", "from")
                 .expression_attribute_names("#system", "system")
+                .expression_attribute_names("#kind", "kind")
                 // Newest first: a huge range reaches the most recent senders.
                 .scan_index_forward(false)
                 .set_exclusive_start_key(start)
@@ -86,7 +90,7 @@ impl Store {
                 output
                     .items()
                     .iter()
-                    .filter(|item| !item.contains_key("system"))
+                    .filter(|item| !item.contains_key("system") && !item.contains_key("kind"))
                     .filter_map(|item| item.get("from")?.as_s().ok().cloned()),
             );
             start = output.last_evaluated_key().cloned();
@@ -117,6 +121,12 @@ mod tests {
             body: Some("hi".into()),
             attachment: None,
             system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            wakes: None,
         };
         let item = log_item(&message);
         assert_eq!(

@@ -10,9 +10,11 @@
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
 //! - `prefs` — the user's preferences: whom they show their presence to ([`presence`]);
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
+//! - `prefs` — the user's preferences ([`prefs`]); sorts after `p$`.
 //!
 //! Other prefixes must sort outside [`p#`, `p$`], so that a sync sees positions only.
-//! A group's own log lives in the group's partition (`userId` = `g:…`, [`log`]).
+//! A conversation's own log lives in its partition (`userId` = `g:…` or `d:…`, [`log`]),
+//! with the state of each changed message beside it ([`state`]).
 
 mod acks;
 mod append;
@@ -21,8 +23,10 @@ mod conversations;
 mod fanout;
 mod log;
 mod mailbox;
+mod prefs;
 mod presence;
 mod reservations;
+mod state;
 mod turns;
 
 pub use acks::Acknowledged;
@@ -30,8 +34,10 @@ pub use append::{Appended, Draft, Read, Seen, SendRecord};
 pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
+pub use prefs::Prefs;
 pub use presence::PREFS;
 pub use reservations::Reservation;
+pub use state::StateRecord;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a
 /// client built once per cold start.

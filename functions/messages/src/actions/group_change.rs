@@ -24,18 +24,18 @@ pub async fn apply(
     change: Change,
 ) -> Result<ServerFrame, Error> {
     let draft = Draft {
-        sender: caller.user_id.clone(),
-        client_id: id.clone(),
-        // A new group's id is random: a retried createGroup finds its send record first,
-        // and two racing ones cannot both commit (the send record's condition).
-        conversation: requested
-            .clone()
-            .unwrap_or_else(|| ConversationId::group(*uuid::Uuid::new_v4().as_bytes())),
-        body: None,
-        attachment: None,
-        system: None,
-        limit: None,
         change: Some(change),
+        ..Draft::message(
+            caller.user_id.clone(),
+            id.clone(),
+            // A new group's id is random: a retried createGroup finds its send record first,
+            // and two racing ones cannot both commit (the send record's condition).
+            requested
+                .clone()
+                .unwrap_or_else(|| ConversationId::group(*uuid::Uuid::new_v4().as_bytes())),
+            None,
+            None,
+        )
     };
     let (conversation, record) = match append(services, caller, &draft).await? {
         Appended::New {

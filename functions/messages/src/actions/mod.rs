@@ -14,6 +14,7 @@ mod create_group;
 mod group_change;
 mod leave_group;
 mod lookup;
+mod prefs;
 mod presence;
 mod privacy;
 mod remove_members;
@@ -46,6 +47,7 @@ pub async fn run(
             .await
             .map(Some),
         ClientFrame::LeaveGroup(leave) => leave_group::run(services, caller, leave).await.map(Some),
+        ClientFrame::Prefs(prefs) => prefs::run(services, caller, prefs).await.map(Some),
         ClientFrame::Chat(chat) => chat::run(services, caller, chat).await.map(Some),
         ClientFrame::Chats(chats) => chats::run(services, caller, chats).await.map(Some),
         ClientFrame::Presence(presence) => {

@@ -14,12 +14,12 @@ use parley_core::rate_limit;
 use parley_core::store::{Appended, Draft};
 use parley_core::Error;
 use parley_protocol::client::{Send, Target};
-use parley_protocol::{Attachment, ConversationId, Kind, ServerFrame};
+use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ServerFrame};
 
 use crate::services::{Caller, Services};
 use crate::steps::check::{self, Checked};
 use crate::steps::devices::{self, Reach};
-use crate::steps::{commit, mark, post};
+use crate::steps::{commit, mark, post, wake};
 
 pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<ServerFrame, Error> {
     let conversation = match send.target() {
@@ -27,18 +27,28 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Some(Target::Conversation(conversation)) => conversation.clone(),
         None => return Err(Error::bad_request("give toUser or conversation")),
     };
+    // Built so far: edits and reactions. Delete is refused until built, so that nothing
+    // half works.
+    if send.kind == Some(ChangeKind::Delete) {
+        return Err(Error::bad_request("kind delete is not supported yet"));
+    }
     if let Some(attachment) = &send.attachment {
         check_attachment(services, caller, &conversation, attachment).await?;
     }
     let draft = Draft {
-        sender: caller.user_id.clone(),
-        client_id: send.id.clone(),
-        conversation,
-        body: send.body,
-        attachment: send.attachment,
-        system: None,
-        change: None,
         limit: rate_limit::taken_in_the_commit("send"),
+        kind: send.kind,
+        target: send.target,
+        reply_to: send.reply_to,
+        mentions: send.mentions,
+        forwarded: send.forwarded,
+        ..Draft::message(
+            caller.user_id.clone(),
+            send.id.clone(),
+            conversation,
+            send.body,
+            send.attachment,
+        )
     };
     let appended = append(services, caller, &draft).await?;
     let record = appended
@@ -78,7 +88,15 @@ pub(super) async fn append(
                 Some(reach) => reach,
                 None => devices::find(delivery, &members).await,
             };
+            // 2b. Whom a reaction wakes (its author, offline and opted in).
+            let woken = wake::wakes(store, draft, &seen, &reach)
+                .await
+                .map(|author| Draft {
+                    wakes: Some(author),
+                    ..draft.clone()
+                });
             // 3. Commit.
+            let draft = woken.as_ref().unwrap_or(draft);
             (commit::commit(store, draft, seen, &reach).await?, reach)
         }
         Checked::Stored { earlier, record } => {

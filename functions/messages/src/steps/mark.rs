@@ -1,7 +1,8 @@
 //! Step 5, mark for push what could not be delivered: members who looked online (so their
 //! copies were written unmarked) but every device of whom turned out gone when posted to.
 //! One UpdateItem each ([`parley_core::store::Store::mark_offline`]), whose stream MODIFY
-//! the push function's filter lets through. The sender's own copy is never marked.
+//! the push function's filter lets through. The sender's own copy is never marked, nor a
+//! copy the message does not push to ([`Message::pushes_to`]).
 
 use parley_core::delivery::Report;
 use parley_core::message::Message;
@@ -11,7 +12,7 @@ pub async fn mark(store: &Store, sender: &str, message: &Message, report: &Repor
     let gone: Vec<String> = report
         .all_gone
         .iter()
-        .filter(|user| *user != sender)
+        .filter(|user| *user != sender && message.pushes_to(user))
         .cloned()
         .collect();
     if gone.is_empty() {

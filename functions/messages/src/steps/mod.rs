@@ -3,7 +3,8 @@
 //!
 //! 1. [`check`]: read what the store holds and ask the domain's rules whether the message may
 //!    be written, and for whom (a refusal stores nothing);
-//! 2. [`devices`]: find the members' live devices (a few BatchGetItem requests);
+//! 2. [`devices`]: find the members' live devices (a few BatchGetItem requests); for a
+//!    reaction, [`wake`]: whether its author is to be pushed;
 //! 3. [`commit`]: store it: counter, send record, and the direct chat's copies or the group's
 //!    log, then a group's copies; a member without a live device has a copy marked for push;
 //! 4. [`post`]: post it to the members' devices;
@@ -17,3 +18,4 @@ pub mod commit;
 pub mod devices;
 pub mod mark;
 pub mod post;
+pub mod wake;

@@ -189,7 +189,10 @@ mod tests {
             directive("connect-src"),
             "connect-src 'self' ws://127.0.0.1:8790 http://127.0.0.1:8791"
         );
-        assert_eq!(directive("script-src"), "script-src 'self'");
+        assert_eq!(
+            directive("script-src"),
+            "script-src 'self' 'wasm-unsafe-eval'"
+        );
         assert_eq!(directive("frame-ancestors"), "frame-ancestors 'none'");
         assert_eq!(directive("object-src"), "object-src 'none'");
     }

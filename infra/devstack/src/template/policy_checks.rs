@@ -25,7 +25,8 @@
 //!   keeps viewers on HTTPS and uses a response headers policy of this template that sends
 //!   HSTS and a Content-Security-Policy with `default-src`, `script-src`, `object-src 'none'`,
 //!   `base-uri` and `frame-ancestors`, and without a wildcard, a bare scheme, `http:` or an
-//!   `'unsafe-…'` source.
+//!   `'unsafe-…'` source; `'wasm-unsafe-eval'` (compiling WebAssembly, not eval) only in
+//!   `script-src`.
 //!
 //! The checks read the template as declared (intrinsics unresolved), so they hold for any
 //! parameter values. Run by `cargo test -p parley-devstack template::policy_checks`.
@@ -601,10 +602,12 @@ fn headers_policy_problems(policy: &Resource) -> Vec<String> {
         }
     }
     for directive in &directives {
+        let script_src = directive.starts_with("script-src ");
         for source in directive.split(' ').skip(1) {
             let loose = source == "*"
                 || source.contains("://*")
                 || source.starts_with("'unsafe-")
+                || (source == "'wasm-unsafe-eval'" && !script_src)
                 || source == "http:"
                 || source.starts_with("http://")
                 || (source.ends_with(':') && !matches!(source, "data:" | "blob:"));
@@ -1068,6 +1071,16 @@ Resources:
                 "script-src 'self'",
                 "script-src 'self' 'unsafe-inline'",
                 "'unsafe-inline'",
+            ),
+            (
+                "script-src 'self'",
+                "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
+                "'unsafe-eval'",
+            ),
+            (
+                "default-src 'self'",
+                "default-src 'self' 'wasm-unsafe-eval'",
+                "'wasm-unsafe-eval'",
             ),
             (
                 "img-src 'self' data:",
