@@ -31,9 +31,9 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, Chat, Chats, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim, KeysQuery, KeysUpload,
-        LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, RegisterPush, Send, SendToDevice,
-        Sync, ToDeviceAck, ToDeviceSync, Typing, UploadUrl,
+        Ack, Audience, Chat, Chats, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim, KeysQuery,
+        KeysUpload, LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, Presence, Privacy,
+        RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing, UploadUrl,
     };
     use crate::*;
 
@@ -74,6 +74,9 @@ mod typescript {
             Chat::decl(&cfg),
             Mute::decl(&cfg),
             Chats::decl(&cfg),
+            Presence::decl(&cfg),
+            Privacy::decl(&cfg),
+            Audience::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

@@ -195,6 +195,27 @@ pub enum ServerFrame {
         id: String,
         chats: Vec<ChatSettings>,
     },
+    /// A user's presence: the reply to `presence` (with its `id`; neither `online` nor
+    /// `lastSeen` when their privacy, or the caller's own, hides it), and posted without an
+    /// `id` to the watchers when the user comes online or goes offline.
+    Presence {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+        user: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        online: Option<bool>,
+        /// When their last connection closed (ms since the epoch), while offline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        last_seen: Option<i64>,
+    },
+    /// Reply to `privacy`: whom the caller shows their presence to.
+    Privacy {
+        id: String,
+        last_seen: crate::client::Audience,
+    },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,8 +386,12 @@ impl ServerFrame {
             | Self::Keys { id, .. }
             | Self::Claimed { id, .. }
             | Self::ToDeviceSent { id }
-            | Self::Chats { id, .. } => Some(id),
-            Self::Error { id, .. } | Self::Pong { id } | Self::Chat { id, .. } => id.as_deref(),
+            | Self::Chats { id, .. }
+            | Self::Privacy { id, .. } => Some(id),
+            Self::Error { id, .. }
+            | Self::Pong { id }
+            | Self::Chat { id, .. }
+            | Self::Presence { id, .. } => id.as_deref(),
             Self::Message { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }

@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats | { "action": "presence" } & Presence | { "action": "privacy" } & Privacy;
 
 export type Send = { 
 /**
@@ -202,6 +202,12 @@ export type Mute = "8h" | "1w" | "always" | "off";
 
 export type Chats = { id: string, };
 
+export type Presence = { id: string, user: string, watch: boolean, };
+
+export type Privacy = { id: string, lastSeen?: Audience, };
+
+export type Audience = "everyone" | "contacts" | "nobody";
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.
@@ -243,7 +249,11 @@ unusedFallbackKeys: Array<string>, } | { "type": "keys", id: string, devices: { 
 /**
  * Muted until this time (ms since the epoch), `-1` for always; absent: not muted.
  */
-mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, } | { "type": "chats", id: string, chats: Array<ChatSettings>, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, } | { "type": "chats", id: string, chats: Array<ChatSettings>, } | { "type": "presence", id?: string, user: string, online?: boolean, 
+/**
+ * When their last connection closed (ms since the epoch), while offline.
+ */
+lastSeen?: number, } | { "type": "privacy", id: string, lastSeen: Audience, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 

@@ -75,6 +75,8 @@ const EVENTS: &[(&str, Expect)] = &[
     ),
     ("messages-chat.json", Expect::Frame("chat", None)),
     ("messages-chats.json", Expect::Frame("chats", None)),
+    ("messages-presence.json", Expect::Frame("presence", None)),
+    ("messages-privacy.json", Expect::Frame("privacy", None)),
     ("default-ping.json", Expect::Frame("pong", None)),
     // Not a member of that group: no key is reserved or signed.
     (

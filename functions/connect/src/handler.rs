@@ -1,28 +1,54 @@
 //! Turns a `$connect` event into an entry of the user's connections item, up to
-//! [`MAX_DEVICES`] per user.
+//! [`MAX_DEVICES`] per user, and tells the user's presence watchers when it brings them
+//! online.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
 use parley_core::clock::now_ms;
-use parley_core::connections::{Connection, Connections};
+use parley_core::connections::Connection;
+use parley_core::delivery::Delivery;
+use parley_core::rules::presence::comes_online;
 use parley_core::{websocket, Error};
+use parley_protocol::ServerFrame;
 
 pub async fn handle(
-    connections: &Connections,
+    delivery: &Delivery,
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
+    let connections = delivery.connections();
     let connection = connection_of(&event.payload)?;
-    let devices = connections
-        .devices(&connection.user_id, now_ms() / 1000)
-        .await?;
+    let now = now_ms();
+    let devices = connections.devices(&connection.user_id, now / 1000).await?;
     if devices.live.len() >= MAX_DEVICES {
         tracing::info!(user = %connection.user_id, devices = devices.live.len(), "refused: too many devices");
         return Ok(too_many_devices());
     }
-    // Entries past their expiry (their `$disconnect` never came) go in the same write.
-    connections.add(&connection, &devices.expired).await?;
+    // Entries past their expiry (their `$disconnect` never came) and watchers whose lease
+    // ended go in the same write.
+    connections
+        .add(&connection, &devices.expired, &devices.stale_watchers(now))
+        .await?;
     tracing::info!(user = %connection.user_id, connection = %connection.connection_id, "connected");
+    if comes_online(devices.live.len()) {
+        tell_watchers(delivery, &connection.user_id, &devices.watching(now)).await;
+    }
     Ok(websocket::ok())
+}
+
+/// Posts `presence {user, online: true}` to the viewers watching `user` (only those: no
+/// broadcast to contacts). A failed post does not refuse the handshake.
+async fn tell_watchers(delivery: &Delivery, user: &str, watchers: &[Connection]) {
+    if watchers.is_empty() {
+        return;
+    }
+    let frame = ServerFrame::Presence {
+        id: None,
+        user: user.to_owned(),
+        online: Some(true),
+        last_seen: None,
+    };
+    let report = delivery.post_all(watchers, &frame).await;
+    tracing::info!(user, watchers = watchers.len(), ?report, "presence posted");
 }
 
 /// The most connections (devices) one user may hold at once. The cap refuses the new

@@ -4,6 +4,7 @@
 
 use lambda_runtime::{run, service_fn, tracing, Error};
 use parley_core::connections::Connections;
+use parley_core::delivery::Delivery;
 use parley_core::{config, Config};
 
 mod handler;
@@ -17,5 +18,10 @@ async fn main() -> Result<(), Error> {
         aws_sdk_dynamodb::Client::new(&aws),
         config.connections_table,
     );
-    run(service_fn(|event| handler::handle(&connections, event))).await
+    // Posts `presence` frames to the user's watchers ([`handler`]).
+    let delivery = Delivery::new(
+        Delivery::api_client(&aws, &config.management_endpoint),
+        connections,
+    );
+    run(service_fn(|event| handler::handle(&delivery, event))).await
 }

@@ -10,15 +10,22 @@
 //! attribute holding the connections would need the map to exist before a nested `SET`,
 //! which two first connects at once cannot both ensure in one request.)
 //!
+//! Presence: the item also holds `lastSeen` (N, ms: when the user's last connection closed,
+//! set by `$disconnect`) and one `w#<viewer connection id>` = `{user, until}` per viewer
+//! watching this user's presence (the `presence` action; `until` is the lease's end, ms).
+//! `$connect` and `$disconnect` post to the live watchers when the user comes online or goes
+//! offline, and `$connect` forgets the watchers whose lease ended.
+//!
 //! Expiry: API Gateway closes every connection after 2 hours. An entry whose `$disconnect`
 //! never came is past its own expiry ([`Connection::ttl`]) 2 h 10 min after it connected:
 //! readers skip it, and the user's next `$connect` removes it in the same UpdateItem. The
-//! item's `ttl` is the newest connection's expiry, so DynamoDB deletes the item of a user
-//! who stopped connecting; connects land seconds apart at most, far inside the 10 minutes of
+//! item's `ttl` is the newest connection's expiry plus [`LAST_SEEN_KEPT_SECS`], so that
+//! `lastSeen` outlives the last connection, and DynamoDB deletes the item of a user who
+//! stopped connecting a month ago; connects land seconds apart at most, far inside the 10 minutes of
 //! grace, so a connect that writes an older `ttl` than a concurrent one cannot expire a live
 //! connection.
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -31,6 +38,10 @@ use crate::Error;
 /// arrived stops counting a little after that.
 pub const MAX_CONNECTION_SECS: i64 = 2 * 60 * 60;
 const TTL_GRACE_SECS: i64 = 10 * 60;
+/// How long the item (with `lastSeen`) outlives its user's newest connection.
+pub const LAST_SEEN_KEPT_SECS: i64 = 30 * 24 * 60 * 60;
+/// The prefix of a watcher's attribute in the watched user's item.
+const WATCHER_PREFIX: &str = "w#";
 /// The prefix of a connection's attribute in its user's item.
 const CONNECTION_PREFIX: &str = "c#";
 /// DynamoDB's limit on the keys of one BatchGetItem.
@@ -120,22 +131,76 @@ pub fn connections_in(item: &Item) -> Vec<Connection> {
         .collect()
 }
 
+/// A viewer's connection watching a user's presence ([`crate::rules::presence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watcher {
+    /// The viewer's connection, as a delivery target.
+    pub device: Connection,
+    /// When the lease ends (ms).
+    pub until: i64,
+}
+
+fn watchers_in(item: &Item) -> Vec<Watcher> {
+    item.iter()
+        .filter_map(|(name, value)| {
+            let connection_id = name.strip_prefix(WATCHER_PREFIX)?;
+            let entry = value.as_m().ok()?;
+            Some(Watcher {
+                device: Connection {
+                    user_id: entry.get("user")?.as_s().ok()?.clone(),
+                    connection_id: connection_id.to_owned(),
+                    token_expires_at: 0,
+                    connected_at_ms: 0,
+                    device_id: None,
+                },
+                until: entry.get("until")?.as_n().ok()?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
 /// A user's connections as their item records them: those still live at `now_secs`, and
-/// those past their expiry (their `$disconnect` never came).
+/// those past their expiry (their `$disconnect` never came); their presence watchers (lease
+/// live or not) and when they were last seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Devices {
     pub live: Vec<Connection>,
     pub expired: Vec<Connection>,
+    pub watchers: Vec<Watcher>,
+    pub last_seen: Option<i64>,
 }
 
 impl Devices {
-    fn of(item: Option<&Item>, now_secs: i64) -> Self {
+    pub fn of(item: Option<&Item>, now_secs: i64) -> Self {
         let (live, expired) = item
             .map(connections_in)
             .unwrap_or_default()
             .into_iter()
             .partition(|c| c.ttl() > now_secs);
-        Self { live, expired }
+        Self {
+            live,
+            expired,
+            watchers: item.map(watchers_in).unwrap_or_default(),
+            last_seen: item.and_then(|i| i.get("lastSeen")?.as_n().ok()?.parse().ok()),
+        }
+    }
+
+    /// The watchers whose lease is live at `now_ms`, as delivery targets.
+    pub fn watching(&self, now_ms: i64) -> Vec<Connection> {
+        self.watchers
+            .iter()
+            .filter(|w| crate::rules::presence::watching(w.until, now_ms))
+            .map(|w| w.device.clone())
+            .collect()
+    }
+
+    /// The watchers whose lease ended by `now_ms` (their attributes, to forget).
+    pub fn stale_watchers(&self, now_ms: i64) -> Vec<String> {
+        self.watchers
+            .iter()
+            .filter(|w| !crate::rules::presence::watching(w.until, now_ms))
+            .map(|w| format!("{WATCHER_PREFIX}{}", w.device.connection_id))
+            .collect()
     }
 }
 
@@ -158,9 +223,15 @@ impl Connections {
         HashMap::from([("userId".into(), AttributeValue::S(user_id.to_owned()))])
     }
 
-    /// Records `connection` and forgets `expired` entries of the same user, in one
-    /// UpdateItem that touches those attributes alone.
-    pub async fn add(&self, connection: &Connection, expired: &[Connection]) -> Result<(), Error> {
+    /// Records `connection` and forgets `expired` entries and `stale_watchers` (attribute
+    /// names, [`Devices::stale_watchers`]) of the same user, in one UpdateItem that touches
+    /// those attributes alone.
+    pub async fn add(
+        &self,
+        connection: &Connection,
+        expired: &[Connection],
+        stale_watchers: &[String],
+    ) -> Result<(), Error> {
         let mut names = HashMap::from([
             ("#c".to_owned(), connection.attribute()),
             ("#ttl".to_owned(), "ttl".to_owned()),
@@ -169,9 +240,11 @@ impl Connections {
         let removed: Vec<String> = expired
             .iter()
             .filter(|old| old.connection_id != connection.connection_id)
+            .map(Connection::attribute)
+            .chain(stale_watchers.iter().cloned())
             .enumerate()
-            .map(|(i, old)| {
-                names.insert(format!("#x{i}"), old.attribute());
+            .map(|(i, attribute)| {
+                names.insert(format!("#x{i}"), attribute);
                 format!("#x{i}")
             })
             .collect();
@@ -185,11 +258,104 @@ impl Connections {
             .update_expression(expression)
             .set_expression_attribute_names(Some(names))
             .expression_attribute_values(":c", connection.entry())
-            .expression_attribute_values(":ttl", AttributeValue::N(connection.ttl().to_string()))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((connection.ttl() + LAST_SEEN_KEPT_SECS).to_string()),
+            )
             .send()
             .await
             .map_err(Error::aws)?;
         Ok(())
+    }
+
+    /// `$disconnect`: forgets a connection and records `lastSeen` in one UpdateItem, and
+    /// returns what the item then holds (`None` when the connection was gone already, so
+    /// that a second close tells no one).
+    pub async fn disconnect(
+        &self,
+        user_id: &str,
+        connection_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<Devices>, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user_id)))
+            .update_expression("REMOVE #c SET lastSeen = :now")
+            .condition_expression("attribute_exists(#c)")
+            .expression_attribute_names("#c", attribute(connection_id))
+            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Some(Devices::of(output.attributes(), now_ms / 1000))),
+            Err(error) if condition_failed(&error) => Ok(None),
+            Err(error) => Err(Error::aws(error)),
+        }
+    }
+
+    /// `presence` with `watch`: records `viewer` as a watcher of `user` until `until` (ms)
+    /// and returns the watched user's item as it then stands (one UpdateItem). A user with no
+    /// item gets one that expires a little after the lease.
+    pub async fn watch(
+        &self,
+        user_id: &str,
+        viewer: &Connection,
+        until: i64,
+    ) -> Result<Devices, Error> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user_id)))
+            .update_expression("SET #w = :w, #ttl = if_not_exists(#ttl, :ttl)")
+            .expression_attribute_names("#w", format!("{WATCHER_PREFIX}{}", viewer.connection_id))
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(
+                ":w",
+                AttributeValue::M(HashMap::from([
+                    ("user".into(), AttributeValue::S(viewer.user_id.clone())),
+                    ("until".into(), AttributeValue::N(until.to_string())),
+                ])),
+            )
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N((until / 1000 + TTL_GRACE_SECS).to_string()),
+            )
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(Error::aws)?;
+        Ok(Devices::of(
+            output.attributes(),
+            crate::clock::now_ms() / 1000,
+        ))
+    }
+
+    /// `presence` without `watch`: stops `viewer_connection` watching `user` and returns the
+    /// watched user's item (one UpdateItem; no item is made for a user who has none).
+    pub async fn unwatch(&self, user_id: &str, viewer_connection: &str) -> Result<Devices, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(user_id)))
+            .update_expression("REMOVE #w")
+            .condition_expression("attribute_exists(userId)")
+            .expression_attribute_names("#w", format!("{WATCHER_PREFIX}{viewer_connection}"))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(Devices::of(
+                output.attributes(),
+                crate::clock::now_ms() / 1000,
+            )),
+            Err(error) if condition_failed(&error) => Ok(Devices::default()),
+            Err(error) => Err(Error::aws(error)),
+        }
     }
 
     /// Forgets a connection (one UpdateItem). Forgetting an absent one is not an error:

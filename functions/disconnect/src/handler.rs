@@ -1,16 +1,38 @@
-//! Removes a closed connection from its user's connections item.
+//! Removes a closed connection from its user's connections item, records when the user was
+//! last seen, and tells their presence watchers when it was their last connection.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use lambda_runtime::LambdaEvent;
-use parley_core::connections::Connections;
+use parley_core::clock::now_ms;
+use parley_core::delivery::Delivery;
+use parley_core::rules::presence::goes_offline;
 use parley_core::{websocket, Error};
+use parley_protocol::ServerFrame;
 
 pub async fn handle(
-    connections: &Connections,
+    delivery: &Delivery,
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let (user_id, connection_id) = key_of(&event.payload)?;
-    connections.remove(&user_id, &connection_id).await?;
+    let now = now_ms();
+    let left = delivery
+        .connections()
+        .disconnect(&user_id, &connection_id, now)
+        .await?;
+    // `None`: the connection was forgotten already (a second close, or a 410 cleanup).
+    if let Some(left) = left.filter(|left| goes_offline(left.live.len())) {
+        let watchers = left.watching(now);
+        if !watchers.is_empty() {
+            let frame = ServerFrame::Presence {
+                id: None,
+                user: user_id.clone(),
+                online: Some(false),
+                last_seen: Some(now),
+            };
+            let report = delivery.post_all(&watchers, &frame).await;
+            tracing::info!(user = %user_id, watchers = watchers.len(), ?report, "presence posted");
+        }
+    }
     tracing::info!(
         user = %user_id,
         connection = %connection_id,

@@ -11,6 +11,7 @@ mod keys;
 mod lookup;
 mod ping;
 mod prefs;
+mod presence;
 mod push;
 mod send;
 mod sync;
@@ -28,6 +29,7 @@ pub use keys::{
 pub use lookup::Lookup;
 pub use ping::Ping;
 pub use prefs::Prefs;
+pub use presence::{Audience, Presence, Privacy};
 pub use push::{Platform, RegisterPush};
 pub use send::Send;
 pub use sync::Sync;
@@ -68,6 +70,8 @@ pub enum ClientFrame {
     Ping(Ping),
     Chat(Chat),
     Chats(Chats),
+    Presence(Presence),
+    Privacy(Privacy),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -93,7 +97,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 22] = [
+    pub const ACTIONS: [&'static str; 24] = [
         "send",
         "sync",
         "ack",
@@ -116,6 +120,8 @@ impl ClientFrame {
         "ping",
         "chat",
         "chats",
+        "presence",
+        "privacy",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -151,6 +157,8 @@ impl ClientFrame {
             Self::Ping(_) => "ping",
             Self::Chat(_) => "chat",
             Self::Chats(_) => "chats",
+            Self::Presence(_) => "presence",
+            Self::Privacy(_) => "privacy",
         }
     }
 
@@ -174,6 +182,8 @@ impl ClientFrame {
             Self::Ping(frame) => frame.id.as_deref(),
             Self::Chat(frame) => Some(&frame.id),
             Self::Chats(frame) => Some(&frame.id),
+            Self::Presence(frame) => Some(&frame.id),
+            Self::Privacy(frame) => Some(&frame.id),
             Self::Sync(_)
             | Self::Ack(_)
             | Self::Typing(_)
@@ -240,6 +250,8 @@ impl TryFrom<Value> for ClientFrame {
             "ping" => Ping::parse(&fields).map(Self::Ping),
             "chat" => Chat::parse(&fields).map(Self::Chat),
             "chats" => Chats::parse(&fields).map(Self::Chats),
+            "presence" => Presence::parse(&fields).map(Self::Presence),
+            "privacy" => Privacy::parse(&fields).map(Self::Privacy),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

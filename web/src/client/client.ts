@@ -295,7 +295,8 @@ export class ParleyClient {
         // The keepalive's answer: receiving it was the point.
         return;
       default:
-        if ("id" in frame) this.settle(frame.id, frame);
+        // A presence frame posted to a watcher has no id: it answers nothing.
+        if ("id" in frame && frame.id !== undefined) this.settle(frame.id, frame);
     }
   }
 

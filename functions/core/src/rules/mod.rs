@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod chats;
 pub mod membership;
+pub mod presence;
 
 use parley_protocol::{ConversationId, ErrorCode, Kind};
 

@@ -39,7 +39,7 @@ use aws_sdk_dynamodb::types::{
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use super::conversations::ConversationRecord;
+use super::conversations::{ConversationRecord, WRITERS};
 use super::log::{log_item, log_key};
 use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
@@ -619,6 +619,15 @@ impl Store {
         let mut expression = format!("SET {}", set.join(", "));
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        if !is_group {
+            // Who has written in this direct chat: presence's "contacts" (a user's contacts
+            // are those they wrote to), at no extra request.
+            expression.push_str(&format!(" ADD {WRITERS} :writer"));
+            values.insert(
+                ":writer".to_owned(),
+                AttributeValue::Ss(vec![draft.sender.clone()]),
+            );
         }
         let counter = Update::builder()
             .table_name(&self.conversations_table)

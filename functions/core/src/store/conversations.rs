@@ -8,6 +8,9 @@ use super::Store;
 use crate::Error;
 use parley_protocol::{ConversationId, Kind};
 
+/// A direct chat record's set of the users who have written in it (presence's contacts).
+pub const WRITERS: &str = "writers";
+
 /// What the conversations table holds for one conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConversationRecord {

@@ -8,6 +8,7 @@
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
+//! - `prefs` — the user's preferences: whom they show their presence to ([`presence`]);
 //! - `rate#<limit>` — the user's rate-limit bucket ([`crate::rate_limit`]); sorts after `p$`.
 //! - `prefs` — the user's preferences ([`prefs`]); sorts after `p$`.
 //!
@@ -23,6 +24,7 @@ mod fanout;
 mod log;
 mod mailbox;
 mod prefs;
+mod presence;
 mod reservations;
 mod state;
 mod turns;
@@ -33,6 +35,7 @@ pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
 pub use prefs::Prefs;
+pub use presence::PREFS;
 pub use reservations::Reservation;
 pub use state::StateRecord;
 

@@ -15,6 +15,8 @@ mod group_change;
 mod leave_group;
 mod lookup;
 mod prefs;
+mod presence;
+mod privacy;
 mod remove_members;
 mod send;
 mod sync;
@@ -48,6 +50,10 @@ pub async fn run(
         ClientFrame::Prefs(prefs) => prefs::run(services, caller, prefs).await.map(Some),
         ClientFrame::Chat(chat) => chat::run(services, caller, chat).await.map(Some),
         ClientFrame::Chats(chats) => chats::run(services, caller, chats).await.map(Some),
+        ClientFrame::Presence(presence) => {
+            presence::run(services, caller, presence).await.map(Some)
+        }
+        ClientFrame::Privacy(privacy) => privacy::run(services, caller, privacy).await.map(Some),
         // Routed to the files, push and default functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",
