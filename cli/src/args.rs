@@ -12,7 +12,9 @@ Examples:
   parley whoami --json
   parley lookup bob@example.com +15551234567
   parley send bob@example.com 'lunch?'   # exits once the server stored it
-  parley chat bob@example.com            # live; lines you type are sent; Ctrl-D ends
+  parley chat bob@example.com            # live; lines you type are sent; Ctrl-D ends;
+                                         # /edit 4 text, /delete 4, /react 4 👍,
+                                         # /unreact 4, /reply 4 text
   parley --json chat bob@example.com     # every event (message, tick, typing) a JSON line
   parley sync                            # what arrived since last time, then exit
   parley group create friends bob@example.com +15551234567
@@ -24,6 +26,13 @@ Examples:
   parley pin g:0123…                     # at most 3 chats; --undo unpins
   parley archive bob@example.com --undo  # archive, pin and unread take --undo
   parley chats                           # what is muted, pinned, archived or unread
+  parley send g:0123… 'yes @9b2f' --reply 3   # quote #3, mention a member by id start
+  parley edit bob@example.com 4 'lunch at 1?' # your message #4, within 15 minutes
+  parley react bob@example.com 4 👍       # --undo takes it back
+  parley delete bob@example.com 4        # for everyone
+  parley forward bob@example.com 4 g:0123…
+  parley presence bob@example.com        # online / last seen; --watch follows it
+  parley privacy contacts --reaction-push on
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -102,11 +111,64 @@ pub enum Command {
         #[arg(required = true, value_name = "EMAIL_OR_PHONE")]
         addresses: Vec<String>,
     },
-    /// Send a text message; exits once the server stored it.
+    /// Send a text message; exits once the server stored it. In a group, `@` and the start
+    /// of a member's user id mentions them.
     Send {
         /// An email, a +phone number, a user id or a conversation id.
         to: String,
         text: String,
+        /// Reply to (quote) the message with this seq (it must be on this device: `parley
+        /// sync` first).
+        #[arg(long, value_name = "SEQ")]
+        reply: Option<u64>,
+        /// Mention a member (an email, a +phone number or a user id); repeatable.
+        #[arg(long, value_name = "WHO")]
+        mention: Vec<String>,
+    },
+    /// Edit one of your messages (within 15 minutes of sending it).
+    Edit {
+        /// The chat: an email, a +phone number, a user id or a conversation id.
+        to: String,
+        seq: u64,
+        text: String,
+    },
+    /// Delete a message for everyone (yours within 60 hours; any, as a group's admin).
+    Delete { to: String, seq: u64 },
+    /// React to a message with an emoji (replacing your reaction), or take yours back.
+    React {
+        to: String,
+        seq: u64,
+        #[arg(required_unless_present = "undo")]
+        emoji: Option<String>,
+        /// Remove your reaction.
+        #[arg(long, conflicts_with = "emoji")]
+        undo: bool,
+    },
+    /// Forward a message's text to another chat (marked forwarded).
+    Forward {
+        /// The chat the message is in.
+        from: String,
+        seq: u64,
+        /// Where it goes.
+        to: String,
+    },
+    /// Someone's presence: online, or when they were last seen.
+    Presence {
+        /// An email, a +phone number or a user id.
+        who: String,
+        /// Keep watching and print each change, until Ctrl-C.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// Who sees your presence (everyone, contacts, nobody: reciprocal, so who hides theirs
+    /// sees no one's), and whether reactions to your messages push while you are offline.
+    /// Without arguments, shows both.
+    Privacy {
+        #[arg(value_enum, value_name = "LAST_SEEN")]
+        last_seen: Option<LastSeen>,
+        /// Push a reaction to your message while you are offline.
+        #[arg(long, value_enum, value_name = "ON_OFF")]
+        reaction_push: Option<OnOff>,
     },
     /// Print what arrived since the last time (each message once), then exit.
     Sync,
@@ -170,6 +232,30 @@ pub enum SettingsAction {
         #[arg(long)]
         undo: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LastSeen {
+    Everyone,
+    Contacts,
+    Nobody,
+}
+
+impl LastSeen {
+    pub fn protocol(self) -> parley_protocol::client::Audience {
+        use parley_protocol::client::Audience;
+        match self {
+            Self::Everyone => Audience::Everyone,
+            Self::Contacts => Audience::Contacts,
+            Self::Nobody => Audience::Nobody,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

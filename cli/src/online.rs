@@ -56,6 +56,16 @@ impl Online {
         self.receive().await
     }
 
+    /// Waits until the connect's catch-up sync is done, so the store holds every message
+    /// so far (the messages it hands out meanwhile are not printed).
+    pub async fn until_synced(&mut self) -> Result<(), Failure> {
+        loop {
+            if let Event::Connection(ConnectionState::Synced) = self.next().await? {
+                return Ok(());
+            }
+        }
+    }
+
     /// Awaits one of the client's calls (a lookup, a group action, a send being stored),
     /// keeping the events that come meanwhile, and failing if the stack is out of reach.
     pub async fn call<T, F, Fut>(&mut self, make: F) -> Result<T, Failure>

@@ -3,6 +3,7 @@
 //! can act on each as it comes.
 
 use parley_client::store::{Message, Tick};
+use parley_protocol::ChangeKind;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +21,15 @@ impl Out {
     }
 }
 
+/// A message as stored, with what changed it: `text` is what to show (the newest edit's;
+/// null once deleted), `reactions` each emoji with its count and who.
 pub fn message_json(message: &Message) -> Value {
+    let reactions: Vec<Value> = message
+        .state
+        .reaction_counts()
+        .into_iter()
+        .map(|(emoji, by)| json!({"emoji": emoji, "count": by.len(), "by": by}))
+        .collect();
     json!({
         "event": "message",
         "conversation": message.conversation,
@@ -32,12 +41,51 @@ pub fn message_json(message: &Message) -> Value {
         "body": message.body,
         "attachment": message.attachment,
         "system": message.system,
+        "text": message.text(),
+        "edited": message.is_edited(),
+        "deleted": message.state.is_deleted(),
+        "reactions": reactions,
+        "replyTo": message.reply_to,
+        "mentions": message.mentions,
+        "forwarded": message.forwarded,
     })
 }
 
-/// One line: which message, who, and what (the text, the file, or the membership change).
+/// A message that changed: the message as it now stands, `event: "changed"`, and the entry
+/// that changed it (`change`: its seq, kind, author and body; null when a sync's state did).
+pub fn changed_json(message: &Message, change: Option<&Message>) -> Value {
+    let mut value = message_json(message);
+    value["event"] = json!("changed");
+    value["change"] = match change {
+        Some(entry) => json!({"seq": entry.seq, "kind": entry.kind, "from": entry.from,
+                              "body": entry.body}),
+        None => Value::Null,
+    };
+    value
+}
+
+/// One line: which message, who, and what (the text, the file, or the membership change),
+/// with its quote, forwarded mark, edited mark and reactions; "message deleted" once it is.
 pub fn message_text(message: &Message, from: &str) -> String {
-    let mut what = message.body.clone().unwrap_or_default();
+    if message.state.is_deleted() {
+        return format!("#{} {from}: 🚫 message deleted", message.seq);
+    }
+    let mut what = String::new();
+    if message.forwarded {
+        what.push_str("[forwarded] ");
+    }
+    if let Some(quote) = &message.reply_to {
+        what.push_str(&format!(
+            "[↪ #{} {}: {}] ",
+            quote.seq,
+            quote.from,
+            quote.preview.as_deref().unwrap_or("…")
+        ));
+    }
+    what.push_str(message.text().unwrap_or_default());
+    if message.is_edited() {
+        what.push_str(" (edited)");
+    }
     if let Some(file) = &message.attachment {
         what.push_str(&format!(
             " [file {} ({} bytes): parley download {} <path>]",
@@ -52,7 +100,60 @@ pub fn message_text(message: &Message, from: &str) -> String {
             system.members.join(", ")
         ));
     }
+    if !message.mentions.is_empty() {
+        what.push_str(&format!(" (mentions {})", message.mentions.join(", ")));
+    }
+    let reactions = message.state.reaction_counts();
+    if !reactions.is_empty() {
+        let shown: Vec<String> = reactions
+            .iter()
+            .map(|(emoji, by)| format!("{emoji} {}", by.len()))
+            .collect();
+        what.push_str(&format!("  [{}]", shown.join(" ")));
+    }
     format!("#{} {from}: {}", message.seq, what.trim())
+}
+
+/// A changed message's line: the message as it now stands, and what changed it.
+pub fn changed_text(message: &Message, from: &str, change: Option<(&Message, &str)>) -> String {
+    let line = message_text(message, from);
+    let what = match change {
+        Some((entry, by)) => match entry.kind {
+            Some(ChangeKind::Edit) => format!("edited by {by}"),
+            Some(ChangeKind::Delete) => format!("deleted by {by}"),
+            Some(ChangeKind::React) => {
+                format!("{by} reacted {}", entry.body.as_deref().unwrap_or_default())
+            }
+            Some(ChangeKind::Unreact) => format!("{by} took their reaction back"),
+            None => "changed".to_owned(),
+        },
+        None => "changed meanwhile".to_owned(),
+    };
+    format!("✎ {line}   ({what})")
+}
+
+/// A presence as a person reads it: online, last seen how long ago, or hidden.
+pub fn presence_text(online: Option<bool>, last_seen: Option<i64>, now_ms: i64) -> String {
+    match (online, last_seen) {
+        (Some(true), _) => "● online".to_owned(),
+        (Some(false), Some(at)) => format!("last seen {}", ago(now_ms.saturating_sub(at))),
+        (Some(false), None) => "offline (never seen)".to_owned(),
+        (None, _) => "presence hidden".to_owned(),
+    }
+}
+
+fn ago(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    match minutes {
+        i64::MIN..=0 => "just now".to_owned(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=1439 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
+pub fn presence_json(user: &str, online: Option<bool>, last_seen: Option<i64>) -> Value {
+    json!({"event": "presence", "user": user, "online": online, "lastSeen": last_seen})
 }
 
 pub fn tick_name(tick: Tick) -> &'static str {
@@ -71,5 +172,25 @@ pub fn tick_mark(tick: Tick) -> &'static str {
         Tick::Sent => "✓",
         Tick::Delivered => "✓✓",
         Tick::Read => "✓✓ read",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_seen_reads_as_how_long_ago() {
+        let now = 10_000_000_000;
+        assert_eq!(presence_text(Some(true), None, now), "● online");
+        assert_eq!(
+            presence_text(Some(false), Some(now - 5 * 60_000), now),
+            "last seen 5 min ago"
+        );
+        assert_eq!(
+            presence_text(Some(false), Some(now - 3 * 3_600_000), now),
+            "last seen 3 h ago"
+        );
+        assert_eq!(presence_text(None, None, now), "presence hidden");
     }
 }

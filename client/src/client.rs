@@ -3,12 +3,13 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members, Mute,
-    Platform, Prefs, RegisterPush, Send, UploadUrl,
+    Audience, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members,
+    Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
 };
-use parley_protocol::limits::MAX_BODY_BYTES;
+use parley_protocol::limits::{MAX_BODY_BYTES, MAX_REACTION_BYTES};
 use parley_protocol::{
-    Attachment, ChatSettings, ClientFrame, ConversationId, ServerFrame, UserEntry,
+    Attachment, ChangeKind, ChatSettings, ClientFrame, ConversationId, ReplyTo, ServerFrame,
+    UserEntry,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,7 +18,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::chat::{Chat, RequestError};
 use crate::connection::{Command, Timing, Worker};
 use crate::events::Event;
-use crate::store::{Group, Store, StoreError};
+use crate::mentions;
+use crate::store::{Group, Message, Store, StoreError};
 use crate::token_source::TokenSource;
 
 /// Where a message goes.
@@ -46,6 +48,28 @@ pub enum ClientError {
     File(#[from] std::io::Error),
     #[error("file transfer: {0}")]
     Http(String),
+    #[error("message #{1} of {0} is not on this device (sync first)")]
+    NotHeld(ConversationId, u64),
+    #[error("only a message's text can be forwarded (a deleted message, a group event or a file cannot)")]
+    CannotForward,
+}
+
+/// How a message is sent besides its text: the message it replies to (a seq of the same
+/// conversation: its quote's preview is made from the copy on this device), the members it
+/// mentions (user ids), and whether it is forwarded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendOptions {
+    pub reply_to: Option<u64>,
+    pub mentions: Vec<String>,
+    pub forwarded: bool,
+}
+
+/// A user's presence as the server answered it: `online`, else offline since `last_seen`
+/// (ms since the epoch; `None` if never seen). Both `None`: hidden by privacy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PresenceState {
+    pub online: Option<bool>,
+    pub last_seen: Option<i64>,
 }
 
 /// A group as a group action left it.
@@ -70,6 +94,7 @@ pub struct ChatChange {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     user_id: String,
+    store: Arc<Store>,
     pub(crate) http: reqwest::Client,
 }
 
@@ -88,7 +113,7 @@ impl Client {
         let (events, event_rx) = mpsc::unbounded_channel();
         let worker = Worker {
             websocket_url: websocket_url.to_owned(),
-            store,
+            store: store.clone(),
             tokens,
             chat,
             commands: command_rx,
@@ -99,6 +124,7 @@ impl Client {
         let client = Self {
             commands,
             user_id,
+            store,
             http: reqwest::Client::new(),
         };
         Ok((client, event_rx))
@@ -128,29 +154,236 @@ impl Client {
         self.send(to, caption, Some(attachment)).await
     }
 
+    /// Queues a text message that replies to, mentions or forwards (see [`SendOptions`]).
+    /// A reply needs the quoted message on this device.
+    pub async fn send_text_with(
+        &self,
+        to: To,
+        body: impl Into<String>,
+        options: SendOptions,
+    ) -> Result<String, ClientError> {
+        let body = body.into();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ClientError::TooLarge);
+        }
+        let reply_to = match options.reply_to {
+            None => None,
+            Some(seq) => {
+                let conversation = match &to {
+                    To::Conversation(conversation) => conversation.clone(),
+                    To::User(user) => ConversationId::direct(&self.user_id, user),
+                };
+                let quoted = self
+                    .message(&conversation, seq)?
+                    .ok_or(ClientError::NotHeld(conversation, seq))?;
+                Some(ReplyTo {
+                    seq,
+                    preview: quoted.text().map(mentions::preview),
+                })
+            }
+        };
+        let (to_user, conversation) = split(to);
+        let frame = Send {
+            id: fresh_id(),
+            to_user,
+            conversation,
+            body: Some(body),
+            reply_to,
+            mentions: options.mentions,
+            forwarded: options.forwarded,
+            ..Send::default()
+        };
+        self.queue(frame).await
+    }
+
+    /// Replies to the message at `seq` of `conversation` (quoting it).
+    pub async fn reply(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+        body: impl Into<String>,
+    ) -> Result<String, ClientError> {
+        let options = SendOptions {
+            reply_to: Some(seq),
+            ..SendOptions::default()
+        };
+        self.send_text_with(To::Conversation(conversation), body, options)
+            .await
+    }
+
+    /// Forwards the text of the message at `seq` of `from` (as this device holds it, edits
+    /// included), marked forwarded. A file is not forwarded: its key belongs to the
+    /// conversation it was uploaded to (upload it again).
+    pub async fn forward(
+        &self,
+        from: &ConversationId,
+        seq: u64,
+        to: To,
+    ) -> Result<String, ClientError> {
+        let message = self
+            .message(from, seq)?
+            .ok_or_else(|| ClientError::NotHeld(from.clone(), seq))?;
+        if message.is_change() || message.attachment.is_some() {
+            return Err(ClientError::CannotForward);
+        }
+        let text = message.text().ok_or(ClientError::CannotForward)?.to_owned();
+        let options = SendOptions {
+            forwarded: true,
+            ..SendOptions::default()
+        };
+        self.send_text_with(to, text, options).await
+    }
+
+    /// Edits one of the user's own messages (the server allows 15 minutes after sending).
+    pub async fn edit(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+        body: impl Into<String>,
+    ) -> Result<String, ClientError> {
+        let body = body.into();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ClientError::TooLarge);
+        }
+        self.change(conversation, ChangeKind::Edit, seq, Some(body))
+            .await
+    }
+
+    /// Deletes a message for everyone (the user's own within 60 hours; in a group, an
+    /// admin any).
+    pub async fn delete_for_everyone(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+    ) -> Result<String, ClientError> {
+        self.change(conversation, ChangeKind::Delete, seq, None)
+            .await
+    }
+
+    /// Sets the user's reaction to a message (replacing theirs before).
+    pub async fn react(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+        emoji: impl Into<String>,
+    ) -> Result<String, ClientError> {
+        let emoji = emoji.into();
+        if emoji.is_empty() || emoji.len() > MAX_REACTION_BYTES {
+            return Err(ClientError::TooLarge);
+        }
+        self.change(conversation, ChangeKind::React, seq, Some(emoji))
+            .await
+    }
+
+    /// Removes the user's reaction to a message.
+    pub async fn unreact(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+    ) -> Result<String, ClientError> {
+        self.change(conversation, ChangeKind::Unreact, seq, None)
+            .await
+    }
+
+    /// A change entry goes through the outbox like a message (stored, resent with the same
+    /// id until `sent`): its client id. Applied to the target once delivered back.
+    async fn change(
+        &self,
+        conversation: ConversationId,
+        kind: ChangeKind,
+        target: u64,
+        body: Option<String>,
+    ) -> Result<String, ClientError> {
+        self.queue(Send::change(fresh_id(), conversation, kind, target, body))
+            .await
+    }
+
+    /// The message at (conversation, seq) as this device holds it, changes applied.
+    pub fn message(
+        &self,
+        conversation: &ConversationId,
+        seq: u64,
+    ) -> Result<Option<Message>, ClientError> {
+        Ok(self.store.message(conversation, seq)?)
+    }
+
+    /// The members a text mentions (`@` and a member's user id, or its unique start), from
+    /// the group as this device knows it; none outside a group.
+    pub fn mentions_in(
+        &self,
+        conversation: &ConversationId,
+        text: &str,
+    ) -> Result<Vec<String>, ClientError> {
+        Ok(match self.store.group(conversation)? {
+            Some(group) => mentions::mentions(text, &group.members, &self.user_id),
+            None => Vec::new(),
+        })
+    }
+
     async fn send(
         &self,
         to: To,
         body: Option<String>,
         attachment: Option<Attachment>,
     ) -> Result<String, ClientError> {
-        let id = fresh_id();
-        let (to_user, conversation) = match to {
-            To::User(user) => (Some(user), None),
-            To::Conversation(conversation) => (None, Some(conversation)),
-        };
+        let (to_user, conversation) = split(to);
         let frame = Send {
-            id: id.clone(),
+            id: fresh_id(),
             to_user,
             conversation,
             body,
             attachment,
             ..Send::default()
         };
+        self.queue(frame).await
+    }
+
+    /// Stores a send in the outbox; its client id.
+    async fn queue(&self, frame: Send) -> Result<String, ClientError> {
+        let id = frame.id.clone();
         let (done, stored) = oneshot::channel();
         self.command(Command::Send(frame, done))?;
         stored.await.map_err(|_| ClientError::Stopped)??;
         Ok(id)
+    }
+
+    /// Watches a user's presence while their chat is open: [`Event::Presence`] now and on
+    /// each change, the watch renewed (and carried across reconnects) until
+    /// [`Client::unwatch_presence`].
+    pub fn watch_presence(&self, user: impl Into<String>) -> Result<(), ClientError> {
+        self.command(Command::Watch(user.into(), true))
+    }
+
+    pub fn unwatch_presence(&self, user: impl Into<String>) -> Result<(), ClientError> {
+        self.command(Command::Watch(user.into(), false))
+    }
+
+    /// A user's presence now, without watching.
+    pub async fn presence(&self, user: impl Into<String>) -> Result<PresenceState, ClientError> {
+        let frame = ClientFrame::Presence(Presence {
+            id: fresh_id(),
+            user: user.into(),
+            watch: false,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Presence {
+                online, last_seen, ..
+            } => Ok(PresenceState { online, last_seen }),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Sets whom the user shows their presence to (`None`: only reads it); the setting as
+    /// it now stands. Reciprocal: who hides theirs sees no one's.
+    pub async fn privacy(&self, last_seen: Option<Audience>) -> Result<Audience, ClientError> {
+        let frame = ClientFrame::Privacy(Privacy {
+            id: fresh_id(),
+            last_seen,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Privacy { last_seen, .. } => Ok(last_seen),
+            _ => Err(ClientError::UnexpectedReply),
+        }
     }
 
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).
@@ -315,10 +548,7 @@ impl Client {
         content_type: String,
         size: u64,
     ) -> Result<(String, String, Vec<(String, String)>), ClientError> {
-        let (to_user, conversation) = match to {
-            To::User(user) => (Some(user), None),
-            To::Conversation(conversation) => (None, Some(conversation)),
-        };
+        let (to_user, conversation) = split(to);
         let frame = ClientFrame::UploadUrl(UploadUrl {
             id: fresh_id(),
             conversation,
@@ -381,6 +611,14 @@ impl Client {
         self.commands
             .send(command)
             .map_err(|_| ClientError::Stopped)
+    }
+}
+
+/// `toUser` or `conversation`, as a frame carries them.
+fn split(to: To) -> (Option<String>, Option<ConversationId>) {
+    match to {
+        To::User(user) => (Some(user), None),
+        To::Conversation(conversation) => (None, Some(conversation)),
     }
 }
 

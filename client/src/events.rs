@@ -4,11 +4,23 @@ use parley_protocol::{ChatSettings, ConversationId, ErrorCode};
 
 use crate::store::{Group, Message, Tick};
 
+// Most events are messages: boxing them would cost an allocation each to spare the rare
+// small event a few hundred bytes of a channel slot.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A message of a conversation: each exactly once, in seq order per conversation
     /// (this device's own sends included, once stored, with the id `send_text` returned).
+    /// Change entries (edit, delete, react, unreact) are never handed out as messages: they
+    /// come as [`Event::Changed`] of the message they change.
     Message(Message),
+    /// A message already handed out changed: `message` as it now stands (its `state`: the
+    /// edited text, deleted, reactions). `change` is the entry that did it (in seq order
+    /// with the messages), or `None` when a `sync` brought the state.
+    Changed {
+        message: Box<Message>,
+        change: Option<Box<Message>>,
+    },
     /// One of this device's sends moved on (`Sent`, `Delivered`, `Read`; never backwards).
     Tick {
         id: String,
@@ -38,6 +50,14 @@ pub enum Event {
     /// The user's settings of every conversation that has any, asked after each connect's
     /// catch-up sync: they replace what the application held (the rest are defaults).
     ChatList(Vec<ChatSettings>),
+    /// A watched user's presence (see [`crate::Client::watch_presence`]): `online`, or
+    /// offline since `last_seen` (ms since the epoch; absent if never seen). Neither when
+    /// their privacy, or the user's own, hides it.
+    Presence {
+        user: String,
+        online: Option<bool>,
+        last_seen: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,13 +26,14 @@ pub mod crypto;
 pub mod events;
 mod files;
 mod flight;
+pub mod mentions;
 pub mod socket;
 pub mod stack;
 pub mod store;
 pub mod token_source;
 pub mod tokens;
 
-pub use client::{ChatChange, Client, ClientError, GroupReply, To};
+pub use client::{ChatChange, Client, ClientError, GroupReply, PresenceState, SendOptions, To};
 pub use events::{ConnectionState, Event};
 pub use store::Store;
 pub use token_source::{KeepTokens, TokenError, TokenSource};

@@ -1,6 +1,7 @@
 //! The commands, one file each; this picks one and holds what several share (the stack,
 //! the password, the clock).
 
+mod changes;
 mod chat;
 mod confirm;
 mod download;
@@ -8,6 +9,7 @@ mod group;
 mod login;
 mod logout;
 mod lookup;
+mod presence;
 mod push;
 mod resend_code;
 mod send;
@@ -37,7 +39,36 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Logout => logout::run(cli, out).await,
         Command::Whoami => whoami::run(out),
         Command::Lookup { addresses } => lookup::run(cli, out, addresses).await,
-        Command::Send { to, text } => send::run(cli, out, to, text).await,
+        Command::Send {
+            to,
+            text,
+            reply,
+            mention,
+        } => send::run(cli, out, to, text, *reply, mention).await,
+        Command::Edit { to, seq, text } => {
+            changes::change(cli, out, to, *seq, changes::Change::Edit(text)).await
+        }
+        Command::Delete { to, seq } => {
+            changes::change(cli, out, to, *seq, changes::Change::Delete).await
+        }
+        Command::React {
+            to,
+            seq,
+            emoji,
+            undo,
+        } => {
+            let change = match (emoji, undo) {
+                (Some(emoji), false) => changes::Change::React(emoji),
+                _ => changes::Change::Unreact,
+            };
+            changes::change(cli, out, to, *seq, change).await
+        }
+        Command::Forward { from, seq, to } => changes::forward(cli, out, from, *seq, to).await,
+        Command::Presence { who, watch } => presence::presence(cli, out, who, *watch).await,
+        Command::Privacy {
+            last_seen,
+            reaction_push,
+        } => presence::privacy(cli, out, *last_seen, *reaction_push).await,
         Command::Sync => sync::run(cli, out).await,
         Command::Chat { to } => chat::run(cli, out, to).await,
         Command::Group(action) => group::run(cli, out, action).await,

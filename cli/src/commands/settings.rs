@@ -2,15 +2,15 @@
 //! settings of a chat, the same on all their devices. Each change prints the chat's
 //! settings as they then stand; a fourth pin is refused by the server (exit 2).
 
-use parley_client::{ChatChange, To};
-use parley_protocol::{ChatSettings, ConversationId};
+use parley_client::ChatChange;
+use parley_protocol::ChatSettings;
 use serde_json::json;
 
+use super::changes::conversation_of;
 use crate::args::{Cli, MuteFor, SettingsAction};
 use crate::failure::Failure;
 use crate::online::Online;
 use crate::output::Out;
-use crate::target;
 
 pub async fn change(cli: &Cli, out: Out, action: &SettingsAction) -> Result<(), Failure> {
     let (who, change) = match action {
@@ -64,15 +64,6 @@ pub async fn list(cli: &Cli, out: Out) -> Result<(), Failure> {
         print(out, settings);
     }
     Ok(())
-}
-
-/// The conversation `who` names: a conversation id as given, else the direct chat with
-/// the user it names (its id as the protocol crate, the server's own, makes it).
-async fn conversation_of(online: &mut Online, who: &str) -> Result<ConversationId, Failure> {
-    Ok(match target::resolve(online, who).await? {
-        To::Conversation(conversation) => conversation,
-        To::User(user) => ConversationId::direct(online.client.user_id(), &user),
-    })
 }
 
 fn print(out: Out, settings: &ChatSettings) {

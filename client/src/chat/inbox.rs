@@ -7,6 +7,11 @@
 //! cursor could skip that one. Since cursors stay 30 s behind, a sync repeats recent
 //! messages; they are dropped by (conversation, seq).
 //!
+//! A change entry (edit, delete, react, unreact) takes its turn like any message, and is
+//! then applied to its target ([`Event::Changed`]) instead of handed out; one whose target
+//! is not held yet is kept by the store and merged when the target comes. A message a
+//! `sync` returns with a `state` has it merged, new here or not.
+//!
 //! A message after a gap is held back until a sync fills the gap. A gap a sync cannot fill
 //! after [`GAP_GIVE_UP`] (a message removed by retention, or a mailbox that starts
 //! mid-conversation) is stepped over, so that one lost message never stops a conversation.
@@ -20,7 +25,7 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::{ConnectionState, Event};
 use crate::flight::Flight;
-use crate::store::{Message, StoreError};
+use crate::store::{Message, MessageState, StoreError};
 
 /// Wait this long before syncing again for a gap the last sync left open: the message may
 /// still have been committing.
@@ -86,6 +91,15 @@ impl Chat {
     }
 
     pub(super) fn on_message(&mut self, message: Message, now: Instant) -> Result<(), StoreError> {
+        // A `sync` copy of a message changed since: its state is merged whether or not the
+        // message is new here.
+        let snapshot = (message.state != MessageState::default()).then(|| {
+            (
+                message.conversation.clone(),
+                message.seq,
+                message.state.clone(),
+            )
+        });
         // This device's own send, stored, though its `sent` never came (the connection
         // closed first): the message itself says so.
         if message.from == self.me && self.outbox.contains(&message.id) {
@@ -97,10 +111,60 @@ impl Chat {
                 ts,
                 ..
             } = message;
-            return self.on_sent(&id, conversation, seq, message_id, ts, now);
-        }
-        if self.store.add_message(&message)? {
+            self.on_sent(&id, conversation, seq, message_id, ts, now)?;
+        } else if self.store.add_message(&message)? {
             self.deliver(&message.conversation, now)?;
+        }
+        if let Some((conversation, seq, state)) = snapshot {
+            self.merge_state(&conversation, seq, &state)?;
+        }
+        Ok(())
+    }
+
+    /// Folds a `sync` state into a stored message; one already handed out is handed out
+    /// again, changed.
+    fn merge_state(
+        &mut self,
+        conversation: &ConversationId,
+        seq: u64,
+        state: &MessageState,
+    ) -> Result<(), StoreError> {
+        if let Some((message, true)) = self.store.apply_change(conversation, seq, state)? {
+            if seq <= self.store.conversation(conversation)?.delivered {
+                self.emit(Event::Changed {
+                    message: Box::new(message),
+                    change: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// A change entry's turn (in seq order, so its target, when held, was handed out
+    /// before it): applied to the target, which is handed out again; a target not held yet
+    /// gets it when it comes.
+    fn apply_entry(&mut self, entry: Message) -> Result<(), StoreError> {
+        let Some(kind) = entry.kind else {
+            return Ok(());
+        };
+        let Some((target, state)) = MessageState::of_entry(
+            kind,
+            entry.target,
+            entry.seq,
+            entry.ts,
+            &entry.from,
+            entry.body.as_deref(),
+        ) else {
+            return Ok(());
+        };
+        if let Some((message, true)) =
+            self.store
+                .apply_change(&entry.conversation, target, &state)?
+        {
+            self.emit(Event::Changed {
+                message: Box::new(message),
+                change: Some(Box::new(entry)),
+            });
         }
         Ok(())
     }
@@ -176,8 +240,12 @@ impl Chat {
             self.inbox.gaps.remove(conversation);
             state.delivered = next.seq;
             from_others |= next.from != self.me;
-            self.apply_system(&next)?;
-            self.emit(Event::Message(next));
+            if next.is_change() {
+                self.apply_entry(next)?;
+            } else {
+                self.apply_system(&next)?;
+                self.emit(Event::Message(next));
+            }
         }
         if from_others && state.delivered > state.acked_delivered {
             state.acked_delivered = state.delivered;

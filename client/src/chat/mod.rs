@@ -9,9 +9,16 @@
 //! - [`ticks`](self::ticks): this device's messages' ticks from `sent` and `receipt`.
 //! - [`requests`](self::requests): frames awaiting a reply by id (groups, lookup, files).
 //! - [`settings`](self::settings): the user's chat settings, and the keepalive `ping`.
+//! - [`presence`](self::presence): the users watched while their chat is open (the lease
+//!   renewed, and again on each new connection).
+//!
+//! Changes to messages (edit, delete, react, unreact) are entries of their conversation
+//! like any message: stored, ordered and delivered by the inbox, then applied to their
+//! target's [`MessageState`] instead of being handed out (see [`crate::store::MessageState`]).
 
 mod inbox;
 mod outbox;
+pub(super) mod presence;
 mod requests;
 mod settings;
 mod ticks;
@@ -29,9 +36,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::events::Event;
-use crate::store::{Store, StoreError};
+use crate::store::{MessageState, Store, StoreError};
 
-/// What the chat state asks of the connection worker.
+/// What the chat state asks of the connection worker. (Not boxed, as [`Event`] is not:
+/// each goes from the queue to the socket or the channel once.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Output {
     /// Put this frame on the socket (only ever asked while connected).
@@ -48,6 +57,7 @@ pub struct Chat {
     outbox: outbox::Outbox,
     inbox: inbox::Inbox,
     requests: requests::Requests,
+    presence: presence::Watches,
     /// Acks to send once connected again (cumulative: the highest per conversation).
     unsent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
     /// Acks put on the current connection since the last `synced`. An ack has no reply,
@@ -68,6 +78,7 @@ impl Chat {
             outbox,
             inbox: inbox::Inbox::default(),
             requests: requests::Requests::default(),
+            presence: presence::Watches::default(),
             unsent_acks: BTreeMap::new(),
             sent_acks: BTreeMap::new(),
             out: Vec::new(),
@@ -92,6 +103,7 @@ impl Chat {
         }
         self.outbox.disconnected(now);
         self.requests.disconnected(now);
+        self.presence.connected(now);
         self.poll(now)
     }
 
@@ -127,10 +139,13 @@ impl Chat {
                 body,
                 attachment,
                 system,
-                // Changes to messages (issue 16) are not yet the library's: a change entry
-                // is held as the entry it is, and its seq keeps the conversation dense.
+                kind,
+                target,
+                reply_to,
+                mentions,
+                forwarded,
+                state,
                 cursor: _,
-                ..
             } => {
                 let message = crate::store::Message {
                     conversation,
@@ -142,6 +157,12 @@ impl Chat {
                     body,
                     attachment,
                     system,
+                    kind,
+                    target,
+                    reply_to,
+                    mentions,
+                    forwarded,
+                    state: state.map(MessageState::of_snapshot).unwrap_or_default(),
                 };
                 self.on_message(message, now)?;
             }
@@ -184,6 +205,22 @@ impl Chat {
             }
             // The keepalive's answer: receiving it was the point.
             ServerFrame::Pong { .. } => {}
+            ServerFrame::Presence {
+                id,
+                user,
+                online,
+                last_seen,
+            } => {
+                self.on_presence(user.clone(), online, last_seen);
+                if id.is_some() {
+                    self.on_reply(ServerFrame::Presence {
+                        id,
+                        user,
+                        online,
+                        last_seen,
+                    })?;
+                }
+            }
             reply => self.on_reply(reply)?,
         }
         self.poll(now)
@@ -206,6 +243,7 @@ impl Chat {
         }
         self.poll_outbox(now)?;
         self.poll_requests(now);
+        self.poll_presence(now);
         self.poll_inbox(now)
     }
 
@@ -215,6 +253,7 @@ impl Chat {
             self.outbox.next_wakeup(),
             self.requests.next_wakeup(),
             self.inbox.next_wakeup(),
+            self.presence.next_wakeup(),
         ]
         .into_iter()
         .flatten()

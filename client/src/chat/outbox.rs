@@ -7,7 +7,7 @@
 //! numbers them in that order.
 
 use parley_protocol::client::Send;
-use parley_protocol::{ClientFrame, ConversationId, ErrorCode};
+use parley_protocol::{ClientFrame, ConversationId, ErrorCode, Reply};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -142,6 +142,20 @@ impl Chat {
         let Some(entry) = self.outbox.take(id) else {
             return Ok(());
         };
+        let frame = entry.frame;
+        // A reply's quote names the quoted message's author, as the server does.
+        let reply_to = match frame.reply_to {
+            Some(quoted) => Some(Reply {
+                from: self
+                    .store
+                    .message(&conversation, quoted.seq)?
+                    .map(|m| m.from)
+                    .unwrap_or_default(),
+                seq: quoted.seq,
+                preview: quoted.preview,
+            }),
+            None => None,
+        };
         let message = Message {
             conversation: conversation.clone(),
             seq,
@@ -149,20 +163,30 @@ impl Chat {
             id: id.to_owned(),
             from: self.me.clone(),
             ts,
-            body: entry.frame.body,
-            attachment: entry.frame.attachment,
+            body: frame.body,
+            attachment: frame.attachment,
             system: None,
+            kind: frame.kind,
+            target: frame.target,
+            reply_to,
+            mentions: frame.mentions,
+            forwarded: frame.forwarded,
+            state: Default::default(),
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.
         self.store.add_message(&message)?;
-        let audience = self.audience(&conversation)?;
-        let own = OwnMessage {
-            id: id.to_owned(),
-            tick: Tick::Sent,
-            audience,
-        };
-        self.store.save_own(&conversation, seq, &own)?;
+        // A change has no ticks of its own (the message it changes keeps its ticks): it
+        // is only reported stored.
+        if !message.is_change() {
+            let audience = self.audience(&conversation)?;
+            let own = OwnMessage {
+                id: id.to_owned(),
+                tick: Tick::Sent,
+                audience,
+            };
+            self.store.save_own(&conversation, seq, &own)?;
+        }
         self.store.remove_outbox(id)?;
         self.emit(Event::Tick {
             id: id.to_owned(),

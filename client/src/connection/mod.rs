@@ -76,6 +76,8 @@ pub(crate) enum Command {
     Request(ClientFrame, oneshot::Sender<Reply>),
     MarkRead(ConversationId, u64),
     Typing(ConversationId),
+    /// Watch a user's presence (`true`) or stop.
+    Watch(String, bool),
 }
 
 /// How a connection ended.
@@ -321,6 +323,7 @@ impl<T: TokenSource> Worker<T> {
                 }
             }
             Command::Typing(conversation) => self.chat.typing(conversation),
+            Command::Watch(user, watch) => self.chat.watch(user, watch, now),
         }
     }
 

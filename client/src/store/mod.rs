@@ -8,10 +8,12 @@
 //! repaired by a retry (the server answers a retried send with the same `sent`).
 
 mod records;
+mod state;
 
 pub use records::{
     ConversationState, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
 };
+pub use state::{MessageState, ReactionMark};
 
 use parley_protocol::ConversationId;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -36,6 +38,10 @@ const MARKS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("marks"
 const CONVERSATIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("conversations");
 /// conversation → [`Group`].
 const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
+/// (conversation, target seq) → [`MessageState`]: changes to a message this device does not
+/// hold yet, merged into it when it arrives.
+const PENDING_CHANGES: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("pending_changes");
 
 const TOKENS: &str = "tokens";
 const CURSOR: &str = "cursor";
@@ -102,6 +108,7 @@ impl Store {
         txn.open_table(MARKS)?;
         txn.open_table(CONVERSATIONS)?;
         txn.open_table(GROUPS)?;
+        txn.open_table(PENDING_CHANGES)?;
         txn.commit()?;
         Ok(store)
     }
@@ -135,8 +142,8 @@ impl Store {
         self.get(MESSAGES, (conversation.as_str(), seq))
     }
 
-    /// Stores a message unless one is already stored at its (conversation, seq); says
-    /// whether it was new.
+    /// Stores a message unless one is already stored at its (conversation, seq), with the
+    /// changes that came before it merged in; says whether it was new.
     pub fn add_message(&self, message: &Message) -> Result<bool> {
         let key = (message.conversation.as_str(), message.seq);
         let txn = self.db.begin_write()?;
@@ -145,12 +152,76 @@ impl Store {
             if table.get(key)?.is_some() {
                 false
             } else {
-                table.insert(key, serde_json::to_vec(message)?.as_slice())?;
+                // Changes that came before it.
+                let mut pending = txn.open_table(PENDING_CHANGES)?;
+                let early: Option<MessageState> = match pending.remove(key)? {
+                    Some(bytes) => Some(serde_json::from_slice(bytes.value())?),
+                    None => None,
+                };
+                let bytes = match early {
+                    Some(early) => {
+                        let mut message = message.clone();
+                        message.state.merge(&early);
+                        serde_json::to_vec(&message)?
+                    }
+                    None => serde_json::to_vec(message)?,
+                };
+                table.insert(key, bytes.as_slice())?;
                 true
             }
         };
         txn.commit()?;
         Ok(added)
+    }
+
+    /// Replaces a stored message (its state changed).
+    pub fn save_message(&self, message: &Message) -> Result<()> {
+        self.put(
+            MESSAGES,
+            (message.conversation.as_str(), message.seq),
+            message,
+        )
+    }
+
+    /// Folds a change into the message at (conversation, target) if it is stored: the
+    /// message as it now stands, and whether it changed. When it is not stored yet, the
+    /// change is kept for it ([`Store::add_message`] merges it in) and `None` answered.
+    pub fn apply_change(
+        &self,
+        conversation: &ConversationId,
+        target: u64,
+        change: &MessageState,
+    ) -> Result<Option<(Message, bool)>> {
+        let key = (conversation.as_str(), target);
+        let txn = self.db.begin_write()?;
+        let outcome = {
+            let mut messages = txn.open_table(MESSAGES)?;
+            let stored: Option<Message> = match messages.get(key)? {
+                Some(bytes) => Some(serde_json::from_slice(bytes.value())?),
+                None => None,
+            };
+            match stored {
+                Some(mut message) => {
+                    let changed = message.state.merge(change);
+                    if changed {
+                        messages.insert(key, serde_json::to_vec(&message)?.as_slice())?;
+                    }
+                    Some((message, changed))
+                }
+                None => {
+                    let mut pending = txn.open_table(PENDING_CHANGES)?;
+                    let mut state: MessageState = match pending.get(key)? {
+                        Some(bytes) => serde_json::from_slice(bytes.value())?,
+                        None => MessageState::default(),
+                    };
+                    state.merge(change);
+                    pending.insert(key, serde_json::to_vec(&state)?.as_slice())?;
+                    None
+                }
+            }
+        };
+        txn.commit()?;
+        Ok(outcome)
     }
 
     /// A conversation's stored messages after `seq`, in order, at most `limit`.

@@ -2,8 +2,10 @@
 //! so a field added later reads back from an older file (serde defaults).
 
 use parley_protocol::client::Send;
-use parley_protocol::{Attachment, ConversationId, ErrorCode, System};
+use parley_protocol::{Attachment, ChangeKind, ConversationId, ErrorCode, Reply, System};
 use serde::{Deserialize, Serialize};
+
+use super::state::MessageState;
 
 /// A message of a conversation, as the server stored it: what the application is handed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,46 @@ pub struct Message {
     pub attachment: Option<Attachment>,
     /// A group's membership change.
     pub system: Option<System>,
+    /// A change entry (edit, delete, react, unreact) of the message at `target`: applied
+    /// to it, never shown as a message of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ChangeKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<u64>,
+    /// The message this one quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Reply>,
+    /// The members it mentions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    #[serde(default)]
+    pub forwarded: bool,
+    /// Its state after the changes to it this device knows of (edited text, deleted,
+    /// reactions).
+    #[serde(default)]
+    pub state: MessageState,
+}
+
+impl Message {
+    /// Whether this entry changes another message rather than being one.
+    pub fn is_change(&self) -> bool {
+        self.kind.is_some()
+    }
+
+    /// The text to show: the newest edit's, else the body; none once deleted.
+    pub fn text(&self) -> Option<&str> {
+        if self.state.is_deleted() {
+            return None;
+        }
+        match &self.state.edited {
+            Some(edited) => Some(&edited.body),
+            None => self.body.as_deref(),
+        }
+    }
+
+    pub fn is_edited(&self) -> bool {
+        self.state.edited.is_some()
+    }
 }
 
 /// A send waiting in the outbox: stored before it is first sent, so it survives a restart,

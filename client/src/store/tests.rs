@@ -29,6 +29,12 @@ fn message(seq: u64, body: &str) -> Message {
         body: Some(body.into()),
         attachment: None,
         system: None,
+        kind: None,
+        target: None,
+        reply_to: None,
+        mentions: Vec::new(),
+        forwarded: false,
+        state: Default::default(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The chat state driven by hand: frames in, frames and events out, time passed explicitly.
 
+mod changes;
 mod inbox;
 mod outbox;
+mod presence;
 mod requests;
 mod settings;
 mod ticks;
