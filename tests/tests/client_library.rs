@@ -3,12 +3,13 @@
 //! socket the gateway kills mid-send still ends with the message stored once; a device
 //! that was offline gets everything once, in order; a group's ticks wait for every member;
 //! files go up and down streamed; a send the gateway answers with its own error is retried
-//! and stored once.
+//! and stored once; an edit, a reaction and a reply reach the other client's state (and a
+//! new device's, by sync), with presence watched and hidden by privacy.
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
-use parley_client::{ChatChange, Client, KeepTokens, Store, To};
-use parley_protocol::client::Mute;
+use parley_client::{ChatChange, Client, KeepTokens, PresenceState, Store, To};
+use parley_protocol::client::{Audience, Mute};
 use parley_protocol::ConversationId;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::users::{sign_up, TestUser};
@@ -648,4 +649,112 @@ async fn chat_settings_reach_the_other_device_live_and_after_its_reconnect() {
         .await;
     assert_eq!(listed, vec![archived]);
     assert_eq!(laptop.client.chats().await.unwrap(), listed);
+}
+
+#[tokio::test]
+async fn edits_reactions_and_replies_reach_the_other_client_s_state() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "lib-changes-alice").await;
+    let bob = sign_up(stack, "lib-changes-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    // Alice opens the chat: Bob's presence, watched (his client is connected).
+    a.client.watch_presence(bob.user_id.clone()).unwrap();
+    let online = a
+        .until("Bob's presence", |e| match e {
+            Event::Presence { user, online, .. } if *user == bob.user_id => Some(*online),
+            _ => None,
+        })
+        .await;
+    assert_eq!(online, Some(true));
+
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "see you at 6")
+        .await
+        .unwrap();
+    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    b.messages_from_others(&bob.user_id, 1).await;
+
+    fn changed(e: &Event, seq: u64, done: impl Fn(&Message) -> bool) -> Option<Message> {
+        match e {
+            Event::Changed { message, .. } if message.seq == seq && done(message) => {
+                Some((**message).clone())
+            }
+            _ => None,
+        }
+    }
+
+    // Alice edits: Bob's copy shows the new text, marked edited; so does hers.
+    a.client
+        .edit(conversation.clone(), seq, "see you at 7")
+        .await
+        .unwrap();
+    let edited = b
+        .until("the edit", |e| changed(e, seq, |m| m.is_edited()))
+        .await;
+    assert_eq!(edited.text(), Some("see you at 7"));
+    a.until("the edit on Alice's device", |e| {
+        changed(e, seq, |m| m.is_edited())
+    })
+    .await;
+
+    // Bob reacts: Alice sees who and how many.
+    b.client
+        .react(conversation.clone(), seq, "👍")
+        .await
+        .unwrap();
+    let reacted = a
+        .until("the reaction", |e| {
+            changed(e, seq, |m| !m.state.reactions.is_empty())
+        })
+        .await;
+    assert_eq!(
+        reacted.state.reaction_counts(),
+        [("👍".to_owned(), vec![bob.user_id.clone()])]
+    );
+    assert_eq!(reacted.text(), Some("see you at 7"));
+
+    // Bob replies, quoting the message as his device shows it. The change entries were
+    // never messages: the reply is the next message Alice gets.
+    let reply = b
+        .client
+        .reply(conversation.clone(), seq, "7 works")
+        .await
+        .unwrap();
+    let got = a.messages_from_others(&alice.user_id, 1).await;
+    assert_eq!(got[0].id, reply);
+    let quote = got[0].reply_to.clone().expect("a quote");
+    assert_eq!(
+        (quote.seq, quote.from.as_str()),
+        (seq, alice.user_id.as_str())
+    );
+    assert_eq!(quote.preview.as_deref(), Some("see you at 7"));
+
+    // A new device of Bob's gets the message with its state from sync, and no change
+    // entry as a message.
+    let copy = server_copy(stack, &bob, &conversation).await;
+    assert_eq!(seqs(&copy), [seq, got[0].seq], "{copy:#?}");
+    assert_eq!(copy[0].text(), Some("see you at 7"));
+    assert!(copy[0].is_edited());
+    assert_eq!(
+        copy[0].state.reaction_counts(),
+        reacted.state.reaction_counts()
+    );
+
+    // Privacy: once Alice shows hers to nobody, she sees no one's (reciprocal).
+    assert_eq!(
+        a.client.privacy(Some(Audience::Nobody)).await.unwrap(),
+        Audience::Nobody
+    );
+    assert_eq!(
+        a.client.presence(bob.user_id.clone()).await.unwrap(),
+        PresenceState::default()
+    );
+    assert_eq!(a.client.privacy(None).await.unwrap(), Audience::Nobody);
 }
