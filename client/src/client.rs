@@ -358,12 +358,15 @@ impl Client {
         self.command(Command::Watch(user.into(), false))
     }
 
-    /// A user's presence now, without watching.
+    /// A user's presence now. The server answers the state only to a watch (`watch: false`
+    /// only stops one), so this watches once, unrenewed: the watch lapses after its 5
+    /// minutes or with the connection, and the flips it brings meanwhile come as
+    /// [`Event::Presence`].
     pub async fn presence(&self, user: impl Into<String>) -> Result<PresenceState, ClientError> {
         let frame = ClientFrame::Presence(Presence {
             id: fresh_id(),
             user: user.into(),
-            watch: false,
+            watch: true,
         });
         match self.request(frame).await? {
             ServerFrame::Presence {

@@ -8,8 +8,9 @@
 //! - [`client`]: what an application holds: [`Client::start`] spawns the connection worker
 //!   (one task owns the socket and talks to the application over channels) and answers
 //!   the handle and the [`Event`] receiver. Files go up and down streamed (`files`).
-//! - [`chat`]: the chat state without sockets (outbox, sync, ordering, ticks), which the
-//!   worker drives.
+//! - [`chat`]: the chat state without sockets (outbox, sync, ordering, ticks, changes to
+//!   messages, presence watches), which the worker drives.
+//! - [`mentions`]: `@` names resolved to a group's members, and a reply's quote preview.
 //! - [`socket`]: one WebSocket connection, low level (protocol frames out, within API
 //!   Gateway's frame limit; the server's frames in, read through the protocol crate). The
 //!   worker uses it, and so do the end-to-end tests and the benchmark.

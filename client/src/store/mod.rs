@@ -1,7 +1,8 @@
 //! The local store: one embedded database file (redb) holding everything a client must not
 //! lose across a restart: the tokens, the sync cursor, the messages by (conversation, seq),
-//! the outbox, this device's own messages' ticks, the other members' receipt marks and the
-//! groups. The file is created readable by its owner only: it holds tokens and messages.
+//! the outbox, this device's own messages' ticks, the other members' receipt marks, the
+//! groups, and changes that came before the message they change. Each message carries its
+//! [`MessageState`] (edits, delete, reactions), merged in place as changes arrive. The file is created readable by its owner only: it holds tokens and messages.
 //!
 //! Each value is JSON (see [`records`]); each call is one transaction, so a crash leaves
 //! every record whole. Callers order their writes so that a crash between two of them is
