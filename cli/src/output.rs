@@ -178,6 +178,61 @@ pub fn tick_mark(tick: Tick) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use parley_client::store::MessageState;
+    use parley_protocol::{ConversationId, Reply};
+
+    fn message(body: &str) -> Message {
+        Message {
+            conversation: ConversationId::parse("d:a:b").unwrap(),
+            seq: 4,
+            message_id: "m4".into(),
+            id: "c4".into(),
+            from: "a".into(),
+            ts: 1,
+            body: Some(body.into()),
+            attachment: None,
+            system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            state: MessageState::default(),
+        }
+    }
+
+    fn with(message: &mut Message, kind: ChangeKind, seq: u64, from: &str, body: Option<&str>) {
+        let (_, state) = MessageState::of_entry(kind, Some(4), seq, 9, from, body).unwrap();
+        message.state.merge(&state);
+    }
+
+    #[test]
+    fn a_line_shows_the_quote_the_edit_and_the_reactions() {
+        let mut m = message("lunch at 12?");
+        m.forwarded = true;
+        m.reply_to = Some(Reply {
+            seq: 2,
+            from: "b".into(),
+            preview: Some("hungry?".into()),
+        });
+        with(&mut m, ChangeKind::Edit, 5, "a", Some("lunch at 1?"));
+        with(&mut m, ChangeKind::React, 6, "b", Some("👍"));
+        with(&mut m, ChangeKind::React, 7, "c", Some("👍"));
+        with(&mut m, ChangeKind::React, 8, "d", Some("❤️"));
+        assert_eq!(
+            message_text(&m, "ann"),
+            "#4 ann: [forwarded] [↪ #2 b: hungry?] lunch at 1? (edited)  [👍 2 ❤️ 1]"
+        );
+        let json = message_json(&m);
+        assert_eq!(json["text"], "lunch at 1?");
+        assert_eq!(
+            json["reactions"][0],
+            json!({"emoji": "👍", "count": 2, "by": ["b", "c"]})
+        );
+        with(&mut m, ChangeKind::Delete, 9, "a", None);
+        assert_eq!(message_text(&m, "ann"), "#4 ann: 🚫 message deleted");
+        assert_eq!(message_json(&m)["text"], Value::Null);
+    }
 
     #[test]
     fn last_seen_reads_as_how_long_ago() {
