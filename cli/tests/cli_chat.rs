@@ -1,6 +1,7 @@
 //! Two `parley` processes chat through the local stack: Ann runs `parley --json chat <Bob>`
 //! (its stdout read line by line), Bob runs `parley --json send <Ann> hello`; Ann's chat
-//! prints that message exactly once, sends a reply typed on its stdin and, at the end of
+//! prints that message exactly once (and Bob's presence), reacts to it with a `/react` line
+//! (printed changed), sends a reply typed on its stdin and, at the end of
 //! its input, exits 0 once the reply is stored; Bob's `parley sync` prints the reply. And
 //! the exit codes of a send to nobody (2), without a login (1) and to a stack nobody
 //! serves (3).
@@ -93,6 +94,18 @@ async fn chat_receives_a_send_and_replies() {
     assert_eq!(hello["seq"], seq);
     assert_eq!(hello["conversation"], conversation);
 
+    // A command line reacts to it: the message is shown again, changed.
+    stdin
+        .write_all(format!("/react {seq} 👍\n").as_bytes())
+        .await
+        .unwrap();
+    let reacted = wait_for(&mut lines, &mut seen, "the reaction", |line| {
+        line["event"] == "changed" && line["seq"] == seq
+    })
+    .await;
+    assert_eq!(reacted["reactions"][0]["by"][0], ann_id.as_str());
+    assert_eq!(reacted["text"], "hello");
+
     stdin.write_all(b"hi back, Bob\n").await.unwrap();
     drop(stdin); // Ctrl-D
     let status = timeout(WAIT, chat.wait())
@@ -113,6 +126,13 @@ async fn chat_receives_a_send_and_replies() {
         .filter(|line| line["event"] == "message" && line["body"] == "hello")
         .count();
     assert_eq!(hellos, 1, "printed exactly once: {seen:#?}");
+    // The chat watched Bob's presence (he may still be closing his `send`'s connection).
+    assert!(
+        seen.iter().any(|line| line["event"] == "presence"
+            && line["user"] == bob_id.as_str()
+            && line["online"].is_boolean()),
+        "{seen:#?}"
+    );
     // The reply was stored before the chat exited.
     assert!(
         seen.iter()
