@@ -129,15 +129,25 @@ pub enum Command {
     Edit {
         /// The chat: an email, a +phone number, a user id or a conversation id.
         to: String,
+        /// The message's seq (as `send`, `sync` and `chat` print it: #4).
         seq: u64,
+        /// The new text.
         text: String,
     },
     /// Delete a message for everyone (yours within 60 hours; any, as a group's admin).
-    Delete { to: String, seq: u64 },
+    Delete {
+        /// The chat: an email, a +phone number, a user id or a conversation id.
+        to: String,
+        /// The message's seq.
+        seq: u64,
+    },
     /// React to a message with an emoji (replacing your reaction), or take yours back.
     React {
+        /// The chat: an email, a +phone number, a user id or a conversation id.
         to: String,
+        /// The message's seq.
         seq: u64,
+        /// One emoji (at most 64 bytes).
         #[arg(required_unless_present = "undo")]
         emoji: Option<String>,
         /// Remove your reaction.
@@ -148,6 +158,7 @@ pub enum Command {
     Forward {
         /// The chat the message is in.
         from: String,
+        /// The message's seq.
         seq: u64,
         /// Where it goes.
         to: String,
