@@ -185,9 +185,8 @@ export class ChatModel {
     const known = this.byConversation.get(message.conversation)?.record.lastSeq ?? 0;
     const fresh = !message.own && message.seq > known;
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
-    // A muted chat raises no notification. (Mentions: once `send` carries `mentions`, a
-    // message that mentions this user should notify through the mute, as push does.)
-    const quiet = this.muted(message.conversation);
+    // A muted chat raises no notification, unless the message mentions this user (as push).
+    const quiet = this.muted(message.conversation) && !(message.mentions ?? []).includes(this.me.userId);
     if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
       this.notify(who, message.body ?? `File: ${message.attachment?.name ?? "a file"}`, message.conversation);
