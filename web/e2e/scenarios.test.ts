@@ -494,6 +494,50 @@ describe("Parley Web", () => {
     await screenshot(dora.page, "20-presence-last-seen");
   });
 
+  it("mentions, forwarding and privacy: @ suggests members and the mentioned sees it marked; a forward is marked; Nobody hides presence", async () => {
+    const fay = await signUp(browser, stack, "fay");
+    await dora.page.getByText("New group").click();
+    await dora.page.getByLabel("Group name").fill("Trip");
+    await dora.page.getByLabel("Members (emails or phones)").fill(fay.email);
+    await dora.page.getByRole("button", { name: "Create group" }).click();
+    await dora.page.getByRole("heading", { name: "Trip" }).waitFor();
+    const box = dora.page.getByLabel("Message", { exact: true });
+    await box.pressSequentially("Hi @fa");
+    await dora.page.getByRole("listbox", { name: "Mention a member" }).getByRole("option", { name: `@${fay.email}` }).click();
+    await box.pressSequentially("see this");
+    await expect.poll(() => box.inputValue()).toBe(`Hi @${fay.email} see this`);
+    await box.press("Enter");
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await fay.page.locator(".bubble[data-seq] .mention.me", { hasText: `@${fay.email}` }).waitFor({ timeout: 15_000 });
+    await screenshot(fay.page, "21-mention");
+
+    // Dora forwards Ed's chat's message into the group: Fay sees it marked.
+    await dora.page.locator("button.conversation").filter({ has: dora.page.locator(".title", { hasText: ed.email }) }).click();
+    await stored(dora, "Yes, the answer").waitFor();
+    await dora.page.getByRole("log", { name: "Messages" }).evaluate((element) => element.scrollTo({ top: 0 }));
+    await menuAction(dora, "Meet at 8", "Forward");
+    await dora.page.getByRole("complementary", { name: "Forward to" }).getByRole("button", { name: "Forward to Trip" }).click();
+    await stored(fay, "Meet at 8").locator(".forwarded", { hasText: "Forwarded" }).waitFor({ timeout: 15_000 });
+
+    // Presence: Fay sees Dora online, until Dora shows hers to nobody.
+    await openChatWith(fay, dora.email);
+    const presence = fay.page.locator(".chat .presence");
+    await expect.poll(() => presence.textContent(), { timeout: 15_000 }).toBe("online");
+    await dora.page.getByRole("button", { name: "Settings" }).click();
+    const settings = dora.page.getByRole("region", { name: "Settings" });
+    await expect.poll(() => settings.getByRole("radio", { name: "Everyone" }).isChecked()).toBe(true);
+    await settings.getByRole("radio", { name: "Nobody" }).check();
+    await settings.getByRole("status").filter({ hasText: "Last seen: Nobody" }).waitFor({ timeout: 15_000 });
+    await screenshot(dora.page, "22-settings");
+    // A new watch (the chat opened again) gets no state.
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await fay.page.getByRole("heading", { name: "Trip" }).waitFor();
+    await openChatWith(fay, dora.email);
+    await expect.poll(() => fay.page.locator(".chat .presence").getAttribute("data-presence"), { timeout: 15_000 }).toBe("hidden");
+    expect(await fay.page.locator(".chat .presence").textContent()).toBe("");
+    await fay.context.close();
+  });
+
   // Last: it judges every scenario before it.
   it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
     const page = await fetch(stack.webUrl);
