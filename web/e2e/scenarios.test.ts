@@ -404,6 +404,7 @@ describe("Parley Web", () => {
   // Changes to messages and presence (issue 16), between two people of their own: Dora and Ed.
   let dora: User;
   let ed: User;
+  let fay: User;
   /** A stored message's bubble (not the outbox's copy), by its exact text. */
   const stored = (user: User, text: string) => bubble(user.page, text).and(user.page.locator("[data-seq]"));
   const menuAction = async (user: User, text: string, action: string) => {
@@ -495,7 +496,7 @@ describe("Parley Web", () => {
   });
 
   it("mentions, forwarding and privacy: @ suggests members and the mentioned sees it marked; a forward is marked; Nobody hides presence", async () => {
-    const fay = await signUp(browser, stack, "fay");
+    fay = await signUp(browser, stack, "fay");
     await dora.page.getByText("New group").click();
     await dora.page.getByLabel("Group name").fill("Trip");
     await dora.page.getByLabel("Members (emails or phones)").fill(fay.email);
@@ -535,6 +536,30 @@ describe("Parley Web", () => {
     await openChatWith(fay, dora.email);
     await expect.poll(() => fay.page.locator(".chat .presence").getAttribute("data-presence"), { timeout: 15_000 }).toBe("hidden");
     expect(await fay.page.locator(".chat .presence").textContent()).toBe("");
+  });
+
+  it("delete for everyone is sent, and its outcome shown: the message deleted on both sides, or the server's refusal", async () => {
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await dora.page.getByRole("button", { name: /Trip/ }).click();
+    await send(dora, "Delete me");
+    await stored(fay, "Delete me").waitFor({ timeout: 15_000 });
+    await stored(dora, "Delete me").getByLabel("Message options").click();
+    await stored(dora, "Delete me").getByRole("button", { name: "Delete for everyone" }).click();
+    await stored(dora, "Delete me").getByRole("button", { name: "Confirm: delete for everyone" }).click();
+    // Until the server deletes (a server stage of its own), it refuses the kind, and the
+    // refusal is shown, never hidden; once it deletes, both sides show the deletion.
+    const refusal = dora.page.getByRole("alert").filter({ hasText: /^Delete for everyone refused: / });
+    const deleted = (user: User) => user.page.locator(".bubble[data-seq] .body.deleted", { hasText: "This message was deleted" });
+    await expect.poll(async () => (await refusal.count()) + (await deleted(dora).count()), { timeout: 15_000 }).toBe(1);
+    if ((await refusal.count()) === 1) {
+      expect(await refusal.textContent()).toBe("Delete for everyone refused: kind delete is not supported yet Dismiss");
+      expect(await stored(fay, "Delete me").count()).toBe(1);
+      await refusal.getByRole("button", { name: "Dismiss" }).click();
+      await refusal.waitFor({ state: "detached" });
+    } else {
+      await deleted(fay).waitFor({ timeout: 15_000 });
+      expect(await bubble(fay.page, "Delete me").count()).toBe(0);
+    }
     await fay.context.close();
   });
 
