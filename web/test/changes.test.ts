@@ -3,6 +3,7 @@
 // comes live, by sync, before its target or twice; own changes go through the outbox (a
 // refusal stays visible there); presence is watched, renewed and ended.
 import "fake-indexeddb/auto";
+import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import { ParleyClient } from "../src/client/client";
 import { PRESENCE_RENEW_MS, type PresenceState } from "../src/client/presence";
@@ -90,6 +91,25 @@ describe("changes to messages", () => {
     expect(await store.takePendingChanges(DM, 2)).toMatchObject([{ seq: 5, body: "👍" }]);
     expect(await store.takePendingChanges(DM, 2)).toEqual([]);
     expect(await store.takePendingChanges(DM, 3)).toHaveLength(1);
+    store.close();
+  });
+
+  it("a store of the first version opens with its messages kept and gains the pending changes", async () => {
+    const name = `v1-${++n}`;
+    const v1 = await openDB(name, 1, {
+      upgrade(database) {
+        database.createObjectStore("meta");
+        database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
+        database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
+        database.createObjectStore("conversations", { keyPath: "conversation" });
+      },
+    });
+    await v1.put("messages", { conversation: DM, seq: 1, messageId: "M1", id: "c1", from: "bob", ts: 1, own: false, body: "kept" });
+    v1.close();
+    const store = await openIdbStore(name);
+    expect(await store.getMessage(DM, 1)).toMatchObject({ body: "kept" });
+    await store.putPendingChange({ conversation: DM, seq: 2, ts: 2, from: "bob", kind: "edit", target: 1, body: "new" });
+    expect(await store.takePendingChanges(DM, 1)).toHaveLength(1);
     store.close();
   });
 
