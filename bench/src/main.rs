@@ -2,7 +2,8 @@
 //! `target/bench/report.json` and `report.md`. `--smoke` runs the small sizes; `--bursts`
 //! only the concurrent sends into one conversation (`target/bench/bursts.json`); `--fanout`
 //! only the group fan-out (`target/bench/fanout.json`); `--rates` only the send-rate sweep
-//! and its 1,000-message run (`target/bench/rates.json`).
+//! and its 1,000-message run (`target/bench/rates.json`); `--operations` only the cost of each
+//! operation beyond a plain message (`target/bench/operations.json`).
 
 use parley_bench::{report, run, Sizes};
 
@@ -19,6 +20,10 @@ async fn main() {
     }
     if std::env::args().any(|arg| arg == "--rates") {
         return write_part(&dir, "rates.json", &parley_bench::rates(&sizes).await);
+    }
+    if std::env::args().any(|arg| arg == "--operations") {
+        let figures = parley_bench::operations(&sizes).await;
+        return write_part(&dir, "operations.json", &figures);
     }
     let report = run(&sizes).await;
     report::write(&report, &dir).expect("write the report");

@@ -187,7 +187,7 @@ impl Run<'_> {
         self.control.quiesce(QUIESCE_AT_MOST).await;
         let counters = self.control.reset().await;
         let frames_out = self.inbox.billed_frames_out() - frames_before;
-        usage_per_dm(&counters, dms as f64, frames_out as f64)
+        usage_per_operation(&counters, dms as f64, 1.0, frames_out as f64)
     }
 
     /// Warm invocations of the functions a direct message between online users does not
@@ -455,7 +455,15 @@ fn per_operation(counters: &Counters, caller: &str, sends: f64) -> Value {
 }
 
 /// Requests by service and operation, capacity, posts and usage, per message.
-fn usage_per_dm(counters: &Counters, dms: f64, frames_out: f64) -> (PerMessage, Value) {
+/// What `dms` operations caused, per operation: requests by service and operation, capacity,
+/// posts, invocations; `frames_in` WebSocket messages came in per operation and `frames_out`
+/// went out to devices in all. (A direct message is one operation of one frame in.)
+pub(crate) fn usage_per_operation(
+    counters: &Counters,
+    dms: f64,
+    frames_in: f64,
+    frames_out: f64,
+) -> (PerMessage, Value) {
     let mut operations: BTreeMap<String, Value> = BTreeMap::new();
     let (mut read_units, mut write_units, mut total, mut dynamodb, mut posts, mut other) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
@@ -495,8 +503,8 @@ fn usage_per_dm(counters: &Counters, dms: f64, frames_out: f64) -> (PerMessage, 
         .sum();
     let lambda_ms: f64 = counters.functions.values().flat_map(|f| &f.invoke_ms).sum();
     let usage = PerMessage {
-        // The message in, and every frame out to a device.
-        websocket_messages: round(1.0 + frames_out / dms),
+        // The frames in, and every frame out to a device.
+        websocket_messages: round(frames_in + frames_out / dms),
         read_units: round(read_units / dms),
         write_units: round(write_units / dms),
         lambda_invocations: round(invocations / dms),

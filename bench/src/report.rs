@@ -77,6 +77,22 @@ pub fn targets(report: &Value) -> Vec<(String, String, String, Option<bool>)> {
             ));
         }
     }
+    if let Some(operations) = report["per_operation"].as_object() {
+        for (name, o) in operations.iter().filter(|(_, o)| o.is_object()) {
+            let dollars = o["costPerMillionUsd"]["total"].as_f64();
+            rows.push((
+                format!(
+                    "{name}: DynamoDB requests {}, write units {}, posts {}; $ per million",
+                    show(o["dynamodbRequests"].as_f64(), ""),
+                    show(o["writeUnits"].as_f64(), ""),
+                    show(o["apiGatewayPosts"].as_f64(), ""),
+                ),
+                "– (reference)".into(),
+                show(dollars, "$"),
+                None,
+            ));
+        }
+    }
     if let Some(functions) = report["artifact_bytes"].as_object() {
         for (name, a) in functions {
             let mb = a["binaryBytes"].as_f64().map(|b| b / 1_048_576.0);

@@ -50,5 +50,33 @@ async fn every_key_of_the_report_is_measured() {
             "{size}: {run}"
         );
     }
+    // Each operation beyond a plain message was counted; the keepalive reads no table, and a
+    // change to a message is stored like one.
+    let operations = &report["per_operation"];
+    for (name, o) in operations.as_object().expect("per operation") {
+        if o.is_object() {
+            assert_eq!(o["measured"], true, "{name}: {o}");
+            assert!(
+                o["costPerMillionUsd"]["total"].as_f64() > Some(0.0),
+                "{name}: {o}"
+            );
+        }
+    }
+    assert_eq!(operations["ping"]["dynamodbRequests"], 0.0, "{operations}");
+    for name in ["edit", "react", "reply"] {
+        assert!(
+            operations[name]["writeUnits"].as_f64() > Some(0.0),
+            "{name}: {operations}"
+        );
+    }
+    // Watchers are told when someone comes online and goes offline; nobody else is.
+    assert_eq!(
+        operations["connectAndDisconnect"]["apiGatewayPosts"], 0.0,
+        "{operations}"
+    );
+    assert!(
+        operations["connectAndDisconnectWatched"]["apiGatewayPosts"].as_f64() >= Some(2.0),
+        "{operations}"
+    );
     assert!(!report::markdown(&report).is_empty());
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::client::{connect, connect_as_device, Client};
 use crate::stack::StackInfo;
-use crate::tables::{await_connection_count, connections_of};
+use crate::tables::{await_connection_count, await_new_connection, connections_of};
 use crate::users::TestUser;
 
 /// How long the connection records may take to appear or go.
@@ -55,11 +55,11 @@ async fn settled(
     user: &TestUser,
     connecting: impl std::future::Future<Output = Result<Client, crate::client::Refused>>,
 ) -> Client {
-    let before = connections_of(stack, &user.user_id).await.len();
+    let before = connections_of(stack, &user.user_id).await;
     let client = connecting
         .await
         .unwrap_or_else(|e| panic!("{} connects: {e:?}", user.email));
-    await_connection_count(stack, &user.user_id, before + 1, SETTLE).await;
+    await_new_connection(stack, &user.user_id, &before, SETTLE).await;
     client
 }
 
@@ -384,6 +384,15 @@ pub async fn sync_all(client: &mut Client, cursor: Option<&Value>, limit: Option
         messages,
         cursor: cursor.expect("at least one page"),
     }
+}
+
+/// The synced message at `seq` of `conversation` (panics when the sync has none).
+pub fn synced_at<'a>(synced: &'a Synced, conversation: &str, seq: u64) -> &'a Value {
+    synced
+        .messages
+        .iter()
+        .find(|m| m["conversation"] == conversation && m["seq"] == seq)
+        .unwrap_or_else(|| panic!("no seq {seq} in the sync: {:?}", synced.messages))
 }
 
 /// The seqs of `conversation` among `messages`, in the order given.

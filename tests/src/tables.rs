@@ -87,6 +87,28 @@ pub async fn await_connection_count(
     }
 }
 
+/// Polls until the user has a connection record that is not in `before` (the records read
+/// before connecting), and returns its id; panics after `within`. Unlike a count, it cannot be
+/// fooled by an earlier connection of the same user whose `$disconnect` lands meanwhile.
+pub async fn await_new_connection(
+    stack: &StackInfo,
+    user_id: &str,
+    before: &[String],
+    within: Duration,
+) -> String {
+    let started = Instant::now();
+    loop {
+        let found = connections_of(stack, user_id).await;
+        if let Some(new) = found.iter().find(|id| !before.contains(id)) {
+            return new.clone();
+        }
+        if started.elapsed() > within {
+            panic!("no new connection record for {user_id}: before {before:?}, now {found:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Records a connection the way `$connect` does (the attribute `c#<id>` of the user's item,
 /// `{tokenExpiresAt, connectedAt}`, and the item's `ttl`), for a connection that is not
 /// live: a device that vanished without its `$disconnect` having removed it.

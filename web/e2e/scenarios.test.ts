@@ -401,6 +401,168 @@ describe("Parley Web", () => {
     await context.close();
   });
 
+  // Changes to messages and presence (issue 16), between two people of their own: Dora and Ed.
+  let dora: User;
+  let ed: User;
+  let fay: User;
+  /** A stored message's bubble (not the outbox's copy), by its exact text. */
+  const stored = (user: User, text: string) => bubble(user.page, text).and(user.page.locator("[data-seq]"));
+  const menuAction = async (user: User, text: string, action: string) => {
+    const row = stored(user, text);
+    await row.getByLabel("Message options").click();
+    await row.getByRole("button", { name: action, exact: true }).click();
+  };
+  const chip = (user: User, text: string, emoji: string) => stored(user, text).locator(`.reaction[data-emoji="${emoji}"]`);
+
+  it("edit: the other side shows the new text marked edited, in place of the old", async () => {
+    [dora, ed] = await Promise.all([signUp(browser, stack, "dora"), signUp(browser, stack, "ed")]);
+    await openChatWith(dora, ed.email);
+    await send(dora, "Meet at 7");
+    await openChatWith(ed, dora.email);
+    await stored(ed, "Meet at 7").waitFor({ timeout: 15_000 });
+    await stored(dora, "Meet at 7").waitFor({ timeout: 15_000 });
+
+    await menuAction(dora, "Meet at 7", "Edit");
+    const box = dora.page.getByLabel("Message", { exact: true });
+    await expect.poll(() => box.inputValue()).toBe("Meet at 7");
+    await box.fill("Meet at 8");
+    await box.press("Enter");
+    for (const user of [ed, dora]) {
+      await stored(user, "Meet at 8").locator(".edited", { hasText: "edited" }).waitFor({ timeout: 15_000 });
+      expect(await bubble(user.page, "Meet at 7").count()).toBe(0);
+    }
+    // The edit is no message of its own, on either side.
+    expect(await ed.page.locator(".bubble[data-seq]").count()).toBe(1);
+    expect(await dora.page.locator(".bubble").count()).toBe(1);
+    await screenshot(ed.page, "16-edited");
+  });
+
+  it("reactions: counts and who reacted on both sides, replaced and removed", async () => {
+    await menuAction(ed, "Meet at 8", "React 👍");
+    await menuAction(dora, "Meet at 8", "React 👍");
+    for (const user of [dora, ed]) {
+      await expect.poll(() => chip(user, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("2");
+    }
+    // Who reacted, by name.
+    expect(await chip(dora, "Meet at 8", "👍").getAttribute("title")).toBe(`${ed.email}, You`);
+
+    // Ed changes his to 😂: one reaction a person.
+    await menuAction(ed, "Meet at 8", "React 😂");
+    for (const user of [dora, ed]) {
+      await expect.poll(() => chip(user, "Meet at 8", "😂").getAttribute("data-count"), { timeout: 15_000 }).toBe("1");
+      await expect.poll(() => chip(user, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("1");
+    }
+    await screenshot(dora.page, "17-reactions");
+    // Dora takes hers back by tapping her chip.
+    await chip(dora, "Meet at 8", "👍").click();
+    for (const user of [dora, ed]) await chip(user, "Meet at 8", "👍").waitFor({ state: "detached", timeout: 15_000 });
+    expect(await chip(ed, "Meet at 8", "😂").getAttribute("title")).toBe("You");
+  });
+
+  it("reply: the quote shows the original; tapping it scrolls back to the original and highlights it", async () => {
+    await send(dora, "Original question?");
+    // Enough messages after it that the original leaves the (virtualized) list.
+    for (let i = 1; i <= 30; i++) await send(dora, `Filler ${i}`);
+    await stored(ed, "Filler 30").waitFor({ timeout: 30_000 });
+    const edMessages = ed.page.getByRole("log", { name: "Messages" });
+    await expect.poll(() => stored(ed, "Original question?").count()).toBe(0);
+    await edMessages.evaluate((element) => element.scrollTo({ top: 0 }));
+    await menuAction(ed, "Original question?", "Reply");
+    await ed.page.getByLabel("Replying to").filter({ hasText: "Original question?" }).waitFor();
+    await send(ed, "Yes, the answer");
+
+    // Dora reads at the end: the reply arrives there, quoting a message far above.
+    const reply = stored(dora, "Yes, the answer");
+    const quote = reply.getByRole("button", { name: /^Reply to .*: Original question\?\. Show the message$/ });
+    await quote.waitFor({ timeout: 15_000 });
+    expect(await stored(dora, "Original question?").count()).toBe(0);
+    await quote.click();
+    const original = stored(dora, "Original question?");
+    await original.and(dora.page.locator(".highlight")).waitFor({ timeout: 10_000 });
+    const [box, view] = [await original.boundingBox(), await dora.page.getByRole("log", { name: "Messages" }).boundingBox()];
+    expect(box!.y).toBeGreaterThanOrEqual(view!.y);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(view!.y + view!.height);
+    await screenshot(dora.page, "18-reply-jump");
+  });
+
+  it("presence: the open chat shows the other online, then last seen once they close the app", async () => {
+    await openChatWith(dora, ed.email);
+    const presence = dora.page.locator(".chat .presence");
+    await expect.poll(() => presence.textContent(), { timeout: 15_000 }).toBe("online");
+    await screenshot(dora.page, "19-presence-online");
+    await ed.context.close();
+    await expect.poll(() => presence.textContent(), { timeout: 20_000 }).toMatch(/^last seen today at /);
+    await screenshot(dora.page, "20-presence-last-seen");
+  });
+
+  it("mentions, forwarding and privacy: @ suggests members and the mentioned sees it marked; a forward is marked; Nobody hides presence", async () => {
+    fay = await signUp(browser, stack, "fay");
+    await dora.page.getByText("New group").click();
+    await dora.page.getByLabel("Group name").fill("Trip");
+    await dora.page.getByLabel("Members (emails or phones)").fill(fay.email);
+    await dora.page.getByRole("button", { name: "Create group" }).click();
+    await dora.page.getByRole("heading", { name: "Trip" }).waitFor();
+    const box = dora.page.getByLabel("Message", { exact: true });
+    await box.pressSequentially("Hi @fa");
+    await dora.page.getByRole("listbox", { name: "Mention a member" }).getByRole("option", { name: `@${fay.email}` }).click();
+    await box.pressSequentially("see this");
+    await expect.poll(() => box.inputValue()).toBe(`Hi @${fay.email} see this`);
+    await box.press("Enter");
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await fay.page.locator(".bubble[data-seq] .mention.me", { hasText: `@${fay.email}` }).waitFor({ timeout: 15_000 });
+    await screenshot(fay.page, "21-mention");
+
+    // Dora forwards Ed's chat's message into the group: Fay sees it marked.
+    await dora.page.locator("button.conversation").filter({ has: dora.page.locator(".title", { hasText: ed.email }) }).click();
+    await stored(dora, "Yes, the answer").waitFor();
+    await dora.page.getByRole("log", { name: "Messages" }).evaluate((element) => element.scrollTo({ top: 0 }));
+    await menuAction(dora, "Meet at 8", "Forward");
+    await dora.page.getByRole("complementary", { name: "Forward to" }).getByRole("button", { name: "Forward to Trip" }).click();
+    await stored(fay, "Meet at 8").locator(".forwarded", { hasText: "Forwarded" }).waitFor({ timeout: 15_000 });
+
+    // Presence: Fay sees Dora online, until Dora shows hers to nobody.
+    await openChatWith(fay, dora.email);
+    const presence = fay.page.locator(".chat .presence");
+    await expect.poll(() => presence.textContent(), { timeout: 15_000 }).toBe("online");
+    await dora.page.getByRole("button", { name: "Settings" }).click();
+    const settings = dora.page.getByRole("region", { name: "Settings" });
+    await expect.poll(() => settings.getByRole("radio", { name: "Everyone" }).isChecked()).toBe(true);
+    await settings.getByRole("radio", { name: "Nobody" }).check();
+    await settings.getByRole("status").filter({ hasText: "Last seen: Nobody" }).waitFor({ timeout: 15_000 });
+    await screenshot(dora.page, "22-settings");
+    // A new watch (the chat opened again) gets no state.
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await fay.page.getByRole("heading", { name: "Trip" }).waitFor();
+    await openChatWith(fay, dora.email);
+    await expect.poll(() => fay.page.locator(".chat .presence").getAttribute("data-presence"), { timeout: 15_000 }).toBe("hidden");
+    expect(await fay.page.locator(".chat .presence").textContent()).toBe("");
+  });
+
+  it("delete for everyone is sent, and its outcome shown: the message deleted on both sides, or the server's refusal", async () => {
+    await fay.page.getByRole("button", { name: /Trip/ }).click();
+    await dora.page.getByRole("button", { name: /Trip/ }).click();
+    await send(dora, "Delete me");
+    await stored(fay, "Delete me").waitFor({ timeout: 15_000 });
+    await stored(dora, "Delete me").getByLabel("Message options").click();
+    await stored(dora, "Delete me").getByRole("button", { name: "Delete for everyone" }).click();
+    await stored(dora, "Delete me").getByRole("button", { name: "Confirm: delete for everyone" }).click();
+    // Until the server deletes (a server stage of its own), it refuses the kind, and the
+    // refusal is shown, never hidden; once it deletes, both sides show the deletion.
+    const refusal = dora.page.getByRole("alert").filter({ hasText: /^Delete for everyone refused: / });
+    const deleted = (user: User) => user.page.locator(".bubble[data-seq] .body.deleted", { hasText: "This message was deleted" });
+    await expect.poll(async () => (await refusal.count()) + (await deleted(dora).count()), { timeout: 15_000 }).toBe(1);
+    if ((await refusal.count()) === 1) {
+      expect(await refusal.textContent()).toBe("Delete for everyone refused: kind delete is not supported yet Dismiss");
+      expect(await stored(fay, "Delete me").count()).toBe(1);
+      await refusal.getByRole("button", { name: "Dismiss" }).click();
+      await refusal.waitFor({ state: "detached" });
+    } else {
+      await deleted(fay).waitFor({ timeout: 15_000 });
+      expect(await bubble(fay.page, "Delete me").count()).toBe(0);
+    }
+    await fay.context.close();
+  });
+
   // Last: it judges every scenario before it.
   it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
     const page = await fetch(stack.webUrl);

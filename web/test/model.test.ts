@@ -103,3 +103,30 @@ describe("the chat model", () => {
     }
   });
 });
+
+describe("changes, mentions and the chat model", () => {
+  it("a mention notifies through a mute; a change notifies nothing; the preview shows the edit, then the deletion", async () => {
+    const { server, parley, model, message, notified } = await setup();
+    await message("g:climb", 1, "bob", "first", 1_000);
+    server.last.receive({ type: "chat", conversation: "g:climb", mutedUntil: -1, archived: false, pinned: false, unread: false });
+    await parley.settled();
+    const global = globalThis as { document?: unknown };
+    global.document = { hidden: true };
+    try {
+      await message("g:climb", 2, "bob", "muted, not mentioned", 2_000);
+      server.last.receive({ type: "message", conversation: "g:climb", seq: 3, messageId: "M3", id: "x3", from: "bob", ts: 3_000, cursor: "c3", body: "@alice@example.com look", mentions: ["alice"] });
+      server.last.receive({ type: "message", conversation: "g:climb", seq: 4, messageId: "M4", id: "x4", from: "bob", ts: 4_000, cursor: "c4", body: "👍", kind: "react", target: 3 });
+      server.last.receive({ type: "message", conversation: "g:climb", seq: 5, messageId: "M5", id: "x5", from: "bob", ts: 5_000, cursor: "c5", body: "@alice@example.com look!", kind: "edit", target: 3 });
+      await parley.settled();
+      await vi.waitFor(() => expect(model.summary("g:climb")?.record.lastSeq).toBe(5));
+      expect(notified).toEqual(["@alice@example.com look"]);
+    } finally {
+      delete global.document;
+    }
+    await vi.waitFor(() => expect(preview(model.summary("g:climb")!.last!, (id) => id)).toBe("@alice@example.com look!"));
+    expect(model.summary("g:climb")?.unread).toBe(3);
+    server.last.receive({ type: "message", conversation: "g:climb", seq: 6, messageId: "M6", id: "x6", from: "bob", ts: 6_000, cursor: "c6", kind: "delete", target: 3 });
+    await parley.settled();
+    await vi.waitFor(() => expect(preview(model.summary("g:climb")!.last!, (id) => id)).toBe("This message was deleted"));
+  });
+});

@@ -1,17 +1,25 @@
 /**
- * One chat: its header (name, "typing…", group info), the messages (the latest page from the
- * local store at once, older pages as the user scrolls up, new ones live), read marking while
- * the tab is visible, and the composer.
+ * One chat: its header (name, "typing…", group info; in a direct chat the other person's
+ * "online" or "last seen", watched only while the chat is open), the messages (the latest page
+ * from the local store at once, older pages as the user scrolls up, new ones live), read
+ * marking while the tab is visible, and the composer. The messages' actions land here: reply
+ * and edit set the composer's mode, forward opens the chat picker, a tapped quote loads and
+ * scrolls to its original.
  */
-import { useEffect, useState } from "preact/hooks";
-import type { StoredMessage } from "../client";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { PresenceState, StoredMessage } from "../client";
 import { Composer } from "./Composer";
+import { lastSeenText } from "./format";
+import { ForwardPanel } from "./ForwardPanel";
 import { GroupPanel } from "./GroupPanel";
 import { MessageList } from "./MessageList";
+import type { RowActions } from "./MessageRow";
 import type { ChatKey, ChatModel } from "./model";
 
 /** Messages read from the store per page: enough to fill a tall screen. */
 export const PAGE = 60;
+/** How long a message a quote jumped to stays highlighted. */
+const HIGHLIGHT_MS = 3_000;
 
 /** `update` merged into `list` by seq (each seq once, the newer copy winning). */
 export function merge(list: StoredMessage[], update: StoredMessage[]): StoredMessage[] {
@@ -31,6 +39,14 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   // What a screen reader announces: each message that arrives from someone else. The list
   // itself is not a live region: its virtualized rows come and go as it scrolls.
   const [announcement, setAnnouncement] = useState("");
+  const [replyTo, setReplyTo] = useState<StoredMessage | undefined>(undefined);
+  const [editing, setEditing] = useState<StoredMessage | undefined>(undefined);
+  const [forwarding, setForwarding] = useState<StoredMessage | undefined>(undefined);
+  const [focus, setFocus] = useState<{ seq: number; n: number } | undefined>(undefined);
+  const [presence, setPresence] = useState<PresenceState>({ kind: "unknown" });
+  const focusTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const messagesRef = useRef<StoredMessage[]>([]);
+  messagesRef.current = messages;
 
   useEffect(() => {
     if (conversation === undefined) return;
@@ -56,6 +72,15 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
     };
   }, [conversation]);
 
+  // The other person's presence, watched while this direct chat is open (and only then).
+  const other = "toUser" in chat ? chat.toUser : summary?.record.kind === "direct" ? summary.record.members.find((m) => m !== model.me.userId) : undefined;
+  useEffect(() => {
+    if (other === undefined) return;
+    return model.client.watchPresence(other, setPresence);
+  }, [other]);
+
+  useEffect(() => () => clearTimeout(focusTimer.current), []);
+
   // Opening a chat clears its "marked unread" mark (on all of the user's devices).
   useEffect(() => {
     if (conversation !== undefined) void model.opened(conversation);
@@ -67,6 +92,34 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
     const page = await model.client.history(conversation, { beforeSeq: first.seq, limit: PAGE });
     setMessages((current) => merge(page, current));
     setHasOlder((page[0]?.seq ?? 1) > 1 && page.length > 0);
+  };
+
+  /** Brings a message into view (loading it from the store first) and highlights it. */
+  const jump = async (seq: number) => {
+    const first = messagesRef.current[0];
+    if (conversation === undefined) return;
+    if (first !== undefined && seq < first.seq) {
+      const page = await model.client.history(conversation, { beforeSeq: first.seq, limit: first.seq - seq + 5 });
+      setMessages((current) => merge(page, current));
+      setHasOlder((page[0]?.seq ?? 1) > 1 && page.length > 0);
+    }
+    setFocus((current) => ({ seq, n: (current?.n ?? 0) + 1 }));
+    clearTimeout(focusTimer.current);
+    focusTimer.current = setTimeout(() => setFocus(undefined), HIGHLIGHT_MS);
+  };
+
+  const actions: RowActions = {
+    reply: (message) => {
+      setEditing(undefined);
+      setReplyTo(message);
+    },
+    edit: (message) => {
+      setReplyTo(undefined);
+      setEditing(message);
+    },
+    forward: setForwarding,
+    jump: (seq) => void jump(seq),
+    quoted: (seq) => messagesRef.current.find((m) => m.seq === seq),
   };
 
   // Read: what is on screen while the tab is visible (a hidden tab reads nothing).
@@ -96,7 +149,13 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         <div class="who">
           <h2>{title}</h2>
           <p class="typing" aria-live="polite">
-            {typing.length > 0 ? `${typing.join(", ")} ${isGroup ? "is typing…" : "typing…"}` : isGroup ? `${record.members.length} members` : ""}
+            {typing.length > 0 ? (
+              `${typing.join(", ")} ${isGroup ? "is typing…" : "typing…"}`
+            ) : isGroup ? (
+              `${record.members.length} members`
+            ) : (
+              <span class="presence" data-presence={presence.kind}>{lastSeenText(presence)}</span>
+            )}
           </p>
         </div>
         {isGroup && (
@@ -113,9 +172,21 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         pending={model.pending(chat)}
         hasOlder={hasOlder}
         loadOlder={loadOlder}
+        actions={actions}
+        focus={focus}
       />
+      {forwarding !== undefined && <ForwardPanel model={model} message={forwarding} onClose={() => setForwarding(undefined)} />}
       {member ? (
-        <Composer model={model} chat={chat} />
+        <Composer
+          model={model}
+          chat={chat}
+          replyTo={replyTo}
+          editing={editing}
+          onDone={() => {
+            setReplyTo(undefined);
+            setEditing(undefined);
+          }}
+        />
       ) : (
         <p class="notice" role="status">You are no longer a member of this group.</p>
       )}

@@ -8,12 +8,14 @@ import { ConversationList } from "./ConversationList";
 import type { ChatKey } from "./model";
 import { askForNotifications, notificationsSupported } from "./notify";
 import type { Session } from "./session";
+import { SettingsPanel } from "./SettingsPanel";
 import { StartChat } from "./StartChat";
 import { useModel } from "./useModel";
 
 export function Chats(props: { session: Session; openRequest: string | undefined; onSignOut: () => Promise<void> }) {
   const model = useModel(props.session.model);
   const [chat, setChat] = useState<ChatKey | undefined>(undefined);
+  const [settings, setSettings] = useState(false);
   const [permission, setPermission] = useState(notificationsSupported() ? Notification.permission : "denied");
 
   // For `make web-bench` (time from load to the conversation list) and the browser's own
@@ -41,8 +43,10 @@ export function Chats(props: { session: Session; openRequest: string | undefined
               Enable notifications
             </button>
           )}
+          <button type="button" aria-expanded={settings} onClick={() => setSettings(!settings)}>Settings</button>
           <button type="button" onClick={() => void props.onSignOut()}>Sign out</button>
         </header>
+        {settings && <SettingsPanel model={model} onClose={() => setSettings(false)} />}
         <StartChat model={model} onOpen={setChat} />
         <ConversationList model={model} selected={chat} onOpen={setChat} />
       </aside>

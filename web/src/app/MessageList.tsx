@@ -10,7 +10,7 @@
 import type { OutboxRecord, StoredMessage } from "../client";
 import { useEffect, useRef } from "preact/hooks";
 import { dayKey, dayLabel, systemText } from "./format";
-import { MessageRow, PendingRow } from "./MessageRow";
+import { MessageRow, PendingRow, type RowActions } from "./MessageRow";
 import type { ChatModel } from "./model";
 import { useVirtualizer } from "./virtual";
 
@@ -34,6 +34,8 @@ function rows(messages: StoredMessage[], pending: OutboxRecord[], label: (id: st
     );
   }
   for (const record of pending) {
+    // A change on its way shows nowhere (its target changes on `sent`); refused, it says why.
+    if (record.frame.kind !== undefined && record.state !== "failed") continue;
     if (!stored.has(record.id)) out.push({ key: `p-${record.id}`, kind: "pending", record });
   }
   return out;
@@ -45,6 +47,9 @@ export function MessageList(props: {
   pending: OutboxRecord[];
   hasOlder: boolean;
   loadOlder: () => Promise<void>;
+  actions: RowActions;
+  /** A message to bring into view and highlight (a quote was tapped); `n` repeats a jump. */
+  focus: { seq: number; n: number } | undefined;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const loading = useRef(false);
@@ -68,6 +73,12 @@ export function MessageList(props: {
       virtualizer.scrollToEnd();
     }
   }, [list.length]);
+
+  // A tapped quote: scroll its original into the middle of the view (ChatView loaded it).
+  const focusIndex = props.focus === undefined ? -1 : list.findIndex((row) => row.key === `m-${props.focus!.seq}`);
+  useEffect(() => {
+    if (focusIndex >= 0) virtualizer.scrollToIndex(focusIndex, { align: "center" });
+  }, [props.focus?.n, focusIndex]);
 
   const items = virtualizer.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
@@ -94,7 +105,9 @@ export function MessageList(props: {
             >
               {row.day !== undefined && <p class="day" role="separator">{row.day}</p>}
               {row.kind === "system" && <p class="system">{row.text}</p>}
-              {row.kind === "message" && <MessageRow model={props.model} message={row.message} />}
+              {row.kind === "message" && (
+                <MessageRow model={props.model} message={row.message} actions={props.actions} highlighted={props.focus?.seq === row.message.seq} />
+              )}
               {row.kind === "pending" && <PendingRow model={props.model} record={row.record} />}
             </div>
           );

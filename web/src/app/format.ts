@@ -1,5 +1,5 @@
 /** How times, days and message previews read in the UI (the browser's locale). */
-import type { StoredMessage } from "../client";
+import { shown, type PresenceState, type StoredMessage } from "../client";
 
 export function timeOf(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -38,8 +38,27 @@ export function systemText(message: StoredMessage, label: (userId: string) => st
   }
 }
 
+/** A chat header's presence line: "online", "last seen today at 14:02", or nothing known. */
+export function lastSeenText(state: PresenceState, now = Date.now()): string {
+  switch (state.kind) {
+    case "online":
+      return "online";
+    case "offline": {
+      if (state.lastSeen === undefined) return "";
+      const at = timeOf(state.lastSeen);
+      if (dayKey(state.lastSeen) === dayKey(now)) return `last seen today at ${at}`;
+      if (dayKey(state.lastSeen) === dayKey(now - 86_400_000)) return `last seen yesterday at ${at}`;
+      return `last seen ${new Date(state.lastSeen).toLocaleDateString()} at ${at}`;
+    }
+    default:
+      return "";
+  }
+}
+
 export function preview(message: StoredMessage, label: (userId: string) => string): string {
   if (message.system !== undefined) return systemText(message, label);
-  const text = message.body ?? (message.attachment ? `File: ${message.attachment.name}` : "");
+  const view = shown(message.state);
+  if (view.deleted) return "This message was deleted";
+  const text = view.editedBody ?? message.body ?? (message.attachment ? `File: ${message.attachment.name}` : "");
   return message.own ? `You: ${text}` : text;
 }

@@ -35,6 +35,8 @@ export class ChatModel {
   settingsError: string | undefined;
   private readonly byConversation = new Map<string, Summary>();
   private readonly typing = new Map<string, Map<string, number>>();
+  /** Per conversation, the highest seq handed to `onMessage`. */
+  private readonly seen = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
   private readonly dirty = new Set<string>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -182,12 +184,13 @@ export class ChatModel {
   }
 
   private onMessage(message: StoredMessage): void {
-    const known = this.byConversation.get(message.conversation)?.record.lastSeq ?? 0;
+    // A message changed (edited, reacted to) comes again: only a seq not seen before is news.
+    const known = Math.max(this.byConversation.get(message.conversation)?.record.lastSeq ?? 0, this.seen.get(message.conversation) ?? 0);
+    this.seen.set(message.conversation, Math.max(known, message.seq));
     const fresh = !message.own && message.seq > known;
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
-    // A muted chat raises no notification. (Mentions: once `send` carries `mentions`, a
-    // message that mentions this user should notify through the mute, as push does.)
-    const quiet = this.muted(message.conversation);
+    // A muted chat raises no notification, unless the message mentions this user (as push).
+    const quiet = this.muted(message.conversation) && !(message.mentions ?? []).includes(this.me.userId);
     if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
       this.notify(who, message.body ?? `File: ${message.attachment?.name ?? "a file"}`, message.conversation);

@@ -6,6 +6,11 @@
  * Receipts: an `ack delivered` goes out for the newest message from someone else each time
  * messages arrive; `read` when the UI calls `markRead`. Acks not yet sent (offline) go out on
  * the next connect; each is cumulative, so only the highest seq is ever sent.
+ *
+ * Changes to messages (edit, delete for everyone, reactions) are entries of their own seq:
+ * they go through the sync's in-order delivery like any message, but are never stored or shown
+ * as messages: each is folded into its target's state (state.ts) and the target is handed to
+ * the UI again. A change whose target is not held waits in the store until it arrives.
  */
 import { Backoff } from "./backoff";
 import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
@@ -13,7 +18,9 @@ import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
 import { Outbox, type SendInput } from "./outbox";
+import { PresenceWatcher, type PresenceState } from "./presence";
 import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
+import { applyEntry, applySnapshot, emptyState, type ChangeEntry } from "./state";
 import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
 import { Sync } from "./sync";
 import { advance, applyReceipt, tickFromReceipts } from "./ticks";
@@ -43,6 +50,9 @@ export interface ClientListener {
   chats?(changed: ChatSettings[]): void;
 }
 
+/** Whom the user shows their online state and last seen to. */
+export type Audience = "everyone" | "contacts" | "nobody";
+
 type RequestFrame = Extract<ClientFrame, { id: string }> & { action: Exclude<ClientFrame["action"], "send"> };
 type Pending = { resolve: (frame: ServerFrame) => void; reject: (error: Error) => void; timer: unknown };
 
@@ -61,6 +71,7 @@ export class ParleyClient {
   /** The user's chat settings, as the server last said them. */
   readonly chatSettings = new ChatSettingsBook();
   private readonly sync: Sync;
+  private readonly presence: PresenceWatcher;
   private readonly clock: Clock;
   private readonly listeners = new Set<ClientListener>();
   private readonly pending = new Map<string, Pending>();
@@ -99,6 +110,7 @@ export class ParleyClient {
       deliver: (messages) => this.deliver(messages),
       ...(options.syncPageSize !== undefined ? { pageSize: options.syncPageSize } : {}),
     });
+    this.presence = new PresenceWatcher({ clock: this.clock, transmit, newId: this.newId });
   }
 
   /** Loads the outbox left by an earlier page load, then connects. */
@@ -124,6 +136,43 @@ export class ParleyClient {
   /** Stores the message in the outbox and sends it (now, or when connected). */
   send(input: SendInput): Promise<OutboxRecord> {
     return this.outbox.enqueue(input);
+  }
+
+  /** New text for one's own message (the server allows 15 minutes after sending). */
+  edit(conversation: ConversationId, target: number, body: string): Promise<OutboxRecord> {
+    return this.send({ conversation, kind: "edit", target, body });
+  }
+
+  /** Delete for everyone: one's own message, or any in a group one is admin of. */
+  deleteForEveryone(conversation: ConversationId, target: number): Promise<OutboxRecord> {
+    return this.send({ conversation, kind: "delete", target });
+  }
+
+  /** The user's one reaction to a message (replacing theirs before); `undefined` removes it. */
+  react(conversation: ConversationId, target: number, emoji: string | undefined): Promise<OutboxRecord> {
+    return this.send(emoji === undefined ? { conversation, kind: "unreact", target } : { conversation, kind: "react", target, body: emoji });
+  }
+
+  /**
+   * Watches a user's online state and last seen while a chat with them is open; the listener
+   * hears the state now and every change. Call the returned function when the chat closes.
+   */
+  watchPresence(user: string, listener: (state: PresenceState) => void): () => void {
+    return this.presence.watch(user, listener);
+  }
+
+  /** Reads (no argument) or sets whom the user's presence is shown to. */
+  async privacy(lastSeen?: Audience): Promise<Audience> {
+    const reply = await this.request({ action: "privacy", ...(lastSeen !== undefined ? { lastSeen } : {}) });
+    if (reply.type !== "privacy") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.lastSeen;
+  }
+
+  /** Reads (no argument) or sets whether a reaction to the user's message is pushed while offline. */
+  async reactionPush(on?: boolean): Promise<boolean> {
+    const reply = await this.request({ action: "prefs", ...(on !== undefined ? { reactionPush: on } : {}) });
+    if (reply.type !== "prefs") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.reactionPush;
   }
 
   /** The user has seen everything up to `seq` in the conversation. */
@@ -235,6 +284,7 @@ export class ParleyClient {
     this.emit((l) => l.connection?.(true));
     await this.sync.onOpen();
     this.outbox.onOpen();
+    this.presence.onOpen();
     // Not awaited: the reply is handled by this same chain of frames. A failed listing is
     // asked again on the next connect.
     this.refreshChats().catch(() => {});
@@ -244,6 +294,7 @@ export class ParleyClient {
   private onClose(): void {
     this.outbox.onClose();
     this.sync.onClose();
+    this.presence.onClose();
     for (const [id, pending] of this.pending) {
       this.clock.clearTimeout(pending.timer);
       pending.reject(new RequestError("offline", "connection closed"));
@@ -291,11 +342,14 @@ export class ParleyClient {
         this.emit((l) => l.chats?.(frame.chats));
         this.settle(frame.id, frame);
         return;
+      case "presence":
+        this.presence.onPresence(frame);
+        if (frame.id !== undefined) this.settle(frame.id, frame);
+        return;
       case "pong":
         // The keepalive's answer: receiving it was the point.
         return;
       default:
-        // A presence frame posted to a watcher has no id: it answers nothing.
         if ("id" in frame && frame.id !== undefined) this.settle(frame.id, frame);
     }
   }
@@ -322,8 +376,14 @@ export class ParleyClient {
       ...(frame.body !== undefined ? { body: frame.body } : {}),
       ...(frame.attachment !== undefined ? { attachment: frame.attachment } : {}),
       ...(frame.system !== undefined ? { system: frame.system } : {}),
+      ...(frame.kind !== undefined ? { kind: frame.kind } : {}),
+      ...(frame.target !== undefined ? { target: frame.target } : {}),
+      ...(frame.replyTo !== undefined ? { replyTo: frame.replyTo } : {}),
+      ...(frame.mentions !== undefined ? { mentions: frame.mentions } : {}),
+      ...(frame.forwarded === true ? { forwarded: true } : {}),
+      ...(frame.state !== undefined ? { state: applySnapshot(emptyState(), frame.state) } : {}),
     };
-    if (own && frame.system === undefined) {
+    if (own && frame.system === undefined && frame.kind === undefined) {
       stored.tick = "sent";
       stored.recipients = await this.recipients(frame.conversation);
     }
@@ -340,6 +400,9 @@ export class ParleyClient {
       conversation.members = [this.options.userId, toUser];
       await this.options.store.putConversation(conversation);
     }
+    const sent = record.frame;
+    const change = sent.kind !== undefined && sent.target !== undefined;
+    const quoted = sent.replyTo !== undefined ? await this.options.store.getMessage(frame.conversation, sent.replyTo.seq) : undefined;
     const stored: StoredMessage = {
       conversation: frame.conversation,
       seq: frame.seq,
@@ -348,10 +411,13 @@ export class ParleyClient {
       from: this.options.userId,
       ts: frame.ts,
       own: true,
-      tick: "sent",
-      recipients: conversation.members.filter((m) => m !== this.options.userId),
-      ...(record.frame.body !== undefined ? { body: record.frame.body } : {}),
-      ...(record.frame.attachment !== undefined ? { attachment: record.frame.attachment } : {}),
+      // A change entry has no tick: it is never shown as a message.
+      ...(change ? { kind: sent.kind!, target: sent.target! } : { tick: "sent" as const, recipients: conversation.members.filter((m) => m !== this.options.userId) }),
+      ...(sent.body !== undefined ? { body: sent.body } : {}),
+      ...(sent.attachment !== undefined ? { attachment: sent.attachment } : {}),
+      ...(sent.replyTo !== undefined ? { replyTo: { ...sent.replyTo, from: quoted?.from ?? "" } } : {}),
+      ...(sent.mentions !== undefined ? { mentions: sent.mentions } : {}),
+      ...(sent.forwarded === true ? { forwarded: true } : {}),
     };
     await this.sync.accept(stored);
   }
@@ -366,7 +432,19 @@ export class ParleyClient {
     const first = messages[0];
     if (first === undefined) return;
     const record = (await this.options.store.getConversation(first.conversation)) ?? newConversation(first.conversation);
+    // What the UI is told of, each seq once: new messages, and targets a change altered.
+    const shown = new Map<number, StoredMessage>();
     for (const message of messages) {
+      if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
+      record.lastSeq = Math.max(record.lastSeq, message.seq);
+      if (message.kind !== undefined && message.target !== undefined) {
+        const target = await this.applyChange(message, { kind: message.kind, target: message.target });
+        if (target !== undefined) shown.set(target.seq, target);
+        continue;
+      }
+      for (const change of await this.options.store.takePendingChanges(message.conversation, message.seq)) {
+        foldChange(message, change);
+      }
       if (message.system !== undefined) applySystem(record, message);
       else if (record.kind === "unknown" && !message.own) {
         // A direct chat learns its other member from the first message they send.
@@ -379,15 +457,33 @@ export class ParleyClient {
         }
         message.tick = advance(message.tick, tickFromReceipts(message.seq, message.recipients ?? [], record.marks));
       }
-      if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
-      record.lastSeq = Math.max(record.lastSeq, message.seq);
       await this.options.store.putMessage(message);
+      shown.set(message.seq, message);
     }
     await this.flushAcks(record);
     this.emit((l) => {
-      for (const message of messages) l.message?.(message);
+      for (const message of shown.values()) l.message?.(message);
       l.conversation?.(record);
     });
+  }
+
+  /** Folds a change entry into its target (stored again), or keeps it until the target comes. */
+  private async applyChange(entry: StoredMessage, change: Pick<ChangeEntry, "kind" | "target">): Promise<StoredMessage | undefined> {
+    const pending: ChangeEntry = {
+      seq: entry.seq,
+      ts: entry.ts,
+      from: entry.from,
+      ...change,
+      ...(entry.body !== undefined ? { body: entry.body } : {}),
+    };
+    const target = await this.options.store.getMessage(entry.conversation, change.target);
+    if (target === undefined) {
+      await this.options.store.putPendingChange({ conversation: entry.conversation, ...pending });
+      return undefined;
+    }
+    foldChange(target, pending);
+    await this.options.store.putMessage(target);
+    return target;
   }
 
   private async onReceipt(frame: FrameOf<"receipt">): Promise<void> {
@@ -430,6 +526,15 @@ export class ParleyClient {
       record.readAcked = record.readMark;
     }
     await this.options.store.putConversation(record);
+  }
+}
+
+/** Folds a change into a message; a deletion also drops the text and the file. */
+function foldChange(message: StoredMessage, change: ChangeEntry): void {
+  message.state = applyEntry(message.state ?? emptyState(), change);
+  if (message.state.deleted !== undefined) {
+    delete message.body;
+    delete message.attachment;
   }
 }
 

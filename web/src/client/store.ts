@@ -9,6 +9,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { Attachment, ConversationId, Send, System } from "./protocol";
+import type { ChangeEntry, LocalState } from "./state";
 import type { ReceiptMarks, Tick } from "./ticks";
 
 export interface OutboxRecord {
@@ -38,6 +39,21 @@ export interface StoredMessage {
   tick?: Tick;
   /** Own messages only: who must ack it for ✓✓ (the other members at the time). */
   recipients?: string[];
+  /** A change entry's kind and target (never stored as a message: folded into the target). */
+  kind?: ChangeEntry["kind"];
+  target?: number;
+  /** The message it quotes: its seq, author, and the sender's preview of it. */
+  replyTo?: { seq: number; from: string; preview?: string };
+  /** The members it mentions (user ids). */
+  mentions?: string[];
+  forwarded?: boolean;
+  /** Edits, deletion and reactions folded in (state.ts); absent while unchanged. */
+  state?: LocalState;
+}
+
+/** A change entry whose target this device does not hold (yet), kept until it arrives. */
+export interface PendingChange extends ChangeEntry {
+  conversation: ConversationId;
 }
 
 export interface ConversationRecord {
@@ -86,6 +102,9 @@ export interface ClientStore {
   getConversation(conversation: ConversationId): Promise<ConversationRecord | undefined>;
   putConversation(record: ConversationRecord): Promise<void>;
   listConversations(): Promise<ConversationRecord[]>;
+  putPendingChange(change: PendingChange): Promise<void>;
+  /** The changes held for a target, and forgets them. */
+  takePendingChanges(conversation: ConversationId, target: number): Promise<PendingChange[]>;
   close(): void;
 }
 
@@ -94,18 +113,27 @@ interface Schema extends DBSchema {
   outbox: { key: string; value: OutboxRecord; indexes: { createdAt: number } };
   messages: { key: [string, number]; value: StoredMessage };
   conversations: { key: string; value: ConversationRecord };
+  pendingChanges: { key: [string, number]; value: PendingChange; indexes: { target: [string, number] } };
 }
 
-const VERSION = 1;
+/** 2: change entries whose target is not held (`pendingChanges`). */
+const VERSION = 2;
 
 /** Opens (creating if needed) the store of one user; one database per user id. */
 export async function openIdbStore(name: string): Promise<ClientStore> {
   const db = await openDB<Schema>(name, VERSION, {
-    upgrade(database) {
-      database.createObjectStore("meta");
-      database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
-      database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
-      database.createObjectStore("conversations", { keyPath: "conversation" });
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore("meta");
+        database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
+        database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
+        database.createObjectStore("conversations", { keyPath: "conversation" });
+      }
+      if (oldVersion < 2) {
+        database
+          .createObjectStore("pendingChanges", { keyPath: ["conversation", "seq"] })
+          .createIndex("target", ["conversation", "target"]);
+      }
     },
   });
   return new IdbStore(db);
@@ -156,6 +184,17 @@ class IdbStore implements ClientStore {
   }
   listConversations() {
     return this.db.getAll("conversations");
+  }
+  async putPendingChange(change: PendingChange) {
+    await this.db.put("pendingChanges", change);
+  }
+  async takePendingChanges(conversation: ConversationId, target: number) {
+    const tx = this.db.transaction("pendingChanges", "readwrite");
+    const index = tx.store.index("target");
+    const changes = await index.getAll([conversation, target]);
+    for (const change of changes) await tx.store.delete([conversation, change.seq]);
+    await tx.done;
+    return changes;
   }
   close() {
     this.db.close();
