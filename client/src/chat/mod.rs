@@ -145,6 +145,9 @@ impl Chat {
                 mentions,
                 forwarded,
                 state,
+                // End-to-end encryption (issue 15) is not yet the library's: an encrypted
+                // message is held without a body.
+                encrypted: _,
                 cursor: _,
             } => {
                 let message = crate::store::Message {

@@ -70,6 +70,7 @@ impl MessageState {
                     seq,
                     ts,
                     body: body.unwrap_or_default().to_owned(),
+                    encrypted: None,
                 });
             }
             ChangeKind::Delete => {
@@ -300,6 +301,7 @@ mod tests {
                 Reaction {
                     seq: 6,
                     body: "🎉".into(),
+                    encrypted: None,
                 },
             )]
             .into(),
@@ -328,6 +330,7 @@ mod tests {
                 seq: 5,
                 ts: 1005,
                 body: "two".into(),
+                encrypted: None,
             }),
             deleted: None,
             reactions: [(
@@ -335,6 +338,7 @@ mod tests {
                 Reaction {
                     seq: 4,
                     body: "👍".into(),
+                    encrypted: None,
                 },
             )]
             .into(),
