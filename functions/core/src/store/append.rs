@@ -39,8 +39,9 @@ use aws_sdk_dynamodb::types::{
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use super::conversations::{ConversationRecord, WRITERS};
+use super::conversations::{ConversationRecord, FORMER, WRITERS};
 use super::log::{log_item, log_key};
+use super::scrub::{owners_of_group, Scrub};
 use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
 use super::Store;
@@ -214,6 +215,9 @@ pub enum Appended {
         message: Box<Message>,
         members: Vec<String>,
         applied: Option<Applied>,
+        /// A delete for everyone: what it removes that the transaction did not (a group's
+        /// copies) and the attachment to delete, for the caller.
+        scrub: Option<Scrub>,
     },
     /// This client id was stored before: nothing new was written. `record` is the
     /// conversation's as last read.
@@ -355,10 +359,30 @@ impl Store {
                 forwarded: draft.forwarded,
                 wakes: draft.wakes.clone(),
             };
+            // A delete for everyone removes the text of the target and of its edits.
+            let scrub = match (draft.kind, &seen.named) {
+                (Some(ChangeKind::Delete), Some(target)) => Some(Scrub::of(
+                    target,
+                    seen.state.as_ref(),
+                    match &record {
+                        Some(record) if draft.conversation.kind() == Kind::Group => {
+                            owners_of_group(&record.members, &record.former)
+                        }
+                        _ => members.clone(),
+                    },
+                )),
+                _ => None,
+            };
             // A change rewrites its target's state, if the state read is still the one.
             let state = match (draft.kind, &seen.named) {
                 (Some(_), Some(target)) => Some(StateWrite {
-                    record: changes::apply(seen.state.as_ref(), &message),
+                    record: StateRecord {
+                        attachment: scrub
+                            .as_ref()
+                            .and_then(|s| s.attachment.as_ref())
+                            .map(|(key, _)| key.clone()),
+                        ..changes::apply(seen.state.as_ref(), &message)
+                    },
                     target: target.seq,
                     read_version: seen.state.as_ref().map(|s| s.state.version),
                     ttl: target.expires_at(),
@@ -377,6 +401,7 @@ impl Store {
                         token,
                         ticket: turn.as_ref().map(Pace::ticket),
                         state: state.as_ref(),
+                        scrub: scrub.as_ref(),
                     },
                 )
                 .await?;
@@ -387,6 +412,7 @@ impl Store {
                         message: Box::new(message),
                         members,
                         applied,
+                        scrub,
                     });
                 }
                 Written::Duplicate(earlier) => {
@@ -568,9 +594,11 @@ impl Store {
             token,
             ticket,
             state,
+            scrub,
         } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
-        if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
+        let scrubbed = scrub.map(Scrub::in_transaction).unwrap_or_default();
+        if !is_group && members.len() + 7 + scrubbed.len() > MAX_TRANSACTION_ITEMS {
             return Err(Error::internal(format!(
                 "{} members do not fit one transaction",
                 members.len()
@@ -588,6 +616,7 @@ impl Store {
         }
         let mut set = vec!["lastSeq = :seq"];
         let mut remove = Vec::new();
+        let mut add: Vec<String> = Vec::new();
         let mut names = HashMap::new();
         if let Some(applied) = applied {
             if applied.members.is_empty() {
@@ -604,6 +633,18 @@ impl Store {
             set.push("#name = :name");
             names.insert("#name".to_owned(), "name".to_owned());
             values.insert(":name".to_owned(), AttributeValue::S(applied.name.clone()));
+            // Who leaves keeps their copies of what was sent meanwhile: a delete for
+            // everyone must find them ([`ConversationRecord::former`]).
+            let gone: Vec<String> = applied
+                .audience
+                .iter()
+                .filter(|user| !applied.members.contains(*user))
+                .cloned()
+                .collect();
+            if !gone.is_empty() {
+                add.push(format!("{FORMER} :former"));
+                values.insert(":former".to_owned(), AttributeValue::Ss(gone));
+            }
         }
         let (turn, ticket_value) = turn_condition(ticket);
         if let Some((name, value)) = ticket_value {
@@ -623,11 +664,14 @@ impl Store {
         if !is_group {
             // Who has written in this direct chat: presence's "contacts" (a user's contacts
             // are those they wrote to), at no extra request.
-            expression.push_str(&format!(" ADD {WRITERS} :writer"));
+            add.push(format!("{WRITERS} :writer"));
             values.insert(
                 ":writer".to_owned(),
                 AttributeValue::Ss(vec![draft.sender.clone()]),
             );
+        }
+        if !add.is_empty() {
+            expression.push_str(&format!(" ADD {}", add.join(", ")));
         }
         let counter = Update::builder()
             .table_name(&self.conversations_table)
@@ -731,6 +775,12 @@ impl Store {
                     .build(),
             );
         }
+        if let Some(scrub) = scrub {
+            for key in scrubbed {
+                let update = scrub.update(&self.messages_table, key)?;
+                items.push(TransactWriteItem::builder().update(update).build());
+            }
+        }
 
         let result = self
             .db
@@ -804,6 +854,8 @@ struct Attempt<'a> {
     ticket: Option<u64>,
     /// A change's new state for its target.
     state: Option<&'a StateWrite>,
+    /// A delete for everyone's scrub: the part of it that goes into the transaction.
+    scrub: Option<&'a Scrub>,
 }
 
 /// The state item a change writes: `record` for the message at `target`, on condition

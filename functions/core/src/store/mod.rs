@@ -26,6 +26,7 @@ mod mailbox;
 mod prefs;
 mod presence;
 mod reservations;
+mod scrub;
 mod state;
 mod turns;
 
@@ -37,6 +38,7 @@ pub use mailbox::Page;
 pub use prefs::Prefs;
 pub use presence::PREFS;
 pub use reservations::Reservation;
+pub use scrub::{owners_of_group, Scrub};
 pub use state::StateRecord;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a
