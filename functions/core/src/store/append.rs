@@ -39,6 +39,7 @@ use aws_sdk_dynamodb::types::{
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
+use super::blocks::{block_key, blocked_by_key, blockers_in, BLOCKED_BY, BLOCK_PREFIX};
 use super::conversations::{ConversationRecord, FORMER, WRITERS};
 use super::log::{log_item, log_key};
 use super::scrub::{owners_of_group, Scrub};
@@ -140,6 +141,10 @@ pub struct Seen {
     named: Option<Box<Message>>,
     /// A change's target's state: none when nothing changed it yet.
     state: Option<StateRecord>,
+    /// Who blocks the sender: their copies of its entries are placeholders.
+    blocked_by: BTreeSet<String>,
+    /// In a direct chat, whether the sender blocks the other member.
+    blocks_other: bool,
 }
 
 impl Seen {
@@ -164,6 +169,9 @@ impl Seen {
             self.record.as_ref(),
             self.recipient_exists,
         )?;
+        if self.blocks_other && draft.kind.is_none() {
+            return Err(Error::forbidden("unblock this user to message them"));
+        }
         if let Some(kind) = draft.kind {
             let admin = draft.conversation.kind() == Kind::Group
                 && self
@@ -214,6 +222,9 @@ pub enum Appended {
     New {
         message: Box<Message>,
         members: Vec<String>,
+        /// The members who block the sender: their copies are placeholders, and they are
+        /// posted a `skip` instead of the entry.
+        hidden: BTreeSet<String>,
         applied: Option<Applied>,
         /// A delete for everyone: what it removes that the transaction did not (a group's
         /// copies) and the attachment to delete, for the caller.
@@ -359,6 +370,16 @@ impl Store {
                 forwarded: draft.forwarded,
                 wakes: draft.wakes.clone(),
             };
+            // Who blocks the sender gets a placeholder (a membership change reaches everyone).
+            let hidden: BTreeSet<String> = if message.system.is_some() {
+                BTreeSet::new()
+            } else {
+                members
+                    .iter()
+                    .filter(|m| **m != draft.sender && seen.blocked_by.contains(*m))
+                    .cloned()
+                    .collect()
+            };
             // A delete for everyone removes the text of the target and of its edits.
             let scrub = match (draft.kind, &seen.named) {
                 (Some(ChangeKind::Delete), Some(target)) => Some(Scrub::of(
@@ -402,6 +423,7 @@ impl Store {
                         ticket: turn.as_ref().map(Pace::ticket),
                         state: state.as_ref(),
                         scrub: scrub.as_ref(),
+                        hidden: &hidden,
                     },
                 )
                 .await?;
@@ -411,6 +433,7 @@ impl Store {
                     break Ok(Appended::New {
                         message: Box::new(message),
                         members,
+                        hidden,
                         applied,
                         scrub,
                     });
@@ -496,7 +519,14 @@ impl Store {
             "conversationId".to_owned(),
             AttributeValue::S(draft.conversation.to_string()),
         )]);
-        let mut message_keys = vec![send_record_key(&draft.sender, &draft.client_id)];
+        // Who blocks the sender and, in a direct chat, whether the sender blocks the other.
+        let mut message_keys = vec![
+            send_record_key(&draft.sender, &draft.client_id),
+            blocked_by_key(&draft.sender),
+        ];
+        if let Some(other) = draft.conversation.direct_other(&draft.sender) {
+            message_keys.push(block_key(&draft.sender, &other));
+        }
         if let Some(limit) = draft.limit {
             message_keys.push(limit.key(&draft.sender));
         }
@@ -554,6 +584,8 @@ impl Store {
             }
             for item in responses.get(&self.messages_table).into_iter().flatten() {
                 match item.get("sk").and_then(|sk| sk.as_s().ok()) {
+                    Some(sk) if sk == BLOCKED_BY => seen.blocked_by = blockers_in(item),
+                    Some(sk) if sk.starts_with(BLOCK_PREFIX) => seen.blocks_other = true,
                     Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
                     Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
                     Some(sk) if sk.starts_with("s#") => {
@@ -595,6 +627,7 @@ impl Store {
             ticket,
             state,
             scrub,
+            hidden,
         } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
         let scrubbed = scrub.map(Scrub::in_transaction).unwrap_or_default();
@@ -740,11 +773,13 @@ impl Store {
         // A group's copies are written after the commit; a direct chat's are part of it.
         let mut copies = vec![log_item(message)];
         if !is_group {
-            copies.extend(
-                members
-                    .iter()
-                    .map(|member| message.copy_item(member, reachable)),
-            );
+            copies.extend(members.iter().map(|member| {
+                if hidden.contains(member) {
+                    message.skip_item(member)
+                } else {
+                    message.copy_item(member, reachable)
+                }
+            }));
         }
         for copy in copies {
             let copy = Put::builder()
@@ -856,6 +891,8 @@ struct Attempt<'a> {
     state: Option<&'a StateWrite>,
     /// A delete for everyone's scrub: the part of it that goes into the transaction.
     scrub: Option<&'a Scrub>,
+    /// Members who block the sender: a direct chat's copy for them is a placeholder.
+    hidden: &'a BTreeSet<String>,
 }
 
 /// The state item a change writes: `record` for the message at `target`, on condition

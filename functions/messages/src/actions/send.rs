@@ -103,12 +103,14 @@ pub(super) async fn append(
         Appended::New {
             message,
             members,
+            hidden,
             scrub,
             ..
         } => {
-            // 4. Post, to the devices of the members the message was stored for.
+            // 4. Post, to the devices of the members the message was stored for (a `skip`
+            // to those who block the sender).
             let reach = reach.of_members(members);
-            let report = post::post(delivery, caller, message, &reach).await;
+            let report = post::post(delivery, caller, message, &reach, hidden).await;
             tracing::info!(
                 conversation = %message.conversation,
                 seq = message.seq,

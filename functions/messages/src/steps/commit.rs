@@ -25,13 +25,14 @@ pub async fn commit(
     if let Appended::New {
         message,
         members,
+        hidden,
         applied,
         ..
     } = &appended
     {
         if message.conversation.kind() == Kind::Group {
             store
-                .write_copies(message, members, &reach.reachable)
+                .write_copies(message, members, &reach.reachable, hidden)
                 .await?;
             if let Some(joined) = applied.as_ref().and_then(Applied::joined) {
                 store.write_join_marks(message, &joined).await?;
@@ -82,8 +83,14 @@ pub async fn complete(
         Some(record) if *asked == conversation => record.members.clone(),
         _ => store.members(&conversation).await?,
     };
+    // Who blocks the sender now (one GetItem; a membership change reaches everyone).
+    let hidden = if message.system.is_some() {
+        Default::default()
+    } else {
+        store.blocked_by(&message.from).await?
+    };
     let reach = devices::find(delivery, &members).await;
     store
-        .write_copies(&message, &members, &reach.reachable)
+        .write_copies(&message, &members, &reach.reachable, &hidden)
         .await
 }
