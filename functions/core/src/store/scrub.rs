@@ -1,7 +1,7 @@
 //! Delete for everyone (issue 16) removes a message's text from storage, not only from
 //! view: its log item, every member's copy, and the log items and copies of its earlier
 //! edits keep their keys, sender, seq and time, and lose their content (`body`,
-//! `attachment`, `replyTo`, `mentions`) and their push mark (`offline`: a MODIFY still
+//! `encrypted`, `attachment`, `replyTo`, `mentions`) and their push mark (`offline`: a MODIFY still
 //! carrying it would pass the push function's stream filter and push again). The state item
 //! (`x#`, [`super::state`]) is rewritten whole by the delete's own transaction, without the
 //! edited text and the reactions.
@@ -25,14 +25,14 @@ use super::log::log_key;
 use super::state::state_key;
 use super::{StateRecord, Store};
 use crate::cursor;
-use crate::message::{Message, OFFLINE};
+use crate::message::{Message, ENCRYPTED, OFFLINE};
 use crate::Error;
 use parley_protocol::{ConversationId, Kind};
 
 /// Copies rewritten at once after a group delete.
 const MAX_CONCURRENT_SCRUBS: usize = 64;
 /// What a scrub removes; every attribute a message's content is stored in.
-const SCRUB: &str = "REMOVE #body, #attachment, #replyTo, #mentions, #offline \
+const SCRUB: &str = "REMOVE #body, #encrypted, #attachment, #replyTo, #mentions, #offline \
                      SET #deleted = :deleted, #ttl = if_not_exists(#ttl, :ttl)";
 
 /// What a delete for everyone removes.
@@ -118,6 +118,7 @@ impl Scrub {
     fn expression(&self) -> (HashMap<String, String>, HashMap<String, AttributeValue>) {
         let names = [
             "body",
+            ENCRYPTED,
             "attachment",
             "replyTo",
             "mentions",
@@ -281,6 +282,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: Some("ciphertext".into()),
         }
     }
 
@@ -319,11 +321,19 @@ mod tests {
 
     #[test]
     fn the_scrub_removes_every_content_attribute_and_the_push_mark() {
-        for attribute in ["#body", "#attachment", "#replyTo", "#mentions", "#offline"] {
+        for attribute in [
+            "#body",
+            "#encrypted",
+            "#attachment",
+            "#replyTo",
+            "#mentions",
+            "#offline",
+        ] {
             assert!(SCRUB.contains(attribute), "{attribute}");
         }
         let scrub = Scrub::of(&target(ConversationId::direct("a", "b")), None, Vec::new());
         let (names, _) = scrub.expression();
         assert_eq!(names["#offline"], OFFLINE);
+        assert_eq!(names["#encrypted"], ENCRYPTED);
     }
 }
