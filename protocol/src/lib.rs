@@ -35,6 +35,7 @@ mod typescript {
         KeysUpload, LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, Presence, Privacy,
         RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing, UploadUrl,
     };
+    use crate::client::{DeviceChanges, RemoveDevice};
     use crate::*;
 
     const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/typescript/protocol.ts");
@@ -77,6 +78,8 @@ mod typescript {
             Presence::decl(&cfg),
             Privacy::decl(&cfg),
             Audience::decl(&cfg),
+            DeviceChanges::decl(&cfg),
+            RemoveDevice::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),
