@@ -36,6 +36,7 @@ mod typescript {
         Privacy, RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing,
         UploadUrl,
     };
+    use crate::client::{DeviceChanges, RemoveDevice};
     use crate::*;
 
     const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/typescript/protocol.ts");
@@ -80,6 +81,8 @@ mod typescript {
             Audience::decl(&cfg),
             Block::decl(&cfg),
             Blocks::decl(&cfg),
+            DeviceChanges::decl(&cfg),
+            RemoveDevice::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

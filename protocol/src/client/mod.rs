@@ -6,6 +6,7 @@
 mod ack;
 mod block;
 mod chat;
+mod device_list;
 mod files;
 mod groups;
 mod keys;
@@ -22,6 +23,7 @@ mod typing;
 pub use ack::Ack;
 pub use block::{Block, Blocks};
 pub use chat::{Chat, Chats, Mute};
+pub use device_list::{DeviceChanges, RemoveDevice};
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
 pub use keys::{
@@ -76,6 +78,8 @@ pub enum ClientFrame {
     Privacy(Privacy),
     Block(Block),
     Blocks(Blocks),
+    DeviceChanges(DeviceChanges),
+    RemoveDevice(RemoveDevice),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -101,7 +105,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 26] = [
+    pub const ACTIONS: [&'static str; 28] = [
         "send",
         "sync",
         "ack",
@@ -128,6 +132,8 @@ impl ClientFrame {
         "privacy",
         "block",
         "blocks",
+        "deviceChanges",
+        "removeDevice",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -167,6 +173,8 @@ impl ClientFrame {
             Self::Privacy(_) => "privacy",
             Self::Block(_) => "block",
             Self::Blocks(_) => "blocks",
+            Self::DeviceChanges(_) => "deviceChanges",
+            Self::RemoveDevice(_) => "removeDevice",
         }
     }
 
@@ -194,6 +202,8 @@ impl ClientFrame {
             Self::Privacy(frame) => Some(&frame.id),
             Self::Block(frame) => Some(&frame.id),
             Self::Blocks(frame) => Some(&frame.id),
+            Self::DeviceChanges(frame) => Some(&frame.id),
+            Self::RemoveDevice(frame) => Some(&frame.id),
             Self::Sync(_)
             | Self::Ack(_)
             | Self::Typing(_)
@@ -264,6 +274,8 @@ impl TryFrom<Value> for ClientFrame {
             "privacy" => Privacy::parse(&fields).map(Self::Privacy),
             "block" => Block::parse(&fields).map(Self::Block),
             "blocks" => Blocks::parse(&fields).map(Self::Blocks),
+            "deviceChanges" => DeviceChanges::parse(&fields).map(Self::DeviceChanges),
+            "removeDevice" => RemoveDevice::parse(&fields).map(Self::RemoveDevice),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

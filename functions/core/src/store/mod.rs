@@ -6,6 +6,8 @@
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
 //! - `blk#<user>` and `blkby` — whom the user blocks, and who blocks them ([`blocks`]);
 //! - `chat#<conversation>` and `pins` — the user's chat settings ([`chats`]);
+//! - `conv#<conversation>` — the user is in the conversation ([`contacts`]: whom a change of
+//!   the user's devices is told to);
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
@@ -21,6 +23,7 @@ mod acks;
 mod append;
 mod blocks;
 mod chats;
+mod contacts;
 mod conversations;
 mod fanout;
 mod log;
