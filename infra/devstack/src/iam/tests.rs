@@ -286,14 +286,14 @@ fn what_no_statement_names_is_refused_with_iams_message() {
             "TransactWriteItems",
             json!({"TransactItems": [
                 {"Put": {"TableName": "parley-local-MessagesTable"}},
-                {"Delete": {"TableName": "parley-local-MessagesTable"}},
+                {"Delete": {"TableName": "parley-local-ConversationsTable"}},
             ]}),
         )
         .check(&authorizer),
     );
     assert_eq!(
         transaction.access,
-        Access::new("dynamodb:DeleteItem", table_arn("MessagesTable"))
+        Access::new("dynamodb:DeleteItem", table_arn("ConversationsTable"))
     );
 
     // A URL the files function signed for a key outside c/, or for a delete.
