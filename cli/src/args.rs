@@ -137,6 +137,12 @@ pub enum Command {
     Settings(SettingsAction),
     /// The chats you muted, archived, pinned or marked unread.
     Chats,
+    /// Devices and their identity keys (end-to-end encryption): yours, or someone's.
+    /// Compare a key with its owner's `parley devices` to be sure whom you write to.
+    Devices {
+        /// An email, a +phone number or a user id; yourself when not given.
+        who: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

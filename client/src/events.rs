@@ -8,7 +8,17 @@ use crate::store::{Group, Message, Tick};
 pub enum Event {
     /// A message of a conversation: each exactly once, in seq order per conversation
     /// (this device's own sends included, once stored, with the id `send_text` returned).
+    /// An encrypted one says how it went in `encryption`: one still waiting for its key
+    /// has no body yet, and comes again as [`Event::Decrypted`] once its key arrives.
     Message(Message),
+    /// A message that waited for its key, now decrypted (same conversation and seq).
+    Decrypted(Message),
+    /// A member of a conversation this device encrypts for has a device that was not there
+    /// before: it gets the conversation's keys from now on.
+    NewDevice {
+        user: String,
+        device_id: String,
+    },
     /// One of this device's sends moved on (`Sent`, `Delivered`, `Read`; never backwards).
     Tick {
         id: String,

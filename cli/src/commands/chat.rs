@@ -17,7 +17,9 @@ use tokio::io::AsyncBufReadExt;
 use crate::args::Cli;
 use crate::failure::Failure;
 use crate::online::Online;
-use crate::output::{message_json, message_text, tick_mark, tick_name, Out};
+use crate::output::{
+    decrypted_json, message_json, message_text, new_device_line, tick_mark, tick_name, Out,
+};
 use crate::target;
 
 pub async fn run(cli: &Cli, out: Out, to: &str) -> Result<(), Failure> {
@@ -129,6 +131,16 @@ impl Chat {
                     // Shown, so read. (A client that stopped just fails the next call.)
                     let _ = online.client.mark_read(message.conversation, message.seq);
                 }
+            }
+            Event::Decrypted(message) => {
+                let name = self.name(&message.from);
+                out.line(
+                    decrypted_json(&message),
+                    format!("{} (decrypted now)", message_text(&message, &name)),
+                );
+            }
+            Event::NewDevice { user, device_id } => {
+                new_device_line(out, &self.name(&user), &device_id)
             }
             Event::Tick {
                 id,

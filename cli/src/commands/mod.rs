@@ -3,6 +3,7 @@
 
 mod chat;
 mod confirm;
+mod devices;
 mod download;
 mod group;
 mod login;
@@ -50,6 +51,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Push(action) => push::run(cli, out, action).await,
         Command::Settings(action) => settings::change(cli, out, action).await,
         Command::Chats => settings::list(cli, out).await,
+        Command::Devices { who } => devices::run(cli, out, who.as_deref()).await,
     }
 }
 

@@ -15,7 +15,9 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::Event;
 use crate::flight::Flight;
-use crate::store::{Message, OutboxEntry, OwnMessage, Refusal, Store, StoreError, Tick};
+use crate::store::{
+    Encryption, Message, OutboxEntry, OwnMessage, Refusal, Store, StoreError, Tick,
+};
 
 /// The sends still to be stored by the server, in the order they were made.
 pub(super) struct Outbox {
@@ -90,10 +92,22 @@ impl Outbox {
 impl Chat {
     /// Queues a send: stored before anything goes on the wire.
     pub fn send(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
+        self.send_sealed(frame, None, now)
+    }
+
+    /// Queues a send whose frame carries ciphertext; `plaintext` is kept for this device's
+    /// own copy of the message.
+    pub fn send_sealed(
+        &mut self,
+        frame: Send,
+        plaintext: Option<String>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
         let entry = OutboxEntry {
             frame,
             attempts: 0,
             failed: None,
+            plaintext,
         };
         self.store.push_outbox(&entry)?;
         self.outbox.pending.push(Pending {
@@ -149,9 +163,13 @@ impl Chat {
             id: id.to_owned(),
             from: self.me.clone(),
             ts,
-            body: entry.frame.body,
+            body: entry.frame.body.or_else(|| entry.plaintext.clone()),
             attachment: entry.frame.attachment,
             system: None,
+            encryption: entry.plaintext.map(|_| Encryption::Decrypted {
+                sender_device: None,
+                verified: true,
+            }),
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

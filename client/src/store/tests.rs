@@ -29,6 +29,7 @@ fn message(seq: u64, body: &str) -> Message {
         body: Some(body.into()),
         attachment: None,
         system: None,
+        encryption: None,
     }
 }
 
@@ -37,6 +38,7 @@ fn outbox_entry(id: &str) -> OutboxEntry {
         frame: Send::to_user(id, "bob", "hi"),
         attempts: 0,
         failed: None,
+        plaintext: None,
     }
 }
 
