@@ -24,6 +24,7 @@ Examples:
   parley pin g:0123…                     # at most 3 chats; --undo unpins
   parley archive bob@example.com --undo  # archive, pin and unread take --undo
   parley chats                           # what is muted, pinned, archived or unread
+  parley devices bob@example.com         # Bob's devices and their identity keys
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -36,8 +37,14 @@ writes, found in this folder or one above it.
 Passwords: --password, else the PARLEY_PASSWORD environment variable, else asked for.
 
 Files: one local database (parley.redb: the session's tokens, the sync cursor, messages and
-unsent messages; readable by you only) in PARLEY_HOME when set, else in your data folder
-(e.g. ~/.local/share/parley). One parley at a time uses it.
+unsent messages; readable by you only) and this device's encryption keys (parley.crypto/)
+in PARLEY_HOME when set, else in your data folder (e.g. ~/.local/share/parley). One parley
+at a time uses them.
+
+Encryption: messages are end-to-end encrypted by default, for every device of everyone in
+the chat; the server stores only ciphertext. A message whose key has not arrived yet shows
+as [encrypted: waiting for its key] and is printed again when it decrypts. Someone whose
+app does not encrypt yet (no device with keys) is written to in the clear.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.

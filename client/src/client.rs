@@ -522,7 +522,7 @@ fn fresh_id() -> String {
 /// Puts the ciphertext in the frame (the protocol's `encrypted`, instead of `body`).
 fn set_encrypted(frame: &mut Send, encrypted: Option<String>) {
     if let Some(encrypted) = encrypted {
-        // TODO(e2e-send): frame.encrypted = Some(encrypted);
-        let _ = (frame, encrypted);
+        frame.body = None;
+        frame.encrypted = Some(encrypted);
     }
 }

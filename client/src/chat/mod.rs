@@ -44,6 +44,7 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
         body,
         attachment,
         system,
+        encrypted,
         // Changes to messages (issue 16) are not yet the library's: a change entry
         // is held as the entry it is, and its seq keeps the conversation dense.
         ..
@@ -63,7 +64,7 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
         system: system.clone(),
         encryption: None,
     };
-    Some((message, None))
+    Some((message, encrypted.clone()))
 }
 
 /// What the chat state asks of the connection worker.
