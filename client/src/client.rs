@@ -94,7 +94,6 @@ pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     user_id: String,
     pub(crate) http: reqwest::Client,
-    store: Arc<Store>,
     e2e: Option<crate::e2e::E2eHandle>,
     events: mpsc::UnboundedSender<Event>,
 }
@@ -123,11 +122,7 @@ impl Client {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let e2e = if options.encryption {
-            Some(crate::e2e::E2eHandle::new(
-                &store,
-                &user_id,
-                commands.clone(),
-            )?)
+            Some(crate::e2e::E2eHandle::new(&store, &user_id, &commands)?)
         } else {
             None
         };
@@ -147,7 +142,6 @@ impl Client {
             commands,
             user_id,
             http: reqwest::Client::new(),
-            store,
             e2e,
             events,
         };
@@ -179,7 +173,7 @@ impl Client {
         };
         let e2e = handle.get().await.map_err(ClientError::Crypto)?;
         let mut transport = crate::e2e::transport::SocketTransport {
-            commands: self.commands.clone(),
+            commands: self.commands.downgrade(),
         };
         for new in e2e
             .crypto
@@ -230,12 +224,11 @@ impl Client {
         attachment: Option<Attachment>,
     ) -> Result<String, ClientError> {
         let id = fresh_id();
-        let (encrypted, plaintext, body) = self.seal(&to, body).await?;
         let (to_user, conversation) = match to {
             To::User(user) => (Some(user), None),
             To::Conversation(conversation) => (None, Some(conversation)),
         };
-        let mut frame = Send {
+        let frame = Send {
             id: id.clone(),
             to_user,
             conversation,
@@ -243,44 +236,13 @@ impl Client {
             attachment,
             ..Send::default()
         };
-        set_encrypted(&mut frame, encrypted);
         let (done, stored) = oneshot::channel();
-        self.command(Command::Send(Box::new(frame), plaintext, done))?;
+        // With encryption on, the worker encrypts it when its turn comes (the outbox keeps
+        // the text until then, and the ciphertext after).
+        let seal = self.e2e.is_some();
+        self.command(Command::Send(Box::new(frame), seal, done))?;
         stored.await.map_err(|_| ClientError::Stopped)??;
         Ok(id)
-    }
-
-    /// Encrypts a body for the conversation `to` names (with encryption on): answers the
-    /// `encrypted` content, the plaintext kept for this device's copy, and the body to send
-    /// in the clear (only when a member cannot decrypt, or encryption is off).
-    async fn seal(
-        &self,
-        to: &To,
-        body: Option<String>,
-    ) -> Result<(Option<String>, Option<String>, Option<String>), ClientError> {
-        let Some(handle) = &self.e2e else {
-            return Ok((None, None, body));
-        };
-        let e2e = handle.get().await.map_err(ClientError::Crypto)?;
-        let content = crate::e2e::content(body.as_deref());
-        let sealed = match e2e.seal(&self.store, &self.user_id, to, &content).await {
-            Ok(sealed) => sealed,
-            Err(crate::crypto::CryptoError::UnknownMembers) => {
-                tracing::warn!("a group this device does not know: sent in the clear");
-                return Ok((None, None, body));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        for new in sealed.new_devices {
-            let _ = self.events.send(Event::NewDevice {
-                user: new.user,
-                device_id: new.device_id,
-            });
-        }
-        match sealed.encrypted {
-            Some(encrypted) => Ok((Some(encrypted), Some(body.unwrap_or_default()), None)),
-            None => Ok((None, None, body)),
-        }
     }
 
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).
@@ -517,12 +479,4 @@ impl Client {
 /// A fresh client id for a frame: a random UUID (36 characters of `[0-9a-f-]`).
 fn fresh_id() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// Puts the ciphertext in the frame (the protocol's `encrypted`, instead of `body`).
-fn set_encrypted(frame: &mut Send, encrypted: Option<String>) {
-    if let Some(encrypted) = encrypted {
-        frame.body = None;
-        frame.encrypted = Some(encrypted);
-    }
 }

@@ -74,6 +74,9 @@ pub enum Output {
     Frame(ClientFrame),
     /// Hand this to the application.
     Event(Event),
+    /// Encrypt this send (end-to-end), then answer [`Chat::sealed`] or
+    /// [`Chat::seal_failed`] with its id.
+    Seal(Box<parley_protocol::client::Send>),
 }
 
 pub struct Chat {

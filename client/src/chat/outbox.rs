@@ -27,6 +27,8 @@ pub(super) struct Outbox {
 struct Pending {
     entry: OutboxEntry,
     flight: Flight,
+    /// Being encrypted (asked of the worker, not answered yet).
+    sealing: bool,
 }
 
 impl Pending {
@@ -50,6 +52,7 @@ impl Outbox {
             .map(|entry| Pending {
                 entry,
                 flight: Flight::due_now(now),
+                sealing: false,
             })
             .collect();
         Ok(Self { pending })
@@ -79,7 +82,10 @@ impl Outbox {
     /// When the first waiting send of some conversation falls due or times out (the
     /// sends queued behind it wait for its `sent`, not for the clock).
     pub(super) fn next_wakeup(&self) -> Option<Instant> {
-        self.heads().map(|p| p.flight.wakeup()).min()
+        self.heads()
+            .filter(|p| !p.sealing)
+            .map(|p| p.flight.wakeup())
+            .min()
     }
 
     /// The first waiting send of each conversation: the ones that may go out.
@@ -92,29 +98,75 @@ impl Outbox {
 impl Chat {
     /// Queues a send: stored before anything goes on the wire.
     pub fn send(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
-        self.send_sealed(frame, None, now)
+        self.queue(frame, false, now)
     }
 
-    /// Queues a send whose frame carries ciphertext; `plaintext` is kept for this device's
-    /// own copy of the message.
-    pub fn send_sealed(
-        &mut self,
-        frame: Send,
-        plaintext: Option<String>,
-        now: Instant,
-    ) -> Result<(), StoreError> {
+    /// Queues a send to be end-to-end encrypted when its turn comes (the worker is asked
+    /// with [`Output::Seal`](super::Output::Seal), then answers [`Chat::sealed`]).
+    pub fn send_encrypted(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
+        self.queue(frame, true, now)
+    }
+
+    fn queue(&mut self, frame: Send, seal: bool, now: Instant) -> Result<(), StoreError> {
         let entry = OutboxEntry {
             frame,
             attempts: 0,
             failed: None,
-            plaintext,
+            seal,
+            plaintext: None,
         };
         self.store.push_outbox(&entry)?;
         self.outbox.pending.push(Pending {
             entry,
             flight: Flight::due_now(now),
+            sealing: false,
         });
         self.poll(now)
+    }
+
+    /// The send `id` is encrypted: `encrypted` replaces its body (None: it goes in the clear,
+    /// a member having no device that could decrypt it). Stored, then sent.
+    pub fn sealed(
+        &mut self,
+        id: &str,
+        encrypted: Option<String>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let Some(pending) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.entry.frame.id == id)
+        else {
+            return Ok(());
+        };
+        pending.sealing = false;
+        pending.entry.seal = false;
+        if let Some(encrypted) = encrypted {
+            pending.entry.plaintext = pending.entry.frame.body.take();
+            pending.entry.frame.encrypted = Some(encrypted);
+        }
+        self.store.update_outbox(&pending.entry)?;
+        pending.flight = Flight::due_now(now);
+        self.poll(now)
+    }
+
+    /// Refuses the send `id` for good, before it went out (`Event::SendFailed`).
+    pub fn refuse_send(&mut self, id: &str, why: String, now: Instant) -> Result<(), StoreError> {
+        self.on_send_refused(id, ErrorCode::BadRequest, why, now)
+    }
+
+    /// Encrypting the send `id` failed (the key exchange did not go through): again later.
+    pub fn seal_failed(&mut self, id: &str, now: Instant) {
+        if let Some(pending) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.entry.frame.id == id)
+        {
+            pending.sealing = false;
+            pending.flight.failed(now, Backoff::RETRY);
+        }
     }
 
     /// Puts due sends on the socket (the first waiting send of each conversation only) and
@@ -122,8 +174,16 @@ impl Chat {
     pub(super) fn poll_outbox(&mut self, now: Instant) -> Result<(), StoreError> {
         let mut busy = HashSet::new();
         let mut frames = Vec::new();
+        let mut seals = Vec::new();
         for pending in &mut self.outbox.pending {
             if !busy.insert(pending.target()) {
+                continue;
+            }
+            if pending.entry.seal {
+                if !pending.sealing && pending.flight.is_due(now) {
+                    pending.sealing = true;
+                    seals.push(super::Output::Seal(Box::new(pending.entry.frame.clone())));
+                }
                 continue;
             }
             if pending.flight.timed_out(now) {
@@ -136,6 +196,7 @@ impl Chat {
                 frames.push(ClientFrame::Send(pending.entry.frame.clone()));
             }
         }
+        self.out.extend(seals);
         for frame in frames {
             self.send_frame(frame);
         }

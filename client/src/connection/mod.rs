@@ -74,11 +74,11 @@ impl Default for Timing {
 
 /// What the application asks of the worker.
 pub(crate) enum Command {
-    Send(
-        Box<Send>,
-        Option<String>,
-        oneshot::Sender<Result<(), StoreError>>,
-    ),
+    /// A send to queue; `true`: to be encrypted end to end when its turn comes.
+    Send(Box<Send>, bool, oneshot::Sender<Result<(), StoreError>>),
+    /// A send was encrypted (the `encrypted` content, None: to go in the clear), or could
+    /// not be (the error).
+    Sealed(String, Result<crate::e2e::Sealed, String>),
     /// A frame without a reply to await (the to-device loop's sync and acks): sent if
     /// connected, else dropped (the loop syncs again on the next connection).
     Frame(ClientFrame),
@@ -113,6 +113,8 @@ pub(crate) struct Worker<T> {
 /// What the worker needs of end-to-end encryption: this device's id (presented at connect),
 /// the engine (to decrypt), and the to-device loop (fed the key frames).
 pub(crate) struct WorkerE2e {
+    pub e2e: Arc<crate::e2e::E2e>,
+    pub me: String,
     pub device_id: String,
     pub crypto: Arc<Crypto>,
     pub keys: mpsc::UnboundedSender<KeyEvent>,
@@ -129,6 +131,8 @@ impl<T: TokenSource> Worker<T> {
             match handle.get().await {
                 Ok(e2e) => {
                     self.e2e = Some(WorkerE2e {
+                        e2e: e2e.clone(),
+                        me: handle.user.clone(),
                         device_id: handle.device_id.clone(),
                         crypto: e2e.crypto.clone(),
                         keys: e2e.keys.clone(),
@@ -490,8 +494,34 @@ impl<T: TokenSource> Worker<T> {
     async fn command(&mut self, command: Command) {
         let now = Instant::now();
         match command {
-            Command::Send(frame, plaintext, done) => {
-                let _ = done.send(self.chat.send_sealed(*frame, plaintext, now));
+            Command::Send(frame, seal, done) => {
+                let queued = if seal {
+                    self.chat.send_encrypted(*frame, now)
+                } else {
+                    self.chat.send(*frame, now)
+                };
+                let _ = done.send(queued);
+            }
+            Command::Sealed(id, result) => {
+                let result = match result {
+                    Ok(sealed) => {
+                        for new in sealed.new_devices {
+                            self.emit(Event::NewDevice {
+                                user: new.user,
+                                device_id: new.device_id,
+                            });
+                        }
+                        self.chat.sealed(&id, sealed.encrypted, now)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "a send could not be encrypted yet");
+                        self.chat.seal_failed(&id, now);
+                        Ok(())
+                    }
+                };
+                if let Err(error) = result {
+                    tracing::error!(%error, "the store failed");
+                }
             }
             Command::Frame(frame) => self.chat.frame_if_connected(frame),
             Command::Request(frame, reply) => self.chat.request(frame, reply, now),
@@ -515,16 +545,58 @@ impl<T: TokenSource> Worker<T> {
                     }
                 }
                 Output::Event(event) => self.emit(event),
+                Output::Seal(frame) => self.seal(*frame),
             }
         }
         true
     }
 
+    /// Encrypts a send in a task of its own (the key exchange it needs goes through this
+    /// worker), which answers [`Command::Sealed`].
+    fn seal(&mut self, frame: Send) {
+        let now = Instant::now();
+        let Some(e2e) = &self.e2e else {
+            // Encryption was asked for and cannot start: the send is refused here rather
+            // than sent in the clear.
+            let refused = self.chat.refuse_send(
+                &frame.id,
+                "end-to-end encryption cannot start on this device".into(),
+                now,
+            );
+            if let Err(error) = refused {
+                tracing::error!(%error, "the store failed");
+            }
+            return;
+        };
+        let (engine, me, store) = (e2e.e2e.clone(), e2e.me.clone(), self.store.clone());
+        tokio::spawn(async move {
+            let to = match (&frame.to_user, &frame.conversation) {
+                (_, Some(conversation)) => crate::client::To::Conversation(conversation.clone()),
+                (Some(user), None) => crate::client::To::User(user.clone()),
+                (None, None) => return,
+            };
+            let content = crate::e2e::content(frame.body.as_deref());
+            let result = match engine.seal(&store, &me, &to, &content).await {
+                Err(crate::crypto::CryptoError::UnknownMembers) => {
+                    tracing::warn!("a group this device does not know: sent in the clear");
+                    Ok(crate::e2e::Sealed {
+                        encrypted: None,
+                        new_devices: Vec::new(),
+                    })
+                }
+                other => other.map_err(|e| e.to_string()),
+            };
+            engine.command(Command::Sealed(frame.id, result));
+        });
+    }
+
     /// Offline, only events can come out (frames wait for the connection).
     fn forward_events(&mut self) {
         for output in self.chat.take_outputs() {
-            if let Output::Event(event) = output {
-                self.emit(event);
+            match output {
+                Output::Event(event) => self.emit(event),
+                Output::Seal(frame) => self.seal(*frame),
+                Output::Frame(_) => {}
             }
         }
     }

@@ -294,7 +294,7 @@ async fn a_connection_is_replaced_before_its_end_and_the_old_one_read_out() {
         .commands
         .send(Command::Send(
             Box::new(Send::to_user("m1", "bob", "hi")),
-            None,
+            false,
             done,
         ))
         .unwrap();

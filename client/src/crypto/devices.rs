@@ -70,14 +70,15 @@ impl Crypto {
             .iter()
             .map(|u| matrix_user(u))
             .collect::<Result<Vec<_>, _>>()?;
+        // Plain references, not an iterator with a closure, held across the awaits: the
+        // future must be `Send` for any lifetime (a task encrypts sends).
+        let refs: Vec<&ruma::UserId> = matrix_users.iter().map(|u| u.as_ref()).collect();
         {
             let _exchange = self.exchange.lock().await;
             self.machine
-                .update_tracked_users(matrix_users.iter().map(|u| u.as_ref()))
+                .update_tracked_users(refs.clone().into_iter())
                 .await?;
-            let (request_id, query) = self
-                .machine
-                .query_keys_for_users(matrix_users.iter().map(|u| u.as_ref()));
+            let (request_id, query) = self.machine.query_keys_for_users(refs.clone().into_iter());
             let request = outgoing(request_id.as_str(), &AnyOutgoingRequest::KeysQuery(query))?
                 .ok_or(CryptoError::Unsupported("a key query"))?;
             let answer = transport.send(&request).await?;

@@ -39,7 +39,7 @@ pub(crate) async fn run(
         }
         if let KeyEvent::Connected = event {
             let sync = ClientFrame::ToDeviceSync(ToDeviceSync::default());
-            let _ = transport.commands.send(Command::Frame(sync));
+            transport.command(Command::Frame(sync));
         }
     }
 }

@@ -63,6 +63,11 @@ impl E2e {
         }
     }
 
+    /// Hands the connection worker a command; false once it stopped.
+    pub fn command(&self, command: crate::connection::Command) -> bool {
+        self.transport.command(command)
+    }
+
     /// Encrypts a message's `content` (`{"body": …}`) for the conversation `to` names.
     pub async fn seal(
         &self,
@@ -199,23 +204,24 @@ pub(crate) async fn open(crypto: &Crypto, message: &mut Message, encrypted: Stri
 pub(crate) struct E2eHandle {
     cell: Arc<tokio::sync::OnceCell<Result<Arc<E2e>, String>>>,
     dir: std::path::PathBuf,
-    user: String,
+    pub user: String,
     pub device_id: String,
-    commands: tokio::sync::mpsc::UnboundedSender<crate::connection::Command>,
+    /// Weak: see [`SocketTransport`].
+    commands: tokio::sync::mpsc::WeakUnboundedSender<crate::connection::Command>,
 }
 
 impl E2eHandle {
     pub fn new(
         store: &Store,
         user: &str,
-        commands: tokio::sync::mpsc::UnboundedSender<crate::connection::Command>,
+        commands: &tokio::sync::mpsc::UnboundedSender<crate::connection::Command>,
     ) -> Result<Self, crate::store::StoreError> {
         Ok(Self {
             cell: Arc::new(tokio::sync::OnceCell::new()),
             dir: store.crypto_dir(),
             user: user.to_owned(),
             device_id: store.device_id()?,
-            commands,
+            commands: commands.downgrade(),
         })
     }
 

@@ -20,18 +20,27 @@ use crate::crypto::{Answer, CryptoError, KeyTransport, Outgoing};
 /// 32 KB, and API Gateway takes messages up to 128 KB.
 const MAX_TO_DEVICE_FRAME_BYTES: usize = 96 * 1024;
 
-/// Sends key frames through the connection worker.
+/// Sends key frames through the connection worker. It holds the worker's command channel
+/// weakly: the worker stops once the application dropped its every `Client`, whatever
+/// encryption still holds.
 #[derive(Clone)]
 pub(crate) struct SocketTransport {
-    pub commands: mpsc::UnboundedSender<Command>,
+    pub commands: mpsc::WeakUnboundedSender<Command>,
 }
 
 impl SocketTransport {
+    /// Hands the worker a command; false once it stopped.
+    pub fn command(&self, command: Command) -> bool {
+        self.commands
+            .upgrade()
+            .is_some_and(|commands| commands.send(command).is_ok())
+    }
+
     async fn request(&self, frame: ClientFrame) -> Result<ServerFrame, CryptoError> {
         let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Request(frame, reply))
-            .map_err(|_| CryptoError::Transport("the client stopped".into()))?;
+        if !self.command(Command::Request(frame, reply)) {
+            return Err(CryptoError::Transport("the client stopped".into()));
+        }
         answer
             .await
             .map_err(|_| CryptoError::Transport("the client stopped".into()))?

@@ -63,8 +63,11 @@ pub struct OutboxEntry {
     /// `None` while it is still to be sent; the refusal once the server refused it for good
     /// (kept so the application can show it, never sent again).
     pub failed: Option<Refusal>,
-    /// The text of an end-to-end encrypted send (the frame carries only the ciphertext):
-    /// this device's own copy of the message, once the server stored it.
+    /// To be end-to-end encrypted before it goes: the frame still holds the text in `body`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seal: bool,
+    /// The text of an encrypted send (the frame now carries only the ciphertext, sent again
+    /// byte for byte on every retry): this device's own copy of the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<String>,
 }

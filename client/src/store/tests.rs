@@ -38,6 +38,7 @@ fn outbox_entry(id: &str) -> OutboxEntry {
         frame: Send::to_user(id, "bob", "hi"),
         attempts: 0,
         failed: None,
+        seal: false,
         plaintext: None,
     }
 }
