@@ -568,24 +568,29 @@ impl<T: TokenSource> Worker<T> {
             }
             return;
         };
-        let (engine, me, store) = (e2e.e2e.clone(), e2e.me.clone(), self.store.clone());
-        tokio::spawn(async move {
-            let to = match (&frame.to_user, &frame.conversation) {
-                (_, Some(conversation)) => crate::client::To::Conversation(conversation.clone()),
-                (Some(user), None) => crate::client::To::User(user.clone()),
-                (None, None) => return,
-            };
-            let content = crate::e2e::content(frame.body.as_deref());
-            let result = match engine.seal(&store, &me, &to, &content).await {
-                Err(crate::crypto::CryptoError::UnknownMembers) => {
-                    tracing::warn!("a group this device does not know: sent in the clear");
-                    Ok(crate::e2e::Sealed {
-                        encrypted: None,
-                        new_devices: Vec::new(),
-                    })
+        let to = match (&frame.to_user, &frame.conversation) {
+            (_, Some(conversation)) => crate::client::To::Conversation(conversation.clone()),
+            (Some(user), None) => crate::client::To::User(user.clone()),
+            (None, None) => return,
+        };
+        let (conversation, members) = match crate::e2e::members_of(&self.store, &e2e.me, &to) {
+            Ok(found) => found,
+            Err(error) => {
+                // A group this device does not know the members of (it never saw it).
+                tracing::warn!(%error, "sent in the clear");
+                if let Err(error) = self.chat.sealed(&frame.id, None, now) {
+                    tracing::error!(%error, "the store failed");
                 }
-                other => other.map_err(|e| e.to_string()),
-            };
+                return;
+            }
+        };
+        let (engine, me) = (e2e.e2e.clone(), e2e.me.clone());
+        tokio::spawn(async move {
+            let content = crate::e2e::content(frame.body.as_deref());
+            let result = engine
+                .seal(&me, &conversation, &members, &content)
+                .await
+                .map_err(|e| e.to_string());
             engine.command(Command::Sealed(frame.id, result));
         });
     }

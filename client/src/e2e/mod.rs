@@ -71,14 +71,13 @@ impl E2e {
     /// Encrypts a message's `content` (`{"body": …}`) for the conversation `to` names.
     pub async fn seal(
         &self,
-        store: &Store,
         me: &str,
-        to: &To,
+        conversation: &ConversationId,
+        members: &[String],
         content: &Value,
     ) -> Result<Sealed, CryptoError> {
-        let (conversation, members) = members_of(store, me, to)?;
-        let new_devices = self.refresh(&members, me).await?;
-        for member in &members {
+        let new_devices = self.refresh(members, me).await?;
+        for member in members {
             if self.crypto.devices(member).await?.is_empty() {
                 tracing::warn!(
                     %conversation,
@@ -93,7 +92,7 @@ impl E2e {
         let mut transport = self.transport.clone();
         let encrypted = self
             .crypto
-            .encrypt(&mut transport, &conversation, &members, content)
+            .encrypt(&mut transport, conversation, members, content)
             .await?;
         Ok(Sealed {
             encrypted: Some(encrypted),
@@ -132,7 +131,7 @@ impl E2e {
 }
 
 /// The conversation a send goes to, and its members other than `me`.
-fn members_of(
+pub(crate) fn members_of(
     store: &Store,
     me: &str,
     to: &To,
