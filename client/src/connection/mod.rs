@@ -352,7 +352,7 @@ impl<T: TokenSource> Worker<T> {
         let now = Instant::now();
         let result = match ServerText::read(text) {
             ServerText::Frame(ServerFrame::ToDevice { messages }) => {
-                self.to_device(Some(messages), None, now).await
+                self.on_to_device(Some(messages), None, now).await
             }
             ServerText::Frame(ServerFrame::ToDeviceSynced {
                 more,
@@ -360,7 +360,7 @@ impl<T: TokenSource> Worker<T> {
                 unused_fallback_keys,
             }) => {
                 let result = self
-                    .to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
+                    .on_to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
                     .await;
                 if more {
                     let sync = parley_protocol::client::ToDeviceSync::default();
@@ -375,7 +375,7 @@ impl<T: TokenSource> Worker<T> {
                 one_time_key_counts,
                 unused_fallback_keys,
             }) => {
-                self.to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
+                self.on_to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
                     .await
             }
             ServerText::Frame(frame @ ServerFrame::Message { .. }) => {
@@ -423,7 +423,7 @@ impl<T: TokenSource> Worker<T> {
     /// To-device messages and key counts: fed to the engine here, in the order they came,
     /// then acknowledged; room keys they brought decrypt what waited; the key task is told to
     /// upload what the counts call for.
-    async fn to_device(
+    async fn on_to_device(
         &mut self,
         messages: Option<Vec<parley_protocol::ToDeviceMessage>>,
         counts: Option<(std::collections::BTreeMap<String, u64>, Vec<String>)>,

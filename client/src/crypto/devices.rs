@@ -75,10 +75,8 @@ impl Crypto {
         let refs: Vec<&ruma::UserId> = matrix_users.iter().map(|u| u.as_ref()).collect();
         {
             let _exchange = self.exchange.lock().await;
-            self.machine
-                .update_tracked_users(refs.clone().into_iter())
-                .await?;
-            let (request_id, query) = self.machine.query_keys_for_users(refs.clone().into_iter());
+            self.machine.update_tracked_users(refs.clone()).await?;
+            let (request_id, query) = self.machine.query_keys_for_users(refs.clone());
             let request = outgoing(request_id.as_str(), &AnyOutgoingRequest::KeysQuery(query))?
                 .ok_or(CryptoError::Unsupported("a key query"))?;
             let answer = transport.send(&request).await?;

@@ -174,9 +174,7 @@ impl Crypto {
         let refs: Vec<&ruma::UserId> = users.iter().map(|u| u.as_ref()).collect();
 
         let _exchange = self.exchange.lock().await;
-        self.machine
-            .update_tracked_users(refs.clone().into_iter())
-            .await?;
+        self.machine.update_tracked_users(refs.clone()).await?;
         self.process_outgoing_locked(transport).await?;
         if let Some((request_id, claim)) = self
             .machine
