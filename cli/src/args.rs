@@ -33,6 +33,7 @@ Examples:
   parley forward bob@example.com 4 g:0123…
   parley presence bob@example.com        # online / last seen; --watch follows it
   parley privacy contacts --reaction-push on
+  parley devices bob@example.com         # Bob's devices and their identity keys
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -45,8 +46,14 @@ writes, found in this folder or one above it.
 Passwords: --password, else the PARLEY_PASSWORD environment variable, else asked for.
 
 Files: one local database (parley.redb: the session's tokens, the sync cursor, messages and
-unsent messages; readable by you only) in PARLEY_HOME when set, else in your data folder
-(e.g. ~/.local/share/parley). One parley at a time uses it.
+unsent messages; readable by you only) and this device's encryption keys (parley.crypto/)
+in PARLEY_HOME when set, else in your data folder (e.g. ~/.local/share/parley). One parley
+at a time uses them.
+
+Encryption: messages are end-to-end encrypted by default, for every device of everyone in
+the chat; the server stores only ciphertext. A message whose key has not arrived yet shows
+as [encrypted: waiting for its key] and is printed again when it decrypts. Someone whose
+app does not encrypt yet (no device with keys) is written to in the clear.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
@@ -210,6 +217,12 @@ pub enum Command {
     Settings(SettingsAction),
     /// The chats you muted, archived, pinned or marked unread.
     Chats,
+    /// Devices and their identity keys (end-to-end encryption): yours, or someone's.
+    /// Compare a key with its owner's `parley devices` to be sure whom you write to.
+    Devices {
+        /// An email, a +phone number or a user id; yourself when not given.
+        who: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -83,6 +83,11 @@ impl Online {
         }
     }
 
+    /// The events that came while calls were awaited, not yet handed out.
+    pub fn drain_held(&mut self) -> Vec<Event> {
+        self.held.drain(..).collect()
+    }
+
     async fn receive(&mut self) -> Result<Event, Failure> {
         let event = self
             .events

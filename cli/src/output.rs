@@ -2,7 +2,7 @@
 //! (each line is flushed as it is printed: Rust's stdout is line-buffered), so a script
 //! can act on each as it comes.
 
-use parley_client::store::{Message, Tick};
+use parley_client::store::{Encryption, Message, Tick};
 use parley_protocol::ChangeKind;
 use serde_json::{json, Value};
 
@@ -24,14 +24,32 @@ impl Out {
 /// A message as stored, with what changed it: `text` is what to show (the newest edit's;
 /// null once deleted), `reactions` each emoji with its count and who.
 pub fn message_json(message: &Message) -> Value {
+    message_event_json("message", message)
+}
+
+/// A message that waited for its key, now decrypted (printed again, with its text).
+pub fn decrypted_json(message: &Message) -> Value {
+    message_event_json("decrypted", message)
+}
+
+/// How an encrypted message came out: `decrypted`, `waiting_for_key`, `undecryptable`.
+pub fn encryption_name(message: &Message) -> Option<&'static str> {
+    message.encryption.as_ref().map(|e| match e {
+        Encryption::Decrypted { .. } => "decrypted",
+        Encryption::WaitingForKey { .. } => "waiting_for_key",
+        Encryption::Undecryptable { .. } => "undecryptable",
+    })
+}
+
+fn message_event_json(event: &str, message: &Message) -> Value {
     let reactions: Vec<Value> = message
         .state
         .reaction_counts()
         .into_iter()
         .map(|(emoji, by)| json!({"emoji": emoji, "count": by.len(), "by": by}))
         .collect();
-    json!({
-        "event": "message",
+    let mut line = json!({
+        "event": event,
         "conversation": message.conversation,
         "seq": message.seq,
         "id": message.id,
@@ -48,7 +66,11 @@ pub fn message_json(message: &Message) -> Value {
         "replyTo": message.reply_to,
         "mentions": message.mentions,
         "forwarded": message.forwarded,
-    })
+    });
+    if let Some(state) = encryption_name(message) {
+        line["encryption"] = json!(state);
+    }
+    line
 }
 
 /// A message that changed: the message as it now stands, `event: "changed"`, and the entry
@@ -83,6 +105,11 @@ pub fn message_text(message: &Message, from: &str) -> String {
         ));
     }
     what.push_str(message.text().unwrap_or_default());
+    match &message.encryption {
+        Some(Encryption::WaitingForKey { .. }) => what.push_str("[encrypted: waiting for its key]"),
+        Some(Encryption::Undecryptable { .. }) => what.push_str("[encrypted: cannot be decrypted]"),
+        _ => {}
+    }
     if message.is_edited() {
         what.push_str(" (edited)");
     }
@@ -175,6 +202,14 @@ pub fn tick_mark(tick: Tick) -> &'static str {
     }
 }
 
+/// A contact's device that was not there before.
+pub fn new_device_line(out: Out, user: &str, device_id: &str) {
+    out.line(
+        json!({"event": "newDevice", "user": user, "deviceId": device_id}),
+        format!("{user} has a new device {device_id}: it gets your messages from now on"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +233,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             state: MessageState::default(),
+            encryption: None,
         }
     }
 

@@ -15,6 +15,12 @@ pub fn path() -> Result<PathBuf, Failure> {
     Ok(data_dir()?.join(FILE))
 }
 
+/// The folder of this device's end-to-end encryption keys (beside the database, as the
+/// client library keeps it: `parley.crypto`).
+pub fn crypto_path() -> Result<PathBuf, Failure> {
+    Ok(path()?.with_extension("crypto"))
+}
+
 /// Opens (or creates) the database. redb allows one process at a time, so a second
 /// `parley` on the same data folder (say, beside a running `parley chat`) is told so.
 pub fn open() -> Result<Arc<Store>, Failure> {

@@ -52,6 +52,29 @@ pub enum ClientError {
     NotHeld(ConversationId, u64),
     #[error("only a message's text can be forwarded (a deleted message, a group event or a file cannot)")]
     CannotForward,
+    #[error("end-to-end encryption: {0}")]
+    Crypto(String),
+}
+
+impl From<crate::crypto::CryptoError> for ClientError {
+    fn from(error: crate::crypto::CryptoError) -> Self {
+        Self::Crypto(error.to_string())
+    }
+}
+
+/// How a client runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// End-to-end encryption (on by default): every new message is encrypted for every
+    /// device of every member, and encrypted messages are decrypted. The keys live beside
+    /// the store (see [`Store::crypto_dir`]).
+    pub encryption: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { encryption: true }
+    }
 }
 
 /// How a message is sent besides its text: the message it replies to (a seq of the same
@@ -96,6 +119,8 @@ pub struct Client {
     user_id: String,
     store: Arc<Store>,
     pub(crate) http: reqwest::Client,
+    e2e: Option<crate::e2e::E2eHandle>,
+    events: mpsc::UnboundedSender<Event>,
 }
 
 impl Client {
@@ -107,18 +132,35 @@ impl Client {
         store: Arc<Store>,
         tokens: T,
     ) -> Result<(Self, mpsc::UnboundedReceiver<Event>), ClientError> {
+        Self::start_with(websocket_url, store, tokens, Options::default())
+    }
+
+    /// [`Client::start`] with [`Options`].
+    pub fn start_with<T: TokenSource>(
+        websocket_url: &str,
+        store: Arc<Store>,
+        tokens: T,
+        options: Options,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Event>), ClientError> {
         let user_id = store.tokens()?.ok_or(ClientError::SignedOut)?.user_id;
         let chat = Chat::new(store.clone(), user_id.clone(), Instant::now())?;
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
+        let e2e = if options.encryption {
+            Some(crate::e2e::E2eHandle::new(&store, &user_id, &commands)?)
+        } else {
+            None
+        };
         let worker = Worker {
             websocket_url: websocket_url.to_owned(),
             store: store.clone(),
             tokens,
             chat,
             commands: command_rx,
-            events,
+            events: events.clone(),
             timing: Timing::default(),
+            e2e_handle: e2e.clone(),
+            e2e: None,
         };
         tokio::spawn(worker.run());
         let client = Self {
@@ -126,8 +168,55 @@ impl Client {
             user_id,
             store,
             http: reqwest::Client::new(),
+            e2e,
+            events,
         };
         Ok((client, event_rx))
+    }
+
+    /// This device's encryption engine (None with encryption off): its keys, and the
+    /// devices it knows of other users.
+    pub async fn crypto(&self) -> Result<Option<Arc<crate::crypto::Crypto>>, ClientError> {
+        match &self.e2e {
+            Some(handle) => Ok(Some(
+                handle
+                    .get()
+                    .await
+                    .map_err(ClientError::Crypto)?
+                    .crypto
+                    .clone(),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The devices of `user` (this user's own too) as the key directory has them now, each
+    /// with its identity key and whether this device marked it verified. Empty with
+    /// encryption off, or for a user whose clients do not encrypt.
+    pub async fn devices(&self, user: &str) -> Result<Vec<crate::crypto::DeviceInfo>, ClientError> {
+        let Some(handle) = &self.e2e else {
+            return Ok(Vec::new());
+        };
+        let e2e = handle.get().await.map_err(ClientError::Crypto)?;
+        let mut transport = crate::e2e::transport::SocketTransport {
+            commands: self.commands.downgrade(),
+        };
+        for new in e2e
+            .crypto
+            .refresh_devices(&mut transport, &[user.to_owned()])
+            .await?
+        {
+            let _ = self.events.send(Event::NewDevice {
+                user: new.user,
+                device_id: new.device_id,
+            });
+        }
+        Ok(e2e.crypto.devices(user).await?)
+    }
+
+    /// This device's id (the one the key directory knows it by).
+    pub fn device_id(&self) -> Option<&str> {
+        self.e2e.as_ref().map(|h| h.device_id.as_str())
     }
 
     /// The signed-in user's id.
@@ -342,7 +431,12 @@ impl Client {
     async fn queue(&self, frame: Send) -> Result<String, ClientError> {
         let id = frame.id.clone();
         let (done, stored) = oneshot::channel();
-        self.command(Command::Send(frame, done))?;
+        // With encryption on, the worker encrypts a message when its turn comes (the outbox
+        // keeps the text until then, and the ciphertext after). Change entries (edit,
+        // delete, react, unreact) still go in the clear: the server folds their body into
+        // the target's `state`, which this library does not decrypt yet.
+        let seal = self.e2e.is_some() && frame.kind.is_none();
+        self.command(Command::Send(Box::new(frame), seal, done))?;
         stored.await.map_err(|_| ClientError::Stopped)??;
         Ok(id)
     }

@@ -13,6 +13,8 @@ pub enum Event {
     /// (this device's own sends included, once stored, with the id `send_text` returned).
     /// Change entries (edit, delete, react, unreact) are never handed out as messages: they
     /// come as [`Event::Changed`] of the message they change.
+    /// An encrypted one says how it went in `encryption`: one still waiting for its key
+    /// has no body yet, and comes again as [`Event::Decrypted`] once its key arrives.
     Message(Message),
     /// A message already handed out changed: `message` as it now stands (its `state`: the
     /// edited text, deleted, reactions). `change` is the entry that did it (in seq order
@@ -20,6 +22,14 @@ pub enum Event {
     Changed {
         message: Box<Message>,
         change: Option<Box<Message>>,
+    },
+    /// A message that waited for its key, now decrypted (same conversation and seq).
+    Decrypted(Message),
+    /// A member of a conversation this device encrypts for has a device that was not there
+    /// before: it gets the conversation's keys from now on.
+    NewDevice {
+        user: String,
+        device_id: String,
     },
     /// One of this device's sends moved on (`Sent`, `Delivered`, `Read`; never backwards).
     Tick {

@@ -15,8 +15,8 @@
 //!   Gateway's frame limit; the server's frames in, read through the protocol crate). The
 //!   worker uses it, and so do the end-to-end tests and the benchmark.
 //! - [`crypto`]: end-to-end encryption (Olm/Megolm through Matrix's OlmMachine): this
-//!   device's keys and sessions, key requests as plain data, encrypt and decrypt (not yet
-//!   used by the connection).
+//!   device's keys and sessions, key requests as plain data, encrypt and decrypt; `e2e`
+//!   wires it into the connection (on by default, see [`Options`]).
 
 pub mod account;
 mod backoff;
@@ -24,6 +24,7 @@ pub mod chat;
 pub mod client;
 mod connection;
 pub mod crypto;
+mod e2e;
 pub mod events;
 mod files;
 mod flight;
@@ -34,7 +35,9 @@ pub mod store;
 pub mod token_source;
 pub mod tokens;
 
-pub use client::{ChatChange, Client, ClientError, GroupReply, PresenceState, SendOptions, To};
+pub use client::{
+    ChatChange, Client, ClientError, GroupReply, Options, PresenceState, SendOptions, To,
+};
 pub use events::{ConnectionState, Event};
 pub use store::Store;
 pub use token_source::{KeepTokens, TokenError, TokenSource};

@@ -23,8 +23,8 @@ use crate::args::Cli;
 use crate::failure::Failure;
 use crate::online::Online;
 use crate::output::{
-    changed_json, changed_text, message_json, message_text, presence_json, presence_text,
-    tick_mark, tick_name, Out,
+    changed_json, changed_text, decrypted_json, message_json, message_text, new_device_line,
+    presence_json, presence_text, tick_mark, tick_name, Out,
 };
 use crate::target;
 
@@ -233,6 +233,16 @@ impl Chat {
                     // Shown, so read. (A client that stopped just fails the next call.)
                     let _ = online.client.mark_read(message.conversation, message.seq);
                 }
+            }
+            Event::Decrypted(message) => {
+                let name = self.name(&message.from);
+                out.line(
+                    decrypted_json(&message),
+                    format!("{} (decrypted now)", message_text(&message, &name)),
+                );
+            }
+            Event::NewDevice { user, device_id } => {
+                new_device_line(out, &self.name(&user), &device_id)
             }
             Event::Tick {
                 id,

@@ -1,6 +1,6 @@
 //! `parley logout`: end the session on the server (the refresh token is revoked, so a copy
 //! of the data folder signs no one in) and forget everything kept locally with it (tokens,
-//! cursor, messages, outbox), as a chat app's logout does: the next login, whoever it is,
+//! cursor, messages, outbox, this device's encryption keys), as a chat app's logout does: the next login, whoever it is,
 //! starts from a clean database and syncs what the server keeps.
 //!
 //! The local part never waits on the network: when the stack cannot be reached, the data
@@ -24,6 +24,14 @@ pub async fn run(cli: &Cli, out: Out) -> Result<(), Failure> {
         let path = store::path()?;
         std::fs::remove_file(&path)
             .map_err(|e| Failure::other(format!("cannot remove {}: {e}", path.display())))?;
+    }
+    // This device's end-to-end encryption keys go with it: the next login, whoever it is,
+    // is a new device. (The server keeps the old device's public keys: it has no action to
+    // remove a device yet.)
+    let crypto = store::crypto_path()?;
+    if crypto.exists() {
+        std::fs::remove_dir_all(&crypto)
+            .map_err(|e| Failure::other(format!("cannot remove {}: {e}", crypto.display())))?;
     }
     let Some(tokens) = tokens else {
         out.line(json!({"loggedOut": false}), "Not logged in.");

@@ -4,6 +4,7 @@
 mod changes;
 mod chat;
 mod confirm;
+mod devices;
 mod download;
 mod group;
 mod login;
@@ -81,6 +82,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Push(action) => push::run(cli, out, action).await,
         Command::Settings(action) => settings::change(cli, out, action).await,
         Command::Chats => settings::list(cli, out).await,
+        Command::Devices { who } => devices::run(cli, out, who.as_deref()).await,
     }
 }
 

@@ -8,7 +8,9 @@ use parley_client::{ConnectionState, Event};
 use crate::args::Cli;
 use crate::failure::Failure;
 use crate::online::Online;
-use crate::output::{changed_json, changed_text, message_json, message_text, Out};
+use crate::output::{
+    changed_json, changed_text, decrypted_json, message_json, message_text, new_device_line, Out,
+};
 
 pub async fn run(cli: &Cli, out: Out) -> Result<(), Failure> {
     let mut online = Online::start(cli)?;
@@ -35,6 +37,15 @@ pub async fn run(cli: &Cli, out: Out) -> Result<(), Failure> {
                     ),
                 );
             }
+            Event::Decrypted(message) => out.line(
+                decrypted_json(&message),
+                format!(
+                    "{} {} (decrypted now)",
+                    message.conversation,
+                    message_text(&message, &message.from)
+                ),
+            ),
+            Event::NewDevice { user, device_id } => new_device_line(out, &user, &device_id),
             // Every message before it was handed out (in seq order per conversation).
             Event::Connection(ConnectionState::Synced) => return Ok(()),
             _ => {}

@@ -45,6 +45,8 @@ pub(super) struct Inbox {
     gaps: BTreeMap<ConversationId, Instant>,
     /// New conversations waiting for the sync to end.
     waiting: BTreeSet<ConversationId>,
+    /// No sync goes out before this (end-to-end encryption: the keys come first).
+    held_until: Option<Instant>,
 }
 
 impl Inbox {
@@ -64,7 +66,10 @@ impl Inbox {
     }
 
     pub(super) fn next_wakeup(&self) -> Option<Instant> {
-        self.sync.map(|f| f.wakeup())
+        match self.held_until {
+            Some(until) if self.sync.is_some() => Some(until),
+            _ => self.sync.map(|f| f.wakeup()),
+        }
     }
 }
 
@@ -75,7 +80,24 @@ impl Chat {
         self.inbox.announce = true;
     }
 
+    /// Holds the next syncs back until `until` at the latest, or until
+    /// [`release_sync`](Self::release_sync): with end-to-end encryption, the to-device
+    /// inbox (the room keys) is synced first, so the messages decrypt as they come.
+    pub fn hold_sync(&mut self, until: Instant) {
+        self.inbox.held_until = Some(until);
+    }
+
+    /// Lets the held sync go.
+    pub fn release_sync(&mut self, now: Instant) -> Result<(), StoreError> {
+        self.inbox.held_until = None;
+        self.poll(now)
+    }
+
     pub(super) fn poll_inbox(&mut self, now: Instant) -> Result<(), StoreError> {
+        match self.inbox.held_until {
+            Some(until) if now < until => return Ok(()),
+            _ => self.inbox.held_until = None,
+        }
         let Some(flight) = self.inbox.sync.as_mut() else {
             return Ok(());
         };

@@ -36,7 +36,56 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::events::Event;
-use crate::store::{MessageState, Store, StoreError};
+use crate::store::{Message, MessageState, Store, StoreError};
+
+/// A `message` frame as the store keeps it, and its `encrypted` content when it came
+/// encrypted (to be decrypted before it is stored). None for any other frame.
+pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<String>)> {
+    let ServerFrame::Message {
+        conversation,
+        seq,
+        message_id,
+        id,
+        from,
+        ts,
+        body,
+        attachment,
+        system,
+        kind,
+        target,
+        reply_to,
+        mentions,
+        forwarded,
+        state,
+        encrypted,
+        cursor: _,
+    } = frame
+    else {
+        return None;
+    };
+    let message = Message {
+        conversation: conversation.clone(),
+        seq: *seq,
+        message_id: message_id.clone(),
+        id: id.clone(),
+        from: from.clone(),
+        ts: *ts,
+        body: body.clone(),
+        attachment: attachment.clone(),
+        system: system.clone(),
+        kind: *kind,
+        target: *target,
+        reply_to: reply_to.clone(),
+        mentions: mentions.clone(),
+        forwarded: *forwarded,
+        state: state
+            .clone()
+            .map(MessageState::of_snapshot)
+            .unwrap_or_default(),
+        encryption: None,
+    };
+    Some((message, encrypted.clone()))
+}
 
 /// What the chat state asks of the connection worker. (Not boxed, as [`Event`] is not:
 /// each goes from the queue to the socket or the channel once.)
@@ -47,6 +96,9 @@ pub enum Output {
     Frame(ClientFrame),
     /// Hand this to the application.
     Event(Event),
+    /// Encrypt this send (end-to-end), then answer [`Chat::sealed`] or
+    /// [`Chat::seal_failed`] with its id.
+    Seal(Box<parley_protocol::client::Send>),
 }
 
 pub struct Chat {
@@ -65,6 +117,9 @@ pub struct Chat {
     /// (the server sends no receipt for a mark that does not move).
     sent_acks: BTreeMap<(ConversationId, AckStatus), u64>,
     out: Vec<Output>,
+    /// `keys` answers still coming in parts, by request id.
+    key_parts:
+        BTreeMap<String, BTreeMap<String, BTreeMap<String, parley_protocol::client::DeviceKeys>>>,
 }
 
 impl Chat {
@@ -82,6 +137,7 @@ impl Chat {
             unsent_acks: BTreeMap::new(),
             sent_acks: BTreeMap::new(),
             out: Vec::new(),
+            key_parts: BTreeMap::new(),
         })
     }
 
@@ -129,45 +185,10 @@ impl Chat {
                 message_id,
                 ts,
             } => self.on_sent(&id, conversation, seq, message_id, ts, now)?,
-            ServerFrame::Message {
-                conversation,
-                seq,
-                message_id,
-                id,
-                from,
-                ts,
-                body,
-                attachment,
-                system,
-                kind,
-                target,
-                reply_to,
-                mentions,
-                forwarded,
-                state,
-                // End-to-end encryption (issue 15) is not yet the library's: an encrypted
-                // message is held without a body.
-                encrypted: _,
-                cursor: _,
-            } => {
-                let message = crate::store::Message {
-                    conversation,
-                    seq,
-                    message_id,
-                    id,
-                    from,
-                    ts,
-                    body,
-                    attachment,
-                    system,
-                    kind,
-                    target,
-                    reply_to,
-                    mentions,
-                    forwarded,
-                    state: state.map(MessageState::of_snapshot).unwrap_or_default(),
-                };
-                self.on_message(message, now)?;
+            frame @ ServerFrame::Message { .. } => {
+                if let Some((message, _)) = stored_message(&frame) {
+                    self.on_message(message, now)?;
+                }
             }
             ServerFrame::Synced { cursor, more } => self.on_synced(&cursor, more, now)?,
             ServerFrame::Receipt {
@@ -227,6 +248,19 @@ impl Chat {
             reply => self.on_reply(reply)?,
         }
         self.poll(now)
+    }
+
+    /// A message the connection already decrypted (or found it could not).
+    pub fn message(&mut self, message: Message, now: Instant) -> Result<(), StoreError> {
+        self.on_message(message, now)?;
+        self.poll(now)
+    }
+
+    /// Puts a frame that awaits no reply on the socket if connected; drops it otherwise.
+    pub fn frame_if_connected(&mut self, frame: ClientFrame) {
+        if self.connected {
+            self.send_frame(frame);
+        }
     }
 
     /// API Gateway's own "Internal server error" (a frame without `type`): some frame on

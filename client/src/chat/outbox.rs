@@ -15,7 +15,9 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::Event;
 use crate::flight::Flight;
-use crate::store::{Message, OutboxEntry, OwnMessage, Refusal, Store, StoreError, Tick};
+use crate::store::{
+    Encryption, Message, OutboxEntry, OwnMessage, Refusal, Store, StoreError, Tick,
+};
 
 /// The sends still to be stored by the server, in the order they were made.
 pub(super) struct Outbox {
@@ -25,6 +27,8 @@ pub(super) struct Outbox {
 struct Pending {
     entry: OutboxEntry,
     flight: Flight,
+    /// Being encrypted (asked of the worker, not answered yet).
+    sealing: bool,
 }
 
 impl Pending {
@@ -48,6 +52,7 @@ impl Outbox {
             .map(|entry| Pending {
                 entry,
                 flight: Flight::due_now(now),
+                sealing: false,
             })
             .collect();
         Ok(Self { pending })
@@ -77,7 +82,10 @@ impl Outbox {
     /// When the first waiting send of some conversation falls due or times out (the
     /// sends queued behind it wait for its `sent`, not for the clock).
     pub(super) fn next_wakeup(&self) -> Option<Instant> {
-        self.heads().map(|p| p.flight.wakeup()).min()
+        self.heads()
+            .filter(|p| !p.sealing)
+            .map(|p| p.flight.wakeup())
+            .min()
     }
 
     /// The first waiting send of each conversation: the ones that may go out.
@@ -90,17 +98,79 @@ impl Outbox {
 impl Chat {
     /// Queues a send: stored before anything goes on the wire.
     pub fn send(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
+        self.queue(frame, false, now)
+    }
+
+    /// Queues a send to be end-to-end encrypted when its turn comes (the worker is asked
+    /// with [`Output::Seal`](super::Output::Seal), then answers [`Chat::sealed`]).
+    pub fn send_encrypted(&mut self, frame: Send, now: Instant) -> Result<(), StoreError> {
+        self.queue(frame, true, now)
+    }
+
+    fn queue(&mut self, frame: Send, seal: bool, now: Instant) -> Result<(), StoreError> {
         let entry = OutboxEntry {
             frame,
             attempts: 0,
             failed: None,
+            seal,
+            plaintext: None,
         };
         self.store.push_outbox(&entry)?;
         self.outbox.pending.push(Pending {
             entry,
             flight: Flight::due_now(now),
+            sealing: false,
         });
         self.poll(now)
+    }
+
+    /// The send `id` is encrypted: `encrypted` replaces its body (None: it goes in the clear,
+    /// a member having no device that could decrypt it). Stored, then sent.
+    pub fn sealed(
+        &mut self,
+        id: &str,
+        encrypted: Option<String>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let Some(pending) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.entry.frame.id == id)
+        else {
+            return Ok(());
+        };
+        pending.sealing = false;
+        pending.entry.seal = false;
+        if let Some(encrypted) = encrypted {
+            pending.entry.plaintext = pending.entry.frame.body.take();
+            pending.entry.frame.encrypted = Some(encrypted);
+            // The quote's preview is inside the ciphertext now (see `e2e::content`).
+            if let Some(quoted) = pending.entry.frame.reply_to.as_mut() {
+                quoted.preview = None;
+            }
+        }
+        self.store.update_outbox(&pending.entry)?;
+        pending.flight = Flight::due_now(now);
+        self.poll(now)
+    }
+
+    /// Refuses the send `id` for good, before it went out (`Event::SendFailed`).
+    pub fn refuse_send(&mut self, id: &str, why: String, now: Instant) -> Result<(), StoreError> {
+        self.on_send_refused(id, ErrorCode::BadRequest, why, now)
+    }
+
+    /// Encrypting the send `id` failed (the key exchange did not go through): again later.
+    pub fn seal_failed(&mut self, id: &str, now: Instant) {
+        if let Some(pending) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.entry.frame.id == id)
+        {
+            pending.sealing = false;
+            pending.flight.failed(now, Backoff::RETRY);
+        }
     }
 
     /// Puts due sends on the socket (the first waiting send of each conversation only) and
@@ -108,8 +178,16 @@ impl Chat {
     pub(super) fn poll_outbox(&mut self, now: Instant) -> Result<(), StoreError> {
         let mut busy = HashSet::new();
         let mut frames = Vec::new();
+        let mut seals = Vec::new();
         for pending in &mut self.outbox.pending {
             if !busy.insert(pending.target()) {
+                continue;
+            }
+            if pending.entry.seal {
+                if !pending.sealing && pending.flight.is_due(now) {
+                    pending.sealing = true;
+                    seals.push(super::Output::Seal(Box::new(pending.entry.frame.clone())));
+                }
                 continue;
             }
             if pending.flight.timed_out(now) {
@@ -122,6 +200,7 @@ impl Chat {
                 frames.push(ClientFrame::Send(pending.entry.frame.clone()));
             }
         }
+        self.out.extend(seals);
         for frame in frames {
             self.send_frame(frame);
         }
@@ -144,16 +223,21 @@ impl Chat {
         };
         let frame = entry.frame;
         // A reply's quote names the quoted message's author, as the server does.
+        // An encrypted send's frame left the preview out (it is in the ciphertext): this
+        // device's copy makes it again from the quoted message it holds.
         let reply_to = match frame.reply_to {
-            Some(quoted) => Some(Reply {
-                from: self
-                    .store
-                    .message(&conversation, quoted.seq)?
-                    .map(|m| m.from)
-                    .unwrap_or_default(),
-                seq: quoted.seq,
-                preview: quoted.preview,
-            }),
+            Some(quoted) => {
+                let held = self.store.message(&conversation, quoted.seq)?;
+                Some(Reply {
+                    seq: quoted.seq,
+                    preview: quoted.preview.or_else(|| {
+                        held.as_ref()
+                            .and_then(|m| m.text())
+                            .map(crate::mentions::preview)
+                    }),
+                    from: held.map(|m| m.from).unwrap_or_default(),
+                })
+            }
             None => None,
         };
         let message = Message {
@@ -163,7 +247,7 @@ impl Chat {
             id: id.to_owned(),
             from: self.me.clone(),
             ts,
-            body: frame.body,
+            body: frame.body.or_else(|| entry.plaintext.clone()),
             attachment: frame.attachment,
             system: None,
             kind: frame.kind,
@@ -172,6 +256,10 @@ impl Chat {
             mentions: frame.mentions,
             forwarded: frame.forwarded,
             state: Default::default(),
+            encryption: entry.plaintext.map(|_| Encryption::Decrypted {
+                sender_device: None,
+                verified: true,
+            }),
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

@@ -141,7 +141,21 @@ impl Chat {
     }
 
     /// A reply: a `group` also updates what this device knows of the group.
-    pub(super) fn on_reply(&mut self, frame: ServerFrame) -> Result<(), StoreError> {
+    pub(super) fn on_reply(&mut self, mut frame: ServerFrame) -> Result<(), StoreError> {
+        // A `keys` answer comes in parts: the request is answered with all of them merged.
+        if let ServerFrame::Keys { id, devices, more } = frame {
+            let merged = self.key_parts.entry(id.clone()).or_default();
+            merged.extend(devices);
+            if more {
+                return Ok(());
+            }
+            let devices = self.key_parts.remove(&id).unwrap_or_default();
+            frame = ServerFrame::Keys {
+                id,
+                devices,
+                more: false,
+            };
+        }
         if let ServerFrame::Group {
             conversation,
             name,

@@ -30,6 +30,8 @@ use tokio::time::sleep_until;
 
 use crate::backoff::Backoff;
 use crate::chat::{Chat, Output, Reply};
+use crate::crypto::{Crypto, RoomKey};
+use crate::e2e::driver::KeyEvent;
 use crate::events::{ConnectionState, Event};
 use crate::flight::REPLY_TIMEOUT;
 use crate::socket::{
@@ -72,7 +74,14 @@ impl Default for Timing {
 
 /// What the application asks of the worker.
 pub(crate) enum Command {
-    Send(Send, oneshot::Sender<Result<(), StoreError>>),
+    /// A send to queue; `true`: to be encrypted end to end when its turn comes.
+    Send(Box<Send>, bool, oneshot::Sender<Result<(), StoreError>>),
+    /// A send was encrypted (the `encrypted` content, None: to go in the clear), or could
+    /// not be (the error).
+    Sealed(String, Result<crate::e2e::Sealed, String>),
+    /// A frame without a reply to await (the to-device loop's sync and acks): sent if
+    /// connected, else dropped (the loop syncs again on the next connection).
+    Frame(ClientFrame),
     Request(ClientFrame, oneshot::Sender<Reply>),
     MarkRead(ConversationId, u64),
     Typing(ConversationId),
@@ -98,10 +107,44 @@ pub(crate) struct Worker<T> {
     pub commands: mpsc::UnboundedReceiver<Command>,
     pub events: mpsc::UnboundedSender<Event>,
     pub timing: Timing,
+    /// End-to-end encryption, when on: opened when the worker starts.
+    pub e2e_handle: Option<crate::e2e::E2eHandle>,
+    pub e2e: Option<WorkerE2e>,
 }
+
+/// What the worker needs of end-to-end encryption: this device's id (presented at connect),
+/// the engine (to decrypt), and the to-device loop (fed the key frames).
+pub(crate) struct WorkerE2e {
+    pub e2e: Arc<crate::e2e::E2e>,
+    pub me: String,
+    pub device_id: String,
+    pub crypto: Arc<Crypto>,
+    pub keys: mpsc::UnboundedSender<KeyEvent>,
+    pub inbox: crate::e2e::inbox::KeyInbox,
+}
+
+/// With encryption, a connection's message sync waits this long at most for the to-device
+/// sync (the room keys) to end.
+const KEYS_BEFORE_MESSAGES: Duration = Duration::from_secs(10);
 
 impl<T: TokenSource> Worker<T> {
     pub async fn run(mut self) {
+        if let Some(handle) = self.e2e_handle.take() {
+            match handle.get().await {
+                Ok(e2e) => {
+                    self.e2e = Some(WorkerE2e {
+                        e2e: e2e.clone(),
+                        me: handle.user.clone(),
+                        device_id: handle.device_id.clone(),
+                        crypto: e2e.crypto.clone(),
+                        keys: e2e.keys.clone(),
+                        inbox: Default::default(),
+                    })
+                }
+                // Messages that come encrypted are kept as they came; sends are refused.
+                Err(error) => tracing::error!(%error, "end-to-end encryption cannot start"),
+            }
+        }
         let mut failures = 0u32;
         let mut refresh = false;
         loop {
@@ -148,9 +191,20 @@ impl<T: TokenSource> Worker<T> {
                 .map_err(|e| OpenError::Refresh(e.to_string()))?;
             self.store.save_tokens(&tokens)?;
         }
+        let url = match &self.e2e {
+            Some(e2e) => {
+                let separator = if self.websocket_url.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
+                format!("{}{separator}device={}", self.websocket_url, e2e.device_id)
+            }
+            None => self.websocket_url.clone(),
+        };
         let socket = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            FrameSocket::connect(&self.websocket_url, Some(&tokens.id_token)),
+            FrameSocket::connect(&url, Some(&tokens.id_token)),
         )
         .await
         .map_err(|_| OpenError::Timeout)?
@@ -170,7 +224,7 @@ impl<T: TokenSource> Worker<T> {
                 _ = sleep_until(until.into()) => return true,
                 command = self.commands.recv() => match command {
                     Some(command) => {
-                        self.command(command);
+                        self.command(command).await;
                         self.forward_events();
                     }
                     None => return false,
@@ -188,9 +242,13 @@ impl<T: TokenSource> Worker<T> {
         // it closes or its grace ends (a reply may still be on its way), then closed.
         let mut old: Option<(Sink, Stream, Instant)> = None;
         self.emit(Event::Connection(ConnectionState::Connected));
+        if self.e2e.is_some() {
+            self.chat.hold_sync(opened + KEYS_BEFORE_MESSAGES);
+        }
         if let Err(error) = self.chat.connected(opened) {
             tracing::error!(%error, "the store failed");
         }
+        self.key_event(KeyEvent::Connected);
         loop {
             if !self.flush(&mut sink).await {
                 return End::Closed;
@@ -215,7 +273,7 @@ impl<T: TokenSource> Worker<T> {
                     Incoming::Text(text) => {
                         last_data = Instant::now();
                         keepalive_sent = None;
-                        if self.text(&text) {
+                        if self.text(&text).await {
                             return End::Unauthorized;
                         }
                     }
@@ -225,13 +283,13 @@ impl<T: TokenSource> Worker<T> {
                 frame = next_old(&mut old) => match frame {
                     Incoming::Text(text) => {
                         // An `unauthorized` on the old connection concerns only it.
-                        self.text(&text);
+                        self.text(&text).await;
                     }
                     Incoming::Closed(_) | Incoming::Failed(_) => close_old(&mut old).await,
                     Incoming::Binary(_) => {}
                 },
                 command = self.commands.recv() => match command {
-                    Some(command) => self.command(command),
+                    Some(command) => self.command(command).await,
                     None => {
                         let _ = sink.close().await;
                         return End::Stopped;
@@ -268,9 +326,13 @@ impl<T: TokenSource> Worker<T> {
                                 // Frames awaiting replies may still be answered on the old
                                 // connection; sent again here, they are answered the same.
                                 self.chat.disconnected(opened);
+                                if self.e2e.is_some() {
+                                    self.chat.hold_sync(opened + KEYS_BEFORE_MESSAGES);
+                                }
                                 if let Err(error) = self.chat.connected(opened) {
                                     tracing::error!(%error, "the store failed");
                                 }
+                                self.key_event(KeyEvent::Connected);
                             }
                             Err(error) => {
                                 tracing::info!(%error, "could not open the next connection");
@@ -288,9 +350,39 @@ impl<T: TokenSource> Worker<T> {
     }
 
     /// A text frame from the server; true when it refused the connection's token.
-    fn text(&mut self, text: &str) -> bool {
+    async fn text(&mut self, text: &str) -> bool {
         let now = Instant::now();
         let result = match ServerText::read(text) {
+            ServerText::Frame(ServerFrame::ToDevice { messages }) => {
+                self.on_to_device(Some(messages), None, now).await
+            }
+            ServerText::Frame(ServerFrame::ToDeviceSynced {
+                more,
+                one_time_key_counts,
+                unused_fallback_keys,
+            }) => {
+                let result = self
+                    .on_to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
+                    .await;
+                if more {
+                    let sync = parley_protocol::client::ToDeviceSync::default();
+                    self.chat
+                        .frame_if_connected(ClientFrame::ToDeviceSync(sync));
+                } else if let Err(error) = self.chat.release_sync(now) {
+                    tracing::error!(%error, "the store failed");
+                }
+                result
+            }
+            ServerText::Frame(ServerFrame::ToDeviceAcked {
+                one_time_key_counts,
+                unused_fallback_keys,
+            }) => {
+                self.on_to_device(None, Some((one_time_key_counts, unused_fallback_keys)), now)
+                    .await
+            }
+            ServerText::Frame(frame @ ServerFrame::Message { .. }) => {
+                self.message(frame, now).await
+            }
             ServerText::NotJson(_) => {
                 tracing::warn!("a frame that is not JSON");
                 return false;
@@ -310,12 +402,130 @@ impl<T: TokenSource> Worker<T> {
         false
     }
 
-    fn command(&mut self, command: Command) {
+    /// A `message` frame: decrypted first when it came encrypted.
+    async fn message(&mut self, frame: ServerFrame, now: Instant) -> Result<(), StoreError> {
+        let Some((mut message, encrypted)) = crate::chat::stored_message(&frame) else {
+            return self.chat.frame(frame, now);
+        };
+        match (encrypted, &self.e2e) {
+            (Some(encrypted), Some(e2e)) => {
+                crate::e2e::open(&e2e.crypto, &mut message, encrypted).await;
+            }
+            (Some(encrypted), None) => {
+                message.encryption = Some(crate::store::Encryption::Undecryptable {
+                    encrypted,
+                    reason: "encryption is off on this client".into(),
+                });
+            }
+            (None, _) => return self.chat.frame(frame, now),
+        }
+        self.chat.message(message, now)
+    }
+
+    /// To-device messages and key counts: fed to the engine here, in the order they came,
+    /// then acknowledged; room keys they brought decrypt what waited; the key task is told to
+    /// upload what the counts call for.
+    async fn on_to_device(
+        &mut self,
+        messages: Option<Vec<parley_protocol::ToDeviceMessage>>,
+        counts: Option<(std::collections::BTreeMap<String, u64>, Vec<String>)>,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        let Some(e2e) = &mut self.e2e else {
+            return Ok(());
+        };
+        let crypto = e2e.crypto.clone();
+        let processed = match (messages, counts) {
+            (Some(messages), _) => e2e.inbox.messages(&crypto, messages).await,
+            (None, Some((counts, unused))) => e2e.inbox.counts(&crypto, counts, unused).await,
+            (None, None) => return Ok(()),
+        };
+        let processed = match processed {
+            Ok(processed) => processed,
+            Err(error) => {
+                // Not acknowledged: the server hands them out again at the next sync.
+                tracing::warn!(%error, "to-device messages not processed");
+                return Ok(());
+            }
+        };
+        let _ = e2e.keys.send(KeyEvent::Exchange);
+        for ids in processed.acks {
+            let ack = parley_protocol::client::ToDeviceAck { ids };
+            self.chat.frame_if_connected(ClientFrame::ToDeviceAck(ack));
+        }
+        if !processed.room_keys.is_empty() {
+            self.room_keys(processed.room_keys).await?;
+        }
+        self.chat.poll(now)
+    }
+
+    /// Decrypts the stored messages that waited for one of `keys`.
+    async fn room_keys(&mut self, keys: Vec<RoomKey>) -> Result<(), StoreError> {
+        let Some(e2e) = &self.e2e else {
+            return Ok(());
+        };
+        let sessions: std::collections::HashSet<String> =
+            keys.into_iter().map(|k| k.session_id).collect();
+        for (conversation, seq, session) in self.store.waiting_for_keys()? {
+            if session.as_ref().is_some_and(|s| !sessions.contains(s)) {
+                continue;
+            }
+            let Some(mut message) = self.store.message(&conversation, seq)? else {
+                continue;
+            };
+            let Some(crate::store::Encryption::WaitingForKey { encrypted, .. }) =
+                message.encryption.clone()
+            else {
+                continue;
+            };
+            crate::e2e::open(&e2e.crypto, &mut message, encrypted).await;
+            if !message.is_waiting_for_key() {
+                self.store.replace_message(&message)?;
+                self.emit(Event::Decrypted(message));
+            }
+        }
+        Ok(())
+    }
+
+    fn key_event(&mut self, event: KeyEvent) {
+        if let Some(e2e) = &self.e2e {
+            let _ = e2e.keys.send(event);
+        }
+    }
+
+    async fn command(&mut self, command: Command) {
         let now = Instant::now();
         match command {
-            Command::Send(frame, done) => {
-                let _ = done.send(self.chat.send(frame, now));
+            Command::Send(frame, seal, done) => {
+                let queued = if seal {
+                    self.chat.send_encrypted(*frame, now)
+                } else {
+                    self.chat.send(*frame, now)
+                };
+                let _ = done.send(queued);
             }
+            Command::Sealed(id, result) => {
+                let result = match result {
+                    Ok(sealed) => {
+                        for new in sealed.new_devices {
+                            self.emit(Event::NewDevice {
+                                user: new.user,
+                                device_id: new.device_id,
+                            });
+                        }
+                        self.chat.sealed(&id, sealed.encrypted, now)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "a send could not be encrypted yet");
+                        self.chat.seal_failed(&id, now);
+                        Ok(())
+                    }
+                };
+                if let Err(error) = result {
+                    tracing::error!(%error, "the store failed");
+                }
+            }
+            Command::Frame(frame) => self.chat.frame_if_connected(frame),
             Command::Request(frame, reply) => self.chat.request(frame, reply, now),
             Command::MarkRead(conversation, seq) => {
                 if let Err(error) = self.chat.mark_read(conversation, seq) {
@@ -338,16 +548,64 @@ impl<T: TokenSource> Worker<T> {
                     }
                 }
                 Output::Event(event) => self.emit(event),
+                Output::Seal(frame) => self.seal(*frame),
             }
         }
         true
     }
 
+    /// Encrypts a send in a task of its own (the key exchange it needs goes through this
+    /// worker), which answers [`Command::Sealed`].
+    fn seal(&mut self, frame: Send) {
+        let now = Instant::now();
+        let Some(e2e) = &self.e2e else {
+            // Encryption was asked for and cannot start: the send is refused here rather
+            // than sent in the clear.
+            let refused = self.chat.refuse_send(
+                &frame.id,
+                "end-to-end encryption cannot start on this device".into(),
+                now,
+            );
+            if let Err(error) = refused {
+                tracing::error!(%error, "the store failed");
+            }
+            return;
+        };
+        let to = match (&frame.to_user, &frame.conversation) {
+            (_, Some(conversation)) => crate::client::To::Conversation(conversation.clone()),
+            (Some(user), None) => crate::client::To::User(user.clone()),
+            (None, None) => return,
+        };
+        let (conversation, members) = match crate::e2e::members_of(&self.store, &e2e.me, &to) {
+            Ok(found) => found,
+            Err(error) => {
+                // A group this device does not know the members of (it never saw it).
+                tracing::warn!(%error, "sent in the clear");
+                if let Err(error) = self.chat.sealed(&frame.id, None, now) {
+                    tracing::error!(%error, "the store failed");
+                }
+                return;
+            }
+        };
+        let (engine, me) = (e2e.e2e.clone(), e2e.me.clone());
+        tokio::spawn(async move {
+            let preview = frame.reply_to.as_ref().and_then(|r| r.preview.as_deref());
+            let content = crate::e2e::content(frame.body.as_deref(), preview);
+            let result = engine
+                .seal(&me, &conversation, &members, &content)
+                .await
+                .map_err(|e| e.to_string());
+            engine.command(Command::Sealed(frame.id, result));
+        });
+    }
+
     /// Offline, only events can come out (frames wait for the connection).
     fn forward_events(&mut self) {
         for output in self.chat.take_outputs() {
-            if let Output::Event(event) = output {
-                self.emit(event);
+            match output {
+                Output::Event(event) => self.emit(event),
+                Output::Seal(frame) => self.seal(*frame),
+                Output::Frame(_) => {}
             }
         }
     }

@@ -168,6 +168,8 @@ fn start_expiring(url: &str, timing: Timing, expires_at: i64) -> Running {
         commands: command_rx,
         events,
         timing,
+        e2e_handle: None,
+        e2e: None,
     };
     tokio::spawn(worker.run());
     Running {
@@ -290,7 +292,11 @@ async fn a_connection_is_replaced_before_its_end_and_the_old_one_read_out() {
     let (done, stored) = oneshot::channel();
     client
         .commands
-        .send(Command::Send(Send::to_user("m1", "bob", "hi"), done))
+        .send(Command::Send(
+            Box::new(Send::to_user("m1", "bob", "hi")),
+            false,
+            done,
+        ))
         .unwrap();
     stored.await.unwrap().unwrap();
     assert_eq!(first.frame().await.unwrap()["id"], "m1");

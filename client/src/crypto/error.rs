@@ -20,6 +20,9 @@ pub enum CryptoError {
     Json(#[from] serde_json::Error),
     #[error("the key transport: {0}")]
     Transport(String),
+    /// A group whose members this device does not know (it never saw the group).
+    #[error("this device does not know the group's members")]
+    UnknownMembers,
     #[error("not supported by Parley: {0}")]
     Unsupported(&'static str),
     /// The message's room key has not arrived (yet): keep the message and retry when a room

@@ -169,15 +169,16 @@ impl Crypto {
         users.push(self.machine.user_id().to_owned());
         users.sort();
         users.dedup();
+        // Plain references, not an iterator with a closure, held across the awaits: the
+        // future must be `Send` for any lifetime (a task encrypts sends).
+        let refs: Vec<&ruma::UserId> = users.iter().map(|u| u.as_ref()).collect();
 
         let _exchange = self.exchange.lock().await;
-        self.machine
-            .update_tracked_users(users.iter().map(|u| u.as_ref()))
-            .await?;
+        self.machine.update_tracked_users(refs.clone()).await?;
         self.process_outgoing_locked(transport).await?;
         if let Some((request_id, claim)) = self
             .machine
-            .get_missing_sessions(users.iter().map(|u| u.as_ref()))
+            .get_missing_sessions(refs.clone().into_iter())
             .await?
         {
             let request = keys_claim(request_id.as_str(), &claim)?;
@@ -190,7 +191,7 @@ impl Crypto {
         };
         let shares = self
             .machine
-            .share_room_key(&room, users.iter().map(|u| u.as_ref()), settings)
+            .share_room_key(&room, refs.clone().into_iter(), settings)
             .await
             .map_err(|e| CryptoError::Olm(e.to_string()))?;
         for share in shares {

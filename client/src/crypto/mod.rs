@@ -3,8 +3,9 @@
 //! with its SQLite store in the client's data folder. It turns what the machine needs from
 //! the server into plain data ([`Outgoing`]) and takes the server's answers back
 //! ([`Answer`]); a [`KeyTransport`] carries them. It encrypts and decrypts one conversation's
-//! messages. Not wired to the connection yet: the server's key frames do not exist.
+//! messages. The client's connection drives it (crate::e2e).
 
+mod devices;
 mod error;
 pub mod ids;
 mod messages;
@@ -18,6 +19,7 @@ use matrix_sdk_crypto::OlmMachine;
 use matrix_sdk_sqlite::SqliteCryptoStore;
 use tokio::sync::Mutex;
 
+pub use devices::{DeviceInfo, NewDevice};
 pub use error::CryptoError;
 pub use messages::{
     Decrypted, Received, RoomKey, SyncChanges, ToDeviceMessage, MESSAGE_EVENT_TYPE,
@@ -53,9 +55,13 @@ impl Crypto {
     /// database) for `user`'s device `device`. A store made for another user or device is
     /// refused.
     pub async fn open(data_dir: &Path, user: &str, device: &str) -> Result<Crypto, CryptoError> {
-        let dir = data_dir.join(CRYPTO_DIR);
-        create_private_dir(&dir)?;
-        let store = SqliteCryptoStore::open(&dir, None)
+        Crypto::open_in(&data_dir.join(CRYPTO_DIR), user, device).await
+    }
+
+    /// Opens (or creates) the store in the folder `dir` itself (owner-only).
+    pub async fn open_in(dir: &Path, user: &str, device: &str) -> Result<Crypto, CryptoError> {
+        create_private_dir(dir)?;
+        let store = SqliteCryptoStore::open(dir, None)
             .await
             .map_err(|e| CryptoError::Store(e.to_string()))?;
         let machine =
@@ -86,6 +92,12 @@ impl Crypto {
             ed25519: keys.ed25519.to_base64(),
             curve25519: keys.curve25519.to_base64(),
         }
+    }
+
+    /// Every user whose devices this device follows is asked for again at the next exchange
+    /// (after a reconnect: the server announces no device changes yet).
+    pub async fn mark_all_devices_stale(&self) -> Result<(), CryptoError> {
+        Ok(self.machine.mark_all_tracked_users_as_dirty().await?)
     }
 
     /// What the machine wants sent now (key uploads, key queries, queued to-device messages).

@@ -12,7 +12,7 @@ mod records;
 mod state;
 
 pub use records::{
-    ConversationState, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
+    ConversationState, Encryption, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
 };
 pub use state::{MessageState, ReactionMark};
 
@@ -43,10 +43,16 @@ const GROUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("groups");
 /// hold yet, merged into it when it arrives.
 const PENDING_CHANGES: TableDefinition<(&str, u64), &[u8]> =
     TableDefinition::new("pending_changes");
+/// (conversation, seq) → the Megolm session id (JSON, maybe null) of a stored message
+/// waiting for its key.
+const WAITING: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("waiting");
 
 const TOKENS: &str = "tokens";
 const CURSOR: &str = "cursor";
 const NEXT_POSITION: &str = "outbox_next";
+const DEVICE_ID: &str = "device_id";
+/// Length of a device id this client makes: 16 characters of `[A-Z0-9]`.
+const DEVICE_ID_LEN: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -81,6 +87,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// handle read and write it from their own tasks.
 pub struct Store {
     db: Database,
+    path: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -99,7 +106,10 @@ impl Store {
         }
         owner_only(path)?;
         let db = Database::create(path)?;
-        let store = Self { db };
+        let store = Self {
+            db,
+            path: path.to_owned(),
+        };
         // Every table exists from the start, so reads never meet a missing table.
         let txn = store.db.begin_write()?;
         txn.open_table(META)?;
@@ -110,8 +120,33 @@ impl Store {
         txn.open_table(CONVERSATIONS)?;
         txn.open_table(GROUPS)?;
         txn.open_table(PENDING_CHANGES)?;
+        txn.open_table(WAITING)?;
         txn.commit()?;
         Ok(store)
+    }
+
+    /// The folder of this store's end-to-end encryption keys: beside the file, named after
+    /// it (`parley.redb` → `parley.crypto`), so stores sharing a folder keep theirs apart.
+    pub fn crypto_dir(&self) -> std::path::PathBuf {
+        self.path.with_extension("crypto")
+    }
+
+    // --- this device ---------------------------------------------------------------------
+
+    /// This install's device id, made on first use (16 characters of `[A-Z0-9]`) and kept:
+    /// the server knows the device's keys by it.
+    pub fn device_id(&self) -> Result<String> {
+        if let Some(id) = self.get::<_, String>(META, DEVICE_ID)? {
+            return Ok(id);
+        }
+        let id: String = (0..DEVICE_ID_LEN)
+            .map(|_| {
+                let n = fastrand::u8(0..36);
+                char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })
+            })
+            .collect();
+        self.put(META, DEVICE_ID, &id)?;
+        Ok(id)
     }
 
     // --- tokens and cursor -------------------------------------------------------------
@@ -171,6 +206,12 @@ impl Store {
                 true
             }
         };
+        if added {
+            if let Some(Encryption::WaitingForKey { session_id, .. }) = &message.encryption {
+                txn.open_table(WAITING)?
+                    .insert(key, serde_json::to_vec(session_id)?.as_slice())?;
+            }
+        }
         txn.commit()?;
         Ok(added)
     }
@@ -223,6 +264,36 @@ impl Store {
         };
         txn.commit()?;
         Ok(outcome)
+    }
+
+    /// Replaces a stored message (one that waited for its key, now decrypted), and takes
+    /// it off the waiting list unless it still waits.
+    pub fn replace_message(&self, message: &Message) -> Result<()> {
+        let key = (message.conversation.as_str(), message.seq);
+        let txn = self.db.begin_write()?;
+        txn.open_table(MESSAGES)?
+            .insert(key, serde_json::to_vec(message)?.as_slice())?;
+        if !message.is_waiting_for_key() {
+            txn.open_table(WAITING)?.remove(key)?;
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The stored messages waiting for their key: (conversation, seq, Megolm session id).
+    pub fn waiting_for_keys(&self) -> Result<Vec<(ConversationId, u64, Option<String>)>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(WAITING)?;
+        let mut found = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let (conversation, seq) = key.value();
+            let Ok(conversation) = ConversationId::parse(conversation) else {
+                continue;
+            };
+            found.push((conversation, seq, serde_json::from_slice(value.value())?));
+        }
+        Ok(found)
     }
 
     /// A conversation's stored messages after `seq`, in order, at most `limit`.

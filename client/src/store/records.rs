@@ -40,9 +40,38 @@ pub struct Message {
     /// reactions).
     #[serde(default)]
     pub state: MessageState,
+    /// How an end-to-end encrypted message came out (absent: it was sent in the clear).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
+}
+
+/// What became of an end-to-end encrypted message on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Encryption {
+    /// Decrypted: `body` (and `attachment`) are what the sender encrypted. `sender_device`
+    /// is the sending device, when known; `verified` when this device marked it verified.
+    Decrypted {
+        sender_device: Option<String>,
+        verified: bool,
+    },
+    /// Its key has not arrived (yet): kept as it came, decrypted when the key arrives
+    /// (then the application gets [`crate::Event::Decrypted`]).
+    WaitingForKey {
+        encrypted: String,
+        session_id: Option<String>,
+    },
+    /// It will not decrypt with any key this device can get (tampered, or its key is not
+    /// its sender's).
+    Undecryptable { encrypted: String, reason: String },
 }
 
 impl Message {
+    /// Whether the message's key has not arrived yet.
+    pub fn is_waiting_for_key(&self) -> bool {
+        matches!(self.encryption, Some(Encryption::WaitingForKey { .. }))
+    }
+
     /// Whether this entry changes another message rather than being one.
     pub fn is_change(&self) -> bool {
         self.kind.is_some()
@@ -74,6 +103,13 @@ pub struct OutboxEntry {
     /// `None` while it is still to be sent; the refusal once the server refused it for good
     /// (kept so the application can show it, never sent again).
     pub failed: Option<Refusal>,
+    /// To be end-to-end encrypted before it goes: the frame still holds the text in `body`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seal: bool,
+    /// The text of an encrypted send (the frame now carries only the ciphertext, sent again
+    /// byte for byte on every retry): this device's own copy of the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,7 @@ fn message(seq: u64, body: &str) -> Message {
         mentions: Vec::new(),
         forwarded: false,
         state: Default::default(),
+        encryption: None,
     }
 }
 
@@ -43,6 +44,8 @@ fn outbox_entry(id: &str) -> OutboxEntry {
         frame: Send::to_user(id, "bob", "hi"),
         attempts: 0,
         failed: None,
+        seal: false,
+        plaintext: None,
     }
 }
 

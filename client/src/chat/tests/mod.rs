@@ -120,6 +120,7 @@ impl Harness {
                     frames.push(serde_json::from_str(&frame.to_json()).unwrap())
                 }
                 Output::Event(event) => events.push(event),
+                Output::Seal(frame) => panic!("nothing is encrypted here: {frame:?}"),
             }
         }
         (frames, events)

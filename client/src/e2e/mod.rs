@@ -1,0 +1,257 @@
+//! End-to-end encryption wired into the client (issue 15; docs/client-library.md,
+//! "Encryption"): this device's crypto engine ([`Crypto`]) opened beside the local store,
+//! the to-device loop ([`driver`]) on the client's own connection ([`transport`]), and what
+//! a send and an incoming message go through:
+//!
+//! - a send is encrypted for every device of every member (this user's other devices too)
+//!   before it enters the outbox, so the outbox keeps and resends the very same ciphertext;
+//!   the server never gets the text. A conversation with a member who has no device with
+//!   keys (a client that does not encrypt yet) is sent in the clear, and the message says so.
+//! - a message that came encrypted is decrypted before it is stored; one whose key has not
+//!   arrived is stored as waiting, handed out as such, and decrypted when its key comes
+//!   (the application then gets [`crate::Event::Decrypted`]). Nothing is dropped, nothing
+//!   panics.
+
+pub(crate) mod driver;
+pub(crate) mod inbox;
+pub(crate) mod transport;
+
+use parley_protocol::{ConversationId, Kind};
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+use crate::client::To;
+use crate::crypto::{Crypto, CryptoError, NewDevice};
+use crate::store::{Encryption, Message, Store};
+use transport::SocketTransport;
+
+/// A member's devices are asked for again before a send when the last answer is older.
+const DEVICES_FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// The client's encryption: the engine, and the way to the server.
+pub(crate) struct E2e {
+    pub crypto: Arc<Crypto>,
+    transport: SocketTransport,
+    /// When each user's devices were last asked for.
+    asked: Mutex<HashMap<String, Instant>>,
+    /// The to-device loop.
+    pub keys: tokio::sync::mpsc::UnboundedSender<driver::KeyEvent>,
+}
+
+/// What a send becomes.
+pub(crate) struct Sealed {
+    /// The `encrypted` content; None: sent in the clear (a member cannot decrypt).
+    pub encrypted: Option<String>,
+    /// Devices of members that appeared since they were last asked for.
+    pub new_devices: Vec<NewDevice>,
+}
+
+impl E2e {
+    pub fn new(
+        crypto: Arc<Crypto>,
+        transport: SocketTransport,
+        keys: tokio::sync::mpsc::UnboundedSender<driver::KeyEvent>,
+    ) -> Self {
+        Self {
+            crypto,
+            transport,
+            asked: Mutex::new(HashMap::new()),
+            keys,
+        }
+    }
+
+    /// Hands the connection worker a command; false once it stopped.
+    pub fn command(&self, command: crate::connection::Command) -> bool {
+        self.transport.command(command)
+    }
+
+    /// Encrypts a message's `content` (`{"body": …}`) for the conversation `to` names.
+    pub async fn seal(
+        &self,
+        me: &str,
+        conversation: &ConversationId,
+        members: &[String],
+        content: &Value,
+    ) -> Result<Sealed, CryptoError> {
+        let new_devices = self.refresh(members, me).await?;
+        for member in members {
+            if self.crypto.devices(member).await?.is_empty() {
+                tracing::warn!(
+                    %conversation,
+                    "a member has no device with keys: this message goes in the clear"
+                );
+                return Ok(Sealed {
+                    encrypted: None,
+                    new_devices,
+                });
+            }
+        }
+        let mut transport = self.transport.clone();
+        let encrypted = self
+            .crypto
+            .encrypt(&mut transport, conversation, members, content)
+            .await?;
+        Ok(Sealed {
+            encrypted: Some(encrypted),
+            new_devices,
+        })
+    }
+
+    /// Asks the server for the devices of `members` (and this user's own) unless it answered
+    /// within [`DEVICES_FRESH_FOR`].
+    async fn refresh(&self, members: &[String], me: &str) -> Result<Vec<NewDevice>, CryptoError> {
+        let now = Instant::now();
+        let mut users: BTreeSet<String> = members.iter().cloned().collect();
+        users.insert(me.to_owned());
+        let stale: Vec<String> = {
+            let asked = self.asked.lock().await;
+            users
+                .into_iter()
+                .filter(|u| {
+                    asked
+                        .get(u)
+                        .is_none_or(|at| now.duration_since(*at) > DEVICES_FRESH_FOR)
+                })
+                .collect()
+        };
+        if stale.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut transport = self.transport.clone();
+        let new = self.crypto.refresh_devices(&mut transport, &stale).await?;
+        let mut asked = self.asked.lock().await;
+        for user in stale {
+            asked.insert(user, now);
+        }
+        Ok(new)
+    }
+}
+
+/// The conversation a send goes to, and its members other than `me`.
+pub(crate) fn members_of(
+    store: &Store,
+    me: &str,
+    to: &To,
+) -> Result<(ConversationId, Vec<String>), CryptoError> {
+    match to {
+        To::User(user) => Ok((ConversationId::direct(me, user), vec![user.clone()])),
+        To::Conversation(conversation) => {
+            let members: Vec<String> = match conversation.kind() {
+                Kind::Direct => conversation.direct_other(me).into_iter().collect(),
+                Kind::Group => store
+                    .group(conversation)
+                    .map_err(|e| CryptoError::Store(e.to_string()))?
+                    .ok_or(CryptoError::UnknownMembers)?
+                    .members
+                    .into_iter()
+                    .filter(|m| m != me)
+                    .collect(),
+            };
+            Ok((conversation.clone(), members))
+        }
+    }
+}
+
+/// The plaintext content of a message: what goes inside the encryption (its text, and a
+/// reply's quote preview, which the frame then leaves out: the server would store it in
+/// the clear).
+pub(crate) fn content(body: Option<&str>, reply_preview: Option<&str>) -> Value {
+    let mut content = json!({});
+    if let Some(body) = body {
+        content["body"] = json!(body);
+    }
+    if let Some(preview) = reply_preview {
+        content["replyPreview"] = json!(preview);
+    }
+    content
+}
+
+/// Decrypts `message` (which came with `encrypted`) in place: its body from the content,
+/// and how it went in `encryption`.
+pub(crate) async fn open(crypto: &Crypto, message: &mut Message, encrypted: String) {
+    let result = crypto
+        .decrypt(
+            &message.conversation,
+            &message.from,
+            &message.message_id,
+            message.ts.max(0) as u64,
+            &encrypted,
+        )
+        .await;
+    message.encryption = Some(match result {
+        Ok(decrypted) => {
+            message.body = decrypted.content["body"].as_str().map(str::to_owned);
+            if let (Some(reply), Some(preview)) = (
+                message.reply_to.as_mut(),
+                decrypted.content["replyPreview"].as_str(),
+            ) {
+                reply.preview = Some(preview.to_owned());
+            }
+            Encryption::Decrypted {
+                sender_device: decrypted.sender_device,
+                verified: decrypted.verified,
+            }
+        }
+        Err(CryptoError::MissingKey { session_id }) => Encryption::WaitingForKey {
+            encrypted,
+            session_id,
+        },
+        Err(error) => {
+            tracing::warn!(conversation = %message.conversation, seq = message.seq, %error, "a message that does not decrypt");
+            Encryption::Undecryptable {
+                encrypted,
+                reason: error.to_string(),
+            }
+        }
+    });
+}
+
+/// Opens the client's encryption once, for whoever needs it first (the worker before it
+/// connects, or a send); every later caller gets the same one, or the same failure.
+#[derive(Clone)]
+pub(crate) struct E2eHandle {
+    cell: Arc<tokio::sync::OnceCell<Result<Arc<E2e>, String>>>,
+    dir: std::path::PathBuf,
+    pub user: String,
+    pub device_id: String,
+    /// Weak: see [`SocketTransport`].
+    commands: tokio::sync::mpsc::WeakUnboundedSender<crate::connection::Command>,
+}
+
+impl E2eHandle {
+    pub fn new(
+        store: &Store,
+        user: &str,
+        commands: &tokio::sync::mpsc::UnboundedSender<crate::connection::Command>,
+    ) -> Result<Self, crate::store::StoreError> {
+        Ok(Self {
+            cell: Arc::new(tokio::sync::OnceCell::new()),
+            dir: store.crypto_dir(),
+            user: user.to_owned(),
+            device_id: store.device_id()?,
+            commands: commands.downgrade(),
+        })
+    }
+
+    /// The encryption, opened (and its to-device loop started) on first use.
+    pub async fn get(&self) -> Result<Arc<E2e>, String> {
+        self.cell
+            .get_or_init(|| async {
+                let crypto = Crypto::open_in(&self.dir, &self.user, &self.device_id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let crypto = Arc::new(crypto);
+                let transport = SocketTransport {
+                    commands: self.commands.clone(),
+                };
+                let (keys, key_events) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(driver::run(crypto.clone(), transport.clone(), key_events));
+                Ok(Arc::new(E2e::new(crypto, transport, keys)))
+            })
+            .await
+            .clone()
+    }
+}
