@@ -736,6 +736,16 @@ async fn edits_reactions_and_replies_reach_the_other_client_s_state() {
         (seq, alice.user_id.as_str())
     );
     assert_eq!(quote.preview.as_deref(), Some("see you at 7"));
+    // The reply went encrypted: its frame carried no preview (the server would keep it in
+    // the clear), so the one above came out of the ciphertext.
+    assert!(
+        matches!(
+            got[0].encryption,
+            Some(parley_client::store::Encryption::Decrypted { .. })
+        ),
+        "{:?}",
+        got[0].encryption
+    );
 
     // A new device of Bob's gets the message with its state from sync, and no change
     // entry as a message.
