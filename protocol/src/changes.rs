@@ -2,8 +2,8 @@
 //! a `send` with a [`ChangeKind`] that names the message it changes (`target`, a seq), so it
 //! is ordered, stored, synced and delivered like a message. The server reads the kind, the
 //! target, the author and the time; what a change carries (new text, an emoji) is opaque
-//! content in `body`. A message may also quote another ([`ReplyTo`], [`Reply`]), mention
-//! members and be marked forwarded. `sync` gives each message with its current state
+//! content in `body`, or end-to-end encrypted in `encrypted`. A message may also quote
+//! another ([`ReplyTo`], [`Reply`]), mention members and be marked forwarded. `sync` gives each message with its current state
 //! ([`MessageState`]), so a client need not replay the changes from the start of retention.
 
 use serde::{Deserialize, Serialize};
@@ -14,12 +14,13 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ChangeKind {
-    /// New text for the author's own message (within 15 minutes of sending): `body`.
+    /// New text for the author's own message (within 15 minutes of sending): `body`
+    /// or `encrypted`.
     Edit,
     /// Delete for everyone: the author's own message (within 60 hours), or, in a group, any
     /// message for an admin. The stored text and attachment are removed.
     Delete,
-    /// The sender's reaction (an emoji in `body`), replacing their earlier one.
+    /// The sender's reaction (an emoji in `body`, or `encrypted`), replacing their earlier one.
     React,
     /// Removes the sender's reaction.
     Unreact,
@@ -98,7 +99,8 @@ pub struct MessageState {
     pub reactions: BTreeMap<String, Reaction>,
 }
 
-/// The newest edit of a message: the edit entry's seq and time, and its text.
+/// The newest edit of a message: the edit entry's seq and time, and its text: `body`, or,
+/// for an encrypted edit, `encrypted` (and then `body` is empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Edited {
@@ -107,6 +109,9 @@ pub struct Edited {
     #[cfg_attr(test, ts(type = "number"))]
     pub ts: i64,
     pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub encrypted: Option<String>,
 }
 
 /// Who deleted a message for everyone, by which entry, when.
@@ -120,13 +125,17 @@ pub struct Deleted {
     pub by: String,
 }
 
-/// One user's reaction: the react entry's seq and its emoji.
+/// One user's reaction: the react entry's seq and its emoji: `body`, or, for an encrypted
+/// reaction, `encrypted` (and then `body` is empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Reaction {
     #[cfg_attr(test, ts(type = "number"))]
     pub seq: u64,
     pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub encrypted: Option<String>,
 }
 
 #[cfg(test)]
@@ -152,6 +161,7 @@ mod tests {
                 Reaction {
                     seq: 7,
                     body: "👍".into(),
+                    encrypted: None,
                 },
             )]
             .into(),

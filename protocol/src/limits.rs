@@ -73,3 +73,10 @@ pub const DELETE_WINDOW_MS: i64 = 60 * 60 * 60 * 1000;
 pub const MAX_EDITS: usize = 10;
 /// Chats one user may pin (`chat` with `pinned: true`).
 pub const MAX_PINNED_CHATS: usize = 3;
+/// An encrypted message or edit (`send` with `encrypted`): the opaque content, in bytes of
+/// UTF-8. A Megolm event grows about 1.37 × its text + 450 bytes, so a 32 KiB text fits;
+/// a synced message with its encrypted newest edit in its `state` then stays under API
+/// Gateway's 128 KB post.
+pub const MAX_ENCRYPTED_BYTES: usize = 48 * 1024;
+/// An encrypted reaction's content, in bytes (an encrypted emoji is about 500).
+pub const MAX_ENCRYPTED_REACTION_BYTES: usize = 1024;

@@ -78,6 +78,11 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         state: Option<MessageState>,
+        /// End-to-end encrypted content (then there is no body), as the sender gave it,
+        /// byte for byte.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        encrypted: Option<String>,
     },
     /// Ends a `sync`; with `more` the client syncs again from `cursor`.
     Synced { cursor: String, more: bool },
@@ -565,6 +570,7 @@ mod tests {
                 mentions: Vec::new(),
                 forwarded: false,
                 state: None,
+                encrypted: None,
             },
             json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
                    "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
@@ -590,6 +596,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             state,
+            encrypted: None,
         };
         let head = json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
                           "from": "a", "ts": 9, "cursor": "k", "body": "x"});
@@ -621,6 +628,7 @@ mod tests {
                         seq: 12,
                         ts: 10,
                         body: "y".into(),
+                        encrypted: None,
                     }),
                     ..MessageState::default()
                 }),
@@ -628,6 +636,30 @@ mod tests {
             with(json!({"replyTo": {"seq": 2, "from": "b"},
                         "state": {"version": 12, "edited": {"seq": 12, "ts": 10, "body": "y"}}})),
         );
+    }
+
+    #[test]
+    fn encrypted_content_rides_on_message_frames_in_place_of_the_body() {
+        let megolm = r#"{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgA"}"#;
+        let json = json!({"type": "message", "conversation": "d:a:b", "seq": 3, "messageId": "m", "id": "c3",
+               "from": "a", "ts": 9, "cursor": "k", "encrypted": megolm,
+               "state": {"version": 5, "edited": {"seq": 5, "ts": 10, "body": "", "encrypted": megolm},
+                         "reactions": {"b": {"seq": 4, "body": "", "encrypted": megolm}}}});
+        let frame: ServerFrame = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&frame).unwrap(), json);
+        let ServerFrame::Message {
+            body,
+            encrypted,
+            state: Some(state),
+            ..
+        } = frame
+        else {
+            panic!("not a message with state: {frame:?}")
+        };
+        assert_eq!((body, encrypted.as_deref()), (None, Some(megolm)));
+        let edited = state.edited.unwrap();
+        assert_eq!(edited.encrypted.as_deref(), Some(megolm));
+        assert_eq!(state.reactions["b"].encrypted.as_deref(), Some(megolm));
     }
 
     #[test]

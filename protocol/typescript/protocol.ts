@@ -38,7 +38,13 @@ mentions?: Array<string>,
 /**
  * The message was forwarded from elsewhere (`true`, or absent).
  */
-forwarded?: boolean, };
+forwarded?: boolean, 
+/**
+ * End-to-end encrypted content *instead of* `body` (issue 15): the Megolm event's
+ * content as the crypto library produced it, a JSON string the server stores and
+ * delivers byte for byte and never parses. At most 48 KiB (1 KiB for a reaction).
+ */
+encrypted?: string, };
 
 export type Sync = { 
 /**
@@ -180,11 +186,11 @@ deleted?: Deleted,
  */
 reactions?: { [key in string]: Reaction }, };
 
-export type Edited = { seq: number, ts: number, body: string, };
+export type Edited = { seq: number, ts: number, body: string, encrypted?: string, };
 
 export type Deleted = { seq: number, ts: number, by: string, };
 
-export type Reaction = { seq: number, body: string, };
+export type Reaction = { seq: number, body: string, encrypted?: string, };
 
 export type Ping = { 
 /**
@@ -237,7 +243,12 @@ mentions?: Array<string>, forwarded?: boolean,
  * The message's state after the changes made to it so far: only on messages a
  * `sync` returns, and only once something changed them.
  */
-state?: MessageState, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
+state?: MessageState, 
+/**
+ * End-to-end encrypted content (then there is no body), as the sender gave it,
+ * byte for byte.
+ */
+encrypted?: string, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
 /**
  * One-time keys left, by algorithm (`signed_curve25519`, 0 included).
  */

@@ -386,6 +386,15 @@ pub async fn sync_all(client: &mut Client, cursor: Option<&Value>, limit: Option
     }
 }
 
+/// The synced message at `seq` of `conversation` (panics when the sync has none).
+pub fn synced_at<'a>(synced: &'a Synced, conversation: &str, seq: u64) -> &'a Value {
+    synced
+        .messages
+        .iter()
+        .find(|m| m["conversation"] == conversation && m["seq"] == seq)
+        .unwrap_or_else(|| panic!("no seq {seq} in the sync: {:?}", synced.messages))
+}
+
 /// The seqs of `conversation` among `messages`, in the order given.
 pub fn seqs_in(messages: &[Value], conversation: &str) -> Vec<u64> {
     messages

@@ -22,15 +22,6 @@ fn conversation_of(sent: &Value) -> String {
         .to_owned()
 }
 
-/// The synced message at `seq` of `conversation` (panics when the sync has none).
-fn synced_at<'a>(synced: &'a Synced, conversation: &str, seq: u64) -> &'a Value {
-    synced
-        .messages
-        .iter()
-        .find(|m| m["conversation"] == conversation && m["seq"] == seq)
-        .unwrap_or_else(|| panic!("no seq {seq} in the sync: {:?}", synced.messages))
-}
-
 /// Sends `frame` and returns the `error` answering it (panics on a `sent`).
 async fn refused(client: &mut Client, frame: &parley_protocol::ClientFrame) -> Value {
     let id = frame.id().expect("a send has an id").to_owned();

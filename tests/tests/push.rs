@@ -271,3 +271,25 @@ async fn a_failing_record_is_retried_and_a_redelivered_record_notifies_no_one_tw
     // Still exactly one.
     await_pushes(stack, &token, sent["messageId"].as_str().unwrap(), 1).await;
 }
+
+#[tokio::test]
+async fn an_offline_user_is_pushed_without_the_encrypted_content() {
+    let stack = stack::shared();
+    let alice = sign_up(stack, "push-enc-alice").await;
+    let bob = sign_up(stack, "push-enc-bob").await;
+    let android = fresh_id("fcm-token");
+    offline_with_tokens(stack, &bob, &[("fcm", &android)]).await;
+    let mut a = device(stack, &alice).await;
+    // Issue 15: `encrypted` in place of `body`, stored and delivered opaquely.
+    let content = r#"{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgAEoABsecretcipher","session_id":"aSuo"}"#;
+    let send = parley_protocol::client::Send::to_user(fresh_id("m"), &bob.user_id, "")
+        .with_encrypted(content);
+    let sent = send_and_wait(&mut a, &parley_protocol::ClientFrame::Send(send)).await;
+    let message_id = sent["messageId"].as_str().unwrap();
+    let pushes = await_pushes(stack, &android, message_id, 1).await;
+    let published = pushes[0].to_string();
+    for part in ["secretcipher", "megolm", "ciphertext", "aSuo"] {
+        assert!(!published.contains(part), "{part} leaked: {published}");
+    }
+    a.close().await;
+}

@@ -121,6 +121,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: None,
         }
     }
 
@@ -143,6 +144,23 @@ mod tests {
             assert!(!publication.message.contains("secret"), "{publication:?}");
             assert!(publication.message.contains("0123abcd"));
             assert!(publication.message.contains("d:alice:bob"));
+        }
+    }
+
+    #[test]
+    fn no_platform_gets_encrypted_content() {
+        let encrypted = Message {
+            body: None,
+            encrypted: Some(r#"{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"CIPHER"}"#.into()),
+            ..message()
+        };
+        let notice = Notice::of(&encrypted);
+        for platform in [Platform::Fcm, Platform::Apns, Platform::ApnsSandbox] {
+            let publication = publication(&notice, platform);
+            for part in ["CIPHER", "megolm", "algorithm"] {
+                assert!(!publication.message.contains(part), "{publication:?}");
+            }
+            assert!(publication.message.contains("0123abcd"));
         }
     }
 

@@ -9,7 +9,10 @@ use crate::client::Target;
 use crate::error::FrameError;
 use crate::fields::Fields;
 use crate::ids::{is_valid_user_id, ConversationId};
-use crate::limits::{MAX_BODY_BYTES, MAX_MENTIONS, MAX_PREVIEW_BYTES, MAX_REACTION_BYTES};
+use crate::limits::{
+    MAX_BODY_BYTES, MAX_ENCRYPTED_BYTES, MAX_ENCRYPTED_REACTION_BYTES, MAX_MENTIONS,
+    MAX_PREVIEW_BYTES, MAX_REACTION_BYTES,
+};
 use crate::server::Attachment;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +58,12 @@ pub struct Send {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     #[cfg_attr(test, ts(as = "Option<bool>", optional))]
     pub forwarded: bool,
+    /// End-to-end encrypted content *instead of* `body` (issue 15): the Megolm event's
+    /// content as the crypto library produced it, a JSON string the server stores and
+    /// delivers byte for byte and never parses. At most 48 KiB (1 KiB for a reaction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub encrypted: Option<String>,
 }
 
 impl Send {
@@ -107,6 +116,16 @@ impl Send {
         }
     }
 
+    /// This frame with end-to-end encrypted `content` in place of its body (the content
+    /// goes to the server as given and comes back byte for byte).
+    pub fn with_encrypted(self, content: impl Into<String>) -> Self {
+        Self {
+            body: None,
+            encrypted: Some(content.into()),
+            ..self
+        }
+    }
+
     /// Where it goes (a parsed frame always has exactly one target).
     pub fn target(&self) -> Option<Target<'_>> {
         Target::of(self.to_user.as_deref(), self.conversation.as_ref())
@@ -127,6 +146,16 @@ impl Send {
         let body = fields.optional_str("body")?.map(str::to_owned);
         if body.as_ref().is_some_and(|b| b.len() > MAX_BODY_BYTES) {
             return Err(FrameError::too_large("body is over 32 KiB"));
+        }
+        let encrypted = fields.optional_str("encrypted")?.map(str::to_owned);
+        if body.is_some() && encrypted.is_some() {
+            return Err(FrameError::bad_request("give body or encrypted, not both"));
+        }
+        if encrypted
+            .as_ref()
+            .is_some_and(|e| e.len() > MAX_ENCRYPTED_BYTES)
+        {
+            return Err(FrameError::too_large("encrypted is over 48 KiB"));
         }
         let attachment = match fields.0.get("attachment") {
             None | Some(serde_json::Value::Null) => None,
@@ -169,6 +198,7 @@ impl Send {
             reply_to,
             mentions,
             forwarded,
+            encrypted,
         };
         match kind {
             None => frame.check_message()?,
@@ -177,14 +207,20 @@ impl Send {
         Ok(frame)
     }
 
-    /// A message: a body or an attachment, and no target.
+    /// Whether the frame carries content: a non-empty `body` or `encrypted`.
+    fn has_content(&self) -> bool {
+        let filled = |text: &Option<String>| text.as_deref().is_some_and(|t| !t.is_empty());
+        filled(&self.body) || filled(&self.encrypted)
+    }
+
+    /// A message: a body (plain or encrypted) or an attachment, and no target.
     fn check_message(&self) -> Result<(), FrameError> {
         if self.target.is_some() {
             return Err(FrameError::bad_request(
                 "target is only for a change (give a kind)",
             ));
         }
-        if self.body.as_deref().unwrap_or_default().is_empty() && self.attachment.is_none() {
+        if !self.has_content() && self.attachment.is_none() {
             return Err(FrameError::bad_request(
                 "a message needs a body or an attachment",
             ));
@@ -213,15 +249,22 @@ impl Send {
             }
         }
         let body = self.body.as_deref().unwrap_or_default();
+        let encrypted = self.encrypted.as_deref().unwrap_or_default();
         match kind {
-            ChangeKind::Edit | ChangeKind::React if body.is_empty() => {
+            ChangeKind::Edit | ChangeKind::React if !self.has_content() => {
                 Err(FrameError::bad_request(format!("kind {name} needs a body")))
             }
             ChangeKind::React if body.len() > MAX_REACTION_BYTES => {
                 Err(FrameError::too_large("a reaction's body is over 64 bytes"))
             }
+            ChangeKind::React if encrypted.len() > MAX_ENCRYPTED_REACTION_BYTES => Err(
+                FrameError::too_large("a reaction's encrypted is over 1 KiB"),
+            ),
             ChangeKind::Delete | ChangeKind::Unreact if self.body.is_some() => Err(
                 FrameError::bad_request(format!("kind {name} takes no body")),
+            ),
+            ChangeKind::Delete | ChangeKind::Unreact if self.encrypted.is_some() => Err(
+                FrameError::bad_request(format!("kind {name} takes no encrypted")),
             ),
             _ => Ok(()),
         }
@@ -272,6 +315,18 @@ mod tests {
 
     fn refusal(frame: Value) -> FrameError {
         ClientFrame::parse(&frame.to_string()).unwrap_err()
+    }
+
+    /// Asserts that `frame` is refused with `code` and a message containing `expected`.
+    fn refused_as(frame: &Value, code: ErrorCode, expected: &str) -> FrameError {
+        let error = refusal(frame.clone());
+        assert_eq!(error.code, code, "{frame}");
+        assert!(
+            error.message.contains(expected),
+            "{frame}: {}",
+            error.message
+        );
+        error
     }
 
     #[test]
@@ -405,6 +460,90 @@ mod tests {
         assert_eq!(parsed, ClientFrame::Send(Send::to_user("m", "u", "x")));
     }
 
+    /// A Megolm event's content as the crypto library writes it (shortened).
+    const MEGOLM: &str = r#"{"algorithm":"m.megolm.v1.aes-sha2","ciphertext":"AwgAEoAB","device_id":"BOBLAPTOP001","sender_key":"mZLN","session_id":"aSuo"}"#;
+
+    #[test]
+    fn encrypted_content_replaces_the_body_and_passes_through_verbatim() {
+        let frames = [
+            json!({"action": "send", "id": "m", "toUser": "u", "encrypted": MEGOLM}),
+            json!({"action": "send", "id": "m", "conversation": "d:a:b", "encrypted": MEGOLM,
+                   "attachment": {"key": "c/k", "name": "file", "contentType": "application/octet-stream", "size": 3}}),
+            json!({"action": "send", "id": "q", "conversation": "d:a:b", "encrypted": MEGOLM, "replyTo": {"seq": 2}}),
+            json!({"action": "send", "id": "e", "conversation": "d:a:b", "kind": "edit", "target": 4, "encrypted": MEGOLM}),
+            json!({"action": "send", "id": "r", "conversation": "d:a:b", "kind": "react", "target": 4, "encrypted": MEGOLM}),
+        ];
+        for frame in frames {
+            let parsed = ClientFrame::parse(&frame.to_string()).unwrap();
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), frame);
+            let ClientFrame::Send(send) = parsed else {
+                unreachable!()
+            };
+            assert_eq!(send.encrypted.as_deref(), Some(MEGOLM), "byte for byte");
+            assert_eq!(send.body, None);
+        }
+        let built = Send::to_user("m", "u", "ignored").with_encrypted(MEGOLM);
+        assert_eq!(
+            serde_json::to_value(ClientFrame::Send(built)).unwrap(),
+            json!({"action": "send", "id": "m", "toUser": "u", "encrypted": MEGOLM})
+        );
+    }
+
+    #[test]
+    fn encrypted_content_is_checked() {
+        let bad = [
+            (
+                json!({"action": "send", "id": "m", "toUser": "u", "body": "x", "encrypted": MEGOLM}),
+                ErrorCode::BadRequest,
+                "give body or encrypted, not both",
+            ),
+            (
+                json!({"action": "send", "id": "m", "toUser": "u", "encrypted": {"algorithm": "x"}}),
+                ErrorCode::BadRequest,
+                "encrypted must be a string",
+            ),
+            (
+                json!({"action": "send", "id": "m", "toUser": "u", "encrypted": ""}),
+                ErrorCode::BadRequest,
+                "needs a body or an attachment",
+            ),
+            (
+                json!({"action": "send", "id": "m", "toUser": "u", "encrypted": "x".repeat(MAX_ENCRYPTED_BYTES + 1)}),
+                ErrorCode::TooLarge,
+                "encrypted is over 48 KiB",
+            ),
+            (
+                json!({"action": "send", "id": "m", "conversation": "d:a:b", "kind": "edit", "target": 1, "encrypted": ""}),
+                ErrorCode::BadRequest,
+                "kind edit needs a body",
+            ),
+            (
+                json!({"action": "send", "id": "m", "conversation": "d:a:b", "kind": "react", "target": 1,
+                       "encrypted": "x".repeat(MAX_ENCRYPTED_REACTION_BYTES + 1)}),
+                ErrorCode::TooLarge,
+                "a reaction's encrypted is over 1 KiB",
+            ),
+            (
+                json!({"action": "send", "id": "m", "conversation": "d:a:b", "kind": "unreact", "target": 1, "encrypted": MEGOLM}),
+                ErrorCode::BadRequest,
+                "kind unreact takes no encrypted",
+            ),
+            (
+                json!({"action": "send", "id": "m", "conversation": "d:a:b", "kind": "delete", "target": 1, "encrypted": MEGOLM}),
+                ErrorCode::BadRequest,
+                "kind delete takes no encrypted",
+            ),
+        ];
+        for (frame, code, expected) in bad {
+            refused_as(&frame, code, expected);
+        }
+        let fits = "x".repeat(MAX_ENCRYPTED_BYTES);
+        assert!(ClientFrame::parse(
+            &json!({"action": "send", "id": "m", "toUser": "u", "encrypted": fits}).to_string()
+        )
+        .is_ok());
+    }
+
     #[test]
     fn changes_are_checked_by_kind() {
         let base = |extra: Value| {
@@ -534,13 +673,7 @@ mod tests {
         ];
         for (extra, code, expected) in bad {
             let frame = base(extra);
-            let error = refusal(frame.clone());
-            assert_eq!(error.code, code, "{frame}");
-            assert!(
-                error.message.contains(expected),
-                "{frame}: {}",
-                error.message
-            );
+            let error = refused_as(&frame, code, expected);
             assert_eq!(error.id.as_deref(), Some("c"), "{frame}");
         }
     }

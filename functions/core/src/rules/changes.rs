@@ -110,6 +110,7 @@ pub fn apply(before: Option<&StateRecord>, change: &Message) -> StateRecord {
                 seq: change.seq,
                 ts: change.ts,
                 body,
+                encrypted: change.encrypted.clone(),
             });
             record.edits.push((change.seq, change.ts));
         }
@@ -128,6 +129,7 @@ pub fn apply(before: Option<&StateRecord>, change: &Message) -> StateRecord {
                 Reaction {
                     seq: change.seq,
                     body,
+                    encrypted: change.encrypted.clone(),
                 },
             );
         }
@@ -163,6 +165,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: None,
         }
     }
 

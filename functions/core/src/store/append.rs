@@ -89,6 +89,8 @@ pub struct Draft {
     pub forwarded: bool,
     /// A reaction's one member to wake ([`Message::wakes`]).
     pub wakes: Option<String>,
+    /// End-to-end encrypted content in place of `body` ([`Message::encrypted`]).
+    pub encrypted: Option<String>,
 }
 
 impl Draft {
@@ -116,6 +118,7 @@ impl Draft {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: None,
         }
     }
 
@@ -354,6 +357,7 @@ impl Store {
                     .collect(),
                 forwarded: draft.forwarded,
                 wakes: draft.wakes.clone(),
+                encrypted: draft.encrypted.clone(),
             };
             // A change rewrites its target's state, if the state read is still the one.
             let state = match (draft.kind, &seen.named) {

@@ -127,6 +127,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: None,
         };
         let item = log_item(&message);
         assert_eq!(

@@ -161,6 +161,7 @@ mod tests {
                     seq: 12,
                     ts: 5,
                     body: "new".into(),
+                    encrypted: None,
                 }),
                 ..MessageState::default()
             },

@@ -42,6 +42,7 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         reply_to: send.reply_to,
         mentions: send.mentions,
         forwarded: send.forwarded,
+        encrypted: send.encrypted,
         ..Draft::message(
             caller.user_id.clone(),
             send.id.clone(),
