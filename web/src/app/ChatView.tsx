@@ -6,6 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { StoredMessage } from "../client";
 import { Composer } from "./Composer";
+import { DevicesPanel } from "./DevicesPanel";
 import { GroupPanel } from "./GroupPanel";
 import { MessageList } from "./MessageList";
 import type { ChatKey, ChatModel } from "./model";
@@ -28,6 +29,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const [hasOlder, setHasOlder] = useState(false);
   const [showInfo, setShowInfo] = useState(false);
+  const [showDevices, setShowDevices] = useState(false);
   // What a screen reader announces: each message that arrives from someone else. The list
   // itself is not a live region: its virtualized rows come and go as it scrolls.
   const [announcement, setAnnouncement] = useState("");
@@ -99,6 +101,9 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
             {typing.length > 0 ? `${typing.join(", ")} ${isGroup ? "is typing…" : "typing…"}` : isGroup ? `${record.members.length} members` : ""}
           </p>
         </div>
+        <button type="button" aria-expanded={showDevices} onClick={() => setShowDevices(!showDevices)}>
+          Devices
+        </button>
         {isGroup && (
           <button type="button" aria-expanded={showInfo} onClick={() => setShowInfo(!showInfo)}>
             Group info
@@ -106,6 +111,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         )}
       </header>
       <p class="sr-only" aria-live="polite">{announcement}</p>
+      {showDevices && <DevicesPanel model={model} members={chatMembers(model, chat)} />}
       {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
       <MessageList
         model={model}
@@ -121,4 +127,11 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
       )}
     </section>
   );
+}
+
+/** Whom a chat's messages are encrypted for: its members, this user first. */
+function chatMembers(model: ChatModel, chat: ChatKey): string[] {
+  const me = model.me.userId;
+  const members = "toUser" in chat ? [chat.toUser] : (model.summary(chat.conversation)?.record.members ?? []);
+  return [me, ...members.filter((m) => m !== me)];
 }

@@ -3,7 +3,7 @@
  * (clock → ✓ → ✓✓ → blue ✓✓), each tick named for screen readers.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { OutboxRecord, StoredMessage, Tick } from "../client";
+import type { OutboxRecord, Sealed, StoredMessage, Tick } from "../client";
 import type { Attachment as AttachmentType } from "../client/protocol";
 import { formatBytes } from "../client";
 import { timeOf } from "./format";
@@ -43,6 +43,7 @@ export function MessageRow(props: { model: ChatModel; message: StoredMessage }) 
       {group && !message.own && <p class="from">{model.contacts.label(message.from)}</p>}
       {message.attachment !== undefined && <Attachment model={model} attachment={message.attachment} />}
       {message.body !== undefined && <p class="body">{message.body}</p>}
+      {message.sealed !== undefined && <p class="body sealed" data-sealed={message.sealed.state}>{sealedText(message.sealed)}</p>}
       <p class="meta">
         <time dateTime={new Date(message.ts).toISOString()}>{timeOf(message.ts)}</time>
         {message.own && message.tick !== undefined && <TickMark tick={message.tick} />}
@@ -51,13 +52,25 @@ export function MessageRow(props: { model: ChatModel; message: StoredMessage }) 
   );
 }
 
+/** What shows in place of a message that came encrypted and does not decrypt (yet). */
+export function sealedText(sealed: Sealed): string {
+  switch (sealed.state) {
+    case "waiting":
+      return "Waiting for the key to decrypt this message…";
+    case "beforeDevice":
+      return "Sent before this device signed in: it cannot be decrypted here.";
+    case "undecryptable":
+      return "This message cannot be decrypted.";
+  }
+}
+
 export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
   const { record, model } = props;
   const frame = record.frame;
   return (
     <div class="bubble own pending" data-outbox={record.id}>
       {frame.attachment !== undefined && <p class="file">File: {frame.attachment.name}</p>}
-      {frame.body !== undefined && <p class="body">{frame.body}</p>}
+      {(record.plain?.body ?? frame.body) !== undefined && <p class="body">{record.plain?.body ?? frame.body}</p>}
       <p class="meta">
         {record.state === "failed" ? (
           <span role="alert" class="error">

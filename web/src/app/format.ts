@@ -40,6 +40,6 @@ export function systemText(message: StoredMessage, label: (userId: string) => st
 
 export function preview(message: StoredMessage, label: (userId: string) => string): string {
   if (message.system !== undefined) return systemText(message, label);
-  const text = message.body ?? (message.attachment ? `File: ${message.attachment.name}` : "");
+  const text = message.body ?? (message.attachment ? `File: ${message.attachment.name}` : message.sealed !== undefined ? "🔒 Encrypted message" : "");
   return message.own ? `You: ${text}` : text;
 }

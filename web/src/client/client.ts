@@ -6,15 +6,27 @@
  * Receipts: an `ack delivered` goes out for the newest message from someone else each time
  * messages arrive; `read` when the UI calls `markRead`. Acks not yet sent (offline) go out on
  * the next connect; each is cumulative, so only the highest seq is ever sent.
+ *
+ * End-to-end encryption (with `encryption`, issue 15): the connection names the device
+ * (`?device=`); on each connect the engine uploads its keys as needed and the device's
+ * to-device inbox is synced (each batch fed to the engine, then acknowledged) before the
+ * messages are, so room keys come before the messages that need them. Every send with a body
+ * is encrypted for every device of every member before it first goes out (the outbox keeps
+ * the ciphertext for its retries). A message that came encrypted is decrypted before it is
+ * stored; one whose key has not come is stored `sealed` ("waiting for key", or "sent before
+ * this device") and decrypted when its key arrives. The engine's exchanges with the server
+ * run beside the chain of frames (their replies come through it), never inside it.
  */
 import { Backoff } from "./backoff";
 import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
+import { socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
 import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
 import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
+import { directConversation } from "./ids";
 import { Sync } from "./sync";
 import { advance, applyReceipt, tickFromReceipts } from "./ticks";
 
@@ -30,6 +42,8 @@ export interface ClientOptions {
   newId?: () => string;
   replyTimeoutMs?: number;
   syncPageSize?: number;
+  /** This device's end-to-end encryption; without it the client sends and reads plain text. */
+  encryption?: MessageEncryption;
 }
 
 export interface ClientListener {
@@ -66,6 +80,14 @@ export class ParleyClient {
   private readonly pending = new Map<string, Pending>();
   private readonly newId: () => string;
   private chain: Promise<void> = Promise.resolve();
+  /** The engine's work (to-device batches, key counts): one at a time, beside `chain`. */
+  private keyChain: Promise<void> = Promise.resolve();
+  /** `keys` parts received so far, by request id. */
+  private readonly keyParts = new Map<string, FrameOf<"keys">["devices"]>();
+  /** The key frames over this client's connection. */
+  private readonly keys: KeyTransport;
+  /** Whether this connection's message sync started (after its to-device inbox was synced). */
+  private messagesSyncing = false;
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -77,6 +99,7 @@ export class ParleyClient {
       tokenProvider: options.tokenProvider,
       clock: this.clock,
       backoff: new Backoff({ baseMs: 500, capMs: 30_000, ...(options.random ? { random: options.random } : {}) }),
+      ...(options.encryption !== undefined ? { query: { device: options.encryption.deviceId } } : {}),
       listener: {
         open: () => this.enqueue(() => this.onOpen()),
         close: () => this.enqueue(async () => this.onClose()),
@@ -92,7 +115,9 @@ export class ParleyClient {
       onChange: (record, change) => this.emit((l) => l.outbox?.(record, change)),
       ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.encryption !== undefined ? { prepare: (record: OutboxRecord) => this.seal(record) } : {}),
     });
+    this.keys = socketKeys((frame) => this.request(frame));
     this.sync = new Sync({
       store: options.store,
       transmit,
@@ -209,6 +234,11 @@ export class ParleyClient {
     return reply.chats;
   }
 
+  /** A user's devices, as this device last learnt them (none without encryption). */
+  devices(user: string): Promise<DeviceInfo[]> {
+    return this.options.encryption?.devices(user) ?? Promise.resolve([]);
+  }
+
   history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
     return this.options.store.listMessages(conversation, options);
   }
@@ -233,7 +263,19 @@ export class ParleyClient {
 
   private async onOpen(): Promise<void> {
     this.emit((l) => l.connection?.(true));
-    await this.sync.onOpen();
+    const encryption = this.options.encryption;
+    if (encryption === undefined) await this.sync.onOpen();
+    else {
+      // The to-device inbox first (its `toDeviceSynced` starts the message sync); keys go up
+      // beside it. Should the inbox never answer, the messages sync anyway.
+      this.messagesSyncing = false;
+      this.connection.send({ action: "toDeviceSync" });
+      encryption.connected(this.keys).catch((error: unknown) => console.warn("parley encryption: connecting:", error));
+      const connection = this.connection;
+      this.clock.setTimeout(() => {
+        if (connection.isOpen && !this.messagesSyncing) void this.enqueue(() => this.startMessageSync());
+      }, 15_000);
+    }
     this.outbox.onOpen();
     // Not awaited: the reply is handled by this same chain of frames. A failed listing is
     // asked again on the next connect.
@@ -294,10 +336,123 @@ export class ParleyClient {
       case "pong":
         // The keepalive's answer: receiving it was the point.
         return;
+      case "keys":
+        this.onKeysPart(frame);
+        return;
+      case "keysUploaded":
+        this.settle(frame.id, frame);
+        this.keyWork((e) => e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys));
+        return;
+      case "toDevice":
+        this.keyWork((e) => e.receive(frame.messages));
+        return;
+      case "toDeviceSynced":
+        this.keyWork(async (e) => {
+          const inbound = await e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys);
+          if (frame.more) this.connection.send({ action: "toDeviceSync" });
+          else if (!this.messagesSyncing) void this.enqueue(() => this.startMessageSync());
+          return inbound;
+        });
+        return;
+      case "toDeviceAcked":
+        this.keyWork((e) => e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys));
+        return;
       default:
         // A presence frame posted to a watcher has no id: it answers nothing.
         if ("id" in frame && frame.id !== undefined) this.settle(frame.id, frame);
     }
+  }
+
+  private async startMessageSync(): Promise<void> {
+    if (this.messagesSyncing || !this.connection.isOpen) return;
+    this.messagesSyncing = true;
+    await this.sync.onOpen();
+  }
+
+  /** A part of a `keys` answer: the last one (`more: false`) settles the request with them all. */
+  private onKeysPart(frame: FrameOf<"keys">): void {
+    const devices = { ...(this.keyParts.get(frame.id) ?? {}), ...frame.devices };
+    if (frame.more) {
+      if (this.pending.has(frame.id)) this.keyParts.set(frame.id, devices);
+      return;
+    }
+    this.keyParts.delete(frame.id);
+    this.settle(frame.id, { ...frame, devices });
+  }
+
+  /**
+   * Runs the engine's `work` beside the chain of frames (it may wait on the engine while a
+   * send holds it for a key exchange whose replies come through the chain), then acks what
+   * it fed and decrypts what its room keys unlock.
+   */
+  private keyWork(work: (encryption: MessageEncryption) => Promise<Inbound>): void {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return;
+    this.keyChain = this.keyChain
+      .then(async () => {
+        const inbound = await work(encryption);
+        for (let i = 0; i < inbound.acks.length; i += 100) {
+          this.connection.send({ action: "toDeviceAck", ids: inbound.acks.slice(i, i + 100) });
+        }
+        if (inbound.sessionIds.length > 0) void this.enqueue(() => this.retryWaiting(new Set(inbound.sessionIds)));
+        // New counts may call for more one-time keys.
+        if (this.connection.isOpen) await encryption.exchange(this.keys);
+      })
+      .catch((error: unknown) => console.warn("parley encryption:", error));
+  }
+
+  /** Encrypts a stored send before it first goes out (the outbox's `prepare`). */
+  private async seal(record: OutboxRecord): Promise<Pick<OutboxRecord, "frame" | "plain"> | undefined> {
+    const encryption = this.options.encryption;
+    const frame = record.frame;
+    if (encryption === undefined || frame.body === undefined || frame.encrypted !== undefined) return { frame };
+    if (!this.connection.isOpen) return undefined;
+    const me = this.options.userId;
+    let conversation: string;
+    let members: string[];
+    if (frame.toUser !== undefined) {
+      conversation = directConversation(me, frame.toUser);
+      members = [me, frame.toUser];
+    } else {
+      conversation = frame.conversation ?? "";
+      members = (await this.options.store.getConversation(conversation))?.members ?? [];
+      if (members.length === 0) throw new Error(`the members of ${conversation} are not known yet`);
+    }
+    const content: Record<string, unknown> = { body: frame.body };
+    const { body, ...rest } = frame;
+    const sealed: OutboxRecord["frame"] = { ...rest };
+    if (frame.replyTo?.preview !== undefined) {
+      // The quote's text is the conversation's too: it goes inside, not beside, the ciphertext.
+      content.replyPreview = frame.replyTo.preview;
+      sealed.replyTo = { seq: frame.replyTo.seq };
+    }
+    const encrypted = await encryption.seal(this.keys, conversation, members, content);
+    if (encrypted === undefined) return { frame };
+    return { frame: { ...sealed, encrypted }, plain: { body } };
+  }
+
+  /** Decrypts messages stored `sealed` whose room key (one of `sessionIds`) came. */
+  private async retryWaiting(sessionIds: Set<string>): Promise<void> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return;
+    const store = this.options.store;
+    const opened: StoredMessage[] = [];
+    for (const { conversation, seq } of await store.listWaiting()) {
+      const message = await store.getMessage(conversation, seq);
+      const sealed = message?.sealed;
+      if (message === undefined || sealed === undefined) {
+        await store.deleteWaiting(conversation, seq);
+        continue;
+      }
+      if (sealed.sessionId !== undefined && !sessionIds.has(sealed.sessionId)) continue;
+      const result = await encryption.open(conversation, message.from, message.messageId, message.ts, sealed.encrypted);
+      if (result.kind === "missingKey") continue;
+      applyDecryption(message, result, sealed.encrypted, encryption.createdAt);
+      await store.putMessage(message);
+      await store.deleteWaiting(conversation, seq);
+      opened.push(message);
+    }
+    if (opened.length > 0) this.emit((l) => opened.forEach((m) => l.message?.(m)));
   }
 
   private settle(id: string, outcome: ServerFrame | Error): void {
@@ -323,6 +478,13 @@ export class ParleyClient {
       ...(frame.attachment !== undefined ? { attachment: frame.attachment } : {}),
       ...(frame.system !== undefined ? { system: frame.system } : {}),
     };
+    if (frame.encrypted !== undefined) {
+      const encryption = this.options.encryption;
+      const result: Decryption = encryption === undefined
+        ? { kind: "undecryptable", reason: "this client does not decrypt" }
+        : await encryption.open(frame.conversation, frame.from, frame.messageId, frame.ts, frame.encrypted);
+      applyDecryption(stored, result, frame.encrypted, encryption?.createdAt ?? Infinity);
+    }
     if (own && frame.system === undefined) {
       stored.tick = "sent";
       stored.recipients = await this.recipients(frame.conversation);
@@ -350,6 +512,8 @@ export class ParleyClient {
       own: true,
       tick: "sent",
       recipients: conversation.members.filter((m) => m !== this.options.userId),
+      ...(record.frame.encrypted !== undefined ? { encrypted: true } : {}),
+      ...(record.plain?.body !== undefined ? { body: record.plain.body } : {}),
       ...(record.frame.body !== undefined ? { body: record.frame.body } : {}),
       ...(record.frame.attachment !== undefined ? { attachment: record.frame.attachment } : {}),
     };
@@ -382,6 +546,9 @@ export class ParleyClient {
       if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
       record.lastSeq = Math.max(record.lastSeq, message.seq);
       await this.options.store.putMessage(message);
+      if (message.sealed !== undefined && message.sealed.state !== "undecryptable") {
+        await this.options.store.putWaiting(message.conversation, message.seq);
+      }
     }
     await this.flushAcks(record);
     this.emit((l) => {
@@ -430,6 +597,35 @@ export class ParleyClient {
       record.readAcked = record.readMark;
     }
     await this.options.store.putConversation(record);
+  }
+}
+
+/**
+ * A decryption's outcome into the stored message: the text, or why there is none yet. A
+ * missing key for a message older than this device means it was never shared with it.
+ */
+function applyDecryption(message: StoredMessage, result: Decryption, encrypted: string, deviceCreatedAt: number): void {
+  message.encrypted = true;
+  delete message.sealed;
+  switch (result.kind) {
+    case "decrypted": {
+      const body = result.content.body;
+      if (typeof body === "string") message.body = body;
+      return;
+    }
+    case "missingKey":
+      message.sealed = {
+        state: message.ts < deviceCreatedAt ? "beforeDevice" : "waiting",
+        encrypted,
+        ...(result.sessionId !== undefined ? { sessionId: result.sessionId } : {}),
+      };
+      return;
+    case "mismatchedSender":
+      message.sealed = { state: "undecryptable", encrypted, reason: `not sent by ${result.claimed}` };
+      return;
+    case "undecryptable":
+      message.sealed = { state: "undecryptable", encrypted, reason: result.reason };
+      return;
   }
 }
 

@@ -19,6 +19,25 @@ export interface OutboxRecord {
   /** `failed` after a final error (the frame can never be accepted as it is). */
   state: "pending" | "failed";
   error?: { code: string; message: string };
+  /** What the user wrote, kept on this device only, once `frame` carries it encrypted. */
+  plain?: { body?: string };
+  /** Made ready to go (`Outbox` option `prepare`): `frame` is what is sent, on every retry. */
+  prepared?: boolean;
+}
+
+/**
+ * A message that came end-to-end encrypted and is not readable (yet): `waiting` for its room
+ * key (decrypted when the key arrives), `beforeDevice` (sent before this device existed: its
+ * key was never shared with it), `undecryptable` (refused: not for this conversation, not
+ * from its claimed sender…). Absent once decrypted.
+ */
+export interface Sealed {
+  state: "waiting" | "beforeDevice" | "undecryptable";
+  /** The `encrypted` content as delivered, for another try. */
+  encrypted: string;
+  /** The Megolm session whose key it waits for. */
+  sessionId?: string;
+  reason?: string;
 }
 
 export interface StoredMessage {
@@ -32,6 +51,10 @@ export interface StoredMessage {
   body?: string;
   attachment?: Attachment;
   system?: System;
+  /** Came encrypted and is not decrypted (the body is then absent). */
+  sealed?: Sealed;
+  /** Came encrypted (and was decrypted, unless `sealed`). */
+  encrypted?: boolean;
   /** Sent by this user (from this or another device). */
   own: boolean;
   /** Own messages only. */
@@ -86,6 +109,10 @@ export interface ClientStore {
   getConversation(conversation: ConversationId): Promise<ConversationRecord | undefined>;
   putConversation(record: ConversationRecord): Promise<void>;
   listConversations(): Promise<ConversationRecord[]>;
+  /** Messages stored `sealed` that may still decrypt: (conversation, seq) of each. */
+  putWaiting(conversation: ConversationId, seq: number): Promise<void>;
+  deleteWaiting(conversation: ConversationId, seq: number): Promise<void>;
+  listWaiting(): Promise<{ conversation: ConversationId; seq: number }[]>;
   close(): void;
 }
 
@@ -94,18 +121,23 @@ interface Schema extends DBSchema {
   outbox: { key: string; value: OutboxRecord; indexes: { createdAt: number } };
   messages: { key: [string, number]; value: StoredMessage };
   conversations: { key: string; value: ConversationRecord };
+  waiting: { key: [string, number]; value: { conversation: string; seq: number } };
 }
 
-const VERSION = 1;
+/** 2: the `waiting` list of messages whose room key has not arrived. */
+const VERSION = 2;
 
 /** Opens (creating if needed) the store of one user; one database per user id. */
 export async function openIdbStore(name: string): Promise<ClientStore> {
   const db = await openDB<Schema>(name, VERSION, {
-    upgrade(database) {
-      database.createObjectStore("meta");
-      database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
-      database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
-      database.createObjectStore("conversations", { keyPath: "conversation" });
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore("meta");
+        database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
+        database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
+        database.createObjectStore("conversations", { keyPath: "conversation" });
+      }
+      if (oldVersion < 2) database.createObjectStore("waiting", { keyPath: ["conversation", "seq"] });
     },
   });
   return new IdbStore(db);
@@ -156,6 +188,15 @@ class IdbStore implements ClientStore {
   }
   listConversations() {
     return this.db.getAll("conversations");
+  }
+  async putWaiting(conversation: ConversationId, seq: number) {
+    await this.db.put("waiting", { conversation, seq });
+  }
+  deleteWaiting(conversation: ConversationId, seq: number) {
+    return this.db.delete("waiting", [conversation, seq]);
+  }
+  listWaiting() {
+    return this.db.getAll("waiting");
   }
   close() {
     this.db.close();
