@@ -293,20 +293,38 @@ describe("Parley Web", () => {
     await screenshot(carol.page, "13-long-conversation-top");
   });
 
-  it("signing out revokes the session and forgets this browser's copy; signing in again brings the chats back from the server", async () => {
+  it("signing out revokes the session and forgets this browser's copy and device; signing in again makes a new device: the chats come back, their history sent before it unreadable there", async () => {
     const revoked = carol.page.waitForResponse((response) => response.request().headers()["x-amz-target"]?.endsWith(".RevokeToken") ?? false);
     await carol.page.getByRole("button", { name: "Sign out" }).click();
     expect((await revoked).status()).toBe(200);
     await carol.page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
     await screenshot(carol.page, "14-sign-in");
+    // The messages and the device's keys (the encryption engine's databases) are gone.
     expect(await carol.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);
     await carol.page.getByLabel(/Email or phone/).fill(carol.email);
     await carol.page.getByLabel("Password").fill(PASSWORD);
     await carol.page.getByRole("button", { name: "Sign in" }).click();
-    // The seeded conversation was only ever local; the real ones sync back.
-    await carol.page.getByRole("button", { name: /Marker for Carol/ }).waitFor({ timeout: 20_000 });
-    await carol.page.getByRole("button", { name: /Climbing/ }).waitFor();
+    await online(carol.page);
+    // The seeded conversation was only ever local; the real ones sync back, but what was
+    // encrypted before this device existed was never shared with it: it says so.
+    await carol.page.getByRole("button", { name: /Climbing/ }).waitFor({ timeout: 20_000 });
     expect(await carol.page.getByRole("button", { name: /Message 400:/ }).count()).toBe(0);
+    await openChatWith(carol, alice.email);
+    await carol.page.locator('.sealed[data-sealed="beforeDevice"]').first().waitFor({ timeout: 20_000 });
+    await carol.page.getByText("Sent before this device signed in: it cannot be decrypted here.").first().waitFor();
+    expect(await bubble(carol.page, "Marker for Carol").count()).toBe(0);
+    await screenshot(carol.page, "14b-history-before-device");
+
+    // Alice's next message is shared with the new device: Carol reads it, and Alice sees the
+    // device among Carol's.
+    await openChatWith(alice, carol.email);
+    await send(alice, "Welcome back, Carol");
+    await bubble(carol.page, "Welcome back, Carol").waitFor({ timeout: 20_000 });
+    await alice.page.getByRole("button", { name: "Devices" }).click();
+    await expect.poll(() => alice.page.getByRole("list", { name: `Devices of ${carol.email}` }).locator(".device").count(), { timeout: 15_000 }).toBe(2);
+    await alice.page.getByRole("list", { name: "Devices of you" }).getByText("(this browser)").waitFor();
+    await screenshot(alice.page, "14c-devices");
+    await alice.page.getByRole("button", { name: "Devices" }).click();
   });
 
   it("the build ships the encryption engine and the served CSP lets it compile: two in-page devices exchange a message", async () => {
@@ -399,6 +417,43 @@ describe("Parley Web", () => {
     await second.locator(`[data-conversation="${withCarol}"]`).click();
     await rowOf(alice.page, withCarol).getByLabel("marked unread").waitFor({ state: "detached", timeout: 15_000 });
     await context.close();
+  });
+
+  it("messages are end-to-end encrypted: no frame to or from the server carries the text, and the other side reads it", async () => {
+    // Every WebSocket frame of both pages, from a fresh load on.
+    const frames: { who: string; dir: "sent" | "received"; text: string }[] = [];
+    const urls: string[] = [];
+    for (const [who, user] of [["alice", alice], ["bob", bob]] as const) {
+      user.page.on("websocket", (ws) => {
+        urls.push(ws.url());
+        ws.on("framesent", (f) => frames.push({ who, dir: "sent", text: String(f.payload) }));
+        ws.on("framereceived", (f) => frames.push({ who, dir: "received", text: String(f.payload) }));
+      });
+      await user.page.reload();
+      await online(user.page);
+    }
+    const marker = `canary-${randomBytes(6).toString("hex")}`;
+    await openChatWith(alice, bob.email);
+    await openChatWith(bob, alice.email);
+    await send(alice, `The secret is ${marker}`);
+    await bubble(bob.page, `The secret is ${marker}`).waitFor({ timeout: 20_000 });
+    await send(bob, `Got ${marker}`);
+    await bubble(alice.page, `Got ${marker}`).waitFor({ timeout: 20_000 });
+
+    const parsed = frames.map((f) => ({ ...f, frame: JSON.parse(f.text) as Record<string, unknown> }));
+    const sends = parsed.filter((f) => f.dir === "sent" && f.frame.action === "send");
+    const delivered = parsed.filter((f) => f.dir === "received" && f.frame.type === "message" && f.frame.encrypted !== undefined);
+    expect(sends.map((f) => f.who).sort()).toEqual(["alice", "bob"]);
+    for (const { frame } of sends) {
+      expect(frame.body).toBeUndefined();
+      expect(JSON.parse(frame.encrypted as string).algorithm).toBe("m.megolm.v1.aes-sha2");
+    }
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+    // Neither the text nor its marker in any frame, either way (keys went as to-device messages).
+    expect(frames.filter((f) => f.text.includes(marker))).toEqual([]);
+    // Each browser connected as its device.
+    expect(urls.length).toBeGreaterThanOrEqual(2);
+    for (const url of urls) expect(new URL(url).searchParams.get("device")).toMatch(/^[A-Z0-9]{16}$/);
   });
 
   // Last: it judges every scenario before it.

@@ -115,10 +115,11 @@ export async function closeSession(session: Session, auth: CognitoAuth): Promise
   session.model.stop();
   session.client.stop();
   session.store.close();
+  const device = session.encryption.deviceId;
   session.encryption.close();
   await deleteDB(databaseName(session.me.userId));
   const { cryptoDatabases } = await import("../client/crypto");
-  for (const name of cryptoDatabases(session.me.userId, session.encryption.deviceId)) await deleteDB(name);
+  for (const name of cryptoDatabases(session.me.userId, device)) await deleteDB(name);
   localStorage.removeItem(deviceKey(session.me.userId));
   localStorage.removeItem(USERNAME_KEY);
   await auth.signOut();

@@ -33,7 +33,9 @@ export class DeviceEncryption implements MessageEncryption {
     readonly user: string,
     readonly createdAt: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.deviceId = crypto.deviceId;
+  }
 
   /** Opens `user`'s device `device` (made at `createdAt`, ms), in IndexedDB or in memory. */
   static async open(
@@ -42,9 +44,8 @@ export class DeviceEncryption implements MessageEncryption {
     return new DeviceEncryption(await Crypto.open(user, device, store), user, createdAt, now);
   }
 
-  get deviceId(): string {
-    return this.crypto.deviceId;
-  }
+  /** Read once: the engine's objects are gone after `close`. */
+  readonly deviceId: string;
 
   async connected(transport: KeyTransport): Promise<void> {
     // Devices may have come and gone while this one was away: every tracked user is asked again.
