@@ -49,6 +49,10 @@ class Relay {
   private readonly fallbacks = new Map<string, Json>();
   private readonly inboxes = new Map<string, { id: string; from: string; fromDevice: string; eventType: string; content: string }[]>();
   private readonly log = new Map<string, Json[]>();
+  /** Groups' members. */
+  readonly groups = new Map<string, string[]>();
+  /** Users a group's messages also go to, whatever its members (a server that misbehaves). */
+  readonly leakTo = new Set<string>();
   /** Devices whose live to-device posts are held back (their inbox keeps them). */
   readonly quiet = new Set<string>();
   private next = 0;
@@ -137,9 +141,7 @@ class Relay {
         };
         log.push(message);
         from.post({ type: "sent", id: f.id, conversation, seq, messageId: message.messageId, ts: message.ts });
-        for (const member of conversation.slice(2).split(":")) {
-          this.live(member).filter((s) => s !== from).forEach((s) => s.post(message));
-        }
+        this.post(conversation, message, from);
         return;
       }
       case "sync": {
@@ -156,6 +158,27 @@ class Relay {
       default:
         return; // ack, typing, ping: nothing to answer here
     }
+  }
+
+  private membersOf(conversation: string): string[] {
+    return this.groups.get(conversation) ?? conversation.slice(2).split(":");
+  }
+
+  private post(conversation: string, message: Json, except?: RelaySocket): void {
+    const to = new Set([...this.membersOf(conversation), ...(this.groups.has(conversation) ? this.leakTo : [])]);
+    for (const member of to) this.live(member).filter((s) => s !== except).forEach((s) => s.post(message));
+  }
+
+  /** A group's membership change, as the server's system message. */
+  system(conversation: string, by: string, event: "created" | "removed", members: string[]): void {
+    const before = this.groups.get(conversation) ?? [];
+    this.groups.set(conversation, event === "created" ? members : before.filter((m) => !members.includes(m)));
+    const log = this.log.get(conversation) ?? [];
+    this.log.set(conversation, log);
+    const seq = log.length + 1;
+    const message = { type: "message", conversation, seq, messageId: `M${seq}`, id: `sys${seq}`, from: by, ts: Date.now(), cursor: `c${seq}`, system: { event, members, name: "Climbing" } };
+    log.push(message);
+    for (const member of new Set([...before, ...members])) this.live(member).forEach((s) => s.post(message));
   }
 
   /** Delivers a device's held inbox live, as a reconnect's sync would. */
@@ -269,6 +292,34 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     expect((await alice.client.devices("bob")).map((d) => d.deviceId).sort()).toEqual(["BOBDEVICE0000003", "BOBDEVICE0000004"]);
     alice.client.stop();
     again.client.stop();
+  });
+});
+
+describe("encryption in a group", { timeout: 30_000 }, () => {
+  it("every member reads; once one is removed, the next message is under a new key they never get", async () => {
+    const relay = new Relay();
+    const [alice, bob, carol] = await Promise.all([
+      device(relay, "alice", "ALICEDEVICE00010"), device(relay, "bob", "BOBDEVICE0000010"), device(relay, "carol", "CAROLDEVICE00010"),
+    ]);
+    const group = "g:0123456789abcdef0123456789abcdef";
+    relay.system(group, "alice", "created", ["alice", "bob", "carol"]);
+    await vi.waitFor(async () => expect((await alice.store.getConversation(group))?.members.length).toBe(3), { timeout: 10_000 });
+    await alice.client.send({ conversation: group, body: "ropes at nine" });
+    for (const member of [bob, carol]) {
+      await vi.waitFor(async () => expect((await member.bodyOf(group, 2))?.body).toBe("ropes at nine"), { timeout: 10_000 });
+    }
+
+    relay.system(group, "alice", "removed", ["carol"]);
+    await vi.waitFor(async () => expect((await alice.store.getConversation(group))?.members.sort()).toEqual(["alice", "bob"]), { timeout: 10_000 });
+    // The server hands Carol the next message anyway: she cannot read it, Bob can.
+    relay.leakTo.add("carol");
+    await alice.client.send({ conversation: group, body: "without carol" });
+    await vi.waitFor(async () => expect((await bob.bodyOf(group, 4))?.body).toBe("without carol"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await carol.bodyOf(group, 4))?.sealed?.state).toBe("waiting"), { timeout: 10_000 });
+    const [first, second] = relay.sends("alice").map((f) => JSON.parse(f.encrypted as string).session_id as string);
+    expect(second).not.toBe(first);
+    expect(relay.got.some((g) => g.raw.includes("without carol") || g.raw.includes("ropes at nine"))).toBe(false);
+    for (const d of [alice, bob, carol]) d.client.stop();
   });
 });
 

@@ -532,6 +532,15 @@ export class ParleyClient {
     const record = (await this.options.store.getConversation(first.conversation)) ?? newConversation(first.conversation);
     for (const message of messages) {
       if (message.system !== undefined) applySystem(record, message);
+      if (message.system?.event === "removed" || message.system?.event === "left") {
+        // The library would rotate anyway once they are missing from the members it is
+        // given; dropping the room key now makes sure (memo §0.6).
+        const conversation = message.conversation;
+        this.keyWork(async (e) => {
+          await e.forget(conversation);
+          return { acks: [], sessionIds: [] };
+        });
+      }
       else if (record.kind === "unknown" && !message.own) {
         // A direct chat learns its other member from the first message they send.
         record.kind = "direct";

@@ -54,6 +54,8 @@ export interface MessageEncryption {
   seal(transport: KeyTransport, conversation: string, members: string[], content: Record<string, unknown>): Promise<string | undefined>;
   /** Decrypts a message's `encrypted` content. */
   open(conversation: string, from: string, messageId: string, ts: number, encrypted: string): Promise<Decryption>;
+  /** Members left the conversation: its next message starts a new room key, never shared with them. */
+  forget(conversation: string): Promise<void>;
   /** A user's devices as last asked for (a new one shows once a send or a connect asked again). */
   devices(user: string): Promise<DeviceInfo[]>;
   close(): void;

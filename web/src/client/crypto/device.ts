@@ -4,9 +4,9 @@
 // messages held until the first counts came, the inbox ids already fed (a message may come
 // live and again in a sync page before its ack lands, and a pre-key message must not be
 // decrypted twice), and when each user's devices were last asked for.
-import { DeviceLists, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
+import { DeviceLists, RoomId, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
 import type { DeviceInfo, Inbound, InboxMessage, MessageEncryption } from "../encryption";
-import { matrixUser } from "./ids";
+import { matrixUser, roomId } from "./ids";
 import { Crypto, storeName, type CryptoStore } from "./machine";
 import { decrypt, encrypt, receiveSync, type Decryption } from "./messages";
 import type { KeyTransport } from "./requests";
@@ -101,6 +101,10 @@ export class DeviceEncryption implements MessageEncryption {
       kind: "undecryptable" as const,
       reason: e instanceof Error ? e.message : String(e),
     }));
+  }
+
+  async forget(conversation: string): Promise<void> {
+    await this.crypto.machine.invalidateGroupSession(new RoomId(roomId(conversation)));
   }
 
   async devices(user: string): Promise<DeviceInfo[]> {
