@@ -456,6 +456,17 @@ describe("Parley Web", () => {
     for (const url of urls) expect(new URL(url).searchParams.get("device")).toMatch(/^[A-Z0-9]{16}$/);
   });
 
+  it("a second tab of the same browser leaves the device to the first: it says Parley is open in another tab", async () => {
+    // Two tabs on one device's keys would fork its ratchets: one holds a Web Lock on it.
+    const second = await bob.context.newPage();
+    await second.goto(stack.webUrl);
+    await second.getByRole("alert").filter({ hasText: "Parley is open in another tab" }).waitFor({ timeout: 15_000 });
+    await second.close();
+    // The first tab still has it.
+    await send(alice, "Still with us?");
+    await bubble(bob.page, "Still with us?").waitFor({ timeout: 20_000 });
+  });
+
   // Last: it judges every scenario before it.
   it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
     const page = await fetch(stack.webUrl);
