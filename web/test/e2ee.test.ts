@@ -245,6 +245,22 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     bob.client.stop();
   });
 
+  it("a text too long to encrypt into one browser frame is refused before it is stored", async () => {
+    const relay = new Relay();
+    const alice = await device(relay, "alice", "ALICEDEVICE00005");
+    const bob = await device(relay, "bob", "BOBDEVICE0000005");
+    await expect(alice.client.send({ toUser: "bob", body: "é".repeat(10 * 1024 + 1) })).rejects.toMatchObject({ code: "too_large" });
+    expect(await alice.store.listOutbox()).toEqual([]);
+    // The longest text allowed goes, in a frame under API Gateway's 32 KiB.
+    const longest = "é".repeat(10 * 1024);
+    await alice.client.send({ toUser: "bob", body: longest });
+    await vi.waitFor(async () => expect((await bob.bodyOf(DIRECT, 1))?.body).toBe(longest), { timeout: 10_000 });
+    const frame = relay.got.find((g) => g.user === "alice" && g.raw.includes('"action":"send"'))!;
+    expect(new TextEncoder().encode(frame.raw).length).toBeLessThan(32 * 1024);
+    alice.client.stop();
+    bob.client.stop();
+  });
+
   it("a message whose key has not arrived waits, and is decrypted (once) when the key comes", async () => {
     const relay = new Relay();
     const alice = await device(relay, "alice", "ALICEDEVICE00002");

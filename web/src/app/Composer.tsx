@@ -28,7 +28,14 @@ export function Composer(props: { model: ChatModel; chat: ChatKey }) {
     setText("");
     // The message ends the typing: the next keystroke says "typing" again at once.
     lastTyping.current = 0;
-    await model.client.send({ ...chat, body });
+    setError(undefined);
+    try {
+      await model.client.send({ ...chat, body });
+    } catch (e) {
+      // Refused before it was stored (too long to encrypt into one frame): the text stays.
+      setText(body);
+      setError(e instanceof Error ? e.message : String(e));
+    }
   };
 
   const onInput = (value: string) => {

@@ -87,10 +87,16 @@ export async function openSession(
   const me = { userId, username: localStorage.getItem(USERNAME_KEY) ?? "me" };
   const unlock = await lockDevice(userId);
   const device = deviceOf(userId);
-  const { initCrypto, DeviceEncryption } = await import("../client/crypto");
-  await initCrypto();
-  const encryption = await DeviceEncryption.open(userId, device.id, device.createdAt);
-  const store = await openIdbStore(databaseName(userId));
+  const openEncryption = async () => {
+    const { initCrypto, DeviceEncryption } = await import("../client/crypto");
+    await initCrypto();
+    return DeviceEncryption.open(userId, device.id, device.createdAt);
+  };
+  // The engine loads while the messages' store opens.
+  const [encryption, store] = await Promise.all([openEncryption(), openIdbStore(databaseName(userId))]).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
   const client = new ParleyClient({ websocketUrl: config.websocketUrl, userId, tokenProvider: auth.tokenProvider, store, encryption });
   const model = new ChatModel(client, new Contacts(me), me, notify);
   // The model reads what the store holds before the socket opens: a reload shows history at once.

@@ -22,7 +22,7 @@ import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
-import { socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
+import { MAX_ENCRYPTED_BODY_BYTES, socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
 import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
 import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
@@ -146,8 +146,14 @@ export class ParleyClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stores the message in the outbox and sends it (now, or when connected). */
-  send(input: SendInput): Promise<OutboxRecord> {
+  /**
+   * Stores the message in the outbox and sends it (now, or when connected). Encrypting, a
+   * text over MAX_ENCRYPTED_BODY_BYTES is refused (`too_large`) before it is stored.
+   */
+  async send(input: SendInput): Promise<OutboxRecord> {
+    if (this.options.encryption !== undefined && input.body !== undefined && new TextEncoder().encode(input.body).length > MAX_ENCRYPTED_BODY_BYTES) {
+      throw new RequestError("too_large", `A message holds at most ${MAX_ENCRYPTED_BODY_BYTES / 1024} KiB of text: send it in parts.`);
+    }
     return this.outbox.enqueue(input);
   }
 

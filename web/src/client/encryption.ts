@@ -77,6 +77,13 @@ export const MAX_TO_DEVICE_PER_FRAME = 100;
 export const MAX_TO_DEVICE_FRAME_BYTES = 28 * 1024;
 
 /**
+ * The most text one encrypted message carries (UTF-8 bytes). Megolm makes about 1.37 × the
+ * text + 450 bytes of its content, and the browser's frame must stay under API Gateway's
+ * 32 KiB (docs/proposals/e2e-encryption.md §7).
+ */
+export const MAX_ENCRYPTED_BODY_BYTES = 20 * 1024;
+
+/**
  * The engine's requests as key frames through `request` (ParleyClient.request: an id, a
  * reply, `keys` parts merged), split to the protocol's limits, the replies merged back.
  */

@@ -10,5 +10,5 @@ export { advance, applyReceipt, tickFromReceipts, type Tick, type ReceiptMarks }
 export { isFinalError, parseIncoming } from "./protocol";
 export { checkFile, formatBytes, putWithProgress, MAX_FILE_BYTES, type FileCheck, type FileLike, type UploadTarget } from "./files";
 export { arrange, ChatSettingsBook, defaultSettings, isMuted, MAX_PINNED, MUTED_ALWAYS, type ChatChange, type ChatSettings, type Mute } from "./chats";
-export { claimChunks, socketKeys, toDeviceChunks, type DeviceInfo, type Inbound, type InboxMessage, type MessageEncryption } from "./encryption";
+export { claimChunks, MAX_ENCRYPTED_BODY_BYTES, socketKeys, toDeviceChunks, type DeviceInfo, type Inbound, type InboxMessage, type MessageEncryption } from "./encryption";
 export { directConversation } from "./ids";
