@@ -126,10 +126,15 @@ describe("Parley Web", () => {
     // Chromium's upload throttling makes moto refuse the PUT, so it is held instead).
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    // End-to-end encrypted: the file goes up under a neutral name, its bytes encrypted.
+    const uploads: { path: string; body: Buffer | null }[] = [];
     await alice.page.route(
-      (url) => url.pathname.endsWith("/notes.bin"),
+      (url) => url.pathname.endsWith("/file"),
       async (route) => {
-        if (route.request().method() === "PUT") await held;
+        if (route.request().method() === "PUT") {
+          uploads.push({ path: new URL(route.request().url()).pathname, body: route.request().postDataBuffer() });
+          await held;
+        }
         await route.continue();
       },
     );
@@ -143,6 +148,10 @@ describe("Parley Web", () => {
     await bar.waitFor({ state: "detached", timeout: 30_000 });
     await alice.page.unrouteAll({ behavior: "wait" });
     expect(await alice.page.getByRole("alert").filter({ hasText: "notes.bin" }).count()).toBe(0);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]!.path).not.toContain("notes");
+    expect(uploads[0]!.body?.length).toBe(bytes.length);
+    expect(uploads[0]!.body?.equals(bytes)).toBe(false);
 
     const link = bob.page.getByRole("button", { name: /^Download notes\.bin/ });
     await link.waitFor({ timeout: 15_000 });

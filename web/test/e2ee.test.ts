@@ -7,12 +7,12 @@
 // "sent before this device".
 import "fake-indexeddb/auto";
 import { describe, expect, it, vi } from "vitest";
-import { ParleyClient } from "../src/client/client";
+import { isSealed, ParleyClient, SEALED_FILE_NAME, SEALED_FILE_TYPE } from "../src/client/client";
 import { DeviceEncryption } from "../src/client/crypto";
 import { claimChunks, MAX_TO_DEVICE_FRAME_BYTES, toDeviceChunks } from "../src/client/encryption";
 import type { SocketLike } from "../src/client/connection";
 import type { ClientFrame, ServerFrame } from "../src/client/protocol";
-import { openIdbStore, type StoredMessage } from "../src/client/store";
+import { openIdbStore, type SealedAttachment, type StoredMessage } from "../src/client/store";
 import { directConversation } from "../src/client/ids";
 
 type Json = Record<string, any>;
@@ -137,7 +137,7 @@ class Relay {
         const seq = log.length + 1;
         const message = {
           type: "message", conversation, seq, messageId: `M${seq}`, id: f.id, from: from.user, ts: Date.now(), cursor: `c${seq}`,
-          ...(f.body !== undefined ? { body: f.body } : {}), ...(f.encrypted !== undefined ? { encrypted: f.encrypted } : {}),
+          ...(f.body !== undefined ? { body: f.body } : {}), ...(f.encrypted !== undefined ? { encrypted: f.encrypted } : {}), ...(f.attachment !== undefined ? { attachment: f.attachment } : {}),
         };
         log.push(message);
         from.post({ type: "sent", id: f.id, conversation, seq, messageId: message.messageId, ts: message.ts });
@@ -257,6 +257,34 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     await vi.waitFor(async () => expect((await bob.bodyOf(DIRECT, 1))?.body).toBe(longest), { timeout: 10_000 });
     const frame = relay.got.find((g) => g.user === "alice" && g.raw.includes('"action":"send"'))!;
     expect(new TextEncoder().encode(frame.raw).length).toBeLessThan(32 * 1024);
+    alice.client.stop();
+    bob.client.stop();
+  });
+
+  it("a file: its bytes encrypted, its real name, type and key inside the message, a neutral attachment beside it", async () => {
+    const relay = new Relay();
+    const alice = await device(relay, "alice", "ALICEDEVICE00006");
+    const bob = await device(relay, "bob", "BOBDEVICE0000006");
+    const bytes = new TextEncoder().encode("the route up the north face");
+    const { data, file } = alice.encryption.encryptFile(bytes);
+    expect(data.length).toBe(bytes.length);
+    expect(Buffer.from(data).equals(Buffer.from(bytes))).toBe(false);
+    const key = "c/d.alice.bob/u1/file";
+    const neutral = { key, name: SEALED_FILE_NAME, contentType: SEALED_FILE_TYPE, size: data.length };
+    await alice.client.outbox.enqueue({ toUser: "bob", attachment: neutral }, { attachment: { key, name: "route.txt", contentType: "text/plain", size: bytes.length, file } });
+    await vi.waitFor(async () => expect((await bob.bodyOf(DIRECT, 1))?.attachment?.name).toBe("route.txt"), { timeout: 10_000 });
+    const got = (await bob.bodyOf(DIRECT, 1))!.attachment!;
+    expect(isSealed(got)).toBe(true);
+    expect(new TextDecoder().decode(bob.encryption.decryptFile(data, (got as SealedAttachment).file))).toBe("the route up the north face");
+    // Alice's own copy shows the real name too; the server saw only the neutral one.
+    await vi.waitFor(async () => expect((await alice.bodyOf(DIRECT, 1))?.attachment?.name).toBe("route.txt"));
+    const [sent] = relay.sends("alice");
+    expect(sent!.attachment).toEqual(neutral);
+    expect(relay.got.some((g) => g.raw.includes("route.txt") || g.raw.includes("text/plain"))).toBe(false);
+    // Bytes changed on the way are refused.
+    const tampered = Uint8Array.from(data);
+    tampered[0] = tampered[0]! ^ 1;
+    expect(() => bob.encryption.decryptFile(tampered, (got as SealedAttachment).file)).toThrow();
     alice.client.stop();
     bob.client.stop();
   });

@@ -24,8 +24,8 @@ import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTa
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
 import { MAX_ENCRYPTED_BODY_BYTES, socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
-import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
-import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
+import type { Attachment, ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
+import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type SealedAttachment, type StoredMessage } from "./store";
 import { directConversation } from "./ids";
 import { Sync } from "./sync";
 import { advance, applyReceipt, tickFromReceipts } from "./ticks";
@@ -202,6 +202,7 @@ export class ParleyClient {
   ): Promise<OutboxRecord> {
     const check = checkFile(file);
     if (!check.ok) throw new RequestError("bad_request", check.reason);
+    if (this.options.encryption !== undefined) return this.sendSealedFile(this.options.encryption, target, file, check.contentType, progress, body);
     const reply = await this.request({
       action: "uploadUrl",
       ...target,
@@ -213,6 +214,37 @@ export class ParleyClient {
     await putWithProgress(reply, file, progress);
     const attachment = attachmentFor(reply.key, file, check.contentType);
     return this.send({ ...target, attachment, ...(body ? { body } : {}) });
+  }
+
+  /**
+   * `sendFile`, end to end encrypted: the bytes are encrypted here and uploaded under a
+   * neutral name and type (`file`, `application/octet-stream`); the real name, type and the
+   * key to the bytes go inside the message's ciphertext.
+   */
+  private async sendSealedFile(
+    encryption: MessageEncryption,
+    target: UploadTarget,
+    file: Blob & FileLike,
+    contentType: string,
+    progress: (sent: number, total: number) => void,
+    body?: string,
+  ): Promise<OutboxRecord> {
+    const { data, file: key } = encryption.encryptFile(new Uint8Array(await file.arrayBuffer()));
+    const reply = await this.request({ action: "uploadUrl", ...target, name: SEALED_FILE_NAME, contentType: SEALED_FILE_TYPE, size: data.length });
+    if (reply.type !== "uploadUrl") throw new RequestError("internal", `unexpected ${reply.type}`);
+    await putWithProgress(reply, new Blob([data as Uint8Array<ArrayBuffer>]), progress);
+    const neutral = { key: reply.key, name: SEALED_FILE_NAME, contentType: SEALED_FILE_TYPE, size: data.length };
+    const real = { ...attachmentFor(reply.key, file, contentType), file: key };
+    return this.outbox.enqueue({ ...target, attachment: neutral, ...(body ? { body } : {}) }, { attachment: real });
+  }
+
+  /** An encrypted file's bytes, decrypted (a `SealedAttachment`'s). */
+  async fetchSealedFile(attachment: SealedAttachment): Promise<Uint8Array> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) throw new RequestError("internal", "this client does not decrypt");
+    const response = await fetch(await this.downloadUrl(attachment.key));
+    if (!response.ok) throw new RequestError("internal", `the download failed (HTTP ${response.status})`);
+    return encryption.decryptFile(new Uint8Array(await response.arrayBuffer()), attachment.file);
   }
 
   /** A short-lived URL to GET an attachment's bytes. */
@@ -411,7 +443,8 @@ export class ParleyClient {
   private async seal(record: OutboxRecord): Promise<Pick<OutboxRecord, "frame" | "plain"> | undefined> {
     const encryption = this.options.encryption;
     const frame = record.frame;
-    if (encryption === undefined || frame.body === undefined || frame.encrypted !== undefined) return { frame };
+    const attachment = record.plain?.attachment;
+    if (encryption === undefined || (frame.body === undefined && attachment === undefined) || frame.encrypted !== undefined) return { frame };
     if (!this.connection.isOpen) return undefined;
     const me = this.options.userId;
     let conversation: string;
@@ -424,7 +457,9 @@ export class ParleyClient {
       members = (await this.options.store.getConversation(conversation))?.members ?? [];
       if (members.length === 0) throw new Error(`the members of ${conversation} are not known yet`);
     }
-    const content: Record<string, unknown> = { body: frame.body };
+    const content: Record<string, unknown> = {};
+    if (frame.body !== undefined) content.body = frame.body;
+    if (attachment !== undefined) content.attachment = attachment;
     const { body, ...rest } = frame;
     const sealed: OutboxRecord["frame"] = { ...rest };
     if (frame.replyTo?.preview !== undefined) {
@@ -434,7 +469,7 @@ export class ParleyClient {
     }
     const encrypted = await encryption.seal(this.keys, conversation, members, content);
     if (encrypted === undefined) return { frame };
-    return { frame: { ...sealed, encrypted }, plain: { body } };
+    return { frame: { ...sealed, encrypted }, plain: body !== undefined ? { body } : {} };
   }
 
   /** Decrypts messages stored `sealed` whose room key (one of `sessionIds`) came. */
@@ -521,7 +556,7 @@ export class ParleyClient {
       ...(record.frame.encrypted !== undefined ? { encrypted: true } : {}),
       ...(record.plain?.body !== undefined ? { body: record.plain.body } : {}),
       ...(record.frame.body !== undefined ? { body: record.frame.body } : {}),
-      ...(record.frame.attachment !== undefined ? { attachment: record.frame.attachment } : {}),
+      ...(record.frame.attachment !== undefined ? { attachment: record.plain?.attachment ?? record.frame.attachment } : {}),
     };
     await this.sync.accept(stored);
   }
@@ -626,6 +661,9 @@ function applyDecryption(message: StoredMessage, result: Decryption, encrypted: 
     case "decrypted": {
       const body = result.content.body;
       if (typeof body === "string") message.body = body;
+      const inner = sealedAttachment(result.content.attachment);
+      // Only the file the server holds under the key the message names (memo §8).
+      if (inner !== undefined && inner.key === message.attachment?.key) message.attachment = inner;
       return;
     }
     case "missingKey":
@@ -642,6 +680,24 @@ function applyDecryption(message: StoredMessage, result: Decryption, encrypted: 
       message.sealed = { state: "undecryptable", encrypted, reason: result.reason };
       return;
   }
+}
+
+/** The name and type an encrypted file is uploaded under: the real ones are inside the message. */
+export const SEALED_FILE_NAME = "file";
+export const SEALED_FILE_TYPE = "application/octet-stream";
+
+/** An attachment with its key, as a decrypted message carries it; undefined if malformed. */
+function sealedAttachment(value: unknown): SealedAttachment | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const a = value as Record<string, unknown>;
+  const ok = typeof a.key === "string" && typeof a.name === "string" && typeof a.contentType === "string" &&
+    typeof a.size === "number" && typeof a.file === "object" && a.file !== null;
+  return ok ? { key: a.key as string, name: a.name as string, contentType: a.contentType as string, size: a.size as number, file: a.file as Record<string, unknown> } : undefined;
+}
+
+/** Whether an attachment is an encrypted file (its bytes need `fetchSealedFile`). */
+export function isSealed(attachment: Attachment | SealedAttachment): attachment is SealedAttachment {
+  return "file" in attachment && typeof attachment.file === "object";
 }
 
 /**

@@ -54,6 +54,10 @@ export interface MessageEncryption {
   seal(transport: KeyTransport, conversation: string, members: string[], content: Record<string, unknown>): Promise<string | undefined>;
   /** Decrypts a message's `encrypted` content. */
   open(conversation: string, from: string, messageId: string, ts: number, encrypted: string): Promise<Decryption>;
+  /** A file's bytes encrypted (AES-CTR, same length), and the key to them (`SealedAttachment.file`). */
+  encryptFile(bytes: Uint8Array): { data: Uint8Array; file: Record<string, unknown> };
+  /** Bytes `encryptFile` made back, checked against the key's hash (throws when they differ). */
+  decryptFile(data: Uint8Array, file: Record<string, unknown>): Uint8Array;
   /** Members left the conversation: its next message starts a new room key, never shared with them. */
   forget(conversation: string): Promise<void>;
   /** A user's devices as last asked for (a new one shows once a send or a connect asked again). */

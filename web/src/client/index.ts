@@ -1,11 +1,11 @@
 /** The Parley client library's public surface (no UI in here). */
-export { ParleyClient, RequestError, type ClientListener, type ClientOptions } from "./client";
+export { isSealed, ParleyClient, RequestError, SEALED_FILE_NAME, SEALED_FILE_TYPE, type ClientListener, type ClientOptions } from "./client";
 export { Connection, webSocketFactory, type SocketFactory, type SocketLike, type TokenProvider, type ConnectionListener } from "./connection";
 export { Outbox, type SendInput } from "./outbox";
 export { Sync } from "./sync";
 export { Backoff } from "./backoff";
 export { systemClock, type Clock } from "./clock";
-export { openIdbStore, type ClientStore, type ConversationRecord, type OutboxRecord, type Sealed, type StoredMessage } from "./store";
+export { openIdbStore, type ClientStore, type ConversationRecord, type OutboxRecord, type Sealed, type SealedAttachment, type StoredMessage } from "./store";
 export { advance, applyReceipt, tickFromReceipts, type Tick, type ReceiptMarks } from "./ticks";
 export { isFinalError, parseIncoming } from "./protocol";
 export { checkFile, formatBytes, putWithProgress, MAX_FILE_BYTES, type FileCheck, type FileLike, type UploadTarget } from "./files";

@@ -71,7 +71,7 @@ export class Outbox {
   }
 
   /** Stores the send, then sends it if the connection is open. */
-  async enqueue(input: SendInput): Promise<OutboxRecord> {
+  async enqueue(input: SendInput, plain?: OutboxRecord["plain"]): Promise<OutboxRecord> {
     if (!this.loaded) await this.load();
     const id = this.options.newId();
     const record: OutboxRecord = {
@@ -79,6 +79,7 @@ export class Outbox {
       frame: { action: "send", id, ...input },
       createdAt: this.options.clock.now(),
       state: "pending",
+      ...(plain !== undefined ? { plain } : {}),
     };
     await this.options.store.putOutbox(record);
     this.records.push(record);
@@ -197,7 +198,7 @@ export class Outbox {
       async (ready) => {
         if (ready !== undefined && current()) {
           record.frame = ready.frame;
-          if (ready.plain !== undefined) record.plain = ready.plain;
+          if (ready.plain !== undefined) record.plain = { ...record.plain, ...ready.plain };
           record.prepared = true;
           await this.options.store.putOutbox(record);
         }

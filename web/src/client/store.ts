@@ -19,8 +19,11 @@ export interface OutboxRecord {
   /** `failed` after a final error (the frame can never be accepted as it is). */
   state: "pending" | "failed";
   error?: { code: string; message: string };
-  /** What the user wrote, kept on this device only, once `frame` carries it encrypted. */
-  plain?: { body?: string };
+  /**
+   * What the user wrote, kept on this device only: the text once `frame` carries it
+   * encrypted, and an encrypted file's real attachment (`frame` has a neutral one).
+   */
+  plain?: { body?: string; attachment?: SealedAttachment };
   /** Made ready to go (`Outbox` option `prepare`): `frame` is what is sent, on every retry. */
   prepared?: boolean;
 }
@@ -40,6 +43,16 @@ export interface Sealed {
   reason?: string;
 }
 
+/**
+ * An end-to-end encrypted file: the attachment as the sender described it, inside the
+ * ciphertext, and `file`, the key to its bytes (the Matrix `EncryptedFile` fields: `v`, `key`
+ * (a JWK), `iv`, `hashes`). The server has only the encrypted bytes under `key`, with a
+ * neutral name and type.
+ */
+export interface SealedAttachment extends Attachment {
+  file: Record<string, unknown>;
+}
+
 export interface StoredMessage {
   conversation: ConversationId;
   seq: number;
@@ -49,7 +62,8 @@ export interface StoredMessage {
   from: string;
   ts: number;
   body?: string;
-  attachment?: Attachment;
+  /** For an encrypted file, with its key (`SealedAttachment.file`). */
+  attachment?: Attachment | SealedAttachment;
   system?: System;
   /** Came encrypted and is not decrypted (the body is then absent). */
   sealed?: Sealed;

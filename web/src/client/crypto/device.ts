@@ -4,7 +4,7 @@
 // messages held until the first counts came, the inbox ids already fed (a message may come
 // live and again in a sync page before its ack lands, and a pre-key message must not be
 // decrypted twice), and when each user's devices were last asked for.
-import { DeviceLists, RoomId, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
+import { Attachment, DeviceLists, EncryptedAttachment, RoomId, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
 import type { DeviceInfo, Inbound, InboxMessage, MessageEncryption } from "../encryption";
 import { matrixUser, roomId } from "./ids";
 import { Crypto, storeName, type CryptoStore } from "./machine";
@@ -101,6 +101,17 @@ export class DeviceEncryption implements MessageEncryption {
       kind: "undecryptable" as const,
       reason: e instanceof Error ? e.message : String(e),
     }));
+  }
+
+  encryptFile(bytes: Uint8Array): { data: Uint8Array; file: Record<string, unknown> } {
+    const encrypted = Attachment.encrypt(bytes);
+    const info = encrypted.mediaEncryptionInfo;
+    if (info === undefined) throw new Error("the engine gave no key for the file");
+    return { data: encrypted.encryptedData, file: JSON.parse(info) as Record<string, unknown> };
+  }
+
+  decryptFile(data: Uint8Array, file: Record<string, unknown>): Uint8Array {
+    return Attachment.decrypt(new EncryptedAttachment(data, JSON.stringify(file)));
   }
 
   async forget(conversation: string): Promise<void> {
