@@ -330,7 +330,9 @@ describe("Parley Web", () => {
     await send(alice, "Welcome back, Carol");
     await bubble(carol.page, "Welcome back, Carol").waitFor({ timeout: 20_000 });
     await alice.page.getByRole("button", { name: "Devices" }).click();
-    await expect.poll(() => alice.page.getByRole("list", { name: `Devices of ${carol.email}` }).locator(".device").count(), { timeout: 15_000 }).toBe(2);
+    const carolsDevices = alice.page.getByRole("list", { name: `Devices of ${carol.email}` });
+    await expect.poll(() => carolsDevices.locator(".device").count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => carolsDevices.getByText("new device").count()).toBe(1);
     await alice.page.getByRole("list", { name: "Devices of you" }).getByText("(this browser)").waitFor();
     await screenshot(alice.page, "14c-devices");
     await alice.page.getByRole("button", { name: "Devices" }).click();

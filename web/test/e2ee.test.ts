@@ -14,6 +14,7 @@ import type { SocketLike } from "../src/client/connection";
 import type { ClientFrame, ServerFrame } from "../src/client/protocol";
 import { openIdbStore, type SealedAttachment, type StoredMessage } from "../src/client/store";
 import { directConversation } from "../src/client/ids";
+import { newDevices } from "../src/app/DevicesPanel";
 
 type Json = Record<string, any>;
 type Frame = ClientFrame & Json;
@@ -239,7 +240,7 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     expect(relay.got.some((g) => g.raw.includes("on my way"))).toBe(false);
     // Each sees the other's device, with its fingerprint.
     const bobsDevices = await alice.client.devices("bob");
-    expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false }]);
+    expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false, firstSeen: expect.any(Number) }]);
     expect((await alice.client.devices("alice")).find((d) => d.own)?.deviceId).toBe("ALICEDEVICE00001");
     alice.client.stop();
     bob.client.stop();
@@ -333,7 +334,10 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     await vi.waitFor(() => expect(alice.client.connection.isOpen).toBe(true));
     await alice.client.send({ conversation: DIRECT, body: "welcome back" });
     await vi.waitFor(async () => expect((await again.bodyOf(DIRECT, 2))?.body).toBe("welcome back"), { timeout: 10_000 });
-    expect((await alice.client.devices("bob")).map((d) => d.deviceId).sort()).toEqual(["BOBDEVICE0000003", "BOBDEVICE0000004"]);
+    const bobs = await alice.client.devices("bob");
+    expect(bobs.map((d) => d.deviceId).sort()).toEqual(["BOBDEVICE0000003", "BOBDEVICE0000004"]);
+    // The one that came later is marked new in the Devices panel.
+    expect([...newDevices(bobs, Date.now())]).toEqual(["BOBDEVICE0000004"]);
     alice.client.stop();
     again.client.stop();
   });

@@ -9,6 +9,18 @@ import { useEffect, useState } from "preact/hooks";
 import type { DeviceInfo } from "../client";
 import type { ChatModel } from "./model";
 
+/** How long a device someone added is marked new. */
+export const NEW_DEVICE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * The devices of one user marked new: learnt of in the last week, after another of theirs
+ * (their first device is just them).
+ */
+export function newDevices(devices: DeviceInfo[], now: number): Set<string> {
+  const first = Math.min(...devices.map((d) => d.firstSeen));
+  return new Set(devices.filter((d) => !d.own && d.firstSeen > first && now - d.firstSeen < NEW_DEVICE_MS).map((d) => d.deviceId));
+}
+
 /** A key in groups of four characters, easier to read aloud. */
 export function fingerprint(key: string): string {
   return key.replace(/(.{4})(?=.)/g, "$1 ");
@@ -38,10 +50,11 @@ export function DevicesPanel(props: { model: ChatModel; members: string[] }) {
               <strong>{member === model.me.userId ? "You" : model.contacts.label(member)}</strong>
               <ul aria-label={`Devices of ${member === model.me.userId ? "you" : model.contacts.label(member)}`}>
                 {(devices.get(member) ?? []).length === 0 && <li>No device with keys yet</li>}
-                {(devices.get(member) ?? []).map((d) => (
+                {(devices.get(member) ?? []).map((d, _i, all) => (
                   <li key={d.deviceId} class="device" data-device={d.deviceId}>
                     <code>{d.deviceId}</code>
                     {d.own && " (this browser)"}
+                    {newDevices(all, Date.now()).has(d.deviceId) && <strong class="new-device"> new device</strong>}
                     {d.ed25519 !== undefined && <span class="fingerprint"> {fingerprint(d.ed25519)}</span>}
                   </li>
                 ))}

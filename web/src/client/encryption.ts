@@ -29,6 +29,8 @@ export interface DeviceInfo {
   ed25519?: string;
   /** This very device. */
   own: boolean;
+  /** When this device first learnt of it (ms). */
+  firstSeen: number;
 }
 
 /** This device's end-to-end encryption, as the client drives it. */

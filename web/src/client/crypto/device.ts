@@ -121,7 +121,11 @@ export class DeviceEncryption implements MessageEncryption {
   async devices(user: string): Promise<DeviceInfo[]> {
     const devices = await this.crypto.machine.getUserDevices(new UserId(matrixUser(user)));
     return devices.devices().map((d) => {
-      const info: DeviceInfo = { deviceId: d.deviceId.toString(), own: user === this.user && d.deviceId.toString() === this.deviceId };
+      const info: DeviceInfo = {
+        deviceId: d.deviceId.toString(),
+        own: user === this.user && d.deviceId.toString() === this.deviceId,
+        firstSeen: Number(d.firstTimeSeen()),
+      };
       const key = d.ed25519Key?.toBase64();
       if (key !== undefined) info.ed25519 = key;
       return info;
