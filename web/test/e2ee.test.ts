@@ -138,7 +138,7 @@ class Relay {
         const seq = log.length + 1;
         const message = {
           type: "message", conversation, seq, messageId: `M${seq}`, id: f.id, from: from.user, ts: Date.now(), cursor: `c${seq}`,
-          ...(f.body !== undefined ? { body: f.body } : {}), ...(f.encrypted !== undefined ? { encrypted: f.encrypted } : {}), ...(f.attachment !== undefined ? { attachment: f.attachment } : {}),
+          ...(f.body !== undefined ? { body: f.body } : {}), ...(f.encrypted !== undefined ? { encrypted: f.encrypted } : {}), ...(f.attachment !== undefined ? { attachment: f.attachment } : {}), ...(f.kind !== undefined ? { kind: f.kind, target: f.target } : {}),
         };
         log.push(message);
         from.post({ type: "sent", id: f.id, conversation, seq, messageId: message.messageId, ts: message.ts });
@@ -238,6 +238,12 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     await bob.client.send({ conversation: DIRECT, body: "on my way" });
     await vi.waitFor(async () => expect((await alice.bodyOf(DIRECT, 2))?.body).toBe("on my way"), { timeout: 10_000 });
     expect(relay.got.some((g) => g.raw.includes("on my way"))).toBe(false);
+    // An edit goes the same way: the kind and target beside the ciphertext, the text inside.
+    await alice.client.send({ conversation: DIRECT, kind: "edit", target: 1, body: "meet at the south gate" });
+    await vi.waitFor(async () => expect((await bob.bodyOf(DIRECT, 3))?.body).toBe("meet at the south gate"), { timeout: 10_000 });
+    const edit = relay.sends("alice")[1]!;
+    expect([edit.kind, edit.target, edit.body, typeof edit.encrypted]).toEqual(["edit", 1, undefined, "string"]);
+    expect(relay.got.some((g) => g.raw.includes("south gate"))).toBe(false);
     // Each sees the other's device, with its fingerprint.
     const bobsDevices = await alice.client.devices("bob");
     expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false, firstSeen: expect.any(Number) }]);
