@@ -54,6 +54,8 @@ class Relay {
   readonly groups = new Map<string, string[]>();
   /** Users a group's messages also go to, whatever its members (a server that misbehaves). */
   readonly leakTo = new Set<string>();
+  /** Whether new devices are announced (`deviceChanged`), as the server's device lists do. */
+  announce = false;
   /** Devices whose live to-device posts are held back (their inbox keeps them). */
   readonly quiet = new Set<string>();
   private next = 0;
@@ -78,9 +80,14 @@ class Relay {
 
   handle(from: RelaySocket, f: Frame): void {
     const at = `${from.user}|${from.device}`;
-    switch (f.action) {
+    // `removeDevice` is not in the generated frames yet (the server's device lists are being added).
+    switch (f.action as string) {
       case "keysUpload": {
-        if (f.deviceKeys) (this.deviceKeys.get(from.user) ?? this.deviceKeys.set(from.user, new Map()).get(from.user)!).set(from.device, f.deviceKeys);
+        if (f.deviceKeys) {
+          (this.deviceKeys.get(from.user) ?? this.deviceKeys.set(from.user, new Map()).get(from.user)!).set(from.device, f.deviceKeys);
+          // A new device is announced to everyone else connected (the server: its contacts).
+          if (this.announce) this.sockets.filter((s) => !s.closed && s.user !== from.user).forEach((s) => s.post({ type: "deviceChanged", user: from.user }));
+        }
         const stock = this.oneTimeKeys.get(at) ?? new Map<string, Json>();
         for (const [id, key] of Object.entries(f.oneTimeKeys ?? {})) stock.set(id, key as Json);
         this.oneTimeKeys.set(at, stock);
@@ -153,6 +160,10 @@ class Relay {
         from.post({ type: "synced", cursor: "end", more: false });
         return;
       }
+      case "removeDevice":
+        this.deviceKeys.get(from.user)?.delete(f.device as string);
+        from.post({ type: "deviceRemoved", id: f.id, device: f.device });
+        return;
       case "chats":
         from.post({ type: "chats", id: f.id, chats: [] });
         return;
@@ -346,6 +357,29 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     expect([...newDevices(bobs, Date.now())]).toEqual(["BOBDEVICE0000004"]);
     alice.client.stop();
     again.client.stop();
+  });
+});
+
+describe("device lists", { timeout: 30_000 }, () => {
+  it("a contact's new device, announced, gets the next message at once (not a minute later)", async () => {
+    const relay = new Relay();
+    relay.announce = true;
+    const alice = await device(relay, "alice", "ALICEDEVICE00020");
+    const bob = await device(relay, "bob", "BOBDEVICE0000020");
+    await alice.client.send({ toUser: "bob", body: "one" });
+    await vi.waitFor(async () => expect((await bob.bodyOf(DIRECT, 1))?.body).toBe("one"), { timeout: 10_000 });
+    // Bob adds a device; Alice has asked for his devices a moment ago, but hears of it.
+    const second = await device(relay, "bob", "BOBDEVICE0000021", Date.now());
+    await vi.waitFor(() => expect(relay.got.some((g) => g.user === "bob" && g.raw.includes("BOBDEVICE0000021") && g.raw.includes('"keysUpload"'))).toBe(true), { timeout: 10_000 });
+    await alice.client.settled();
+    await alice.client.send({ conversation: DIRECT, body: "two" });
+    await vi.waitFor(async () => expect((await second.bodyOf(DIRECT, 2))?.body).toBe("two"), { timeout: 10_000 });
+    expect((await alice.client.devices("bob")).map((d) => d.deviceId).sort()).toEqual(["BOBDEVICE0000020", "BOBDEVICE0000021"]);
+
+    // Signing out asks the server to forget the device.
+    await second.client.removeDevice();
+    expect(relay.got.some((g) => g.user === "bob" && g.raw.includes('"removeDevice"') && g.raw.includes("BOBDEVICE0000021"))).toBe(true);
+    for (const d of [alice, bob, second]) d.client.stop();
   });
 });
 

@@ -117,6 +117,9 @@ export async function openSession(
 }
 
 export async function closeSession(session: Session, auth: CognitoAuth): Promise<void> {
+  // While still connected: the server forgets the device (where it can), its contacts stop
+  // encrypting for it.
+  await session.client.removeDevice();
   session.detach();
   session.model.stop();
   session.client.stop();

@@ -60,6 +60,8 @@ export interface MessageEncryption {
   encryptFile(bytes: Uint8Array): { data: Uint8Array; file: Record<string, unknown> };
   /** Bytes `encryptFile` made back, checked against the key's hash (throws when they differ). */
   decryptFile(data: Uint8Array, file: Record<string, unknown>): Uint8Array;
+  /** These users' device lists changed (`deviceChanged`): they are asked for again before the next send to them. */
+  changed(users: string[]): Promise<void>;
   /** Members left the conversation: its next message starts a new room key, never shared with them. */
   forget(conversation: string): Promise<void>;
   /** A user's devices as last asked for (a new one shows once a send or a connect asked again). */

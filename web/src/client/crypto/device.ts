@@ -114,6 +114,20 @@ export class DeviceEncryption implements MessageEncryption {
     return Attachment.decrypt(new EncryptedAttachment(data, JSON.stringify(file)));
   }
 
+  async changed(users: string[]): Promise<void> {
+    for (const user of users) this.asked.delete(user);
+    const known = this.known;
+    if (known === undefined) return;
+    await this.crypto.exclusive(() =>
+      this.crypto.machine.receiveSyncChanges(
+        "[]",
+        new DeviceLists(users.map((u) => new UserId(matrixUser(u))), []),
+        new Map(Object.entries(known.counts)),
+        new Set(known.fallback),
+      ),
+    );
+  }
+
   async forget(conversation: string): Promise<void> {
     await this.crypto.machine.invalidateGroupSession(new RoomId(roomId(conversation)));
   }
