@@ -339,8 +339,9 @@ describe("Parley Web", () => {
   });
 
   it("the build ships the encryption engine and the served CSP lets it compile: two in-page devices exchange a message", async () => {
-    // The crypto module is an entry of the build (vite.config.ts) that nothing loads yet: the
-    // page imports it from the served build, so no hook ships in the app. The key directory
+    // The crypto module is an entry of the build (vite.config.ts), loaded by the app after
+    // sign-in: here the signed-out page imports it from the served build, so no hook ships in
+    // the app. The key directory
     // stays in Node (test/key-directory.ts), reached through one exposed function.
     const chunk = readdirSync(new URL("../dist/assets/", import.meta.url)).find((f) => /^crypto-[\w-]+\.js$/.test(f));
     expect(chunk).toBeDefined();
