@@ -80,3 +80,5 @@ pub const MAX_PINNED_CHATS: usize = 3;
 pub const MAX_ENCRYPTED_BYTES: usize = 48 * 1024;
 /// An encrypted reaction's content, in bytes (an encrypted emoji is about 500).
 pub const MAX_ENCRYPTED_REACTION_BYTES: usize = 1024;
+/// Seconds the server remembers that a user's device list changed (`deviceChanges`): 30 days.
+pub const DEVICE_CHANGES_RETENTION_SECS: i64 = 30 * 24 * 60 * 60;

@@ -221,6 +221,24 @@ pub enum ServerFrame {
         id: String,
         last_seen: crate::client::Audience,
     },
+    /// Reply to `deviceChanges`: the users (the caller included) whose device list changed
+    /// after `since`; ask again from `until`. With `reset`, `since` was older than the
+    /// server keeps changes: treat every user's device list as changed.
+    DeviceChanges {
+        id: String,
+        users: Vec<String>,
+        #[cfg_attr(test, ts(type = "number"))]
+        until: i64,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+        reset: bool,
+    },
+    /// Posted to every device of everyone who shares a conversation with `user` (and to
+    /// `user`'s own) when `user` registered or removed a device: query their keys again.
+    DeviceChanged { user: String },
+    /// Reply to `removeDevice`, and posted to the removed device's own connections: its keys
+    /// and inbox are gone.
+    DeviceRemoved { id: String, device: String },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -392,7 +410,9 @@ impl ServerFrame {
             | Self::Claimed { id, .. }
             | Self::ToDeviceSent { id }
             | Self::Chats { id, .. }
-            | Self::Privacy { id, .. } => Some(id),
+            | Self::Privacy { id, .. }
+            | Self::DeviceChanges { id, .. }
+            | Self::DeviceRemoved { id, .. } => Some(id),
             Self::Error { id, .. }
             | Self::Pong { id }
             | Self::Chat { id, .. }
@@ -403,7 +423,8 @@ impl ServerFrame {
             | Self::Typing { .. }
             | Self::ToDevice { .. }
             | Self::ToDeviceSynced { .. }
-            | Self::ToDeviceAcked { .. } => None,
+            | Self::ToDeviceAcked { .. }
+            | Self::DeviceChanged { .. } => None,
         }
     }
 }

@@ -105,6 +105,15 @@ const EVENTS: &[(&str, Expect)] = &[
         "keys-to-device-ack.json",
         Expect::Frame("toDeviceAcked", None),
     ),
+    (
+        "keys-device-changes.json",
+        Expect::Frame("deviceChanges", None),
+    ),
+    // The sample's OLDPHONE0001 was never registered by the caller.
+    (
+        "keys-remove-device.json",
+        Expect::Frame("error", Some("not_found")),
+    ),
     ("push-register.json", Expect::Frame("pushRegistered", None)),
     ("disconnect.json", Expect::Connection { recorded: false }),
     ("push-stream.json", Expect::NoFailures),

@@ -467,3 +467,211 @@ async fn to_device_messages_arrive_live_and_by_sync_until_acknowledged() {
     .await;
     assert_refused(&too_big, "too_large", "at most 16384 bytes");
 }
+
+/// Whether `frame` tells that `user`'s device list changed.
+fn changed(frame: &Value, user: &TestUser) -> bool {
+    frame["type"] == "deviceChanged" && frame["user"] == user.user_id.as_str()
+}
+
+/// The users a `deviceChanges` from `since` names, and its `until`.
+async fn device_changes(client: &mut Client, since: Option<i64>) -> (BTreeSet<String>, i64) {
+    let mut frame = json!({"action": "deviceChanges"});
+    if let Some(since) = since {
+        frame["since"] = json!(since);
+    }
+    let reply = request(client, frame, "deviceChanges").await;
+    assert_eq!(reply["type"], "deviceChanges", "{reply}");
+    assert!(reply.get("reset").is_none(), "{reply}");
+    let users = reply["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_owned())
+        .collect();
+    (users, reply["until"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_new_device_is_told_to_everyone_who_shares_a_conversation_and_only_them() {
+    let stack = stack::shared();
+    let alice = sign_up(stack, "dl-alice").await;
+    let bob = sign_up(stack, "dl-bob").await;
+    let dave = sign_up(stack, "dl-dave").await;
+    let eve = sign_up(stack, "dl-eve").await;
+    let carol = sign_up(stack, "dl-carol").await;
+    let mut a = device(stack, &alice).await;
+    // A direct chat with bob; a group with dave and eve, from which eve is then removed.
+    send_and_wait(&mut a, &send_to_user(&fresh_id("m"), &bob, "hi")).await;
+    let id = fresh_id("g");
+    a.send(&create_group(
+        &id,
+        "devices",
+        &[dave.user_id.as_str(), eve.user_id.as_str()],
+    ))
+    .await;
+    let group = a
+        .frame_where("the `group` reply", |f| f["id"] == id.as_str())
+        .await;
+    let group = group["conversation"].as_str().unwrap().to_owned();
+    let id = fresh_id("rm");
+    a.send(&remove_members(&id, &group, &[eve.user_id.as_str()]))
+        .await;
+    a.frame_where("the `group` reply", |f| f["id"] == id.as_str())
+        .await;
+
+    let mut b = device(stack, &bob).await;
+    let mut d = device(stack, &dave).await;
+    let mut e = device(stack, &eve).await;
+    let mut c = device(stack, &carol).await;
+    let (before, since) = device_changes(&mut b, None).await;
+    assert!(!before.contains(&alice.user_id), "{before:?}");
+
+    // Alice's tablet registers: a new device in her list.
+    let mut tablet = keyed_device(stack, &alice, "DLTABLET").await;
+    register(&mut tablet, &alice, "DLTABLET", 2).await;
+    for (client, who) in [
+        (&mut b, "bob"),
+        (&mut d, "dave"),
+        (&mut a, "alice's other device"),
+    ] {
+        let told = client
+            .frame_where(&format!("{who} told of alice's new device"), |f| {
+                changed(f, &alice)
+            })
+            .await;
+        assert!(told.get("id").is_none(), "a pushed frame: {told}");
+    }
+    for (client, who) in [(&mut e, "eve (removed)"), (&mut c, "carol (a stranger)")] {
+        client
+            .expect_none_where(&format!("deviceChanged to {who}"), QUIET, |f| {
+                f["type"] == "deviceChanged"
+            })
+            .await;
+    }
+    // The same keys again change nothing: nobody is told.
+    register(&mut tablet, &alice, "DLTABLET", 0).await;
+    b.expect_none_where("a second deviceChanged", QUIET, |f| changed(f, &alice))
+        .await;
+
+    // A device that was offline learns it from deviceChanges; strangers learn nothing.
+    let mut laptop = device(stack, &bob).await;
+    let (users, until) = device_changes(&mut laptop, Some(since)).await;
+    assert!(users.contains(&alice.user_id), "{users:?}");
+    assert!(until > since, "until moves on: {until} > {since}");
+    let (users, _) = device_changes(&mut c, None).await;
+    assert!(!users.contains(&alice.user_id), "{users:?}");
+    let (users, _) = device_changes(&mut e, None).await;
+    assert!(!users.contains(&alice.user_id), "{users:?}");
+    // A `since` older than the 30 days kept asks for a reset.
+    let reply = request(
+        &mut laptop,
+        json!({"action": "deviceChanges", "since": 1}),
+        "deviceChanges",
+    )
+    .await;
+    assert_eq!(reply["reset"], true, "{reply}");
+    for client in [a, b, c, d, e, tablet, laptop] {
+        client.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_removed_device_loses_its_keys_and_inbox_and_its_id_for_good() {
+    let stack = stack::shared();
+    let alice = sign_up(stack, "rm-alice").await;
+    let bob = sign_up(stack, "rm-bob").await;
+    let mut phone = keyed_device(stack, &alice, "RMPHONE").await;
+    register(&mut phone, &alice, "RMPHONE", 3).await;
+    let mut tablet = keyed_device(stack, &alice, "RMTABLET").await;
+    register(&mut tablet, &alice, "RMTABLET", 1).await;
+    let mut b = keyed_device(stack, &bob, "RMBOB").await;
+    register(&mut b, &bob, "RMBOB", 1).await;
+    send_and_wait(&mut b, &send_to_user(&fresh_id("m"), &alice, "hi")).await;
+    // A to-device message waits in the phone's inbox.
+    let sent = request(
+        &mut b,
+        send_to(&alice, "RMPHONE", r#"{"algorithm":"m.olm.v1"}"#),
+        "toDeviceSent",
+    )
+    .await;
+    assert_eq!(sent["type"], "toDeviceSent", "{sent}");
+    phone
+        .frame_where("the live toDevice", |f| f["type"] == "toDevice")
+        .await;
+
+    // The tablet removes the phone.
+    let removed = request(
+        &mut tablet,
+        json!({"action": "removeDevice", "device": "RMPHONE"}),
+        "deviceRemoved",
+    )
+    .await;
+    assert_eq!(removed["type"], "deviceRemoved", "{removed}");
+    assert_eq!(removed["device"], "RMPHONE");
+    let told = phone
+        .frame_where("the phone told it was removed", |f| {
+            f["type"] == "deviceRemoved"
+        })
+        .await;
+    assert_eq!(told["device"], "RMPHONE", "{told}");
+    b.frame_where("bob told alice's list changed", |f| changed(f, &alice))
+        .await;
+
+    // Its keys are gone: not listed, nothing to claim.
+    let keys = request(
+        &mut b,
+        json!({"action": "keysQuery", "users": [alice.user_id]}),
+        "keys",
+    )
+    .await;
+    let devices: BTreeSet<&String> = keys["devices"][&alice.user_id]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(devices, BTreeSet::from([&"RMTABLET".to_owned()]), "{keys}");
+    let claimed = request(
+        &mut b,
+        json!({"action": "keysClaim", "devices": {alice.user_id.as_str(): ["RMPHONE"]}}),
+        "claimed",
+    )
+    .await;
+    assert_eq!(claimed_key(&claimed, &alice, "RMPHONE"), None, "{claimed}");
+    // Its inbox is gone.
+    let synced = reply_of_kind(
+        &mut phone,
+        json!({"action": "toDeviceSync"}),
+        "toDeviceSynced",
+    )
+    .await;
+    assert_eq!(synced["type"], "toDeviceSynced", "{synced}");
+    phone
+        .expect_none_where("an inbox message", QUIET, |f| f["type"] == "toDevice")
+        .await;
+    // Its id never registers again, and cannot be removed twice.
+    let again = request(
+        &mut phone,
+        json!({"action": "keysUpload", "deviceKeys": device_keys(&alice, "RMPHONE", 1)}),
+        "keysUploaded",
+    )
+    .await;
+    assert_refused(&again, "forbidden", "this device was removed");
+    let twice = request(
+        &mut tablet,
+        json!({"action": "removeDevice", "device": "RMPHONE"}),
+        "deviceRemoved",
+    )
+    .await;
+    assert_refused(&twice, "not_found", "no registered device");
+    // Only one's own devices: bob's device is not alice's to remove.
+    let others = request(
+        &mut tablet,
+        json!({"action": "removeDevice", "device": "RMBOB"}),
+        "deviceRemoved",
+    )
+    .await;
+    assert_refused(&others, "not_found", "no registered device");
+    for client in [phone, tablet, b] {
+        client.close().await;
+    }
+}

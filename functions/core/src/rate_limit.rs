@@ -79,6 +79,15 @@ pub const SEND_TO_DEVICE: Limit = Limit {
     interval_ms: 200,
 };
 
+/// `removeDevice`: each tells every contact of the user (about two requests per contact),
+/// and a removed slot lets a new device register (told again). A burst of 10, then one every
+/// 6 minutes, so that churning devices cannot flood one's contacts.
+pub const REMOVE_DEVICE: Limit = Limit {
+    name: "removeDevice",
+    burst: 10,
+    interval_ms: 360_000,
+};
+
 /// Where an action's token is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Taken {
@@ -92,7 +101,7 @@ pub enum Taken {
 
 /// Which client action costs what, and where its token is taken: the one place that says
 /// so, for every function. `send` (a burst of 60, then one a second), `lookup`,
-/// `uploadUrl`, `keysQuery`, `keysClaim` and `sendToDevice` are limited (one token a frame);
+/// `uploadUrl`, `keysQuery`, `keysClaim`, `sendToDevice` and `removeDevice` are limited (one token a frame);
 /// the others are cheap reads or ephemeral (`sync`, `ack`, `typing`, `downloadUrl`, the
 /// caller's own `keysUpload`, `toDeviceSync`, `toDeviceAck`) and are bounded by the stage's
 /// throttling and their size limits, and a group change is a stored message whose members
@@ -105,6 +114,7 @@ pub fn cost_of(action: &str) -> Option<(&'static Limit, Taken)> {
         "keysQuery" => Some((&KEYS_QUERY, Taken::Before)),
         "keysClaim" => Some((&KEYS_CLAIM, Taken::Before)),
         "sendToDevice" => Some((&SEND_TO_DEVICE, Taken::Before)),
+        "removeDevice" => Some((&REMOVE_DEVICE, Taken::Before)),
         _ => None,
     }
 }

@@ -46,6 +46,8 @@ mod tests {
             include_str!("../../../events/keys-send-to-device.json"),
             include_str!("../../../events/keys-to-device-sync.json"),
             include_str!("../../../events/keys-to-device-ack.json"),
+            include_str!("../../../events/keys-device-changes.json"),
+            include_str!("../../../events/keys-remove-device.json"),
         ] {
             let event: ApiGatewayWebsocketProxyRequest = serde_json::from_str(json).unwrap();
             let identity = websocket::identity(&event).expect("the authorizer context");

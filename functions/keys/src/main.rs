@@ -1,5 +1,6 @@
 //! The keys function (`keysUpload`, `keysQuery`, `keysClaim`, `sendToDevice`, `toDeviceSync`,
-//! `toDeviceAck`): end-to-end encryption's key directory and per-device inboxes. It stores
+//! `toDeviceAck`, `deviceChanges`, `removeDevice`): end-to-end encryption's key directory,
+//! device lists and per-device inboxes. It stores
 //! public keys and opaque messages and hands them out; the clients do all the cryptography.
 //! Clients are built once per cold start.
 
@@ -8,6 +9,7 @@ use parley_core::connections::Connections;
 use parley_core::delivery::Delivery;
 use parley_core::devices::Devices;
 use parley_core::rate_limit::RateLimiter;
+use parley_core::store::Store;
 use parley_core::{config, Config};
 
 mod actions;
@@ -27,6 +29,7 @@ async fn main() -> Result<(), Error> {
     let connections = Connections::new(dynamodb.clone(), &config.connections_table);
     let services = services::Services {
         limits: RateLimiter::new(dynamodb.clone(), &config.messages_table),
+        store: Store::new(dynamodb.clone(), &config),
         devices: Devices::new(dynamodb, devices_table),
         delivery: Delivery::new(
             Delivery::api_client(&aws, &config.management_endpoint),

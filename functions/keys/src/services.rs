@@ -6,6 +6,7 @@ use parley_core::delivery::Delivery;
 use parley_core::devices::Devices;
 use parley_core::identity::Identity;
 use parley_core::rate_limit::RateLimiter;
+use parley_core::store::Store;
 use parley_core::Error;
 
 /// The AWS-backed services, built once per cold start.
@@ -15,6 +16,8 @@ pub struct Services {
     pub delivery: Delivery,
     /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
     pub limits: RateLimiter,
+    /// The contacts index and group members: whom a device-list change is told to.
+    pub store: Store,
 }
 
 /// The device a frame came from.

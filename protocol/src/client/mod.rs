@@ -5,6 +5,7 @@
 
 mod ack;
 mod chat;
+mod device_list;
 mod files;
 mod groups;
 mod keys;
@@ -20,6 +21,7 @@ mod typing;
 
 pub use ack::Ack;
 pub use chat::{Chat, Chats, Mute};
+pub use device_list::{DeviceChanges, RemoveDevice};
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
 pub use keys::{
@@ -72,6 +74,8 @@ pub enum ClientFrame {
     Chats(Chats),
     Presence(Presence),
     Privacy(Privacy),
+    DeviceChanges(DeviceChanges),
+    RemoveDevice(RemoveDevice),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -97,7 +101,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 24] = [
+    pub const ACTIONS: [&'static str; 26] = [
         "send",
         "sync",
         "ack",
@@ -122,6 +126,8 @@ impl ClientFrame {
         "chats",
         "presence",
         "privacy",
+        "deviceChanges",
+        "removeDevice",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -159,6 +165,8 @@ impl ClientFrame {
             Self::Chats(_) => "chats",
             Self::Presence(_) => "presence",
             Self::Privacy(_) => "privacy",
+            Self::DeviceChanges(_) => "deviceChanges",
+            Self::RemoveDevice(_) => "removeDevice",
         }
     }
 
@@ -184,6 +192,8 @@ impl ClientFrame {
             Self::Chats(frame) => Some(&frame.id),
             Self::Presence(frame) => Some(&frame.id),
             Self::Privacy(frame) => Some(&frame.id),
+            Self::DeviceChanges(frame) => Some(&frame.id),
+            Self::RemoveDevice(frame) => Some(&frame.id),
             Self::Sync(_)
             | Self::Ack(_)
             | Self::Typing(_)
@@ -252,6 +262,8 @@ impl TryFrom<Value> for ClientFrame {
             "chats" => Chats::parse(&fields).map(Self::Chats),
             "presence" => Presence::parse(&fields).map(Self::Presence),
             "privacy" => Privacy::parse(&fields).map(Self::Privacy),
+            "deviceChanges" => DeviceChanges::parse(&fields).map(Self::DeviceChanges),
+            "removeDevice" => RemoveDevice::parse(&fields).map(Self::RemoveDevice),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

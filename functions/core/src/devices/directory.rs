@@ -75,14 +75,20 @@ impl Devices {
     /// Registers `device` of `user` with its identity keys: the user's device list gains it
     /// (refused once it holds [`MAX_DEVICES_PER_USER`] others: one conditional UpdateItem, so
     /// concurrent registrations cannot pass the cap), then its keys are stored, refused when
-    /// the device id already has other keys.
+    /// the device id already has other keys or was removed. `true` when the list gained it
+    /// (a change to announce), `false` when it was there already.
     pub async fn register(
         &self,
         user: &str,
         device: &str,
         keys: &DeviceKeys,
         now_ms: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
+        if self.is_removed(user, device).await? {
+            return Err(Error::forbidden(
+                "this device was removed: connect as a new device",
+            ));
+        }
         let listed = self
             .db
             .update_item()
@@ -98,17 +104,21 @@ impl Devices {
                 ":cap",
                 AttributeValue::N(MAX_DEVICES_PER_USER.to_string()),
             )
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
-        match listed {
+        let added = match listed {
             Err(error) if condition_failed(&error) => {
                 return Err(Error::forbidden(format!(
                     "at most {MAX_DEVICES_PER_USER} devices per user have keys"
                 )))
             }
             Err(error) => return Err(Error::aws(error)),
-            Ok(_) => {}
-        }
+            Ok(output) => !output
+                .attributes()
+                .and_then(|old| old.get("devices")?.as_ss().ok())
+                .is_some_and(|devices| devices.iter().any(|d| d == device)),
+        };
         let (Some(curve), Some(ed)) = (keys.key("curve25519"), keys.key("ed25519")) else {
             return Err(Error::bad_request("deviceKeys: keys are missing"));
         };
@@ -132,7 +142,7 @@ impl Devices {
                 "this device's identity keys are registered already and never change: connect as a new device",
             )),
             Err(error) => Err(Error::aws(error)),
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(added),
         }
     }
 

@@ -11,15 +11,20 @@
 //! - `td#<device>#<inbox id>`: a to-device message waiting for the device (`from`,
 //!   `fromDevice`, `eventType`, `content`, `ts`), until it acknowledges it or `ttl` passes;
 //! - `td-id#<device>#<frame id>`: a `sendToDevice` the device made, so a retry stores nothing
-//!   again (kept a day).
+//!   again (kept a day);
+//! - `gone#<device>`: a removed device (`removedAt`): its id never registers again;
+//! - `dl#<other user>`: the other user's device list changed at `at` (`ttl` 30 days), for a
+//!   device of this user that was offline ([`list`]).
 //!
 //! Every request reads by key or by a key prefix within one partition; nothing Scans.
 
 mod directory;
 mod inbox;
+mod list;
 
 pub use directory::KeyCounts;
 pub use inbox::{inbox_id, InboxMessage};
+pub use list::{Changes, SETTLE_MS};
 
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -5,6 +5,8 @@
 //! Mailbox sort keys, all in the user's partition:
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
 //! - `chat#<conversation>` and `pins` — the user's chat settings ([`chats`]);
+//! - `conv#<conversation>` — the user is in the conversation ([`contacts`]: whom a change of
+//!   the user's devices is told to);
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
 //! - `p#<ts>#<conversation>#<seq>` — a message copy ([`crate::cursor`]).
@@ -19,6 +21,7 @@
 mod acks;
 mod append;
 mod chats;
+mod contacts;
 mod conversations;
 mod fanout;
 mod log;

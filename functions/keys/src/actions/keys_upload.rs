@@ -2,12 +2,15 @@
 //! device's keys, for itself only: the identity keys must name the caller's user and the
 //! device it connected as, and every key must carry that device's signature (its presence
 //! and form: verifying it is the clients' job, as they verify every key they are handed).
+//! A device's first identity keys add it to the user's device list, which the user's
+//! contacts are told of ([`announce`]).
 
 use parley_core::clock::now_ms;
 use parley_core::Error;
 use parley_protocol::client::{all_signed_by, matrix_user_id, DeviceKeys, KeysUpload};
 use parley_protocol::ServerFrame;
 
+use crate::actions::announce;
 use crate::services::{Caller, Services};
 
 pub async fn run(
@@ -20,10 +23,13 @@ pub async fn run(
     match &upload.device_keys {
         Some(keys) => {
             check_own(keys, user, device)?;
-            services
+            let added = services
                 .devices
                 .register(user, device, keys, now_ms())
                 .await?;
+            if added {
+                announce::device_list_changed(services, user).await?;
+            }
         }
         None if !services.devices.is_registered(user, device).await? => {
             return Err(Error::bad_request(

@@ -6,10 +6,13 @@ use parley_protocol::{ClientFrame, ServerFrame};
 
 use crate::services::{Caller, Services};
 
+mod announce;
+mod device_changes;
 mod keys_claim;
 mod keys_query;
 mod keys_upload;
 mod parts;
+mod remove_device;
 mod send_to_device;
 mod to_device_ack;
 mod to_device_sync;
@@ -30,6 +33,8 @@ pub async fn run(
         ClientFrame::SendToDevice(send) => send_to_device::run(services, caller, send).await,
         ClientFrame::ToDeviceSync(sync) => to_device_sync::run(services, caller, sync).await,
         ClientFrame::ToDeviceAck(ack) => to_device_ack::run(services, caller, ack).await,
+        ClientFrame::DeviceChanges(ask) => device_changes::run(services, caller, ask).await,
+        ClientFrame::RemoveDevice(remove) => remove_device::run(services, caller, remove).await,
         // Routed to the other functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",
