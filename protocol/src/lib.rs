@@ -77,6 +77,8 @@ mod typescript {
             Presence::decl(&cfg),
             Privacy::decl(&cfg),
             Audience::decl(&cfg),
+            client::DeviceChanges::decl(&cfg),
+            client::RemoveDevice::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

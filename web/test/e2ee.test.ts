@@ -80,8 +80,7 @@ class Relay {
 
   handle(from: RelaySocket, f: Frame): void {
     const at = `${from.user}|${from.device}`;
-    // `removeDevice` is not in the generated frames yet (the server's device lists are being added).
-    switch (f.action as string) {
+    switch (f.action) {
       case "keysUpload": {
         if (f.deviceKeys) {
           (this.deviceKeys.get(from.user) ?? this.deviceKeys.set(from.user, new Map()).get(from.user)!).set(from.device, f.deviceKeys);

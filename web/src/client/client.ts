@@ -279,8 +279,7 @@ export class ParleyClient {
   async removeDevice(timeoutMs = 5_000): Promise<void> {
     const encryption = this.options.encryption;
     if (encryption === undefined) return;
-    const frame = { action: "removeDevice", device: encryption.deviceId };
-    await this.request(frame as unknown as Omit<RequestFrame, "id">, timeoutMs).catch((error: unknown) => {
+    await this.request({ action: "removeDevice", device: encryption.deviceId }, timeoutMs).catch((error: unknown) => {
       console.warn("parley encryption: the server did not remove this device:", error);
     });
   }
@@ -408,22 +407,19 @@ export class ParleyClient {
       case "toDeviceAcked":
         this.keyWork((e) => e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys));
         return;
-      default: {
-        // A contact's device list changed (the server's device-list announcements, issue 15):
-        // their devices are asked for again before the next send to them. Read by its shape
-        // until the frame is in the generated types.
-        const announced = frame as unknown as { type: string; user?: unknown };
-        if (announced.type === "deviceChanged" && typeof announced.user === "string") {
-          const user = announced.user;
-          this.keyWork(async (e) => {
-            await e.changed([user]);
-            return { acks: [], sessionIds: [] };
-          });
-          return;
-        }
+      case "deviceChanged": {
+        // A contact's device list changed (a device added or removed): their devices are
+        // asked for again before the next send to them.
+        const user = frame.user;
+        this.keyWork(async (e) => {
+          await e.changed([user]);
+          return { acks: [], sessionIds: [] };
+        });
+        return;
+      }
+      default:
         // A presence frame posted to a watcher has no id: it answers nothing.
         if ("id" in frame && frame.id !== undefined) this.settle(frame.id, frame);
-      }
     }
   }
 

@@ -4,7 +4,7 @@
 // messages held until the first counts came, the inbox ids already fed (a message may come
 // live and again in a sync page before its ack lands, and a pre-key message must not be
 // decrypted twice), and when each user's devices were last asked for.
-import { Attachment, DeviceLists, EncryptedAttachment, RoomId, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
+import { Attachment, EncryptedAttachment, RoomId, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
 import type { DeviceInfo, Inbound, InboxMessage, MessageEncryption } from "../encryption";
 import { matrixUser, roomId } from "./ids";
 import { Crypto, storeName, type CryptoStore } from "./machine";
@@ -115,17 +115,8 @@ export class DeviceEncryption implements MessageEncryption {
   }
 
   async changed(users: string[]): Promise<void> {
+    // Asked for again before the next send to them (`refresh`).
     for (const user of users) this.asked.delete(user);
-    const known = this.known;
-    if (known === undefined) return;
-    await this.crypto.exclusive(() =>
-      this.crypto.machine.receiveSyncChanges(
-        "[]",
-        new DeviceLists(users.map((u) => new UserId(matrixUser(u))), []),
-        new Map(Object.entries(known.counts)),
-        new Set(known.fallback),
-      ),
-    );
   }
 
   async forget(conversation: string): Promise<void> {
@@ -157,17 +148,12 @@ export class DeviceEncryption implements MessageEncryption {
     if (stale.length === 0) return;
     const machine = this.crypto.machine;
     await this.crypto.exclusive(async () => {
-      // A user tracked for the first time is asked for anyway; one tracked before is marked
-      // changed, the way a device-list change would (the counts are the server's last).
+      // A user tracked for the first time is asked for anyway; those tracked before are
+      // marked for a new query. Not through receiveSyncChanges with the last counts: counts
+      // older than an upload in flight would make the engine upload keys the server already
+      // holds (it refuses over 100).
       await machine.updateTrackedUsers(stale.map((u) => new UserId(matrixUser(u))));
-      if (this.known !== undefined) {
-        await machine.receiveSyncChanges(
-          "[]",
-          new DeviceLists(stale.map((u) => new UserId(matrixUser(u))), []),
-          new Map(Object.entries(this.known.counts)),
-          new Set(this.known.fallback),
-        );
-      }
+      await machine.markAllTrackedUsersAsDirty();
       await this.crypto.processOutgoingNow(transport);
     });
     for (const user of stale) this.asked.set(user, now);
