@@ -388,6 +388,54 @@ describe("Parley Web", () => {
     await context.close();
   });
 
+  it("messages are end-to-end encrypted: no frame to or from the server carries the text, and the other side reads it", async () => {
+    // Every WebSocket frame of both pages, from a fresh load on.
+    const frames: { who: string; dir: "sent" | "received"; text: string }[] = [];
+    const urls: string[] = [];
+    for (const [who, user] of [["alice", alice], ["bob", bob]] as const) {
+      user.page.on("websocket", (ws) => {
+        urls.push(ws.url());
+        ws.on("framesent", (f) => frames.push({ who, dir: "sent", text: String(f.payload) }));
+        ws.on("framereceived", (f) => frames.push({ who, dir: "received", text: String(f.payload) }));
+      });
+      await user.page.reload();
+      await online(user.page);
+    }
+    const marker = `canary-${randomBytes(6).toString("hex")}`;
+    await openChatWith(alice, bob.email);
+    await openChatWith(bob, alice.email);
+    await send(alice, `The secret is ${marker}`);
+    await bubble(bob.page, `The secret is ${marker}`).waitFor({ timeout: 20_000 });
+    await send(bob, `Got ${marker}`);
+    await bubble(alice.page, `Got ${marker}`).waitFor({ timeout: 20_000 });
+
+    const parsed = frames.map((f) => ({ ...f, frame: JSON.parse(f.text) as Record<string, unknown> }));
+    const sends = parsed.filter((f) => f.dir === "sent" && f.frame.action === "send");
+    const delivered = parsed.filter((f) => f.dir === "received" && f.frame.type === "message" && f.frame.encrypted !== undefined);
+    expect(sends.map((f) => f.who).sort()).toEqual(["alice", "bob"]);
+    for (const { frame } of sends) {
+      expect(frame.body).toBeUndefined();
+      expect(JSON.parse(frame.encrypted as string).algorithm).toBe("m.megolm.v1.aes-sha2");
+    }
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+    // Neither the text nor its marker in any frame, either way (keys went as to-device messages).
+    expect(frames.filter((f) => f.text.includes(marker))).toEqual([]);
+    // Each browser connected as its device.
+    expect(urls.length).toBeGreaterThanOrEqual(2);
+    for (const url of urls) expect(new URL(url).searchParams.get("device")).toMatch(/^[A-Z0-9]{16}$/);
+  });
+
+  it("a second tab of the same browser leaves the device to the first: it says Parley is open in another tab", async () => {
+    // Two tabs on one device's keys would fork its ratchets: one holds a Web Lock on it.
+    const second = await bob.context.newPage();
+    await second.goto(stack.webUrl);
+    await second.getByRole("alert").filter({ hasText: "Parley is open in another tab" }).waitFor({ timeout: 15_000 });
+    await second.close();
+    // The first tab still has it.
+    await send(alice, "Still with us?");
+    await bubble(bob.page, "Still with us?").waitFor({ timeout: 20_000 });
+  });
+
   it("mute, pin, archive and mark unread reach the same user's second browser: pinned first, archived apart", async () => {
     // Rows by conversation id: the second browser has not looked anyone up, so its titles differ.
     const idOf = (title: string) =>
@@ -470,6 +518,9 @@ describe("Parley Web", () => {
 
   it("reactions: counts and who reacted on both sides, replaced and removed", async () => {
     await menuAction(ed, "Meet at 8", "React 👍");
+    // Ed's first: his reaction has reached Dora before hers goes (each is sealed first, which
+    // may take either of them longer).
+    await expect.poll(() => chip(dora, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("1");
     await menuAction(dora, "Meet at 8", "React 👍");
     for (const user of [dora, ed]) {
       await expect.poll(() => chip(user, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("2");
@@ -592,54 +643,6 @@ describe("Parley Web", () => {
       expect(await bubble(fay.page, "Delete me").count()).toBe(0);
     }
     await fay.context.close();
-  });
-
-  it("messages are end-to-end encrypted: no frame to or from the server carries the text, and the other side reads it", async () => {
-    // Every WebSocket frame of both pages, from a fresh load on.
-    const frames: { who: string; dir: "sent" | "received"; text: string }[] = [];
-    const urls: string[] = [];
-    for (const [who, user] of [["alice", alice], ["bob", bob]] as const) {
-      user.page.on("websocket", (ws) => {
-        urls.push(ws.url());
-        ws.on("framesent", (f) => frames.push({ who, dir: "sent", text: String(f.payload) }));
-        ws.on("framereceived", (f) => frames.push({ who, dir: "received", text: String(f.payload) }));
-      });
-      await user.page.reload();
-      await online(user.page);
-    }
-    const marker = `canary-${randomBytes(6).toString("hex")}`;
-    await openChatWith(alice, bob.email);
-    await openChatWith(bob, alice.email);
-    await send(alice, `The secret is ${marker}`);
-    await bubble(bob.page, `The secret is ${marker}`).waitFor({ timeout: 20_000 });
-    await send(bob, `Got ${marker}`);
-    await bubble(alice.page, `Got ${marker}`).waitFor({ timeout: 20_000 });
-
-    const parsed = frames.map((f) => ({ ...f, frame: JSON.parse(f.text) as Record<string, unknown> }));
-    const sends = parsed.filter((f) => f.dir === "sent" && f.frame.action === "send");
-    const delivered = parsed.filter((f) => f.dir === "received" && f.frame.type === "message" && f.frame.encrypted !== undefined);
-    expect(sends.map((f) => f.who).sort()).toEqual(["alice", "bob"]);
-    for (const { frame } of sends) {
-      expect(frame.body).toBeUndefined();
-      expect(JSON.parse(frame.encrypted as string).algorithm).toBe("m.megolm.v1.aes-sha2");
-    }
-    expect(delivered.length).toBeGreaterThanOrEqual(2);
-    // Neither the text nor its marker in any frame, either way (keys went as to-device messages).
-    expect(frames.filter((f) => f.text.includes(marker))).toEqual([]);
-    // Each browser connected as its device.
-    expect(urls.length).toBeGreaterThanOrEqual(2);
-    for (const url of urls) expect(new URL(url).searchParams.get("device")).toMatch(/^[A-Z0-9]{16}$/);
-  });
-
-  it("a second tab of the same browser leaves the device to the first: it says Parley is open in another tab", async () => {
-    // Two tabs on one device's keys would fork its ratchets: one holds a Web Lock on it.
-    const second = await bob.context.newPage();
-    await second.goto(stack.webUrl);
-    await second.getByRole("alert").filter({ hasText: "Parley is open in another tab" }).waitFor({ timeout: 15_000 });
-    await second.close();
-    // The first tab still has it.
-    await send(alice, "Still with us?");
-    await bubble(bob.page, "Still with us?").waitFor({ timeout: 20_000 });
   });
 
   // Last: it judges every scenario before it.
