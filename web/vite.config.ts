@@ -22,10 +22,10 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     rolldownOptions: {
-      // The encryption module is an entry of its own, with its exports: the app will load it
-      // lazily (its engine is 2 MB of gzipped wasm, kept off the first load), and until it is
-      // wired the browser scenarios import it from the build to prove the build ships the wasm
-      // and the served CSP lets it compile. It exposes nothing globally.
+      // The encryption module is an entry of its own, with its exports: the app loads it after
+      // sign-in (src/app/session.ts; its engine is 2 MB of gzipped wasm, kept off the first
+      // load), and a browser scenario imports it from the build on its own to run two in-page
+      // devices under the served CSP. It exposes nothing globally.
       input: {
         index: fileURLToPath(new URL("index.html", import.meta.url)),
         crypto: fileURLToPath(new URL("src/client/crypto/index.ts", import.meta.url)),

@@ -166,7 +166,8 @@ export async function seedConversation(user: User, count: number): Promise<void>
   await user.page.evaluate(
     async ({ count }) => {
       const dbs = await indexedDB.databases();
-      const name = dbs.map((d) => d.name).find((n) => n?.startsWith("parley-"))!;
+      // The client's store, not the encryption engine's (parley-crypto-…).
+      const name = dbs.map((d) => d.name).find((n) => n?.startsWith("parley-") && !n.startsWith("parley-crypto-"))!;
       const me = name.slice("parley-".length);
       const other = "bench-other-user";
       const conversation = `d:${me}:${other}`;

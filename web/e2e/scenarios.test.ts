@@ -126,10 +126,15 @@ describe("Parley Web", () => {
     // Chromium's upload throttling makes moto refuse the PUT, so it is held instead).
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    // End-to-end encrypted: the file goes up under a neutral name, its bytes encrypted.
+    const uploads: { path: string; body: Buffer | null }[] = [];
     await alice.page.route(
-      (url) => url.pathname.endsWith("/notes.bin"),
+      (url) => url.pathname.endsWith("/file"),
       async (route) => {
-        if (route.request().method() === "PUT") await held;
+        if (route.request().method() === "PUT") {
+          uploads.push({ path: new URL(route.request().url()).pathname, body: route.request().postDataBuffer() });
+          await held;
+        }
         await route.continue();
       },
     );
@@ -143,6 +148,10 @@ describe("Parley Web", () => {
     await bar.waitFor({ state: "detached", timeout: 30_000 });
     await alice.page.unrouteAll({ behavior: "wait" });
     expect(await alice.page.getByRole("alert").filter({ hasText: "notes.bin" }).count()).toBe(0);
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]!.path).not.toContain("notes");
+    expect(uploads[0]!.body?.length).toBe(bytes.length);
+    expect(uploads[0]!.body?.equals(bytes)).toBe(false);
 
     const link = bob.page.getByRole("button", { name: /^Download notes\.bin/ });
     await link.waitFor({ timeout: 15_000 });
@@ -293,25 +302,47 @@ describe("Parley Web", () => {
     await screenshot(carol.page, "13-long-conversation-top");
   });
 
-  it("signing out revokes the session and forgets this browser's copy; signing in again brings the chats back from the server", async () => {
+  it("signing out revokes the session and forgets this browser's copy and device; signing in again makes a new device: the chats come back, their history sent before it unreadable there", async () => {
     const revoked = carol.page.waitForResponse((response) => response.request().headers()["x-amz-target"]?.endsWith(".RevokeToken") ?? false);
     await carol.page.getByRole("button", { name: "Sign out" }).click();
     expect((await revoked).status()).toBe(200);
     await carol.page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
     await screenshot(carol.page, "14-sign-in");
+    // The messages and the device's keys (the encryption engine's databases) are gone.
     expect(await carol.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);
     await carol.page.getByLabel(/Email or phone/).fill(carol.email);
     await carol.page.getByLabel("Password").fill(PASSWORD);
     await carol.page.getByRole("button", { name: "Sign in" }).click();
-    // The seeded conversation was only ever local; the real ones sync back.
-    await carol.page.getByRole("button", { name: /Marker for Carol/ }).waitFor({ timeout: 20_000 });
-    await carol.page.getByRole("button", { name: /Climbing/ }).waitFor();
+    await online(carol.page);
+    // The seeded conversation was only ever local; the real ones sync back, but what was
+    // encrypted before this device existed was never shared with it: it says so.
+    await carol.page.getByRole("button", { name: /Climbing/ }).waitFor({ timeout: 20_000 });
     expect(await carol.page.getByRole("button", { name: /Message 400:/ }).count()).toBe(0);
+    await openChatWith(carol, alice.email);
+    await carol.page.locator('.sealed[data-sealed="beforeDevice"]').first().waitFor({ timeout: 20_000 });
+    await carol.page.getByText("Sent before this device signed in: it cannot be decrypted here.").first().waitFor();
+    expect(await bubble(carol.page, "Marker for Carol").count()).toBe(0);
+    await screenshot(carol.page, "14b-history-before-device");
+
+    // Alice's next message is shared with the new device: Carol reads it. Her old device was
+    // removed at sign-out (removeDevice): Alice lists the new one alone.
+    await openChatWith(alice, carol.email);
+    await send(alice, "Welcome back, Carol");
+    await bubble(carol.page, "Welcome back, Carol").waitFor({ timeout: 20_000 });
+    const device = await carol.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("parley.device."))?.[1]);
+    await alice.page.getByRole("button", { name: "Devices" }).click();
+    const carolsDevices = alice.page.getByRole("list", { name: `Devices of ${carol.email}` });
+    await expect.poll(() => carolsDevices.locator(".device").evaluateAll((items) => items.map((i) => i.getAttribute("data-device"))), { timeout: 15_000 })
+      .toEqual([(JSON.parse(device!) as { id: string }).id]);
+    await alice.page.getByRole("list", { name: "Devices of you" }).getByText("(this browser)").waitFor();
+    await screenshot(alice.page, "14c-devices");
+    await alice.page.getByRole("button", { name: "Devices" }).click();
   });
 
   it("the build ships the encryption engine and the served CSP lets it compile: two in-page devices exchange a message", async () => {
-    // The crypto module is an entry of the build (vite.config.ts) that nothing loads yet: the
-    // page imports it from the served build, so no hook ships in the app. The key directory
+    // The crypto module is an entry of the build (vite.config.ts), loaded by the app after
+    // sign-in: here the signed-out page imports it from the served build, so no hook ships in
+    // the app. The key directory
     // stays in Node (test/key-directory.ts), reached through one exposed function.
     const chunk = readdirSync(new URL("../dist/assets/", import.meta.url)).find((f) => /^crypto-[\w-]+\.js$/.test(f));
     expect(chunk).toBeDefined();
@@ -355,6 +386,54 @@ describe("Parley Web", () => {
     expect(run.early).toBe("missingKey");
     expect(run.late).toEqual({ kind: "decrypted", content: { body: "hello bob" }, senderDevice: "ALICEBROWSER" });
     await context.close();
+  });
+
+  it("messages are end-to-end encrypted: no frame to or from the server carries the text, and the other side reads it", async () => {
+    // Every WebSocket frame of both pages, from a fresh load on.
+    const frames: { who: string; dir: "sent" | "received"; text: string }[] = [];
+    const urls: string[] = [];
+    for (const [who, user] of [["alice", alice], ["bob", bob]] as const) {
+      user.page.on("websocket", (ws) => {
+        urls.push(ws.url());
+        ws.on("framesent", (f) => frames.push({ who, dir: "sent", text: String(f.payload) }));
+        ws.on("framereceived", (f) => frames.push({ who, dir: "received", text: String(f.payload) }));
+      });
+      await user.page.reload();
+      await online(user.page);
+    }
+    const marker = `canary-${randomBytes(6).toString("hex")}`;
+    await openChatWith(alice, bob.email);
+    await openChatWith(bob, alice.email);
+    await send(alice, `The secret is ${marker}`);
+    await bubble(bob.page, `The secret is ${marker}`).waitFor({ timeout: 20_000 });
+    await send(bob, `Got ${marker}`);
+    await bubble(alice.page, `Got ${marker}`).waitFor({ timeout: 20_000 });
+
+    const parsed = frames.map((f) => ({ ...f, frame: JSON.parse(f.text) as Record<string, unknown> }));
+    const sends = parsed.filter((f) => f.dir === "sent" && f.frame.action === "send");
+    const delivered = parsed.filter((f) => f.dir === "received" && f.frame.type === "message" && f.frame.encrypted !== undefined);
+    expect(sends.map((f) => f.who).sort()).toEqual(["alice", "bob"]);
+    for (const { frame } of sends) {
+      expect(frame.body).toBeUndefined();
+      expect(JSON.parse(frame.encrypted as string).algorithm).toBe("m.megolm.v1.aes-sha2");
+    }
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+    // Neither the text nor its marker in any frame, either way (keys went as to-device messages).
+    expect(frames.filter((f) => f.text.includes(marker))).toEqual([]);
+    // Each browser connected as its device.
+    expect(urls.length).toBeGreaterThanOrEqual(2);
+    for (const url of urls) expect(new URL(url).searchParams.get("device")).toMatch(/^[A-Z0-9]{16}$/);
+  });
+
+  it("a second tab of the same browser leaves the device to the first: it says Parley is open in another tab", async () => {
+    // Two tabs on one device's keys would fork its ratchets: one holds a Web Lock on it.
+    const second = await bob.context.newPage();
+    await second.goto(stack.webUrl);
+    await second.getByRole("alert").filter({ hasText: "Parley is open in another tab" }).waitFor({ timeout: 15_000 });
+    await second.close();
+    // The first tab still has it.
+    await send(alice, "Still with us?");
+    await bubble(bob.page, "Still with us?").waitFor({ timeout: 20_000 });
   });
 
   it("mute, pin, archive and mark unread reach the same user's second browser: pinned first, archived apart", async () => {
@@ -439,6 +518,9 @@ describe("Parley Web", () => {
 
   it("reactions: counts and who reacted on both sides, replaced and removed", async () => {
     await menuAction(ed, "Meet at 8", "React 👍");
+    // Ed's first: his reaction has reached Dora before hers goes (each is sealed first, which
+    // may take either of them longer).
+    await expect.poll(() => chip(dora, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("1");
     await menuAction(dora, "Meet at 8", "React 👍");
     for (const user of [dora, ed]) {
       await expect.poll(() => chip(user, "Meet at 8", "👍").getAttribute("data-count"), { timeout: 15_000 }).toBe("2");

@@ -11,6 +11,7 @@ import type { PresenceState, StoredMessage } from "../client";
 import { Composer } from "./Composer";
 import { lastSeenText } from "./format";
 import { ForwardPanel } from "./ForwardPanel";
+import { DevicesPanel } from "./DevicesPanel";
 import { GroupPanel } from "./GroupPanel";
 import { MessageList } from "./MessageList";
 import type { RowActions } from "./MessageRow";
@@ -36,6 +37,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const [hasOlder, setHasOlder] = useState(false);
   const [showInfo, setShowInfo] = useState(false);
+  const [showDevices, setShowDevices] = useState(false);
   // What a screen reader announces: each message that arrives from someone else. The list
   // itself is not a live region: its virtualized rows come and go as it scrolls.
   const [announcement, setAnnouncement] = useState("");
@@ -158,6 +160,9 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
             )}
           </p>
         </div>
+        <button type="button" aria-expanded={showDevices} onClick={() => setShowDevices(!showDevices)}>
+          Devices
+        </button>
         {isGroup && (
           <button type="button" aria-expanded={showInfo} onClick={() => setShowInfo(!showInfo)}>
             Group info
@@ -165,6 +170,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         )}
       </header>
       <p class="sr-only" aria-live="polite">{announcement}</p>
+      {showDevices && <DevicesPanel model={model} members={chatMembers(model, chat)} />}
       {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
       <MessageList
         model={model}
@@ -192,4 +198,11 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
       )}
     </section>
   );
+}
+
+/** Whom a chat's messages are encrypted for: its members, this user first. */
+function chatMembers(model: ChatModel, chat: ChatKey): string[] {
+  const me = model.me.userId;
+  const members = "toUser" in chat ? [chat.toUser] : (model.summary(chat.conversation)?.record.members ?? []);
+  return [me, ...members.filter((m) => m !== me)];
 }

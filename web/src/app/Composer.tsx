@@ -56,18 +56,25 @@ export function Composer(props: {
     // The message ends the typing: the next keystroke says "typing" again at once.
     lastTyping.current = 0;
     props.onDone?.();
-    if (editing !== undefined) {
-      if (body !== (shown(editing.state).editedBody ?? editing.body)) await model.client.edit(editing.conversation, editing.seq, body);
-      return;
+    setError(undefined);
+    try {
+      if (editing !== undefined) {
+        if (body !== (shown(editing.state).editedBody ?? editing.body)) await model.client.edit(editing.conversation, editing.seq, body);
+        return;
+      }
+      const mentions = mentionsIn(body, members, label);
+      const quoted = replyTo !== undefined ? (shown(replyTo.state).editedBody ?? replyTo.body ?? replyTo.attachment?.name ?? "") : "";
+      await model.client.send({
+        ...chat,
+        body,
+        ...(replyTo !== undefined ? { replyTo: { seq: replyTo.seq, preview: quotePreview(quoted) } } : {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      });
+    } catch (e) {
+      // Refused before it was stored (too long to encrypt into one frame): the text stays.
+      setText(body);
+      setError(e instanceof Error ? e.message : String(e));
     }
-    const mentions = mentionsIn(body, members, label);
-    const quoted = replyTo !== undefined ? (shown(replyTo.state).editedBody ?? replyTo.body ?? replyTo.attachment?.name ?? "") : "";
-    await model.client.send({
-      ...chat,
-      body,
-      ...(replyTo !== undefined ? { replyTo: { seq: replyTo.seq, preview: quotePreview(quoted) } } : {}),
-      ...(mentions.length > 0 ? { mentions } : {}),
-    });
   };
 
   const pick = (member: string) => {

@@ -6,9 +6,9 @@
  * original), "Forwarded", mentions highlighted; and its menu of actions.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { OutboxRecord, StoredMessage, Tick } from "../client";
+import type { OutboxRecord, Sealed, StoredMessage, Tick } from "../client";
 import type { Attachment as AttachmentType } from "../client/protocol";
-import { formatBytes, reactionOf, shown } from "../client";
+import { formatBytes, isSealed, reactionOf, shown, type SealedAttachment } from "../client";
 import { timeOf } from "./format";
 import type { ChatModel } from "./model";
 
@@ -74,6 +74,7 @@ export function MessageRow(props: { model: ChatModel; message: StoredMessage; ac
         <>
           {message.attachment !== undefined && <Attachment model={model} attachment={message.attachment} />}
           {body !== undefined && <p class="body">{highlightMentions(body, message.mentions ?? [], (id) => (id === me ? model.me.username : label(id)), me)}</p>}
+          {message.sealed !== undefined && <p class="body sealed" data-sealed={message.sealed.state}>{sealedText(message.sealed)}</p>}
         </>
       )}
       {view.reactions.length > 0 && <Reactions model={model} message={message} reactions={view.reactions} />}
@@ -204,6 +205,18 @@ function MessageMenu(props: { model: ChatModel; message: StoredMessage; actions:
 
 const CHANGE_NAMES = { edit: "Edit", delete: "Delete for everyone", react: "Reaction", unreact: "Removing the reaction" } as const;
 
+/** What shows in place of a message that came encrypted and does not decrypt (yet). */
+export function sealedText(sealed: Sealed): string {
+  switch (sealed.state) {
+    case "waiting":
+      return "Waiting for the key to decrypt this message…";
+    case "beforeDevice":
+      return "Sent before this device signed in: it cannot be decrypted here.";
+    case "undecryptable":
+      return "This message cannot be decrypted.";
+  }
+}
+
 export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
   const { record, model } = props;
   const frame = record.frame;
@@ -219,8 +232,8 @@ export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
   }
   return (
     <div class="bubble own pending" data-outbox={record.id}>
-      {frame.attachment !== undefined && <p class="file">File: {frame.attachment.name}</p>}
-      {frame.body !== undefined && <p class="body">{frame.body}</p>}
+      {frame.attachment !== undefined && <p class="file">File: {(record.plain?.attachment ?? frame.attachment).name}</p>}
+      {(record.plain?.body ?? frame.body) !== undefined && <p class="body">{record.plain?.body ?? frame.body}</p>}
       <p class="meta">
         {record.state === "failed" ? (
           <span role="alert" class="error">
@@ -246,7 +259,29 @@ async function urlFor(model: ChatModel, key: string): Promise<string> {
   return url;
 }
 
-function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
+/**
+ * An encrypted file's bytes, decrypted, as a `data:` URL (for an image: the Content-Security-
+ * Policy's img-src allows `data:`, not `blob:`).
+ */
+async function sealedDataUrl(model: ChatModel, attachment: SealedAttachment): Promise<string> {
+  const bytes = await model.client.fetchSealedFile(attachment);
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error("could not read the file"));
+    reader.readAsDataURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: attachment.contentType }));
+  });
+}
+
+/** An encrypted file's bytes, decrypted, as a `blob:` URL to save (revoked a minute later). */
+async function sealedBlobUrl(model: ChatModel, attachment: SealedAttachment): Promise<string> {
+  const bytes = await model.client.fetchSealedFile(attachment);
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: attachment.contentType }));
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return url;
+}
+
+function Attachment(props: { model: ChatModel; attachment: AttachmentType | SealedAttachment }) {
   const { attachment, model } = props;
   const image = attachment.contentType.startsWith("image/");
   const [src, setSrc] = useState<string | undefined>(undefined);
@@ -254,13 +289,14 @@ function Attachment(props: { model: ChatModel; attachment: AttachmentType }) {
   // Asked again when the connection comes back (a chat opened offline shows its images then).
   useEffect(() => {
     if (image && src === undefined && model.online) {
-      urlFor(model, attachment.key).then(setSrc, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+      const url = isSealed(attachment) ? sealedDataUrl(model, attachment) : urlFor(model, attachment.key);
+      url.then(setSrc, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
     }
   }, [attachment.key, model.online]);
   const download = async () => {
     try {
       const link = document.createElement("a");
-      link.href = await urlFor(model, attachment.key);
+      link.href = isSealed(attachment) ? await sealedBlobUrl(model, attachment) : await urlFor(model, attachment.key);
       link.download = attachment.name;
       link.rel = "noopener";
       link.click();

@@ -59,6 +59,6 @@ export function preview(message: StoredMessage, label: (userId: string) => strin
   if (message.system !== undefined) return systemText(message, label);
   const view = shown(message.state);
   if (view.deleted) return "This message was deleted";
-  const text = view.editedBody ?? message.body ?? (message.attachment ? `File: ${message.attachment.name}` : "");
+  const text = view.editedBody ?? message.body ?? (message.attachment ? `File: ${message.attachment.name}` : message.sealed !== undefined ? "🔒 Encrypted message" : "");
   return message.own ? `You: ${text}` : text;
 }

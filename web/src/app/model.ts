@@ -193,7 +193,8 @@ export class ChatModel {
     const quiet = this.muted(message.conversation) && !(message.mentions ?? []).includes(this.me.userId);
     if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
-      this.notify(who, message.body ?? `File: ${message.attachment?.name ?? "a file"}`, message.conversation);
+      const text = message.body ?? (message.attachment !== undefined ? `File: ${message.attachment.name}` : "An encrypted message");
+      this.notify(who, text, message.conversation);
     }
     this.markDirty(message.conversation);
   }

@@ -11,17 +11,30 @@
  * they go through the sync's in-order delivery like any message, but are never stored or shown
  * as messages: each is folded into its target's state (state.ts) and the target is handed to
  * the UI again. A change whose target is not held waits in the store until it arrives.
+ *
+ * End-to-end encryption (with `encryption`, issue 15): the connection names the device
+ * (`?device=`); on each connect the engine uploads its keys as needed and the device's
+ * to-device inbox is synced (each batch fed to the engine, then acknowledged) before the
+ * messages are, so room keys come before the messages that need them. Every send with a body
+ * is encrypted for every device of every member before it first goes out (the outbox keeps
+ * the ciphertext for its retries). A message that came encrypted is decrypted before it is
+ * stored; one whose key has not come is stored `sealed` ("waiting for key", or "sent before
+ * this device") and decrypted when its key arrives. The engine's exchanges with the server
+ * run beside the chain of frames (their replies come through it), never inside it.
  */
 import { Backoff } from "./backoff";
 import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
+import { MAX_ENCRYPTED_BODY_BYTES, socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
 import { PresenceWatcher, type PresenceState } from "./presence";
-import type { ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
+import type { MessageState } from "@parley/protocol";
+import type { Attachment, ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
 import { applyEntry, applySnapshot, emptyState, type ChangeEntry } from "./state";
-import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type StoredMessage } from "./store";
+import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type SealedAttachment, type StoredMessage } from "./store";
+import { directConversation } from "./ids";
 import { Sync } from "./sync";
 import { advance, applyReceipt, tickFromReceipts } from "./ticks";
 
@@ -37,6 +50,8 @@ export interface ClientOptions {
   newId?: () => string;
   replyTimeoutMs?: number;
   syncPageSize?: number;
+  /** This device's end-to-end encryption; without it the client sends and reads plain text. */
+  encryption?: MessageEncryption;
 }
 
 export interface ClientListener {
@@ -77,6 +92,14 @@ export class ParleyClient {
   private readonly pending = new Map<string, Pending>();
   private readonly newId: () => string;
   private chain: Promise<void> = Promise.resolve();
+  /** The engine's work (to-device batches, key counts): one at a time, beside `chain`. */
+  private keyChain: Promise<void> = Promise.resolve();
+  /** `keys` parts received so far, by request id. */
+  private readonly keyParts = new Map<string, FrameOf<"keys">["devices"]>();
+  /** The key frames over this client's connection. */
+  private readonly keys: KeyTransport;
+  /** Whether this connection's message sync started (after its to-device inbox was synced). */
+  private messagesSyncing = false;
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -88,6 +111,7 @@ export class ParleyClient {
       tokenProvider: options.tokenProvider,
       clock: this.clock,
       backoff: new Backoff({ baseMs: 500, capMs: 30_000, ...(options.random ? { random: options.random } : {}) }),
+      ...(options.encryption !== undefined ? { query: { device: options.encryption.deviceId } } : {}),
       listener: {
         open: () => this.enqueue(() => this.onOpen()),
         close: () => this.enqueue(async () => this.onClose()),
@@ -103,7 +127,9 @@ export class ParleyClient {
       onChange: (record, change) => this.emit((l) => l.outbox?.(record, change)),
       ...(options.replyTimeoutMs !== undefined ? { replyTimeoutMs: options.replyTimeoutMs } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.encryption !== undefined ? { prepare: (record: OutboxRecord) => this.seal(record) } : {}),
     });
+    this.keys = socketKeys((frame) => this.request(frame));
     this.sync = new Sync({
       store: options.store,
       transmit,
@@ -133,8 +159,14 @@ export class ParleyClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stores the message in the outbox and sends it (now, or when connected). */
-  send(input: SendInput): Promise<OutboxRecord> {
+  /**
+   * Stores the message in the outbox and sends it (now, or when connected). Encrypting, a
+   * text over MAX_ENCRYPTED_BODY_BYTES is refused (`too_large`) before it is stored.
+   */
+  async send(input: SendInput): Promise<OutboxRecord> {
+    if (this.options.encryption !== undefined && input.body !== undefined && new TextEncoder().encode(input.body).length > MAX_ENCRYPTED_BODY_BYTES) {
+      throw new RequestError("too_large", `A message holds at most ${MAX_ENCRYPTED_BODY_BYTES / 1024} KiB of text: send it in parts.`);
+    }
     return this.outbox.enqueue(input);
   }
 
@@ -220,6 +252,7 @@ export class ParleyClient {
   ): Promise<OutboxRecord> {
     const check = checkFile(file);
     if (!check.ok) throw new RequestError("bad_request", check.reason);
+    if (this.options.encryption !== undefined) return this.sendSealedFile(this.options.encryption, target, file, check.contentType, progress, body);
     const reply = await this.request({
       action: "uploadUrl",
       ...target,
@@ -231,6 +264,37 @@ export class ParleyClient {
     await putWithProgress(reply, file, progress);
     const attachment = attachmentFor(reply.key, file, check.contentType);
     return this.send({ ...target, attachment, ...(body ? { body } : {}) });
+  }
+
+  /**
+   * `sendFile`, end to end encrypted: the bytes are encrypted here and uploaded under a
+   * neutral name and type (`file`, `application/octet-stream`); the real name, type and the
+   * key to the bytes go inside the message's ciphertext.
+   */
+  private async sendSealedFile(
+    encryption: MessageEncryption,
+    target: UploadTarget,
+    file: Blob & FileLike,
+    contentType: string,
+    progress: (sent: number, total: number) => void,
+    body?: string,
+  ): Promise<OutboxRecord> {
+    const { data, file: key } = encryption.encryptFile(new Uint8Array(await file.arrayBuffer()));
+    const reply = await this.request({ action: "uploadUrl", ...target, name: SEALED_FILE_NAME, contentType: SEALED_FILE_TYPE, size: data.length });
+    if (reply.type !== "uploadUrl") throw new RequestError("internal", `unexpected ${reply.type}`);
+    await putWithProgress(reply, new Blob([data as Uint8Array<ArrayBuffer>]), progress);
+    const neutral = { key: reply.key, name: SEALED_FILE_NAME, contentType: SEALED_FILE_TYPE, size: data.length };
+    const real = { ...attachmentFor(reply.key, file, contentType), file: key };
+    return this.outbox.enqueue({ ...target, attachment: neutral, ...(body ? { body } : {}) }, { attachment: real });
+  }
+
+  /** An encrypted file's bytes, decrypted (a `SealedAttachment`'s). */
+  async fetchSealedFile(attachment: SealedAttachment): Promise<Uint8Array> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) throw new RequestError("internal", "this client does not decrypt");
+    const response = await fetch(await this.downloadUrl(attachment.key));
+    if (!response.ok) throw new RequestError("internal", `the download failed (HTTP ${response.status})`);
+    return encryption.decryptFile(new Uint8Array(await response.arrayBuffer()), attachment.file);
   }
 
   /** A short-lived URL to GET an attachment's bytes. */
@@ -258,6 +322,23 @@ export class ParleyClient {
     return reply.chats;
   }
 
+  /**
+   * Best effort at sign-out: asks the server to forget this device (its keys and inbox; its
+   * contacts hear of it). Resolves whatever the answer, within `timeoutMs`.
+   */
+  async removeDevice(timeoutMs = 5_000): Promise<void> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return;
+    await this.request({ action: "removeDevice", device: encryption.deviceId }, timeoutMs).catch((error: unknown) => {
+      console.warn("parley encryption: the server did not remove this device:", error);
+    });
+  }
+
+  /** A user's devices, as this device last learnt them (none without encryption). */
+  devices(user: string): Promise<DeviceInfo[]> {
+    return this.options.encryption?.devices(user) ?? Promise.resolve([]);
+  }
+
   history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
     return this.options.store.listMessages(conversation, options);
   }
@@ -282,7 +363,19 @@ export class ParleyClient {
 
   private async onOpen(): Promise<void> {
     this.emit((l) => l.connection?.(true));
-    await this.sync.onOpen();
+    const encryption = this.options.encryption;
+    if (encryption === undefined) await this.sync.onOpen();
+    else {
+      // The to-device inbox first (its `toDeviceSynced` starts the message sync); keys go up
+      // beside it. Should the inbox never answer, the messages sync anyway.
+      this.messagesSyncing = false;
+      this.connection.send({ action: "toDeviceSync" });
+      encryption.connected(this.keys).catch((error: unknown) => console.warn("parley encryption: connecting:", error));
+      const connection = this.connection;
+      this.clock.setTimeout(() => {
+        if (connection.isOpen && !this.messagesSyncing) void this.enqueue(() => this.startMessageSync());
+      }, 15_000);
+    }
     this.outbox.onOpen();
     this.presence.onOpen();
     // Not awaited: the reply is handled by this same chain of frames. A failed listing is
@@ -349,9 +442,165 @@ export class ParleyClient {
       case "pong":
         // The keepalive's answer: receiving it was the point.
         return;
+      case "keys":
+        this.onKeysPart(frame);
+        return;
+      case "keysUploaded":
+        this.settle(frame.id, frame);
+        this.keyWork((e) => e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys));
+        return;
+      case "toDevice":
+        this.keyWork((e) => e.receive(frame.messages));
+        return;
+      case "toDeviceSynced":
+        this.keyWork(async (e) => {
+          const inbound = await e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys);
+          if (frame.more) this.connection.send({ action: "toDeviceSync" });
+          else if (!this.messagesSyncing) void this.enqueue(() => this.startMessageSync());
+          return inbound;
+        });
+        return;
+      case "toDeviceAcked":
+        this.keyWork((e) => e.counts(frame.oneTimeKeyCounts, frame.unusedFallbackKeys));
+        return;
+      case "deviceChanged": {
+        // A contact's device list changed (a device added or removed): their devices are
+        // asked for again before the next send to them.
+        const user = frame.user;
+        this.keyWork(async (e) => {
+          await e.changed([user]);
+          return { acks: [], sessionIds: [] };
+        });
+        return;
+      }
       default:
         if ("id" in frame && frame.id !== undefined) this.settle(frame.id, frame);
     }
+  }
+
+  private async startMessageSync(): Promise<void> {
+    if (this.messagesSyncing || !this.connection.isOpen) return;
+    this.messagesSyncing = true;
+    await this.sync.onOpen();
+  }
+
+  /** A part of a `keys` answer: the last one (`more: false`) settles the request with them all. */
+  private onKeysPart(frame: FrameOf<"keys">): void {
+    const devices = { ...(this.keyParts.get(frame.id) ?? {}), ...frame.devices };
+    if (frame.more) {
+      if (this.pending.has(frame.id)) this.keyParts.set(frame.id, devices);
+      return;
+    }
+    this.keyParts.delete(frame.id);
+    this.settle(frame.id, { ...frame, devices });
+  }
+
+  /**
+   * Runs the engine's `work` beside the chain of frames (it may wait on the engine while a
+   * send holds it for a key exchange whose replies come through the chain), then acks what
+   * it fed and decrypts what its room keys unlock.
+   */
+  private keyWork(work: (encryption: MessageEncryption) => Promise<Inbound>): void {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return;
+    this.keyChain = this.keyChain
+      .then(async () => {
+        const inbound = await work(encryption);
+        for (let i = 0; i < inbound.acks.length; i += 100) {
+          this.connection.send({ action: "toDeviceAck", ids: inbound.acks.slice(i, i + 100) });
+        }
+        if (inbound.sessionIds.length > 0) void this.enqueue(() => this.retryWaiting(new Set(inbound.sessionIds)));
+        // New counts may call for more one-time keys.
+        if (this.connection.isOpen) await encryption.exchange(this.keys);
+      })
+      .catch((error: unknown) => console.warn("parley encryption:", error));
+  }
+
+  /** Encrypts a stored send before it first goes out (the outbox's `prepare`). */
+  private async seal(record: OutboxRecord): Promise<Pick<OutboxRecord, "frame" | "plain"> | undefined> {
+    const encryption = this.options.encryption;
+    const frame = record.frame;
+    const attachment = record.plain?.attachment;
+    if (encryption === undefined || (frame.body === undefined && attachment === undefined) || frame.encrypted !== undefined) return { frame };
+    if (!this.connection.isOpen) return undefined;
+    const me = this.options.userId;
+    let conversation: string;
+    let members: string[];
+    if (frame.toUser !== undefined) {
+      conversation = directConversation(me, frame.toUser);
+      members = [me, frame.toUser];
+    } else {
+      conversation = frame.conversation ?? "";
+      members = (await this.options.store.getConversation(conversation))?.members ?? [];
+      if (members.length === 0) throw new Error(`the members of ${conversation} are not known yet`);
+    }
+    const content: Record<string, unknown> = {};
+    if (frame.body !== undefined) content.body = frame.body;
+    if (attachment !== undefined) content.attachment = attachment;
+    const { body, ...rest } = frame;
+    const sealed: OutboxRecord["frame"] = { ...rest };
+    if (frame.replyTo?.preview !== undefined) {
+      // The quote's text is the conversation's too: it goes inside, not beside, the ciphertext.
+      content.replyPreview = frame.replyTo.preview;
+      sealed.replyTo = { seq: frame.replyTo.seq };
+    }
+    const encrypted = await encryption.seal(this.keys, conversation, members, content);
+    if (encrypted === undefined) return { frame };
+    const plain: NonNullable<OutboxRecord["plain"]> = {};
+    if (body !== undefined) plain.body = body;
+    if (typeof content.replyPreview === "string") plain.replyPreview = content.replyPreview;
+    return { frame: { ...sealed, encrypted }, plain };
+  }
+
+  /**
+   * A synced state with its encrypted edit and reactions read (`body` "" beside `encrypted`,
+   * docs/protocol.md): an edit is its author's, a reaction its user's. The entries' own ids
+   * are not in the state: each is opened under one derived from its seq. One that does not
+   * decrypt keeps its empty body.
+   */
+  private async openSnapshot(conversation: ConversationId, author: string, ts: number, state: MessageState): Promise<MessageState> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return state;
+    const open = async (from: string, seq: number, at: number, encrypted: string, fallback: string): Promise<string> => {
+      const result = await encryption.open(conversation, from, `${conversation}:${seq}`, at, encrypted);
+      return result.kind === "decrypted" && typeof result.content.body === "string" ? result.content.body : fallback;
+    };
+    const next: MessageState = { ...state };
+    if (state.edited?.encrypted !== undefined) {
+      next.edited = { ...state.edited, body: await open(author, state.edited.seq, state.edited.ts, state.edited.encrypted, state.edited.body) };
+    }
+    if (state.reactions !== undefined) {
+      const reactions: NonNullable<MessageState["reactions"]> = {};
+      for (const [user, reaction] of Object.entries(state.reactions)) {
+        reactions[user] = reaction.encrypted === undefined ? reaction : { ...reaction, body: await open(user, reaction.seq, ts, reaction.encrypted, reaction.body) };
+      }
+      next.reactions = reactions;
+    }
+    return next;
+  }
+
+  /** Decrypts messages stored `sealed` whose room key (one of `sessionIds`) came. */
+  private async retryWaiting(sessionIds: Set<string>): Promise<void> {
+    const encryption = this.options.encryption;
+    if (encryption === undefined) return;
+    const store = this.options.store;
+    const opened: StoredMessage[] = [];
+    for (const { conversation, seq } of await store.listWaiting()) {
+      const message = await store.getMessage(conversation, seq);
+      const sealed = message?.sealed;
+      if (message === undefined || sealed === undefined) {
+        await store.deleteWaiting(conversation, seq);
+        continue;
+      }
+      if (sealed.sessionId !== undefined && !sessionIds.has(sealed.sessionId)) continue;
+      const result = await encryption.open(conversation, message.from, message.messageId, message.ts, sealed.encrypted);
+      if (result.kind === "missingKey") continue;
+      applyDecryption(message, result, sealed.encrypted, encryption.createdAt);
+      await store.putMessage(message);
+      await store.deleteWaiting(conversation, seq);
+      opened.push(message);
+    }
+    if (opened.length > 0) this.emit((l) => opened.forEach((m) => l.message?.(m)));
   }
 
   private settle(id: string, outcome: ServerFrame | Error): void {
@@ -383,6 +632,16 @@ export class ParleyClient {
       ...(frame.forwarded === true ? { forwarded: true } : {}),
       ...(frame.state !== undefined ? { state: applySnapshot(emptyState(), frame.state) } : {}),
     };
+    if (frame.encrypted !== undefined) {
+      const encryption = this.options.encryption;
+      const result: Decryption = encryption === undefined
+        ? { kind: "undecryptable", reason: "this client does not decrypt" }
+        : await encryption.open(frame.conversation, frame.from, frame.messageId, frame.ts, frame.encrypted);
+      applyDecryption(stored, result, frame.encrypted, encryption?.createdAt ?? Infinity);
+    }
+    if (frame.state !== undefined) {
+      stored.state = applySnapshot(emptyState(), await this.openSnapshot(frame.conversation, frame.from, frame.ts, frame.state));
+    }
     if (own && frame.system === undefined && frame.kind === undefined) {
       stored.tick = "sent";
       stored.recipients = await this.recipients(frame.conversation);
@@ -403,6 +662,8 @@ export class ParleyClient {
     const sent = record.frame;
     const change = sent.kind !== undefined && sent.target !== undefined;
     const quoted = sent.replyTo !== undefined ? await this.options.store.getMessage(frame.conversation, sent.replyTo.seq) : undefined;
+    // An encrypted reply's quote went inside the ciphertext, kept beside it for this copy.
+    const preview = sent.replyTo?.preview ?? record.plain?.replyPreview;
     const stored: StoredMessage = {
       conversation: frame.conversation,
       seq: frame.seq,
@@ -413,9 +674,11 @@ export class ParleyClient {
       own: true,
       // A change entry has no tick: it is never shown as a message.
       ...(change ? { kind: sent.kind!, target: sent.target! } : { tick: "sent" as const, recipients: conversation.members.filter((m) => m !== this.options.userId) }),
+      ...(sent.encrypted !== undefined ? { encrypted: true } : {}),
+      ...(record.plain?.body !== undefined ? { body: record.plain.body } : {}),
       ...(sent.body !== undefined ? { body: sent.body } : {}),
-      ...(sent.attachment !== undefined ? { attachment: sent.attachment } : {}),
-      ...(sent.replyTo !== undefined ? { replyTo: { ...sent.replyTo, from: quoted?.from ?? "" } } : {}),
+      ...(sent.attachment !== undefined ? { attachment: record.plain?.attachment ?? sent.attachment } : {}),
+      ...(sent.replyTo !== undefined ? { replyTo: { ...sent.replyTo, ...(preview !== undefined ? { preview } : {}), from: quoted?.from ?? "" } } : {}),
       ...(sent.mentions !== undefined ? { mentions: sent.mentions } : {}),
       ...(sent.forwarded === true ? { forwarded: true } : {}),
     };
@@ -446,6 +709,15 @@ export class ParleyClient {
         foldChange(message, change);
       }
       if (message.system !== undefined) applySystem(record, message);
+      if (message.system?.event === "removed" || message.system?.event === "left") {
+        // The library would rotate anyway once they are missing from the members it is
+        // given; dropping the room key now makes sure (memo §0.6).
+        const conversation = message.conversation;
+        this.keyWork(async (e) => {
+          await e.forget(conversation);
+          return { acks: [], sessionIds: [] };
+        });
+      }
       else if (record.kind === "unknown" && !message.own) {
         // A direct chat learns its other member from the first message they send.
         record.kind = "direct";
@@ -459,6 +731,9 @@ export class ParleyClient {
       }
       await this.options.store.putMessage(message);
       shown.set(message.seq, message);
+      if (message.sealed !== undefined && message.sealed.state !== "undecryptable") {
+        await this.options.store.putWaiting(message.conversation, message.seq);
+      }
     }
     await this.flushAcks(record);
     this.emit((l) => {
@@ -536,6 +811,58 @@ function foldChange(message: StoredMessage, change: ChangeEntry): void {
     delete message.body;
     delete message.attachment;
   }
+}
+
+/**
+ * A decryption's outcome into the stored message: the text, or why there is none yet. A
+ * missing key for a message older than this device means it was never shared with it.
+ */
+function applyDecryption(message: StoredMessage, result: Decryption, encrypted: string, deviceCreatedAt: number): void {
+  message.encrypted = true;
+  delete message.sealed;
+  switch (result.kind) {
+    case "decrypted": {
+      const body = result.content.body;
+      if (typeof body === "string") message.body = body;
+      const preview = result.content.replyPreview;
+      if (typeof preview === "string" && message.replyTo !== undefined) message.replyTo = { ...message.replyTo, preview };
+      const inner = sealedAttachment(result.content.attachment);
+      // Only the file the server holds under the key the message names (memo §8).
+      if (inner !== undefined && inner.key === message.attachment?.key) message.attachment = inner;
+      return;
+    }
+    case "missingKey":
+      message.sealed = {
+        state: message.ts < deviceCreatedAt ? "beforeDevice" : "waiting",
+        encrypted,
+        ...(result.sessionId !== undefined ? { sessionId: result.sessionId } : {}),
+      };
+      return;
+    case "mismatchedSender":
+      message.sealed = { state: "undecryptable", encrypted, reason: `not sent by ${result.claimed}` };
+      return;
+    case "undecryptable":
+      message.sealed = { state: "undecryptable", encrypted, reason: result.reason };
+      return;
+  }
+}
+
+/** The name and type an encrypted file is uploaded under: the real ones are inside the message. */
+export const SEALED_FILE_NAME = "file";
+export const SEALED_FILE_TYPE = "application/octet-stream";
+
+/** An attachment with its key, as a decrypted message carries it; undefined if malformed. */
+function sealedAttachment(value: unknown): SealedAttachment | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const a = value as Record<string, unknown>;
+  const ok = typeof a.key === "string" && typeof a.name === "string" && typeof a.contentType === "string" &&
+    typeof a.size === "number" && typeof a.file === "object" && a.file !== null;
+  return ok ? { key: a.key as string, name: a.name as string, contentType: a.contentType as string, size: a.size as number, file: a.file as Record<string, unknown> } : undefined;
+}
+
+/** Whether an attachment is an encrypted file (its bytes need `fetchSealedFile`). */
+export function isSealed(attachment: Attachment | SealedAttachment): attachment is SealedAttachment {
+  return "file" in attachment && typeof attachment.file === "object";
 }
 
 /**

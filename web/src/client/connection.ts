@@ -80,6 +80,8 @@ export interface ConnectionOptions {
   maxAgeMs?: number;
   /** Send a `ping` after this long without an outgoing frame; below the 10-minute idle limit. */
   idleMs?: number;
+  /** More query parameters of the handshake (`device`: the encrypting device's id). */
+  query?: Record<string, string>;
 }
 
 export const DEFAULT_MAX_AGE_MS = 115 * 60 * 1000;
@@ -162,6 +164,7 @@ export class Connection {
 
     const url = new URL(this.options.url);
     url.searchParams.set("token", token);
+    for (const [name, value] of Object.entries(this.options.query ?? {})) url.searchParams.set(name, value);
     let socket: SocketLike;
     try {
       socket = this.options.socketFactory(url.toString());

@@ -12,6 +12,10 @@
  *   reconnects with a fresh token and the send goes again on open.
  * - A final error (`bad_request`, `forbidden`, `not_found`, `too_large`) marks it failed; it
  *   stays in the store for the UI to show (and discard).
+ * - With `prepare` (end-to-end encryption), a send is prepared once before it first goes out:
+ *   its frame replaced (the body encrypted) and stored, so every retry sends the very same
+ *   ciphertext under the same id. A preparation that cannot run now (offline) waits for the
+ *   next open; one that fails is tried again after a backoff.
  */
 import { Backoff } from "./backoff";
 import type { Clock, TimerHandle } from "./clock";
@@ -29,6 +33,11 @@ export interface OutboxOptions {
   onChange?: (record: OutboxRecord, change: "queued" | "failed" | "removed") => void;
   replyTimeoutMs?: number;
   random?: () => number;
+  /**
+   * Makes a stored send ready to go (encrypts it): the frame (and local-only fields) to
+   * store and send from now on, or undefined when it cannot be done now (not connected).
+   */
+  prepare?: (record: OutboxRecord) => Promise<Pick<OutboxRecord, "frame" | "plain"> | undefined>;
 }
 
 interface Flight {
@@ -42,6 +51,8 @@ export class Outbox {
   /** Ids waiting out a backoff after a transient error. */
   private readonly backingOff = new Map<string, { timer: TimerHandle; backoff: Backoff }>();
   private readonly backoffs = new Map<string, Backoff>();
+  /** Ids being prepared. */
+  private readonly preparing = new Set<string>();
   private readonly replyTimeoutMs: number;
   private loaded = false;
 
@@ -60,7 +71,7 @@ export class Outbox {
   }
 
   /** Stores the send, then sends it if the connection is open. */
-  async enqueue(input: SendInput): Promise<OutboxRecord> {
+  async enqueue(input: SendInput, plain?: OutboxRecord["plain"]): Promise<OutboxRecord> {
     if (!this.loaded) await this.load();
     const id = this.options.newId();
     const record: OutboxRecord = {
@@ -68,6 +79,7 @@ export class Outbox {
       frame: { action: "send", id, ...input },
       createdAt: this.options.clock.now(),
       state: "pending",
+      ...(plain !== undefined ? { plain } : {}),
     };
     await this.options.store.putOutbox(record);
     this.records.push(record);
@@ -119,6 +131,11 @@ export class Outbox {
     }
     if (frame.code === "unauthorized") return; // sent again once the connection reopens
     // rate_limited, internal: the same id again, later.
+    this.later(record);
+  }
+
+  /** Pumps `record` again after its backoff. */
+  private later(record: OutboxRecord): void {
     let backoff = this.backoffs.get(record.id);
     if (backoff === undefined) {
       backoff = new Backoff({ baseMs: 1_000, capMs: 60_000, ...(this.options.random ? { random: this.options.random } : {}) });
@@ -159,7 +176,11 @@ export class Outbox {
       const target = targetOf(record);
       if (busy.has(target)) continue;
       busy.add(target);
-      if (this.inFlight.has(record.id) || this.backingOff.has(record.id)) continue;
+      if (this.inFlight.has(record.id) || this.backingOff.has(record.id) || this.preparing.has(record.id)) continue;
+      if (this.options.prepare !== undefined && record.prepared !== true) {
+        this.prepare(record, this.options.prepare);
+        continue;
+      }
       if (!this.options.transmit(record.frame)) return; // not connected: onOpen pumps again
       const timer = this.options.clock.setTimeout(() => {
         // No reply: the frame or its answer was lost. Send the same id again.
@@ -168,6 +189,28 @@ export class Outbox {
       }, this.replyTimeoutMs);
       this.inFlight.set(record.id, { timer });
     }
+  }
+
+  private prepare(record: OutboxRecord, prepare: NonNullable<OutboxOptions["prepare"]>): void {
+    this.preparing.add(record.id);
+    const current = () => this.records.includes(record);
+    prepare(record).then(
+      async (ready) => {
+        if (ready !== undefined && current()) {
+          record.frame = ready.frame;
+          if (ready.plain !== undefined) record.plain = { ...record.plain, ...ready.plain };
+          record.prepared = true;
+          await this.options.store.putOutbox(record);
+        }
+        this.preparing.delete(record.id);
+        if (ready !== undefined) this.pump();
+      },
+      (error: unknown) => {
+        console.warn("parley outbox: could not prepare a send:", error);
+        this.preparing.delete(record.id);
+        if (current()) this.later(record);
+      },
+    );
   }
 }
 

@@ -20,6 +20,38 @@ export interface OutboxRecord {
   /** `failed` after a final error (the frame can never be accepted as it is). */
   state: "pending" | "failed";
   error?: { code: string; message: string };
+  /**
+   * What the user wrote, kept on this device only: the text once `frame` carries it
+   * encrypted, and an encrypted file's real attachment (`frame` has a neutral one).
+   */
+  plain?: { body?: string; attachment?: SealedAttachment; replyPreview?: string };
+  /** Made ready to go (`Outbox` option `prepare`): `frame` is what is sent, on every retry. */
+  prepared?: boolean;
+}
+
+/**
+ * A message that came end-to-end encrypted and is not readable (yet): `waiting` for its room
+ * key (decrypted when the key arrives), `beforeDevice` (sent before this device existed: its
+ * key was never shared with it), `undecryptable` (refused: not for this conversation, not
+ * from its claimed sender…). Absent once decrypted.
+ */
+export interface Sealed {
+  state: "waiting" | "beforeDevice" | "undecryptable";
+  /** The `encrypted` content as delivered, for another try. */
+  encrypted: string;
+  /** The Megolm session whose key it waits for. */
+  sessionId?: string;
+  reason?: string;
+}
+
+/**
+ * An end-to-end encrypted file: the attachment as the sender described it, inside the
+ * ciphertext, and `file`, the key to its bytes (the Matrix `EncryptedFile` fields: `v`, `key`
+ * (a JWK), `iv`, `hashes`). The server has only the encrypted bytes under `key`, with a
+ * neutral name and type.
+ */
+export interface SealedAttachment extends Attachment {
+  file: Record<string, unknown>;
 }
 
 export interface StoredMessage {
@@ -31,8 +63,13 @@ export interface StoredMessage {
   from: string;
   ts: number;
   body?: string;
-  attachment?: Attachment;
+  /** For an encrypted file, with its key (`SealedAttachment.file`). */
+  attachment?: Attachment | SealedAttachment;
   system?: System;
+  /** Came encrypted and is not decrypted (the body is then absent). */
+  sealed?: Sealed;
+  /** Came encrypted (and was decrypted, unless `sealed`). */
+  encrypted?: boolean;
   /** Sent by this user (from this or another device). */
   own: boolean;
   /** Own messages only. */
@@ -105,6 +142,10 @@ export interface ClientStore {
   putPendingChange(change: PendingChange): Promise<void>;
   /** The changes held for a target, and forgets them. */
   takePendingChanges(conversation: ConversationId, target: number): Promise<PendingChange[]>;
+  /** Messages stored `sealed` that may still decrypt: (conversation, seq) of each. */
+  putWaiting(conversation: ConversationId, seq: number): Promise<void>;
+  deleteWaiting(conversation: ConversationId, seq: number): Promise<void>;
+  listWaiting(): Promise<{ conversation: ConversationId; seq: number }[]>;
   close(): void;
 }
 
@@ -114,10 +155,15 @@ interface Schema extends DBSchema {
   messages: { key: [string, number]; value: StoredMessage };
   conversations: { key: string; value: ConversationRecord };
   pendingChanges: { key: [string, number]; value: PendingChange; indexes: { target: [string, number] } };
+  waiting: { key: [string, number]; value: { conversation: string; seq: number } };
 }
 
-/** 2: change entries whose target is not held (`pendingChanges`). */
-const VERSION = 2;
+/**
+ * 2: change entries whose target is not held (`pendingChanges`), or (a database made by the
+ * encrypting client's first version 2) the `waiting` list of messages whose room key has not
+ * arrived. 3: both stores, whichever a version-2 database lacks is created.
+ */
+const VERSION = 3;
 
 /** Opens (creating if needed) the store of one user; one database per user id. */
 export async function openIdbStore(name: string): Promise<ClientStore> {
@@ -129,10 +175,13 @@ export async function openIdbStore(name: string): Promise<ClientStore> {
         database.createObjectStore("messages", { keyPath: ["conversation", "seq"] });
         database.createObjectStore("conversations", { keyPath: "conversation" });
       }
-      if (oldVersion < 2) {
+      if (oldVersion < 3 && !database.objectStoreNames.contains("pendingChanges")) {
         database
           .createObjectStore("pendingChanges", { keyPath: ["conversation", "seq"] })
           .createIndex("target", ["conversation", "target"]);
+      }
+      if (oldVersion < 3 && !database.objectStoreNames.contains("waiting")) {
+        database.createObjectStore("waiting", { keyPath: ["conversation", "seq"] });
       }
     },
   });
@@ -195,6 +244,15 @@ class IdbStore implements ClientStore {
     for (const change of changes) await tx.store.delete([conversation, change.seq]);
     await tx.done;
     return changes;
+  }
+  async putWaiting(conversation: ConversationId, seq: number) {
+    await this.db.put("waiting", { conversation, seq });
+  }
+  deleteWaiting(conversation: ConversationId, seq: number) {
+    return this.db.delete("waiting", [conversation, seq]);
+  }
+  listWaiting() {
+    return this.db.getAll("waiting");
   }
   close() {
     this.db.close();

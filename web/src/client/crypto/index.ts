@@ -6,3 +6,4 @@ export { Crypto, storeName, type CryptoStore, type IdentityKeys } from "./machin
 export { decrypt, encrypt, receiveSync, MESSAGE_EVENT_TYPE, type Decryption, type Received, type SyncChanges, type ToDeviceMessage } from "./messages";
 export type { Answer, KeyTransport, MatrixJson, Outgoing } from "./requests";
 export { initCrypto } from "./wasm";
+export { cryptoDatabases, DeviceEncryption, DEVICES_FRESH_FOR_MS } from "./device";

@@ -3,8 +3,8 @@
 // runs natively) with its IndexedDB store, named per user and device. It turns what the
 // machine needs from the server into plain data (`Outgoing`) for a `KeyTransport` and takes the
 // answers back, feeds it the server's to-device batches, and encrypts and decrypts one
-// conversation's messages (messages.ts). Not wired to the connection yet: the server's key
-// frames do not exist. The wasm must be initialised first (wasm.ts in the browser).
+// conversation's messages (messages.ts). ParleyClient drives it through `DeviceEncryption`
+// (device.ts). The wasm must be initialised first (wasm.ts in the browser).
 import { DeviceId, OlmMachine, UserId } from "@matrix-org/matrix-sdk-crypto-wasm";
 import { matrixUser } from "./ids";
 import { markSent, outgoing, expectAnswer, type Answer, type KeyTransport, type MachineRequest, type Outgoing } from "./requests";
