@@ -237,6 +237,7 @@ pub enum ServerFrame {
     /// (no author, no content). Clients count it as delivered and show nothing.
     Skip {
         conversation: ConversationId,
+        #[cfg_attr(test, ts(type = "number"))]
         seq: u64,
         /// As in `message`: a client may sync from after it.
         cursor: String,

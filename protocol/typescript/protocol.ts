@@ -272,7 +272,7 @@ mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, } | { 
 /**
  * When their last connection closed (ms since the epoch), while offline.
  */
-lastSeen?: number, } | { "type": "privacy", id: string, lastSeen: Audience, } | { "type": "blocked", id?: string, user: string, blocked: boolean, } | { "type": "blocks", id: string, users: Array<string>, } | { "type": "skip", conversation: ConversationId, seq: bigint, 
+lastSeen?: number, } | { "type": "privacy", id: string, lastSeen: Audience, } | { "type": "blocked", id?: string, user: string, blocked: boolean, } | { "type": "blocks", id: string, users: Array<string>, } | { "type": "skip", conversation: ConversationId, seq: number, 
 /**
  * As in `message`: a client may sync from after it.
  */
