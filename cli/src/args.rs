@@ -51,9 +51,10 @@ in PARLEY_HOME when set, else in your data folder (e.g. ~/.local/share/parley). 
 at a time uses them.
 
 Encryption: messages are end-to-end encrypted by default, for every device of everyone in
-the chat; the server stores only ciphertext. A message whose key has not arrived yet shows
-as [encrypted: waiting for its key] and is printed again when it decrypts. Someone whose
-app does not encrypt yet (no device with keys) is written to in the clear.
+the chat; the server stores only ciphertext. `login` registers this device's keys, so that
+others write to you encrypted from the first message. A message whose key has not arrived
+yet shows as [encrypted: waiting for its key] and is printed again when it decrypts.
+Someone whose app does not encrypt yet (no device with keys) is written to in the clear.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
