@@ -25,7 +25,7 @@ use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::control::Control;
+use crate::control::{Control, Counters};
 use crate::cost;
 use crate::messaging::usage_per_operation;
 use crate::stats::{round, summarize};
@@ -135,11 +135,22 @@ impl Pair {
 /// Measures first contact over `pairs` new pairs and `count` messages each way of steady state.
 pub async fn measure(stack: &StackInfo, control: &Control, pairs: usize, count: usize) -> Value {
     let mut first_contact = Vec::new();
-    for _ in 0..pairs {
+    let mut first_contact_requests = Value::Null;
+    for i in 0..pairs {
         let mut pair = Pair::new(stack, true).await;
+        // The first pair's requests are counted (timing every pair alike).
+        if i == 0 {
+            control.quiesce(QUIESCE_AT_MOST).await;
+            control.reset().await;
+        }
         let (message, ms) = pair.one().await;
         assert!(message.encryption.is_some(), "sent encrypted: {message:?}");
         first_contact.push(ms);
+        if i == 0 {
+            control.quiesce(QUIESCE_AT_MOST).await;
+            let counters = control.reset().await;
+            first_contact_requests = counted(&counters, 1.0);
+        }
     }
     let encrypted = per_message(stack, control, true, count).await;
     let plain = per_message(stack, control, false, count).await;
@@ -152,6 +163,7 @@ pub async fn measure(stack: &StackInfo, control: &Control, pairs: usize, count: 
     json!({
         "measured": true,
         "firstContactToDecryptedMs": summarize(&first_contact),
+        "firstContactRequests": first_contact_requests,
         "encryptedDm": encrypted,
         "plainDm": plain,
         "addedPerMessage": added,
@@ -181,6 +193,15 @@ async fn per_message(
     }
     control.quiesce(QUIESCE_AT_MOST).await;
     let counters = control.reset().await;
+    let mut figures = counted(&counters, count as f64);
+    figures["sendToReadableMs"] = json!(summarize(&times));
+    let last = last.expect("at least one message");
+    figures["storedContentBytes"] = json!(stored_content_bytes(stack, &last.message_id).await);
+    figures
+}
+
+/// What the functions asked of AWS for `count` messages, per message, priced.
+fn counted(counters: &Counters, count: f64) -> Value {
     let invocations: f64 = counters
         .functions
         .values()
@@ -192,12 +213,8 @@ async fn per_message(
         .map(|c| c.requests as f64)
         .sum();
     // Every frame in invokes a function; every frame out is a post.
-    let (usage, mut figures) =
-        usage_per_operation(&counters, count as f64, invocations / count as f64, posts);
+    let (usage, mut figures) = usage_per_operation(counters, count, invocations / count, posts);
     figures["costPerMillionUsd"] = json!(cost::per_million(&usage));
-    figures["sendToReadableMs"] = json!(summarize(&times));
-    let last = last.expect("at least one message");
-    figures["storedContentBytes"] = json!(stored_content_bytes(stack, &last.message_id).await);
     figures
 }
 
