@@ -63,7 +63,13 @@ async fn every_key_of_the_report_is_measured() {
         }
     }
     assert_eq!(operations["ping"]["dynamodbRequests"], 0.0, "{operations}");
-    for name in ["edit", "react", "reply"] {
+    for name in [
+        "edit",
+        "react",
+        "reply",
+        "deleteForEveryone",
+        "blockOrUnblock",
+    ] {
         assert!(
             operations[name]["writeUnits"].as_f64() > Some(0.0),
             "{name}: {operations}"
