@@ -221,6 +221,26 @@ pub enum ServerFrame {
         id: String,
         last_seen: crate::client::Audience,
     },
+    /// Whether the caller blocks `user`: the reply to `block` (with its `id`), and posted
+    /// without one to the caller's other devices. The blocked user is never told.
+    Blocked {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        id: Option<String>,
+        user: String,
+        blocked: bool,
+    },
+    /// Reply to `blocks`: every user the caller blocks.
+    Blocks { id: String, users: Vec<String> },
+    /// "The entry at `seq` of `conversation` holds nothing for you": what a blocker gets, live
+    /// and by `sync`, in place of an entry from someone they block, so that seqs stay dense
+    /// (no author, no content). Clients count it as delivered and show nothing.
+    Skip {
+        conversation: ConversationId,
+        seq: u64,
+        /// As in `message`: a client may sync from after it.
+        cursor: String,
+    },
     /// A refusal. `id` is the frame's, when it had a valid one.
     Error {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -392,12 +412,15 @@ impl ServerFrame {
             | Self::Claimed { id, .. }
             | Self::ToDeviceSent { id }
             | Self::Chats { id, .. }
-            | Self::Privacy { id, .. } => Some(id),
+            | Self::Privacy { id, .. }
+            | Self::Blocks { id, .. } => Some(id),
             Self::Error { id, .. }
             | Self::Pong { id }
             | Self::Chat { id, .. }
-            | Self::Presence { id, .. } => id.as_deref(),
+            | Self::Presence { id, .. }
+            | Self::Blocked { id, .. } => id.as_deref(),
             Self::Message { .. }
+            | Self::Skip { .. }
             | Self::Synced { .. }
             | Self::Receipt { .. }
             | Self::Typing { .. }

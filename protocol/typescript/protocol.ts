@@ -1,7 +1,7 @@
 // Generated from the parley-protocol crate (protocol/src) by its `typescript` test.
 // Do not edit: change the Rust types and run `make protocol-types`.
 
-export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats | { "action": "presence" } & Presence | { "action": "privacy" } & Privacy;
+export type ClientFrame = { "action": "send" } & Send | { "action": "sync" } & Sync | { "action": "ack" } & Ack | { "action": "typing" } & Typing | { "action": "lookup" } & Lookup | { "action": "createGroup" } & CreateGroup | { "action": "addMembers" } & Members | { "action": "removeMembers" } & Members | { "action": "leaveGroup" } & LeaveGroup | { "action": "uploadUrl" } & UploadUrl | { "action": "downloadUrl" } & DownloadUrl | { "action": "registerPush" } & RegisterPush | { "action": "keysUpload" } & KeysUpload | { "action": "keysQuery" } & KeysQuery | { "action": "keysClaim" } & KeysClaim | { "action": "sendToDevice" } & SendToDevice | { "action": "toDeviceSync" } & ToDeviceSync | { "action": "toDeviceAck" } & ToDeviceAck | { "action": "prefs" } & Prefs | { "action": "ping" } & Ping | { "action": "chat" } & Chat | { "action": "chats" } & Chats | { "action": "presence" } & Presence | { "action": "privacy" } & Privacy | { "action": "block" } & Block | { "action": "blocks" } & Blocks;
 
 export type Send = { 
 /**
@@ -264,7 +264,11 @@ mutedUntil?: number, archived: boolean, pinned: boolean, unread: boolean, } | { 
 /**
  * When their last connection closed (ms since the epoch), while offline.
  */
-lastSeen?: number, } | { "type": "privacy", id: string, lastSeen: Audience, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
+lastSeen?: number, } | { "type": "privacy", id: string, lastSeen: Audience, } | { "type": "blocked", id?: string, user: string, blocked: boolean, } | { "type": "blocks", id: string, users: Array<string>, } | { "type": "skip", conversation: ConversationId, seq: bigint, 
+/**
+ * As in `message`: a client may sync from after it.
+ */
+cursor: string, } | { "type": "error", id?: string, code: ErrorCode, message: string, };
 
 export type Attachment = { key: string, name: string, contentType: string, size: number, };
 

@@ -455,3 +455,45 @@ pub fn prefs(id: &str, reaction_push: Option<bool>) -> ClientFrame {
         reaction_push,
     })
 }
+
+/// The conversation a `sent` names.
+pub fn conversation_of(sent: &Value) -> String {
+    sent["conversation"]
+        .as_str()
+        .expect("a conversation")
+        .to_owned()
+}
+
+/// The synced message at `seq` of `conversation` (panics when the sync has none).
+pub fn synced_at<'a>(synced: &'a Synced, conversation: &str, seq: u64) -> &'a Value {
+    synced
+        .messages
+        .iter()
+        .find(|m| m["conversation"] == conversation && m["seq"] == seq)
+        .unwrap_or_else(|| panic!("no seq {seq} in the sync: {:?}", synced.messages))
+}
+
+/// Sends `frame` and returns the `error` answering it (panics on a `sent`).
+pub async fn refused(client: &mut Client, frame: &ClientFrame) -> Value {
+    let id = frame.id().expect("a send has an id").to_owned();
+    client.send(frame).await;
+    let reply = client
+        .frame_where(&format!("the answer to {id}"), |f| {
+            f["id"] == id.as_str() && (f["type"] == "sent" || f["type"] == "error")
+        })
+        .await;
+    assert_eq!(reply["type"], "error", "{id} was accepted: {reply}");
+    assert_clean_error(&reply);
+    reply
+}
+
+/// Sends a frame with an `id` and returns the reply of `kind` (or the `error`) for it.
+pub async fn request(client: &mut Client, frame: ClientFrame, kind: &str) -> Value {
+    let id = frame.id().expect("an id").to_owned();
+    client.send(&frame).await;
+    client
+        .frame_where(&format!("the reply to {id}"), |f| {
+            f["id"] == id.as_str() && (f["type"] == kind || f["type"] == "error")
+        })
+        .await
+}

@@ -3,6 +3,7 @@
 //! client library's account: sign-up, an admin confirmation, sign-in), and each device the
 //! client library's socket, every server frame checked against parley-protocol.
 
+pub mod bucket;
 pub mod chat;
 pub mod client;
 pub mod forge;

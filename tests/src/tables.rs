@@ -200,3 +200,36 @@ pub async fn message_item(
         .item()
         .cloned()
 }
+
+/// Every item of every table of the stack in which `needle` occurs anywhere (keys, values,
+/// nested JSON), as text: a raw Scan, for a test to prove that something is gone from
+/// storage and not only from view.
+pub async fn items_containing(stack: &StackInfo, needle: &str) -> Vec<String> {
+    let db = dynamodb(stack);
+    let mut found = Vec::new();
+    for table in stack.tables.values() {
+        let mut start = None;
+        loop {
+            let output = db
+                .scan()
+                .table_name(table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan a table");
+            found.extend(
+                output
+                    .items()
+                    .iter()
+                    .map(|item| format!("{table}: {item:?}"))
+                    .filter(|text| text.contains(needle)),
+            );
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+    }
+    found
+}

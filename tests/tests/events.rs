@@ -77,6 +77,8 @@ const EVENTS: &[(&str, Expect)] = &[
     ("messages-chats.json", Expect::Frame("chats", None)),
     ("messages-presence.json", Expect::Frame("presence", None)),
     ("messages-privacy.json", Expect::Frame("privacy", None)),
+    ("messages-block.json", Expect::Frame("blocked", None)),
+    ("messages-blocks.json", Expect::Frame("blocks", None)),
     ("default-ping.json", Expect::Frame("pong", None)),
     // Not a member of that group: no key is reserved or signed.
     (

@@ -9,18 +9,6 @@ use parley_tests::chat::*;
 use parley_tests::client::Client;
 use parley_tests::stack;
 use parley_tests::users::sign_up;
-use serde_json::Value;
-
-/// Sends a frame with an `id` and returns the reply of `kind` (or the `error`) for it.
-async fn request(client: &mut Client, frame: ClientFrame, kind: &str) -> Value {
-    let id = frame.id().expect("an id").to_owned();
-    client.send(&frame).await;
-    client
-        .frame_where(&format!("the reply to {id}"), |f| {
-            f["id"] == id.as_str() && (f["type"] == kind || f["type"] == "error")
-        })
-        .await
-}
 
 fn upload_frame(conversation: &str, name: &str, content_type: &str, size: usize) -> ClientFrame {
     upload_url(

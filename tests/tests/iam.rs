@@ -6,7 +6,9 @@
 //!   allowed the expired-token close: `…/POST/@connections/*` only);
 //! - the disconnect function's `dynamodb:UpdateItem` on the connections table (which removes
 //!   the connection from its user's item);
-//! - the files function's `s3:GetObject`, which a presigned download URL it signed needs.
+//! - the files function's `s3:GetObject`, which a presigned download URL it signed needs;
+//! - the messages function's `s3:DeleteObject`, with which a delete for everyone removes
+//!   the deleted message's attachment.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -22,7 +24,7 @@ use parley_tests::users::sign_up;
 use serde_json::{json, Value};
 
 /// (what the real template says, what this test's template says instead)
-const REMOVED_GRANTS: [(&str, &str); 3] = [
+const REMOVED_GRANTS: [(&str, &str); 4] = [
     (
         // The messages function's statement (files and push have their own).
         "              # POST delivers; DELETE closes a connection whose token expired.\n              Resource:\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/POST/@connections/*\"\n                - !Sub \"arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/${StageName}/DELETE/@connections/*\"\n",
@@ -35,6 +37,10 @@ const REMOVED_GRANTS: [(&str, &str); 3] = [
     (
         "                - s3:PutObject\n                - s3:GetObject\n",
         "                - s3:PutObject\n",
+    ),
+    (
+        "              Action: s3:DeleteObject\n",
+        "              Action: s3:GetObject\n",
     ),
 ];
 
@@ -255,4 +261,81 @@ async fn a_presigned_url_is_checked_against_the_role_of_the_function_that_signed
         ],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_delete_for_everyone_needs_the_messages_role_to_delete_the_attachment() {
+    let stack = restricted_stack();
+    let fay = sign_up(stack, "iam-fay").await;
+    let gus = sign_up(stack, "iam-gus").await;
+    let mut f = device(stack, &fay).await;
+    let bytes = b"to be deleted".to_vec();
+    let upload = request(
+        &mut f,
+        upload_url(
+            &fresh_id("iam-up"),
+            To::User(&gus.user_id),
+            "b.txt",
+            "text/plain",
+            bytes.len() as u64,
+        ),
+    )
+    .await;
+    assert_eq!(upload["type"], "uploadUrl", "{upload}");
+    let mut put = reqwest::Client::new().put(upload["url"].as_str().unwrap());
+    for (name, value) in upload["headers"].as_object().unwrap() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    assert!(put
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success());
+    let key = upload["key"].as_str().unwrap().to_owned();
+    let attachment = parley_protocol::Attachment {
+        key: key.clone(),
+        name: "b.txt".into(),
+        content_type: "text/plain".into(),
+        size: bytes.len() as u64,
+    };
+    let sent = request(
+        &mut f,
+        send_attachment(&fresh_id("iam-file"), To::User(&gus.user_id), attachment),
+    )
+    .await;
+    assert_eq!(sent["type"], "sent", "{sent}");
+    let conversation = sent["conversation"].as_str().unwrap();
+    let seq = sent["seq"].as_u64().unwrap();
+
+    let refused = request(
+        &mut f,
+        change(
+            &fresh_id("iam-del"),
+            conversation,
+            parley_protocol::ChangeKind::Delete,
+            seq,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "internal", "{refused}");
+    let object = format!("arn:aws:s3:::{}/{key}", stack.bucket);
+    log_line(
+        stack,
+        &[
+            "IAM: access denied",
+            "MessagesFunction",
+            "s3:DeleteObject",
+            &object,
+        ],
+    )
+    .await;
+    assert_eq!(
+        parley_tests::bucket::object_status(stack, &key).await,
+        200,
+        "the object is still there"
+    );
 }

@@ -18,6 +18,9 @@ pub const OFFLINE: &str = "offline";
 pub const MENTION: &str = "mention";
 /// The attribute holding end-to-end encrypted content (opaque to every function).
 pub const ENCRYPTED: &str = "encrypted";
+/// The attribute marking a blocker's placeholder for an entry of someone they block: the
+/// copy holds its conversation, seq and time, nothing else ([`Message::skip_item`]).
+pub const SKIP: &str = "skip";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -71,8 +74,27 @@ impl Message {
         self.frame_with_state(cursor, None)
     }
 
-    /// The `message` frame with the message's current `state` (sync).
+    /// What a blocker gets in place of this entry: its conversation and seq only.
+    pub fn skip_frame(&self, cursor: &Cursor) -> ServerFrame {
+        ServerFrame::Skip {
+            conversation: self.conversation.clone(),
+            seq: self.seq,
+            cursor: cursor.encode(),
+        }
+    }
+
+    /// A blocker's placeholder, as [`Message::from_item`] reads it back: no author, no ids,
+    /// no content.
+    pub fn is_skip(&self) -> bool {
+        self.message_id.is_empty()
+    }
+
+    /// The `message` frame with the message's current `state` (sync); a `skip` for a
+    /// placeholder.
     pub fn frame_with_state(&self, cursor: &Cursor, state: Option<MessageState>) -> ServerFrame {
+        if self.is_skip() {
+            return self.skip_frame(cursor);
+        }
         ServerFrame::Message {
             conversation: self.conversation.clone(),
             seq: self.seq,
@@ -124,6 +146,27 @@ impl Message {
             item.insert(MENTION.into(), AttributeValue::Bool(true));
         }
         item
+    }
+
+    /// The placeholder in the mailbox of `owner`, who blocks the sender: the entry's
+    /// conversation, seq and time (its position), so that the owner's seqs stay dense, and
+    /// nothing of the sender or the content. Never marked for push.
+    pub fn skip_item(&self, owner: &str) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("userId".into(), AttributeValue::S(owner.to_owned())),
+            ("sk".into(), AttributeValue::S(self.position())),
+            (
+                "conversation".into(),
+                AttributeValue::S(self.conversation.to_string()),
+            ),
+            ("seq".into(), AttributeValue::N(self.seq.to_string())),
+            ("ts".into(), AttributeValue::N(self.ts.to_string())),
+            (
+                "ttl".into(),
+                AttributeValue::N(self.expires_at().to_string()),
+            ),
+            (SKIP.into(), AttributeValue::Bool(true)),
+        ])
     }
 
     /// The copy in `owner`'s mailbox, unmarked.
@@ -196,6 +239,25 @@ impl Message {
     pub fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
         let s = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
         let n = |k: &str| item.get(k)?.as_n().ok()?.parse::<i64>().ok();
+        if item.get(SKIP).and_then(|v| v.as_bool().ok()) == Some(&true) {
+            return Some(Self {
+                conversation: ConversationId::parse(&s("conversation")?).ok()?,
+                seq: u64::try_from(n("seq")?).ok()?,
+                message_id: String::new(),
+                client_id: String::new(),
+                from: String::new(),
+                ts: n("ts")?,
+                body: None,
+                attachment: None,
+                system: None,
+                kind: None,
+                target: None,
+                reply_to: None,
+                mentions: Vec::new(),
+                forwarded: false,
+                wakes: None,
+            });
+        }
         Some(Self {
             conversation: ConversationId::parse(&s("conversation")?).ok()?,
             seq: u64::try_from(n("seq")?).ok()?,
@@ -266,6 +328,34 @@ mod tests {
             &(1_700_000_000 + RETENTION_SECS).to_string()
         );
         assert_eq!(Message::from_item(&item).unwrap(), message);
+    }
+
+    #[test]
+    fn a_blocker_s_placeholder_holds_nothing_of_the_sender_and_reads_back_as_a_skip() {
+        let message = sample();
+        let item = message.skip_item("b");
+        assert_eq!(item["sk"].as_s().unwrap(), &message.position());
+        for attribute in [
+            "from",
+            "body",
+            "attachment",
+            "messageId",
+            "clientId",
+            OFFLINE,
+        ] {
+            assert!(!item.contains_key(attribute), "{attribute}");
+        }
+        let read = Message::from_item(&item).unwrap();
+        assert!(read.is_skip() && !message.is_skip());
+        let cursor = Cursor::start();
+        assert_eq!(
+            read.frame(&cursor),
+            ServerFrame::Skip {
+                conversation: message.conversation.clone(),
+                seq: message.seq,
+                cursor: cursor.encode(),
+            }
+        );
     }
 
     #[test]

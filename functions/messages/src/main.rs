@@ -19,6 +19,10 @@ mod steps;
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = Config::from_env()?;
+    let bucket = std::env::var("FILES_BUCKET")
+        .ok()
+        .filter(|b| !b.is_empty())
+        .ok_or("environment variable FILES_BUCKET is not set: the template must set it")?;
     let aws = config::load_aws().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let services = services::Services {
@@ -29,6 +33,7 @@ async fn main() -> Result<(), Error> {
             Connections::new(dynamodb.clone(), &config.connections_table),
         ),
         users: Users::new(dynamodb, &config.users_table),
+        files: services::Files::new(&aws, bucket),
     };
     run(service_fn(|event| handler::handle(&services, event))).await
 }

@@ -7,6 +7,7 @@ use parley_core::delivery::Delivery;
 use parley_core::rate_limit::RateLimiter;
 use parley_core::store::Store;
 use parley_core::users::Users;
+use parley_core::Error;
 
 /// The AWS-backed services an action may use, built once per cold start.
 pub struct Services {
@@ -16,6 +17,42 @@ pub struct Services {
     pub users: Users,
     /// Per-user rate limits ([`parley_core::rate_limit::cost_of`]).
     pub limits: RateLimiter,
+    /// The files bucket, where a delete for everyone removes the attachment.
+    pub files: Files,
+}
+
+/// The files bucket, for deleting a deleted message's attachment (the files function
+/// presigns uploads and downloads; only this one deletes).
+pub struct Files {
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+}
+
+impl Files {
+    /// Against a custom endpoint (the local stack's emulator on 127.0.0.1) objects are
+    /// addressed by path, since no bucket subdomain resolves there.
+    pub fn new(aws: &aws_config::SdkConfig, bucket: String) -> Self {
+        let mut config = aws_sdk_s3::config::Builder::from(aws);
+        if aws.endpoint_url().is_some() {
+            config = config.force_path_style(true);
+        }
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(config.build()),
+            bucket,
+        }
+    }
+
+    /// Deletes the object at `key` (deleting what is gone succeeds: S3 answers 204).
+    pub async fn delete(&self, key: &str) -> Result<(), Error> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(Error::aws)?;
+        Ok(())
+    }
 }
 
 /// The device a frame came from.

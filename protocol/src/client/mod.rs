@@ -4,6 +4,7 @@
 //! action's fields and rules live in a file of their own.
 
 mod ack;
+mod block;
 mod chat;
 mod files;
 mod groups;
@@ -19,6 +20,7 @@ mod to_device;
 mod typing;
 
 pub use ack::Ack;
+pub use block::{Block, Blocks};
 pub use chat::{Chat, Chats, Mute};
 pub use files::{DownloadUrl, UploadUrl};
 pub use groups::{CreateGroup, LeaveGroup, Members};
@@ -72,6 +74,8 @@ pub enum ClientFrame {
     Chats(Chats),
     Presence(Presence),
     Privacy(Privacy),
+    Block(Block),
+    Blocks(Blocks),
 }
 
 /// Where a `send` or an `uploadUrl` goes: a user (their direct chat with the caller) or a
@@ -97,7 +101,7 @@ impl ClientFrame {
     /// Every action's name on the wire, in the order of docs/protocol.md's table of actions.
     /// The template routes exactly these (besides `$connect`, `$disconnect`, `$default`),
     /// which the docs-names test checks.
-    pub const ACTIONS: [&'static str; 24] = [
+    pub const ACTIONS: [&'static str; 26] = [
         "send",
         "sync",
         "ack",
@@ -122,6 +126,8 @@ impl ClientFrame {
         "chats",
         "presence",
         "privacy",
+        "block",
+        "blocks",
     ];
 
     /// Reads a frame's text, checking every field. A refusal carries the frame's `id` when it
@@ -159,6 +165,8 @@ impl ClientFrame {
             Self::Chats(_) => "chats",
             Self::Presence(_) => "presence",
             Self::Privacy(_) => "privacy",
+            Self::Block(_) => "block",
+            Self::Blocks(_) => "blocks",
         }
     }
 
@@ -184,6 +192,8 @@ impl ClientFrame {
             Self::Chats(frame) => Some(&frame.id),
             Self::Presence(frame) => Some(&frame.id),
             Self::Privacy(frame) => Some(&frame.id),
+            Self::Block(frame) => Some(&frame.id),
+            Self::Blocks(frame) => Some(&frame.id),
             Self::Sync(_)
             | Self::Ack(_)
             | Self::Typing(_)
@@ -252,6 +262,8 @@ impl TryFrom<Value> for ClientFrame {
             "chats" => Chats::parse(&fields).map(Self::Chats),
             "presence" => Presence::parse(&fields).map(Self::Presence),
             "privacy" => Privacy::parse(&fields).map(Self::Privacy),
+            "block" => Block::parse(&fields).map(Self::Block),
+            "blocks" => Blocks::parse(&fields).map(Self::Blocks),
             unknown => {
                 // Echo the action only when it is short and plain, so the reply stays small.
                 let shown: String = unknown

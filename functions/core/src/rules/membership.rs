@@ -168,7 +168,7 @@ mod tests {
             members: ids(members),
             admins: ids(admins),
             name: Some("team".into()),
-            queue: Default::default(),
+            ..ConversationRecord::default()
         }
     }
 

@@ -39,8 +39,10 @@ use aws_sdk_dynamodb::types::{
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use super::conversations::{ConversationRecord, WRITERS};
+use super::blocks::{block_key, blocked_by_key, blockers_in, BLOCKED_BY, BLOCK_PREFIX};
+use super::conversations::{ConversationRecord, FORMER, WRITERS};
 use super::log::{log_item, log_key};
+use super::scrub::{owners_of_group, Scrub};
 use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
 use super::Store;
@@ -142,6 +144,10 @@ pub struct Seen {
     named: Option<Box<Message>>,
     /// A change's target's state: none when nothing changed it yet.
     state: Option<StateRecord>,
+    /// Who blocks the sender: their copies of its entries are placeholders.
+    blocked_by: BTreeSet<String>,
+    /// In a direct chat, whether the sender blocks the other member.
+    blocks_other: bool,
 }
 
 impl Seen {
@@ -166,6 +172,9 @@ impl Seen {
             self.record.as_ref(),
             self.recipient_exists,
         )?;
+        if self.blocks_other && draft.kind.is_none() {
+            return Err(Error::forbidden("unblock this user to message them"));
+        }
         if let Some(kind) = draft.kind {
             let admin = draft.conversation.kind() == Kind::Group
                 && self
@@ -216,7 +225,13 @@ pub enum Appended {
     New {
         message: Box<Message>,
         members: Vec<String>,
+        /// The members who block the sender: their copies are placeholders, and they are
+        /// posted a `skip` instead of the entry.
+        hidden: BTreeSet<String>,
         applied: Option<Applied>,
+        /// A delete for everyone: what it removes that the transaction did not (a group's
+        /// copies) and the attachment to delete, for the caller.
+        scrub: Option<Scrub>,
     },
     /// This client id was stored before: nothing new was written. `record` is the
     /// conversation's as last read.
@@ -359,10 +374,40 @@ impl Store {
                 wakes: draft.wakes.clone(),
                 encrypted: draft.encrypted.clone(),
             };
+            // Who blocks the sender gets a placeholder (a membership change reaches everyone).
+            let hidden: BTreeSet<String> = if message.system.is_some() {
+                BTreeSet::new()
+            } else {
+                members
+                    .iter()
+                    .filter(|m| **m != draft.sender && seen.blocked_by.contains(*m))
+                    .cloned()
+                    .collect()
+            };
+            // A delete for everyone removes the text of the target and of its edits.
+            let scrub = match (draft.kind, &seen.named) {
+                (Some(ChangeKind::Delete), Some(target)) => Some(Scrub::of(
+                    target,
+                    seen.state.as_ref(),
+                    match &record {
+                        Some(record) if draft.conversation.kind() == Kind::Group => {
+                            owners_of_group(&record.members, &record.former)
+                        }
+                        _ => members.clone(),
+                    },
+                )),
+                _ => None,
+            };
             // A change rewrites its target's state, if the state read is still the one.
             let state = match (draft.kind, &seen.named) {
                 (Some(_), Some(target)) => Some(StateWrite {
-                    record: changes::apply(seen.state.as_ref(), &message),
+                    record: StateRecord {
+                        attachment: scrub
+                            .as_ref()
+                            .and_then(|s| s.attachment.as_ref())
+                            .map(|(key, _)| key.clone()),
+                        ..changes::apply(seen.state.as_ref(), &message)
+                    },
                     target: target.seq,
                     read_version: seen.state.as_ref().map(|s| s.state.version),
                     ttl: target.expires_at(),
@@ -381,6 +426,8 @@ impl Store {
                         token,
                         ticket: turn.as_ref().map(Pace::ticket),
                         state: state.as_ref(),
+                        scrub: scrub.as_ref(),
+                        hidden: &hidden,
                     },
                 )
                 .await?;
@@ -390,7 +437,9 @@ impl Store {
                     break Ok(Appended::New {
                         message: Box::new(message),
                         members,
+                        hidden,
                         applied,
+                        scrub,
                     });
                 }
                 Written::Duplicate(earlier) => {
@@ -474,7 +523,14 @@ impl Store {
             "conversationId".to_owned(),
             AttributeValue::S(draft.conversation.to_string()),
         )]);
-        let mut message_keys = vec![send_record_key(&draft.sender, &draft.client_id)];
+        // Who blocks the sender and, in a direct chat, whether the sender blocks the other.
+        let mut message_keys = vec![
+            send_record_key(&draft.sender, &draft.client_id),
+            blocked_by_key(&draft.sender),
+        ];
+        if let Some(other) = draft.conversation.direct_other(&draft.sender) {
+            message_keys.push(block_key(&draft.sender, &other));
+        }
         if let Some(limit) = draft.limit {
             message_keys.push(limit.key(&draft.sender));
         }
@@ -532,6 +588,8 @@ impl Store {
             }
             for item in responses.get(&self.messages_table).into_iter().flatten() {
                 match item.get("sk").and_then(|sk| sk.as_s().ok()) {
+                    Some(sk) if sk == BLOCKED_BY => seen.blocked_by = blockers_in(item),
+                    Some(sk) if sk.starts_with(BLOCK_PREFIX) => seen.blocks_other = true,
                     Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
                     Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
                     Some(sk) if sk.starts_with("s#") => {
@@ -572,9 +630,12 @@ impl Store {
             token,
             ticket,
             state,
+            scrub,
+            hidden,
         } = attempt;
         let is_group = draft.conversation.kind() == Kind::Group;
-        if !is_group && members.len() + 2 > MAX_TRANSACTION_ITEMS {
+        let scrubbed = scrub.map(Scrub::in_transaction).unwrap_or_default();
+        if !is_group && members.len() + 7 + scrubbed.len() > MAX_TRANSACTION_ITEMS {
             return Err(Error::internal(format!(
                 "{} members do not fit one transaction",
                 members.len()
@@ -592,6 +653,7 @@ impl Store {
         }
         let mut set = vec!["lastSeq = :seq"];
         let mut remove = Vec::new();
+        let mut add: Vec<String> = Vec::new();
         let mut names = HashMap::new();
         if let Some(applied) = applied {
             if applied.members.is_empty() {
@@ -608,6 +670,18 @@ impl Store {
             set.push("#name = :name");
             names.insert("#name".to_owned(), "name".to_owned());
             values.insert(":name".to_owned(), AttributeValue::S(applied.name.clone()));
+            // Who leaves keeps their copies of what was sent meanwhile: a delete for
+            // everyone must find them ([`ConversationRecord::former`]).
+            let gone: Vec<String> = applied
+                .audience
+                .iter()
+                .filter(|user| !applied.members.contains(*user))
+                .cloned()
+                .collect();
+            if !gone.is_empty() {
+                add.push(format!("{FORMER} :former"));
+                values.insert(":former".to_owned(), AttributeValue::Ss(gone));
+            }
         }
         let (turn, ticket_value) = turn_condition(ticket);
         if let Some((name, value)) = ticket_value {
@@ -627,11 +701,14 @@ impl Store {
         if !is_group {
             // Who has written in this direct chat: presence's "contacts" (a user's contacts
             // are those they wrote to), at no extra request.
-            expression.push_str(&format!(" ADD {WRITERS} :writer"));
+            add.push(format!("{WRITERS} :writer"));
             values.insert(
                 ":writer".to_owned(),
                 AttributeValue::Ss(vec![draft.sender.clone()]),
             );
+        }
+        if !add.is_empty() {
+            expression.push_str(&format!(" ADD {}", add.join(", ")));
         }
         let counter = Update::builder()
             .table_name(&self.conversations_table)
@@ -700,11 +777,13 @@ impl Store {
         // A group's copies are written after the commit; a direct chat's are part of it.
         let mut copies = vec![log_item(message)];
         if !is_group {
-            copies.extend(
-                members
-                    .iter()
-                    .map(|member| message.copy_item(member, reachable)),
-            );
+            copies.extend(members.iter().map(|member| {
+                if hidden.contains(member) {
+                    message.skip_item(member)
+                } else {
+                    message.copy_item(member, reachable)
+                }
+            }));
         }
         for copy in copies {
             let copy = Put::builder()
@@ -734,6 +813,12 @@ impl Store {
                     .put(put.build().map_err(Error::internal)?)
                     .build(),
             );
+        }
+        if let Some(scrub) = scrub {
+            for key in scrubbed {
+                let update = scrub.update(&self.messages_table, key)?;
+                items.push(TransactWriteItem::builder().update(update).build());
+            }
         }
 
         let result = self
@@ -808,6 +893,10 @@ struct Attempt<'a> {
     ticket: Option<u64>,
     /// A change's new state for its target.
     state: Option<&'a StateWrite>,
+    /// A delete for everyone's scrub: the part of it that goes into the transaction.
+    scrub: Option<&'a Scrub>,
+    /// Members who block the sender: a direct chat's copy for them is a placeholder.
+    hidden: &'a BTreeSet<String>,
 }
 
 /// The state item a change writes: `record` for the message at `target`, on condition

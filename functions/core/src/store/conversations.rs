@@ -10,6 +10,8 @@ use parley_protocol::{ConversationId, Kind};
 
 /// A direct chat record's set of the users who have written in it (presence's contacts).
 pub const WRITERS: &str = "writers";
+/// A group record's set of its former members ([`ConversationRecord::former`]).
+pub const FORMER: &str = "former";
 
 /// What the conversations table holds for one conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,6 +21,9 @@ pub struct ConversationRecord {
     /// Group members (empty for direct chats: their members are in the id).
     pub members: Vec<String>,
     pub admins: Vec<String>,
+    /// Everyone who left a group or was removed from it (some may be back): whose mailboxes
+    /// may hold its older messages, which a delete for everyone scrubs.
+    pub former: Vec<String>,
     pub name: Option<String>,
     /// Where the queue of sends waiting for their turn stands ([`super::turns`]).
     pub queue: Queue,
@@ -40,6 +45,7 @@ impl ConversationRecord {
                 .unwrap_or(0),
             members: set("members"),
             admins: set("admins"),
+            former: set(FORMER),
             name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
             queue: Queue::from_item(item),
         }

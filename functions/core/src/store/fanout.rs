@@ -15,16 +15,24 @@ use crate::Error;
 
 impl Store {
     /// Writes `message` into the mailbox of each of `members`; `reachable` as in
-    /// [`Message::copy_item`].
+    /// [`Message::copy_item`]; `hidden` (who blocks the sender) get a placeholder
+    /// ([`Message::skip_item`]).
     pub async fn write_copies(
         &self,
         message: &Message,
         members: &[String],
         reachable: &BTreeSet<String>,
+        hidden: &BTreeSet<String>,
     ) -> Result<(), Error> {
         let items: Vec<Item> = members
             .iter()
-            .map(|m| message.copy_item(m, reachable))
+            .map(|m| {
+                if hidden.contains(m) {
+                    message.skip_item(m)
+                } else {
+                    message.copy_item(m, reachable)
+                }
+            })
             .collect();
         self.write_items(items).await
     }

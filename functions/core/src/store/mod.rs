@@ -4,6 +4,7 @@
 //!
 //! Mailbox sort keys, all in the user's partition:
 //! - `ack#<conversation>` — how far the user acknowledged a conversation;
+//! - `blk#<user>` and `blkby` — whom the user blocks, and who blocks them ([`blocks`]);
 //! - `chat#<conversation>` and `pins` — the user's chat settings ([`chats`]);
 //! - `id#<client id>` — the outcome of a send, which makes retries idempotent;
 //! - `f#<file key>` — a file the user reserved with `uploadUrl` ([`reservations`]);
@@ -18,6 +19,7 @@
 
 mod acks;
 mod append;
+mod blocks;
 mod chats;
 mod conversations;
 mod fanout;
@@ -26,17 +28,20 @@ mod mailbox;
 mod prefs;
 mod presence;
 mod reservations;
+mod scrub;
 mod state;
 mod turns;
 
 pub use acks::Acknowledged;
 pub use append::{Appended, Draft, Read, Seen, SendRecord};
+pub use blocks::BLOCKED_BY;
 pub use chats::{settings_from_item, ChatChange, CHAT_PREFIX, PINS};
 pub use conversations::ConversationRecord;
 pub use mailbox::Page;
 pub use prefs::Prefs;
 pub use presence::PREFS;
 pub use reservations::Reservation;
+pub use scrub::{owners_of_group, Scrub};
 pub use state::StateRecord;
 
 /// The two tables, and the users table a direct message's recipient must be in, through a

@@ -9,6 +9,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use std::collections::HashMap;
 
+use super::blocks::{blocked_by_key, blockers_in, BLOCKED_BY};
 use super::conversations::WRITERS;
 use super::Store;
 use crate::rules::presence::Side;
@@ -62,15 +63,22 @@ impl Store {
         Ok(())
     }
 
-    /// Both sides of `viewer` looking at `owner`'s presence: their settings and whether each
-    /// has written to the other in their direct chat. One BatchGetItem of three keys over two
-    /// tables (eventually consistent: a setting changed within the last second may be read
-    /// old, and the watch is re-decided at the next renewal).
-    pub async fn presence_sides(&self, owner: &str, viewer: &str) -> Result<(Side, Side), Error> {
+    /// Both sides of `viewer` looking at `owner`'s presence: their settings, whether each
+    /// has written to the other in their direct chat, and whether either blocks the other.
+    /// One BatchGetItem of five keys over two tables (eventually consistent: a setting
+    /// changed within the last second may be read old, and the watch is re-decided at the
+    /// next renewal; a block also ends the blocked user's watches at once).
+    pub async fn presence_sides(
+        &self,
+        owner: &str,
+        viewer: &str,
+    ) -> Result<(Side, Side, bool), Error> {
         let direct = ConversationId::direct(owner, viewer);
         let prefs = KeysAndAttributes::builder()
             .keys(prefs_key(owner))
             .keys(prefs_key(viewer))
+            .keys(blocked_by_key(owner))
+            .keys(blocked_by_key(viewer))
             .build()
             .map_err(Error::internal)?;
         let record = KeysAndAttributes::builder()
@@ -100,17 +108,26 @@ impl Store {
                 .unwrap_or_default()
         };
         let prefs = found(&self.messages_table);
-        let of =
-            |user: &str| {
-                audience_in(prefs.iter().find(|i| {
-                    i.get("userId").and_then(|v| v.as_s().ok()) == Some(&user.to_owned())
-                }))
-            };
+        let of = |user: &str| {
+            audience_in(prefs.iter().find(|i| {
+                i.get("userId").and_then(|v| v.as_s().ok()) == Some(&user.to_owned())
+                    && i.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) == Some(PREFS)
+            }))
+        };
         let writers: Vec<String> = found(&self.conversations_table)
             .first()
             .and_then(|i| i.get(WRITERS)?.as_ss().ok().cloned())
             .unwrap_or_default();
         let wrote = |user: &str| writers.iter().any(|w| w == user);
+        let blocks = |blocker: &str, blocked: &str| {
+            prefs.iter().any(|i| {
+                i.get("userId").and_then(|v| v.as_s().ok()) == Some(&blocked.to_owned())
+                    && i.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str)
+                        == Some(BLOCKED_BY)
+                    && blockers_in(i).contains(blocker)
+            })
+        };
+        let blocked = blocks(owner, viewer) || blocks(viewer, owner);
         Ok((
             Side {
                 audience: of(owner),
@@ -120,6 +137,7 @@ impl Store {
                 audience: of(viewer),
                 counts_other_as_contact: wrote(viewer),
             },
+            blocked,
         ))
     }
 }

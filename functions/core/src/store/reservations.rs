@@ -13,6 +13,11 @@ use parley_protocol::Attachment;
 
 const PREFIX: &str = "f#";
 
+/// The sort key of the reservation of `key`.
+pub(crate) fn key_of(key: &str) -> String {
+    format!("{PREFIX}{key}")
+}
+
 /// What `uploadUrl` reserved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
@@ -28,7 +33,7 @@ impl Store {
             .put_item()
             .table_name(&self.messages_table)
             .item("userId", AttributeValue::S(user.to_owned()))
-            .item("sk", AttributeValue::S(format!("{PREFIX}{}", file.key)))
+            .item("sk", AttributeValue::S(key_of(&file.key)))
             .item(
                 "conversation",
                 AttributeValue::S(reservation.conversation.clone()),
@@ -53,7 +58,7 @@ impl Store {
             .get_item()
             .table_name(&self.messages_table)
             .key("userId", AttributeValue::S(user.to_owned()))
-            .key("sk", AttributeValue::S(format!("{PREFIX}{key}")))
+            .key("sk", AttributeValue::S(key_of(key)))
             .consistent_read(true)
             .send()
             .await

@@ -19,15 +19,19 @@ use crate::Error;
 use parley_protocol::{ConversationId, MessageState};
 
 const PREFIX: &str = "x#";
+/// The attribute holding a deleted message's attachment key.
+pub(crate) const FILE: &str = "file";
 /// Conversations of one sync page whose states are read at once.
 const MAX_CONCURRENT_QUERIES: usize = 8;
 
-/// What the store keeps of a message's changes: the state clients see, and the edit
-/// entries (seq, ts) a delete for everyone must scrub.
+/// What the store keeps of a message's changes: the state clients see, the edit entries
+/// (seq, ts) a delete for everyone must scrub, and once deleted the key of the message's
+/// attachment (its log item no longer has it), whose object a retried delete removes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateRecord {
     pub state: MessageState,
     pub edits: Vec<(u64, i64)>,
+    pub attachment: Option<String>,
 }
 
 pub(crate) fn state_key(seq: u64) -> String {
@@ -42,7 +46,7 @@ impl StateRecord {
         target: u64,
         ttl: i64,
     ) -> HashMap<String, AttributeValue> {
-        HashMap::from([
+        let mut item = HashMap::from([
             (
                 "userId".to_owned(),
                 AttributeValue::S(conversation.to_string()),
@@ -61,7 +65,11 @@ impl StateRecord {
                 AttributeValue::S(serde_json::to_string(&self.edits).unwrap_or_default()),
             ),
             ("ttl".to_owned(), AttributeValue::N(ttl.to_string())),
-        ])
+        ]);
+        if let Some(key) = &self.attachment {
+            item.insert(FILE.to_owned(), AttributeValue::S(key.clone()));
+        }
+        item
     }
 
     pub(crate) fn from_item(item: &HashMap<String, AttributeValue>) -> Option<Self> {
@@ -71,6 +79,7 @@ impl StateRecord {
             edits: json("edits")
                 .and_then(|edits| serde_json::from_str(edits).ok())
                 .unwrap_or_default(),
+            attachment: item.get(FILE).and_then(|v| v.as_s().ok()).cloned(),
         })
     }
 
@@ -166,6 +175,7 @@ mod tests {
                 ..MessageState::default()
             },
             edits: vec![(12, 5)],
+            attachment: Some("c/g/k/f.txt".into()),
         };
         let conversation = ConversationId::direct("a", "b");
         let item = record.to_item(&conversation, 7, 99);

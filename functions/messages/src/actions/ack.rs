@@ -1,7 +1,9 @@
 //! `ack`: record how far the caller has received or read a conversation; when the mark moves,
 //! the senders of the messages it now covers get a `receipt` on their devices. In a direct
 //! chat that is the other member; in a group, the senders of the newly covered range, read
-//! from the group's log (one receipt per acking member, never one per message).
+//! from the group's log (one receipt per acking member, never one per message). A member who
+//! blocks the caller gets none (one GetItem of who blocks the caller, when there is someone
+//! to tell).
 
 use parley_core::rules;
 use parley_core::store::Acknowledged;
@@ -41,6 +43,15 @@ pub async fn run(services: &Services, caller: &Caller, ack: Ack) -> Result<(), E
     let recipients: Vec<String> = recipients
         .into_iter()
         .filter(|m| m != &caller.user_id)
+        .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    // Who blocks the caller gets no receipt of theirs.
+    let blockers = services.store.blocked_by(&caller.user_id).await?;
+    let recipients: Vec<String> = recipients
+        .into_iter()
+        .filter(|m| !blockers.contains(m))
         .collect();
     if recipients.is_empty() {
         return Ok(());

@@ -8,6 +8,8 @@ use crate::services::{Caller, Services};
 
 mod ack;
 mod add_members;
+mod block;
+mod blocks;
 mod chat;
 mod chats;
 mod create_group;
@@ -54,6 +56,8 @@ pub async fn run(
             presence::run(services, caller, presence).await.map(Some)
         }
         ClientFrame::Privacy(privacy) => privacy::run(services, caller, privacy).await.map(Some),
+        ClientFrame::Block(block) => block::run(services, caller, block).await.map(Some),
+        ClientFrame::Blocks(blocks) => blocks::run(services, caller, blocks).await.map(Some),
         // Routed to the files, push and default functions: never here.
         other => Err(Error::bad_request(format!(
             "unknown action \"{}\"",

@@ -31,12 +31,12 @@ pub async fn run(
             .await?;
         return Ok(hidden);
     }
-    let (owner, viewer) = services
+    let (owner, viewer, blocked) = services
         .store
         .presence_sides(&presence.user, &caller.user_id)
         .await?;
-    // Blocks (a later change) hook in here: a block either way hides presence too.
-    if presence.user == caller.user_id || !rules::visible(owner, viewer) {
+    // A block either way hides presence too, as privacy does (the blocked is not told).
+    if presence.user == caller.user_id || blocked || !rules::visible(owner, viewer) {
         return Ok(hidden);
     }
     let now = now_ms();

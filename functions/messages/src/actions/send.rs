@@ -14,12 +14,12 @@ use parley_core::rate_limit;
 use parley_core::store::{Appended, Draft};
 use parley_core::Error;
 use parley_protocol::client::{Send, Target};
-use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ServerFrame};
+use parley_protocol::{Attachment, ConversationId, Kind, ServerFrame};
 
 use crate::services::{Caller, Services};
 use crate::steps::check::{self, Checked};
 use crate::steps::devices::{self, Reach};
-use crate::steps::{commit, mark, post, wake};
+use crate::steps::{commit, mark, post, scrub, wake};
 
 pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<ServerFrame, Error> {
     let conversation = match send.target() {
@@ -27,11 +27,6 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         Some(Target::Conversation(conversation)) => conversation.clone(),
         None => return Err(Error::bad_request("give toUser or conversation")),
     };
-    // Built so far: edits and reactions. Delete is refused until built, so that nothing
-    // half works.
-    if send.kind == Some(ChangeKind::Delete) {
-        return Err(Error::bad_request("kind delete is not supported yet"));
-    }
     if let Some(attachment) = &send.attachment {
         check_attachment(services, caller, &conversation, attachment).await?;
     }
@@ -107,11 +102,16 @@ pub(super) async fn append(
     };
     match &appended {
         Appended::New {
-            message, members, ..
+            message,
+            members,
+            hidden,
+            scrub,
+            ..
         } => {
-            // 4. Post, to the devices of the members the message was stored for.
+            // 4. Post, to the devices of the members the message was stored for (a `skip`
+            // to those who block the sender).
             let reach = reach.of_members(members);
-            let report = post::post(delivery, caller, message, &reach).await;
+            let report = post::post(delivery, caller, message, &reach, hidden).await;
             tracing::info!(
                 conversation = %message.conversation,
                 seq = message.seq,
@@ -123,12 +123,18 @@ pub(super) async fn append(
             );
             // 5. Mark for push what could not be delivered.
             mark::mark(store, &caller.user_id, message, &report).await;
+            // 3b. A delete for everyone: what its commit did not remove. `sent` waits.
+            if let Some(scrub) = scrub {
+                scrub::finish(store, &services.files, scrub).await?;
+            }
         }
         // A retry (or this send's own, answered late): a group's fan-out may be unfinished.
         Appended::Duplicate { earlier, record } => {
             commit::complete(
                 store,
                 delivery,
+                &services.files,
+                draft.kind,
                 &draft.conversation,
                 earlier,
                 record.as_ref(),

@@ -7,6 +7,8 @@
 //!    reaction, [`wake`]: whether its author is to be pushed;
 //! 3. [`commit`]: store it: counter, send record, and the direct chat's copies or the group's
 //!    log, then a group's copies; a member without a live device has a copy marked for push;
+//!    a delete for everyone, [`scrub`]: remove the deleted text from a group's copies and
+//!    the attachment from the bucket;
 //! 4. [`post`]: post it to the members' devices;
 //! 5. [`mark`]: mark for push the copies of members whose every device turned out gone.
 //!
@@ -18,4 +20,5 @@ pub mod commit;
 pub mod devices;
 pub mod mark;
 pub mod post;
+pub mod scrub;
 pub mod wake;

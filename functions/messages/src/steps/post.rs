@@ -1,6 +1,10 @@
 //! Step 4, post: the new message to every device found for its members but the sender's
-//! own (which has its answer), 32 posts in flight. A failed post loses nothing: the message
-//! is stored, and the device gets it by sync.
+//! own (which has its answer), 32 posts in flight; the devices of members who block the
+//! sender get a `skip` for its seq instead (nothing of the sender or the content). A failed
+//! post loses nothing: the message is stored, and the device gets it by sync.
+
+use futures_util::future::join;
+use std::collections::BTreeSet;
 
 use parley_core::clock::now_ms;
 use parley_core::cursor::Cursor;
@@ -10,18 +14,26 @@ use parley_core::message::Message;
 use super::devices::Reach;
 use crate::services::Caller;
 
+/// Posts `message`; `hidden` (who block its sender) are posted a `skip`. The report is the
+/// message's: who block the sender are never marked for push.
 pub async fn post(
     delivery: &Delivery,
     caller: &Caller,
     message: &Message,
     reach: &Reach,
+    hidden: &BTreeSet<String>,
 ) -> Report {
-    let others: Vec<_> = reach
+    let (skipped, others): (Vec<_>, Vec<_>) = reach
         .devices
         .iter()
         .filter(|d| d.connection_id != caller.connection_id)
         .cloned()
-        .collect();
+        .partition(|d| hidden.contains(&d.user_id));
     let cursor = Cursor::settled(&message.position(), now_ms());
-    delivery.post_all(&others, &message.frame(&cursor)).await
+    let (report, _) = join(
+        delivery.post_all(&others, &message.frame(&cursor)),
+        delivery.post_all(&skipped, &message.skip_frame(&cursor)),
+    )
+    .await;
+    report
 }
