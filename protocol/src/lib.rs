@@ -31,9 +31,10 @@ mod typescript {
     use ts_rs::{Config, TS};
 
     use crate::client::{
-        Ack, Audience, Chat, Chats, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim, KeysQuery,
-        KeysUpload, LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, Presence, Privacy,
-        RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing, UploadUrl,
+        Ack, Audience, Block, Blocks, Chat, Chats, CreateGroup, DeviceKeys, DownloadUrl, KeysClaim,
+        KeysQuery, KeysUpload, LeaveGroup, Lookup, Members, Mute, Ping, Platform, Prefs, Presence,
+        Privacy, RegisterPush, Send, SendToDevice, Sync, ToDeviceAck, ToDeviceSync, Typing,
+        UploadUrl,
     };
     use crate::*;
 
@@ -77,6 +78,8 @@ mod typescript {
             Presence::decl(&cfg),
             Privacy::decl(&cfg),
             Audience::decl(&cfg),
+            Block::decl(&cfg),
+            Blocks::decl(&cfg),
             ServerFrame::decl(&cfg),
             Attachment::decl(&cfg),
             AckStatus::decl(&cfg),

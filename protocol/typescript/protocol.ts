@@ -214,6 +214,10 @@ export type Privacy = { id: string, lastSeen?: Audience, };
 
 export type Audience = "everyone" | "contacts" | "nobody";
 
+export type Block = { id: string, user: string, blocked: boolean, };
+
+export type Blocks = { id: string, };
+
 export type ServerFrame = { "type": "sent", id: string, conversation: ConversationId, seq: number, messageId: string, ts: number, } | { "type": "message", conversation: ConversationId, seq: number, messageId: string, 
 /**
  * The sender's frame id.
