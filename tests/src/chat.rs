@@ -464,15 +464,6 @@ pub fn conversation_of(sent: &Value) -> String {
         .to_owned()
 }
 
-/// The synced message at `seq` of `conversation` (panics when the sync has none).
-pub fn synced_at<'a>(synced: &'a Synced, conversation: &str, seq: u64) -> &'a Value {
-    synced
-        .messages
-        .iter()
-        .find(|m| m["conversation"] == conversation && m["seq"] == seq)
-        .unwrap_or_else(|| panic!("no seq {seq} in the sync: {:?}", synced.messages))
-}
-
 /// Sends `frame` and returns the `error` answering it (panics on a `sent`).
 pub async fn refused(client: &mut Client, frame: &ClientFrame) -> Value {
     let id = frame.id().expect("a send has an id").to_owned();

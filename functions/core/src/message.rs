@@ -256,6 +256,7 @@ impl Message {
                 mentions: Vec::new(),
                 forwarded: false,
                 wakes: None,
+                encrypted: None,
             });
         }
         Some(Self {

@@ -281,6 +281,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             wakes: None,
+            encrypted: None,
         }
     }
 
