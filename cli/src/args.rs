@@ -33,6 +33,8 @@ Examples:
   parley forward bob@example.com 4 g:0123…
   parley presence bob@example.com        # online / last seen; --watch follows it
   parley privacy contacts --reaction-push on
+  parley block bob@example.com          # nothing of theirs reaches you; --undo unblocks
+  parley blocks                          # whom you block
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -183,6 +185,18 @@ pub enum Command {
     },
     /// Print what arrived since the last time (each message once), then exit.
     Sync,
+    /// Block someone: nothing of theirs reaches you any more (messages, typing, receipts),
+    /// in your direct chat or a group you share, and you cannot write to them in your
+    /// direct chat. They are not told. `--undo` unblocks (from then on).
+    Block {
+        /// An email, a +phone number or a user id.
+        who: String,
+        /// Unblock.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Everyone you block (user ids).
+    Blocks,
     /// Chat live with someone, or in a group: lines read from stdin are sent.
     Chat {
         /// An email, a +phone number, a user id or a conversation id.

@@ -198,6 +198,7 @@ mod tests {
             mentions: Vec::new(),
             forwarded: false,
             state: MessageState::default(),
+            skipped: false,
         }
     }
 

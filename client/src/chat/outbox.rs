@@ -172,6 +172,7 @@ impl Chat {
             mentions: frame.mentions,
             forwarded: frame.forwarded,
             state: Default::default(),
+            skipped: false,
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

@@ -40,9 +40,35 @@ pub struct Message {
     /// reactions).
     #[serde(default)]
     pub state: MessageState,
+    /// A placeholder for an entry from someone this user blocks (the server's `skip`): it
+    /// fills its seq, so the conversation has no gap, and is never handed out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 impl Message {
+    /// The placeholder for a `skip`: its seq, and nothing else.
+    pub fn skip(conversation: ConversationId, seq: u64) -> Self {
+        Self {
+            conversation,
+            seq,
+            message_id: String::new(),
+            id: String::new(),
+            from: String::new(),
+            ts: 0,
+            body: None,
+            attachment: None,
+            system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            state: MessageState::default(),
+            skipped: true,
+        }
+    }
+
     /// Whether this entry changes another message rather than being one.
     pub fn is_change(&self) -> bool {
         self.kind.is_some()

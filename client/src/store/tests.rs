@@ -35,6 +35,7 @@ fn message(seq: u64, body: &str) -> Message {
         mentions: Vec::new(),
         forwarded: false,
         state: Default::default(),
+        skipped: false,
     }
 }
 
