@@ -34,6 +34,8 @@ Examples:
   parley presence bob@example.com        # online / last seen; --watch follows it
   parley privacy contacts --reaction-push on
   parley devices bob@example.com         # Bob's devices and their identity keys
+  parley block bob@example.com          # nothing of theirs reaches you; --undo unblocks
+  parley blocks                          # whom you block
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -190,6 +192,18 @@ pub enum Command {
     },
     /// Print what arrived since the last time (each message once), then exit.
     Sync,
+    /// Block someone: nothing of theirs reaches you any more (messages, typing, receipts),
+    /// in your direct chat or a group you share, and you cannot write to them in your
+    /// direct chat. They are not told. `--undo` unblocks (from then on).
+    Block {
+        /// An email, a +phone number or a user id.
+        who: String,
+        /// Unblock.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Everyone you block (user ids).
+    Blocks,
     /// Chat live with someone, or in a group: lines read from stdin are sent.
     Chat {
         /// An email, a +phone number, a user id or a conversation id.

@@ -3,8 +3,8 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    Audience, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members,
-    Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
+    Audience, Block, Blocks, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup,
+    Lookup, Members, Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
 };
 use parley_protocol::limits::{MAX_BODY_BYTES, MAX_REACTION_BYTES};
 use parley_protocol::{
@@ -479,6 +479,31 @@ impl Client {
         });
         match self.request(frame).await? {
             ServerFrame::Privacy { last_seen, .. } => Ok(last_seen),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Blocks (`blocked: true`) or unblocks `user`: from then on nothing of theirs reaches
+    /// this user (their entries come as placeholders that are never handed out), and the
+    /// user may not write to them in their direct chat. The user's other devices get
+    /// [`Event::Blocked`]; the blocked user is not told. Whether `user` is now blocked.
+    pub async fn block(&self, user: impl Into<String>, blocked: bool) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Block(Block {
+            id: fresh_id(),
+            user: user.into(),
+            blocked,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Blocked { blocked, .. } => Ok(blocked),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Every user this user blocks.
+    pub async fn blocks(&self) -> Result<Vec<String>, ClientError> {
+        let frame = ClientFrame::Blocks(Blocks { id: fresh_id() });
+        match self.request(frame).await? {
+            ServerFrame::Blocks { users, .. } => Ok(users),
             _ => Err(ClientError::UnexpectedReply),
         }
     }

@@ -260,6 +260,7 @@ impl Chat {
                 sender_device: None,
                 verified: true,
             }),
+            skipped: false,
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

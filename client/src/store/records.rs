@@ -43,6 +43,10 @@ pub struct Message {
     /// How an end-to-end encrypted message came out (absent: it was sent in the clear).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
+    /// A placeholder for an entry from someone this user blocks (the server's `skip`): it
+    /// fills its seq, so the conversation has no gap, and is never handed out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 /// What became of an end-to-end encrypted message on this device.
@@ -70,6 +74,29 @@ impl Message {
     /// Whether the message's key has not arrived yet.
     pub fn is_waiting_for_key(&self) -> bool {
         matches!(self.encryption, Some(Encryption::WaitingForKey { .. }))
+    }
+
+    /// The placeholder for a `skip`: its seq, and nothing else.
+    pub fn skip(conversation: ConversationId, seq: u64) -> Self {
+        Self {
+            conversation,
+            seq,
+            message_id: String::new(),
+            id: String::new(),
+            from: String::new(),
+            ts: 0,
+            body: None,
+            attachment: None,
+            system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            state: MessageState::default(),
+            encryption: None,
+            skipped: true,
+        }
     }
 
     /// Whether this entry changes another message rather than being one.
