@@ -80,3 +80,7 @@ pub const MAX_PINNED_CHATS: usize = 3;
 pub const MAX_ENCRYPTED_BYTES: usize = 48 * 1024;
 /// An encrypted reaction's content, in bytes (an encrypted emoji is about 500).
 pub const MAX_ENCRYPTED_REACTION_BYTES: usize = 1024;
+/// The disappearing-messages timers a conversation may have (`send` with kind `timer`), in
+/// seconds: off, 24 hours, 7 days, 90 days. A message sent under a timer expires that long
+/// after it was sent, or at the end of the 30-day retention, whichever comes first.
+pub const TIMER_SECONDS: [u64; 4] = [0, 24 * 60 * 60, 7 * 24 * 60 * 60, 90 * 24 * 60 * 60];

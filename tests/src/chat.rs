@@ -455,3 +455,23 @@ pub fn prefs(id: &str, reaction_push: Option<bool>) -> ClientFrame {
         reaction_push,
     })
 }
+
+/// A `send` setting `conversation`'s disappearing-messages timer to `seconds` (0: off).
+pub fn timer(id: &str, conversation: &str, seconds: u64) -> ClientFrame {
+    ClientFrame::Send(Send::timer(id, conversation_id(conversation), seconds))
+}
+
+/// Sends `frame` and returns the `error` answering it, checked to be clean (panics on a
+/// `sent`).
+pub async fn refused(client: &mut Client, frame: &ClientFrame) -> Value {
+    let id = frame.id().expect("a send has an id").to_owned();
+    client.send(frame).await;
+    let reply = client
+        .frame_where(&format!("the answer to {id}"), |f| {
+            f["id"] == id.as_str() && (f["type"] == "sent" || f["type"] == "error")
+        })
+        .await;
+    assert_eq!(reply["type"], "error", "{id} was accepted: {reply}");
+    assert_clean_error(&reply);
+    reply
+}

@@ -22,20 +22,6 @@ fn conversation_of(sent: &Value) -> String {
         .to_owned()
 }
 
-/// Sends `frame` and returns the `error` answering it (panics on a `sent`).
-async fn refused(client: &mut Client, frame: &parley_protocol::ClientFrame) -> Value {
-    let id = frame.id().expect("a send has an id").to_owned();
-    client.send(frame).await;
-    let reply = client
-        .frame_where(&format!("the answer to {id}"), |f| {
-            f["id"] == id.as_str() && (f["type"] == "sent" || f["type"] == "error")
-        })
-        .await;
-    assert_eq!(reply["type"], "error", "{id} was accepted: {reply}");
-    assert_clean_error(&reply);
-    reply
-}
-
 #[tokio::test]
 async fn an_edit_reaches_every_device_and_a_fresh_sync_gives_the_edited_text() {
     let stack = stack::shared();

@@ -169,6 +169,7 @@ mod tests {
             admins: ids(admins),
             name: Some("team".into()),
             queue: Default::default(),
+            timer: None,
         }
     }
 

@@ -39,16 +39,16 @@ use aws_sdk_dynamodb::types::{
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use super::conversations::{ConversationRecord, WRITERS};
+use super::conversations::{ConversationRecord, TIMER, WRITERS};
 use super::log::{log_item, log_key};
 use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
 use super::Store;
 use crate::clock::now_ms;
-use crate::message::Message;
+use crate::message::{expired, Message};
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
 use crate::rules::membership::{Applied, Change};
-use crate::rules::{self, changes, Plan};
+use crate::rules::{self, changes, timers, Plan};
 use crate::users::user_key;
 use crate::Error;
 use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ReplyTo};
@@ -91,6 +91,8 @@ pub struct Draft {
     pub wakes: Option<String>,
     /// End-to-end encrypted content in place of `body` ([`Message::encrypted`]).
     pub encrypted: Option<String>,
+    /// A `timer` entry's new disappearing-messages timer ([`Message::seconds`]).
+    pub seconds: Option<u64>,
 }
 
 impl Draft {
@@ -119,6 +121,7 @@ impl Draft {
             forwarded: false,
             wakes: None,
             encrypted: None,
+            seconds: None,
         }
     }
 
@@ -166,7 +169,13 @@ impl Seen {
             self.record.as_ref(),
             self.recipient_exists,
         )?;
-        if let Some(kind) = draft.kind {
+        if draft.kind == Some(ChangeKind::Timer) {
+            timers::check(
+                &draft.conversation,
+                &draft.sender,
+                self.record.as_ref().map(|r| r.admins.as_slice()),
+            )?;
+        } else if let Some(kind) = draft.kind {
             let admin = draft.conversation.kind() == Kind::Group
                 && self
                     .record
@@ -358,6 +367,13 @@ impl Store {
                 forwarded: draft.forwarded,
                 wakes: draft.wakes.clone(),
                 encrypted: draft.encrypted.clone(),
+                seconds: draft.seconds,
+                // Under the timer the counter held when this seq was taken (a timer entry
+                // itself is not: the announcement stays).
+                lifetime: match draft.kind {
+                    Some(ChangeKind::Timer) => None,
+                    _ => record.as_ref().and_then(|r| r.timer),
+                },
             };
             // A change rewrites its target's state, if the state read is still the one.
             let state = match (draft.kind, &seen.named) {
@@ -534,6 +550,8 @@ impl Store {
                 match item.get("sk").and_then(|sk| sk.as_s().ok()) {
                     Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
                     Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
+                    // An expired entry is gone, whether or not DynamoDB deleted it yet.
+                    _ if expired(item, now_ms()) => {}
                     Some(sk) if sk.starts_with("s#") => {
                         seen.named = Message::from_item(item).map(Box::new)
                     }
@@ -608,6 +626,16 @@ impl Store {
             set.push("#name = :name");
             names.insert("#name".to_owned(), "name".to_owned());
             values.insert(":name".to_owned(), AttributeValue::S(applied.name.clone()));
+        }
+        // A timer entry sets the conversation's timer in the counter's own update, so every
+        // message is ordered before or after it and carries the timer of its time.
+        match (draft.kind, message.seconds) {
+            (Some(ChangeKind::Timer), Some(0)) => remove.push(TIMER),
+            (Some(ChangeKind::Timer), Some(seconds)) => {
+                set.push("timer = :timer");
+                values.insert(":timer".to_owned(), AttributeValue::N(seconds.to_string()));
+            }
+            _ => {}
         }
         let (turn, ticket_value) = turn_condition(ticket);
         if let Some((name, value)) = ticket_value {

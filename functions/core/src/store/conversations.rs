@@ -10,6 +10,8 @@ use parley_protocol::{ConversationId, Kind};
 
 /// A direct chat record's set of the users who have written in it (presence's contacts).
 pub const WRITERS: &str = "writers";
+/// The counter's disappearing-messages timer, in seconds (absent: off).
+pub const TIMER: &str = "timer";
 
 /// What the conversations table holds for one conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -22,6 +24,9 @@ pub struct ConversationRecord {
     pub name: Option<String>,
     /// Where the queue of sends waiting for their turn stands ([`super::turns`]).
     pub queue: Queue,
+    /// The disappearing-messages timer, in seconds (none: off): every message sent while
+    /// it is set expires that long after it was sent.
+    pub timer: Option<u64>,
 }
 
 impl ConversationRecord {
@@ -42,6 +47,11 @@ impl ConversationRecord {
             admins: set("admins"),
             name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
             queue: Queue::from_item(item),
+            timer: item
+                .get(TIMER)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .filter(|&seconds| seconds > 0),
         }
     }
 }
