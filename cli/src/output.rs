@@ -32,6 +32,8 @@ pub fn message_json(message: &Message) -> Value {
         "body": message.body,
         "attachment": message.attachment,
         "system": message.system,
+        "timer": message.timer,
+        "expiresAt": message.expires_at,
     })
 }
 
@@ -52,7 +54,24 @@ pub fn message_text(message: &Message, from: &str) -> String {
             system.members.join(", ")
         ));
     }
+    if let Some(seconds) = message.timer {
+        what.push_str(&format!("[{}]", timer_text(seconds)));
+    }
+    if message.expires_at.is_some() {
+        what.push_str(" ⏱");
+    }
     format!("#{} {from}: {}", message.seq, what.trim())
+}
+
+/// What a disappearing-messages timer of `seconds` is, in words.
+pub fn timer_text(seconds: u64) -> String {
+    const DAY: u64 = 24 * 60 * 60;
+    match seconds {
+        0 => "disappearing messages off".to_owned(),
+        DAY => "disappearing messages: 24 hours".to_owned(),
+        s if s % DAY == 0 => format!("disappearing messages: {} days", s / DAY),
+        s => format!("disappearing messages: {s} seconds"),
+    }
 }
 
 pub fn tick_name(tick: Tick) -> &'static str {

@@ -153,6 +153,24 @@ impl Client {
         Ok(id)
     }
 
+    /// Queues a change of the conversation's disappearing-messages timer to `seconds` (one of
+    /// `parley_protocol::limits::TIMER_SECONDS`; 0 turns it off); answers its client id.
+    /// Its `sent` and the members' `message` announce it like a message.
+    pub async fn set_timer(
+        &self,
+        conversation: ConversationId,
+        seconds: u64,
+    ) -> Result<String, ClientError> {
+        let id = fresh_id();
+        let (done, stored) = oneshot::channel();
+        self.command(Command::Send(
+            Send::timer(id.clone(), conversation, seconds),
+            done,
+        ))?;
+        stored.await.map_err(|_| ClientError::Stopped)??;
+        Ok(id)
+    }
+
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).
     pub fn mark_read(&self, conversation: ConversationId, seq: u64) -> Result<(), ClientError> {
         self.command(Command::MarkRead(conversation, seq))

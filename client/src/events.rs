@@ -4,6 +4,9 @@ use parley_protocol::{ChatSettings, ConversationId, ErrorCode};
 
 use crate::store::{Group, Message, Tick};
 
+// `Message` is much the largest variant; events are made, sent once over the channel and
+// dropped, never held in bulk, so boxing it would buy nothing but an API change.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A message of a conversation: each exactly once, in seq order per conversation

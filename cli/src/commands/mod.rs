@@ -14,6 +14,7 @@ mod send;
 mod settings;
 mod signup;
 mod sync;
+mod timer;
 mod upload;
 mod whoami;
 
@@ -50,6 +51,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Push(action) => push::run(cli, out, action).await,
         Command::Settings(action) => settings::change(cli, out, action).await,
         Command::Chats => settings::list(cli, out).await,
+        Command::Timer { to, after } => timer::run(cli, out, to, *after).await,
     }
 }
 

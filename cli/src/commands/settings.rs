@@ -68,7 +68,10 @@ pub async fn list(cli: &Cli, out: Out) -> Result<(), Failure> {
 
 /// The conversation `who` names: a conversation id as given, else the direct chat with
 /// the user it names (its id as the protocol crate, the server's own, makes it).
-async fn conversation_of(online: &mut Online, who: &str) -> Result<ConversationId, Failure> {
+pub(super) async fn conversation_of(
+    online: &mut Online,
+    who: &str,
+) -> Result<ConversationId, Failure> {
     Ok(match target::resolve(online, who).await? {
         To::Conversation(conversation) => conversation,
         To::User(user) => ConversationId::direct(online.client.user_id(), &user),

@@ -20,7 +20,7 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::{ConnectionState, Event};
 use crate::flight::Flight;
-use crate::store::{Message, StoreError};
+use crate::store::{now_ms, Message, StoreError};
 
 /// Wait this long before syncing again for a gap the last sync left open: the message may
 /// still have been committing.
@@ -119,6 +119,12 @@ impl Chat {
             return Ok(());
         }
         self.inbox.sync = None;
+        // Disappearing messages whose time ran out go from the store, whether or not the
+        // server's storage deleted them yet.
+        let purged = self.store.purge_expired(now_ms())?;
+        if purged > 0 {
+            tracing::debug!(purged, "deleted expired disappearing messages");
+        }
         let mut touched = std::mem::take(&mut self.inbox.waiting);
         for (conversation, since) in self.inbox.gaps.clone() {
             if now.duration_since(since) >= GAP_GIVE_UP {
@@ -177,7 +183,11 @@ impl Chat {
             state.delivered = next.seq;
             from_others |= next.from != self.me;
             self.apply_system(&next)?;
-            self.emit(Event::Message(next));
+            // A disappearing message past its `expiresAt` counts as delivered (its seq is
+            // not a gap) but is never shown; the end of the sync deletes it.
+            if !next.expired(now_ms()) {
+                self.emit(Event::Message(next));
+            }
         }
         if from_others && state.delivered > state.acked_delivered {
             state.acked_delivered = state.delivered;

@@ -127,6 +127,9 @@ impl Chat {
                 body,
                 attachment,
                 system,
+                kind,
+                seconds,
+                expires_at,
                 // Changes to messages (issue 16) are not yet the library's: a change entry
                 // is held as the entry it is, and its seq keeps the conversation dense.
                 cursor: _,
@@ -142,6 +145,8 @@ impl Chat {
                     body,
                     attachment,
                     system,
+                    timer: seconds.filter(|_| kind == Some(parley_protocol::ChangeKind::Timer)),
+                    expires_at,
                 };
                 self.on_message(message, now)?;
             }

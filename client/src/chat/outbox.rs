@@ -152,6 +152,12 @@ impl Chat {
             body: entry.frame.body,
             attachment: entry.frame.attachment,
             system: None,
+            timer: entry
+                .frame
+                .seconds
+                .filter(|_| entry.frame.kind == Some(parley_protocol::ChangeKind::Timer)),
+            // The server's `sent` does not say; a sync brings the stored copy's.
+            expires_at: None,
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

@@ -20,6 +20,21 @@ pub struct Message {
     pub attachment: Option<Attachment>,
     /// A group's membership change.
     pub system: Option<System>,
+    /// A `timer` entry (disappearing messages): the conversation's new timer, in seconds
+    /// (0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<u64>,
+    /// Sent under a disappearing-messages timer: when it expires, ms since the Unix epoch.
+    /// From then on the store no longer returns it and deletes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl Message {
+    /// Whether it expired by `now_ms` (a disappearing message past its time).
+    pub fn expired(&self, now_ms: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now_ms)
+    }
 }
 
 /// A send waiting in the outbox: stored before it is first sent, so it survives a restart,
