@@ -202,7 +202,7 @@ function MessageMenu(props: { model: ChatModel; message: StoredMessage; actions:
   );
 }
 
-const CHANGE_NAMES = { edit: "Edit", delete: "Delete for everyone", react: "Reaction", unreact: "Removing the reaction" } as const;
+const CHANGE_NAMES = { edit: "Edit", delete: "Delete for everyone", react: "Reaction", unreact: "Removing the reaction", timer: "Disappearing messages" } as const;
 
 export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
   const { record, model } = props;
