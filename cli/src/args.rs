@@ -237,6 +237,39 @@ pub enum Command {
         /// An email, a +phone number or a user id; yourself when not given.
         who: Option<String>,
     },
+    /// Disappearing messages: messages sent into the chat from now on expire for everyone
+    /// after this long (any member of a direct chat, a group's admin).
+    Timer {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+        /// off, 24h, 7d or 90d.
+        #[arg(value_enum, value_name = "AFTER")]
+        after: TimerFor,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimerFor {
+    Off,
+    #[value(name = "24h")]
+    Day,
+    #[value(name = "7d")]
+    Week,
+    #[value(name = "90d")]
+    NinetyDays,
+}
+
+impl TimerFor {
+    /// The protocol's seconds.
+    pub fn seconds(self) -> u64 {
+        const DAY: u64 = 24 * 60 * 60;
+        match self {
+            Self::Off => 0,
+            Self::Day => DAY,
+            Self::Week => 7 * DAY,
+            Self::NinetyDays => 90 * DAY,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -393,7 +393,11 @@ impl Client {
         conversation: &ConversationId,
         seq: u64,
     ) -> Result<Option<Message>, ClientError> {
-        Ok(self.store.message(conversation, seq)?)
+        // A disappearing message past its time is never handed out (a sync's end deletes it).
+        Ok(self
+            .store
+            .message(conversation, seq)?
+            .filter(|message| !message.expired(crate::store::now_ms())))
     }
 
     /// The members a text mentions (`@` and a member's user id, or its unique start), from
@@ -506,6 +510,20 @@ impl Client {
             ServerFrame::Blocks { users, .. } => Ok(users),
             _ => Err(ClientError::UnexpectedReply),
         }
+    }
+
+    /// Queues a change of the conversation's disappearing-messages timer to `seconds` (one of
+    /// `parley_protocol::limits::TIMER_SECONDS`; 0 turns it off); answers its client id.
+    /// Its `sent` and the members' `message` announce it like a message. The entry goes in
+    /// the clear, with encryption on too (the server enforces the timer); the messages sent
+    /// under it expire alike, encrypted or not.
+    pub async fn set_timer(
+        &self,
+        conversation: ConversationId,
+        seconds: u64,
+    ) -> Result<String, ClientError> {
+        self.queue(Send::timer(fresh_id(), conversation, seconds))
+            .await
     }
 
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).

@@ -18,6 +18,7 @@ mod send;
 mod settings;
 mod signup;
 mod sync;
+mod timer;
 mod upload;
 mod whoami;
 
@@ -86,6 +87,7 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Devices { who } => devices::run(cli, out, who.as_deref()).await,
         Command::Block { who, undo } => block::block(cli, out, who, *undo).await,
         Command::Blocks => block::list(cli, out).await,
+        Command::Timer { to, after } => timer::run(cli, out, to, *after).await,
     }
 }
 

@@ -30,7 +30,7 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::{ConnectionState, Event};
 use crate::flight::Flight;
-use crate::store::{Message, MessageState, StoreError};
+use crate::store::{now_ms, Message, MessageState, StoreError};
 
 /// Wait this long before syncing again for a gap the last sync left open: the message may
 /// still have been committing.
@@ -229,6 +229,12 @@ impl Chat {
             return Ok(());
         }
         self.inbox.sync = None;
+        // Disappearing messages whose time ran out go from the store, whether or not the
+        // server's storage deleted them yet.
+        let purged = self.store.purge_expired(now_ms())?;
+        if purged > 0 {
+            tracing::debug!(purged, "deleted expired disappearing messages");
+        }
         let mut touched = std::mem::take(&mut self.inbox.waiting);
         for (conversation, since) in self.inbox.gaps.clone() {
             if now.duration_since(since) >= GAP_GIVE_UP {
@@ -293,7 +299,12 @@ impl Chat {
                 self.apply_entry(next)?;
             } else {
                 self.apply_system(&next)?;
-                self.emit(Event::Message(next));
+                // A disappearing message past its `expiresAt` (in the clear or encrypted
+                // alike) counts as delivered (its seq is not a gap) but is never shown; the
+                // end of the sync deletes it.
+                if !next.expired(now_ms()) {
+                    self.emit(Event::Message(next));
+                }
             }
         }
         if from_others && state.delivered > state.acked_delivered {

@@ -59,6 +59,8 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
         forwarded,
         state,
         encrypted,
+        seconds,
+        expires_at,
         cursor: _,
     } = frame
     else {
@@ -85,6 +87,8 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
             .unwrap_or_default(),
         encryption: None,
         skipped: false,
+        timer: seconds.filter(|_| *kind == Some(parley_protocol::ChangeKind::Timer)),
+        expires_at: *expires_at,
     };
     Some((message, encrypted.clone()))
 }
