@@ -2,6 +2,7 @@
 
 use super::*;
 use parley_protocol::client::Send;
+use parley_protocol::ChangeKind;
 
 fn conversation() -> ConversationId {
     ConversationId::parse("d:alice:bob").unwrap()
@@ -228,4 +229,41 @@ fn an_own_send_learns_its_expiry_from_the_server_s_copy() {
     };
     assert!(!store.add_message(&synced).unwrap(), "not a new message");
     assert_eq!(store.message(&conversation(), 4).unwrap(), Some(synced));
+}
+
+#[test]
+fn an_encrypted_message_expires_like_a_plain_one_and_stops_waiting_for_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    let waiting = Message {
+        body: None,
+        expires_at: Some(1_000),
+        encryption: Some(Encryption::WaitingForKey {
+            encrypted: "ciphertext".into(),
+            session_id: Some("session".into()),
+        }),
+        ..message(5, "")
+    };
+    store.add_message(&waiting).unwrap();
+    assert_eq!(store.waiting_for_keys().unwrap().len(), 1);
+    assert_eq!(store.purge_expired(1_000).unwrap(), 1);
+    assert_eq!(store.message(&conversation(), 5).unwrap(), None);
+    assert!(store.waiting_for_keys().unwrap().is_empty());
+}
+
+#[test]
+fn a_timer_entry_is_an_announcement_not_a_change() {
+    let entry = Message {
+        body: None,
+        kind: Some(ChangeKind::Timer),
+        timer: Some(86_400),
+        ..message(6, "")
+    };
+    assert!(!entry.is_change());
+    let edit = Message {
+        kind: Some(ChangeKind::Edit),
+        target: Some(5),
+        ..message(7, "fixed")
+    };
+    assert!(edit.is_change());
 }
