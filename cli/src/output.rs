@@ -254,6 +254,7 @@ mod tests {
             forwarded: false,
             state: MessageState::default(),
             encryption: None,
+            file: None,
             skipped: false,
             timer: None,
             expires_at: None,

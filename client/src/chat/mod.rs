@@ -86,6 +86,7 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
             .map(MessageState::of_snapshot)
             .unwrap_or_default(),
         encryption: None,
+        file: None,
         skipped: false,
         timer: seconds.filter(|_| *kind == Some(parley_protocol::ChangeKind::Timer)),
         expires_at: *expires_at,

@@ -37,6 +37,7 @@ fn message(seq: u64, body: &str) -> Message {
         forwarded: false,
         state: Default::default(),
         encryption: None,
+        file: None,
         skipped: false,
         timer: None,
         expires_at: None,
