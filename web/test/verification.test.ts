@@ -37,6 +37,9 @@ async function device(directory: KeyDirectory, user: string, id: string) {
   await encryption.connected(transport);
   const views: VerificationView[] = [];
   encryption.verifications.subscribe((view) => views.push(view));
+  /** The users of each stored device change the engine reported. */
+  const devicesChanged: string[][] = [];
+  encryption.verifications.onDevicesChanged((users) => devicesChanged.push(users));
   return {
     user,
     id,
@@ -44,6 +47,7 @@ async function device(directory: KeyDirectory, user: string, id: string) {
     transport,
     views,
     sent,
+    devicesChanged,
     verifier: encryption.verifications,
     /** Whether its inbox had anything: fed like a `toDevice` frame, then the client's exchange. */
     async pump(): Promise<boolean> {
@@ -125,10 +129,13 @@ describe("verifying a device by comparing emojis", { timeout: 30_000 }, () => {
     expect(bob.last()?.phase).toBe("compare");
     expect(await verified(alice, BOB)).toEqual({ [bob.id]: false });
 
+    const before = alice.devicesChanged.length;
     await bob.verifier.confirm(flowId);
     await deliver(alice, bob);
     expect(alice.last()).toMatchObject({ flowId, phase: "done" });
     expect(bob.last()).toMatchObject({ flowId, phase: "done" });
+    // The engine reported the stored trust: the UI reads the devices again on this.
+    expect(alice.devicesChanged.slice(before)).toContainEqual([BOB]);
     expect(await verified(alice, BOB)).toEqual({ [bob.id]: true });
     expect(await verified(bob, ALICE)).toEqual({ [alice.id]: true });
     // The views went through the phases in order.
@@ -147,10 +154,10 @@ describe("verifying a device by comparing emojis", { timeout: 30_000 }, () => {
     const { alice, bob } = await pair();
     const flowId = await toEmojis(alice, bob);
     await alice.verifier.confirm(flowId);
-    await bob.verifier.cancel(flowId);
+    await bob.verifier.mismatch(flowId);
     await deliver(alice, bob);
-    expect(bob.last()).toMatchObject({ flowId, phase: "cancelled", cancelled: { code: "m.user", byUs: true } });
-    expect(alice.last()).toMatchObject({ flowId, phase: "cancelled", cancelled: { code: "m.user", byUs: false } });
+    expect(bob.last()).toMatchObject({ flowId, phase: "cancelled", cancelled: { code: "m.mismatched_sas", byUs: true } });
+    expect(alice.last()).toMatchObject({ flowId, phase: "cancelled", cancelled: { code: "m.mismatched_sas", byUs: false } });
     expect(alice.last()!.cancelled!.reason.length).toBeGreaterThan(0);
     expect(await verified(alice, BOB)).toEqual({ [bob.id]: false });
     expect(await verified(bob, ALICE)).toEqual({ [alice.id]: false });
@@ -193,6 +200,27 @@ describe("verifying a device by comparing emojis", { timeout: 30_000 }, () => {
     alice.encryption.close();
     bob.encryption.close();
     second.encryption.close();
+  });
+
+  it("new keys under a verified device's id are not taken: the verified keys stay, verified", async () => {
+    const { directory, alice, bob } = await pair();
+    const flowId = await toEmojis(alice, bob);
+    await alice.verifier.confirm(flowId);
+    await bob.verifier.confirm(flowId);
+    await deliver(alice, bob);
+    const verifiedKey = bob.encryption.crypto.identityKeys().ed25519;
+
+    // Someone else's engine under Bob's device id puts its own keys in the directory.
+    const impostor = await device(directory, BOB, bob.id);
+    expect(impostor.encryption.crypto.identityKeys().ed25519).not.toBe(verifiedKey);
+    expect((directory.devices.get(BOB)?.get(bob.id)?.keys as Record<string, string>)[`ed25519:${bob.id}`]).toBe(impostor.encryption.crypto.identityKeys().ed25519);
+    await alice.encryption.changed([BOB]);
+    await alice.encryption.seal(alice.transport, DIRECT, [ALICE, BOB], { body: "who is there?" });
+    const seen = await alice.encryption.devices(BOB);
+    expect(seen.map((d) => [d.deviceId, d.ed25519, d.verified])).toEqual([[bob.id, verifiedKey, true]]);
+    alice.encryption.close();
+    bob.encryption.close();
+    impostor.encryption.close();
   });
 });
 

@@ -57,10 +57,18 @@ export interface DeviceVerifier {
   accept(flowId: string): Promise<void>;
   /** The emojis match. */
   confirm(flowId: string): Promise<void>;
-  /** Declines a request, or says the emojis do not match, or gives up waiting: the flow is cancelled on both sides. */
+  /** The emojis do not match: the flow is cancelled on both sides as `m.mismatched_sas`. */
+  mismatch(flowId: string): Promise<void>;
+  /** Declines a request, or gives up waiting: the flow is cancelled on both sides (`m.user`). */
   cancel(flowId: string): Promise<void>;
   /** Every flow this device knows of in this session, oldest first. */
   list(): VerificationView[];
   /** Called with a flow whenever it changes (a new request included). */
   subscribe(listener: (view: VerificationView) => void): () => void;
+  /**
+   * Called when the engine stored a change to these users' devices: new ones, or a device
+   * verified (the engine stores the trust just after the flow reports done, so device
+   * lists are read again on this, not on "done").
+   */
+  onDevicesChanged(listener: (users: string[]) => void): () => void;
 }

@@ -38,10 +38,16 @@ export class Verifications implements DeviceVerifier {
   private transport: KeyTransport | undefined;
   private readonly flows = new Map<string, Flow>();
   private readonly listeners = new Set<(view: VerificationView) => void>();
+  private readonly deviceListeners = new Set<(users: string[]) => void>();
   /** Updates run one at a time, after the library's callback returned. */
   private updates: Promise<void> = Promise.resolve();
 
-  constructor(private readonly crypto: Crypto) {}
+  constructor(private readonly crypto: Crypto) {
+    crypto.machine.registerDevicesUpdatedCallback(async (users) => {
+      const ids = users.map((u) => parleyUser(u)).filter((u): u is string => u !== undefined);
+      for (const listener of this.deviceListeners) listener(ids);
+    });
+  }
 
   /** The transport flows send through (the client's connection; set on every connect). */
   attach(transport: KeyTransport): void {
@@ -71,6 +77,13 @@ export class Verifications implements DeviceVerifier {
     await this.send(await sas.confirm());
   }
 
+  async mismatch(flowId: string): Promise<void> {
+    const sas = this.flow(flowId).sas;
+    if (sas === undefined) throw new Error("there is no short code to compare yet");
+    const message = sas.cancelWithCode("m.mismatched_sas");
+    await this.send(message === undefined ? [] : [message]);
+  }
+
   async cancel(flowId: string): Promise<void> {
     const flow = this.flow(flowId);
     const message = flow.sas !== undefined && !flow.sas.isCancelled() ? flow.sas.cancel() : flow.request.cancel();
@@ -84,6 +97,11 @@ export class Verifications implements DeviceVerifier {
   subscribe(listener: (view: VerificationView) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onDevicesChanged(listener: (users: string[]) => void): () => void {
+    this.deviceListeners.add(listener);
+    return () => this.deviceListeners.delete(listener);
   }
 
   /** Requests that came in a batch (their `from` and `transaction_id`): tracked and shown. */
