@@ -163,7 +163,7 @@ export class Verifications implements DeviceVerifier {
       }
     }
     const view = viewOf(request, flow.sas, flow.asked);
-    // The library stops giving the emojis once they are confirmed: the dialog keeps them.
+    // Past the comparison the library may give no emojis: the dialog keeps showing them.
     if (view.emojis === undefined && flow.view.emojis !== undefined) view.emojis = flow.view.emojis;
     flow.view = view;
     const shown = JSON.stringify(view);
