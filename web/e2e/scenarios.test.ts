@@ -645,6 +645,64 @@ describe("Parley Web", () => {
     await fay.context.close();
   });
 
+  it("device verification: one starts it from the Devices panel, the other accepts, both see the same seven emojis, both confirm; each then shows the other's device verified and the chat's shield", async () => {
+    const [gil, hana] = await Promise.all([signUp(browser, stack, "gil"), signUp(browser, stack, "hana")]);
+    await openChatWith(gil, hana.email);
+    await send(gil, "Shall we verify?");
+    await openChatWith(hana, gil.email);
+    await bubble(hana.page, "Shall we verify?").waitFor({ timeout: 20_000 });
+    await send(hana, "Yes, let's");
+    await bubble(gil.page, "Yes, let's").waitFor({ timeout: 20_000 });
+    const shield = (user: User) => user.page.getByRole("img", { name: /devices are verified$/ });
+    expect(await shield(gil).count()).toBe(0);
+
+    await gil.page.getByRole("button", { name: "Devices" }).click();
+    const hanasDevices = gil.page.getByRole("list", { name: `Devices of ${hana.email}` });
+    await hanasDevices.getByRole("button", { name: /^Verify device [A-Z0-9]{16}$/ }).click();
+    const gilDialog = gil.page.getByRole("dialog", { name: `Verify ${hana.email}'s device` });
+    await gilDialog.getByText(/^Waiting for .* to accept on that device/).waitFor();
+
+    const request = hana.page.getByRole("alert").filter({ hasText: "wants to verify this browser by comparing emojis" });
+    await request.waitFor({ timeout: 20_000 });
+    await screenshot(hana.page, "24a-verification-request");
+    await request.getByRole("button", { name: "Accept" }).click();
+    const hanaDialog = hana.page.getByRole("dialog");
+    // Focus moved into the dialog.
+    await expect.poll(() => hana.page.evaluate(() => document.activeElement?.id)).toBe("verify-title");
+
+    const emojis = (dialog: typeof gilDialog) =>
+      dialog.getByRole("list", { name: "Emojis to compare" }).locator(".sas-emoji").evaluateAll((items) =>
+        items.map((i) => `${i.querySelector(".symbol")?.textContent ?? ""} ${i.querySelector(".name")?.textContent ?? ""}`));
+    await gilDialog.getByRole("list", { name: "Emojis to compare" }).waitFor({ timeout: 20_000 });
+    await hanaDialog.getByRole("list", { name: "Emojis to compare" }).waitFor({ timeout: 20_000 });
+    const gilSees = await emojis(gilDialog);
+    expect(gilSees).toHaveLength(7);
+    for (const e of gilSees) expect(e).toMatch(/^\S+ [A-Z][A-Za-z ]+$/);
+    expect(await emojis(hanaDialog)).toEqual(gilSees);
+    await screenshot(gil.page, "24b-verification-emojis");
+
+    await gilDialog.getByRole("button", { name: "They match" }).click();
+    await gilDialog.getByText("Waiting for the other device to confirm…").waitFor({ timeout: 20_000 });
+    await hanaDialog.getByRole("button", { name: "They match" }).click();
+    for (const dialog of [gilDialog, hanaDialog]) await dialog.getByText(/^✓ Verified/).waitFor({ timeout: 20_000 });
+    await screenshot(hana.page, "24c-verification-done");
+    await gilDialog.getByRole("button", { name: "Close" }).click();
+    await hanaDialog.getByRole("button", { name: "Close" }).click();
+    await gilDialog.waitFor({ state: "detached" });
+
+    // Each side's Devices panel marks the other's device verified (no Verify button left), and
+    // the direct chat's header shows the shield: all of the other person's devices verified.
+    await hanasDevices.getByLabel("Verified").waitFor({ timeout: 10_000 });
+    expect(await hanasDevices.getByRole("button", { name: /^Verify device/ }).count()).toBe(0);
+    await hana.page.getByRole("button", { name: "Devices" }).click();
+    await hana.page.getByRole("list", { name: `Devices of ${gil.email}` }).getByLabel("Verified").waitFor({ timeout: 10_000 });
+    for (const user of [gil, hana]) await shield(user).waitFor({ timeout: 10_000 });
+    expect(await shield(gil).getAttribute("aria-label")).toBe(`All of ${hana.email}'s devices are verified`);
+    await screenshot(gil.page, "24d-verified-device");
+    await gil.context.close();
+    await hana.context.close();
+  });
+
   // Last: it judges every scenario before it.
   it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
     const page = await fetch(stack.webUrl);

@@ -55,7 +55,7 @@ describe("the web client's encryption module", () => {
 
     await bob.processOutgoing(directory.transport(BOB, "BOBBROWSER01"));
     const received = await receiveSync(bob, directory.sync(BOB, "BOBBROWSER01"));
-    expect(received).toEqual({ roomKeys: [{ roomId: roomId(DIRECT), sessionId }], undecryptable: 0 });
+    expect(received).toEqual({ roomKeys: [{ roomId: roomId(DIRECT), sessionId }], undecryptable: 0, verificationRequests: [] });
     expect(await decrypt(bob, DIRECT, ALICE, "01JDX4P7Q8R9S0T1U2V3W4X5Y6", 1764068700789, hello)).toEqual({
       kind: "decrypted",
       content: { body: "hello bob" },

@@ -258,7 +258,7 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     expect(relay.got.some((g) => g.raw.includes("south gate"))).toBe(false);
     // Each sees the other's device, with its fingerprint.
     const bobsDevices = await alice.client.devices("bob");
-    expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false, firstSeen: expect.any(Number) }]);
+    expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false, firstSeen: expect.any(Number), verified: false }]);
     expect((await alice.client.devices("alice")).find((d) => d.own)?.deviceId).toBe("ALICEDEVICE00001");
     alice.client.stop();
     bob.client.stop();

@@ -16,6 +16,7 @@ import { GroupPanel } from "./GroupPanel";
 import { MessageList } from "./MessageList";
 import type { RowActions } from "./MessageRow";
 import type { ChatKey, ChatModel } from "./model";
+import { TrustShield } from "./Verification";
 
 /** Messages read from the store per page: enough to fill a tall screen. */
 export const PAGE = 60;
@@ -149,7 +150,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
       <header class="bar">
         <button type="button" class="back" aria-label="Back to chats" onClick={props.onBack}>←</button>
         <div class="who">
-          <h2>{title}</h2>
+          <h2>{title}{other !== undefined && <TrustShield model={model} user={other} latest={record?.lastSeq ?? 0} />}</h2>
           <p class="typing" aria-live="polite">
             {typing.length > 0 ? (
               `${typing.join(", ")} ${isGroup ? "is typing…" : "typing…"}`

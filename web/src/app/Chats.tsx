@@ -11,6 +11,7 @@ import type { Session } from "./session";
 import { SettingsPanel } from "./SettingsPanel";
 import { StartChat } from "./StartChat";
 import { useModel } from "./useModel";
+import { VerificationLayer } from "./Verification";
 
 export function Chats(props: { session: Session; openRequest: string | undefined; onSignOut: () => Promise<void> }) {
   const model = useModel(props.session.model);
@@ -35,6 +36,7 @@ export function Chats(props: { session: Session; openRequest: string | undefined
           Offline — reconnecting. Messages you write are kept and sent when the connection is back.
         </div>
       )}
+      <VerificationLayer model={model} />
       <aside class="sidebar" aria-label="Chats">
         <header class="bar">
           <span class="me" title={model.me.username}>{model.me.username}</span>

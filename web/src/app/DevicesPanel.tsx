@@ -3,11 +3,13 @@
  * message is encrypted for each of them. Each shows its fingerprint (its Ed25519 identity
  * key), so people can compare them out of band; a device someone adds shows up here once
  * this browser asked for their devices again (on connect, and before a send when the last
- * answer is a minute old). Verifying a device is later work.
+ * answer is a minute old). Each other device can be verified by comparing emojis
+ * (Verification.tsx): a verified one is marked so; one added since is not.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { DeviceInfo } from "../client";
 import type { ChatModel } from "./model";
+import { useVerify } from "./Verification";
 
 /** How long a device someone added is marked new. */
 export const NEW_DEVICE_MS = 7 * 24 * 3600 * 1000;
@@ -29,6 +31,7 @@ export function fingerprint(key: string): string {
 export function DevicesPanel(props: { model: ChatModel; members: string[] }) {
   const { model, members } = props;
   const [devices, setDevices] = useState<Map<string, DeviceInfo[]> | undefined>(undefined);
+  const verify = useVerify(model);
   useEffect(() => {
     let live = true;
     void Promise.all(members.map(async (m) => [m, await model.client.devices(m)] as const)).then((entries) => {
@@ -37,7 +40,7 @@ export function DevicesPanel(props: { model: ChatModel; members: string[] }) {
     return () => {
       live = false;
     };
-  }, [members.join(",")]);
+  }, [members.join(","), verify.revision]);
   return (
     <aside class="devices" aria-label="Encryption devices">
       <p>Messages here are end-to-end encrypted for these devices.</p>
@@ -55,7 +58,13 @@ export function DevicesPanel(props: { model: ChatModel; members: string[] }) {
                     <code>{d.deviceId}</code>
                     {d.own && " (this browser)"}
                     {newDevices(all, Date.now()).has(d.deviceId) && <strong class="new-device"> new device</strong>}
+                    {d.verified && <strong class="verified-device" aria-label="Verified"> ✓ Verified</strong>}
                     {d.ed25519 !== undefined && <span class="fingerprint"> {fingerprint(d.ed25519)}</span>}
+                    {!d.own && !d.verified && model.client.verifications !== undefined && (
+                      <button type="button" class="verify" aria-label={`Verify device ${d.deviceId}`} onClick={() => void verify.start(member, d.deviceId)}>
+                        Verify
+                      </button>
+                    )}
                   </li>
                 ))}
               </ul>

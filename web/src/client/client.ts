@@ -29,6 +29,7 @@ import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTa
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
 import { MAX_ENCRYPTED_BODY_BYTES, socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
+import type { DeviceVerifier } from "./verification";
 import { PresenceWatcher, type PresenceState } from "./presence";
 import type { MessageState } from "@parley/protocol";
 import type { Attachment, ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
@@ -337,6 +338,11 @@ export class ParleyClient {
   /** A user's devices, as this device last learnt them (none without encryption). */
   devices(user: string): Promise<DeviceInfo[]> {
     return this.options.encryption?.devices(user) ?? Promise.resolve([]);
+  }
+
+  /** Verifying devices by comparing emojis (verification.ts); none without encryption. */
+  get verifications(): DeviceVerifier | undefined {
+    return this.options.encryption?.verifications;
   }
 
   history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {

@@ -8,6 +8,7 @@
 import type { Decryption } from "./crypto/messages";
 import type { Answer, KeyTransport, MatrixJson, Outgoing } from "./crypto/requests";
 import type { ClientFrame, FrameOf, ServerFrame } from "./protocol";
+import type { DeviceVerifier } from "./verification";
 
 export type { Decryption, KeyTransport };
 
@@ -31,6 +32,8 @@ export interface DeviceInfo {
   own: boolean;
   /** When this device first learnt of it (ms). */
   firstSeen: number;
+  /** Verified from this device by comparing emojis (crypto/verification.ts); this very device is not. */
+  verified: boolean;
 }
 
 /** This device's end-to-end encryption, as the client drives it. */
@@ -66,6 +69,8 @@ export interface MessageEncryption {
   forget(conversation: string): Promise<void>;
   /** A user's devices as last asked for (a new one shows once a send or a connect asked again). */
   devices(user: string): Promise<DeviceInfo[]>;
+  /** Verifying other devices by comparing emojis (absent where the engine offers none). */
+  readonly verifications?: DeviceVerifier;
   close(): void;
 }
 

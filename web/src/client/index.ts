@@ -13,4 +13,5 @@ export { arrange, ChatSettingsBook, defaultSettings, isMuted, MAX_PINNED, MUTED_
 export { applyEntry, applySnapshot, emptyState, reactionOf, shown, type ChangeEntry, type LocalState, type Shown } from "./state";
 export { PRESENCE_RENEW_MS, PresenceWatcher, presenceOf, type PresenceState } from "./presence";
 export { claimChunks, MAX_ENCRYPTED_BODY_BYTES, socketKeys, toDeviceChunks, type DeviceInfo, type Inbound, type InboxMessage, type MessageEncryption } from "./encryption";
+export type { DeviceVerifier, SasEmoji, VerificationPhase, VerificationView } from "./verification";
 export { directConversation } from "./ids";

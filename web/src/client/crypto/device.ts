@@ -10,6 +10,7 @@ import { matrixUser, roomId } from "./ids";
 import { Crypto, storeName, type CryptoStore } from "./machine";
 import { decrypt, encrypt, receiveSync, type Decryption } from "./messages";
 import type { KeyTransport } from "./requests";
+import { Verifications } from "./verification";
 
 /** A member's devices are asked for again before a send when the last answer is older (as the Rust client). */
 export const DEVICES_FRESH_FOR_MS = 60_000;
@@ -27,6 +28,8 @@ export class DeviceEncryption implements MessageEncryption {
   private held: InboxMessage[] = [];
   private readonly seen = new Set<string>();
   private readonly asked = new Map<string, number>();
+  /** This device's verification flows (SAS), sent over the transport of the last connect. */
+  readonly verifications: Verifications;
 
   private constructor(
     readonly crypto: Crypto,
@@ -35,6 +38,7 @@ export class DeviceEncryption implements MessageEncryption {
     private readonly now: () => number,
   ) {
     this.deviceId = crypto.deviceId;
+    this.verifications = new Verifications(crypto);
   }
 
   /** Opens `user`'s device `device` (made at `createdAt`, ms), in IndexedDB or in memory. */
@@ -48,6 +52,7 @@ export class DeviceEncryption implements MessageEncryption {
   readonly deviceId: string;
 
   async connected(transport: KeyTransport): Promise<void> {
+    this.verifications.attach(transport);
     // Devices may have come and gone while this one was away: every tracked user is asked again.
     this.asked.clear();
     await this.crypto.exclusive(() => this.crypto.machine.markAllTrackedUsersAsDirty());
@@ -55,6 +60,7 @@ export class DeviceEncryption implements MessageEncryption {
   }
 
   exchange(transport: KeyTransport): Promise<void> {
+    this.verifications.attach(transport);
     return this.crypto.processOutgoing(transport);
   }
 
@@ -81,6 +87,17 @@ export class DeviceEncryption implements MessageEncryption {
       receiveSync(this.crypto, { toDevice: fresh, oneTimeKeyCounts: known.counts, unusedFallbackKeys: known.fallback }),
     );
     for (const m of fresh) this.remember(m.id);
+    if (received.verificationRequests.length > 0) {
+      // The requesting device may be new here: its keys are asked for with the next exchange
+      // (the client's, after this batch), before its SAS start needs them.
+      const users = [...new Set(received.verificationRequests.map((r) => r.user))];
+      for (const user of users) this.asked.delete(user);
+      await this.crypto.exclusive(async () => {
+        await this.crypto.machine.updateTrackedUsers(users.map((u) => new UserId(matrixUser(u))));
+        await this.crypto.machine.markAllTrackedUsersAsDirty();
+      });
+      this.verifications.received(received.verificationRequests);
+    }
     return { acks: messages.map((m) => m.id), sessionIds: received.roomKeys.map((k) => k.sessionId) };
   }
 
@@ -126,10 +143,14 @@ export class DeviceEncryption implements MessageEncryption {
   async devices(user: string): Promise<DeviceInfo[]> {
     const devices = await this.crypto.machine.getUserDevices(new UserId(matrixUser(user)));
     return devices.devices().map((d) => {
+      const own = user === this.user && d.deviceId.toString() === this.deviceId;
       const info: DeviceInfo = {
         deviceId: d.deviceId.toString(),
-        own: user === this.user && d.deviceId.toString() === this.deviceId,
+        own,
         firstSeen: Number(d.firstTimeSeen()),
+        // Locally trusted by a SAS verification (no cross-signing in Parley); the engine
+        // trusts this very device anyway, which is no verification.
+        verified: !own && d.isLocallyTrusted(),
       };
       const key = d.ed25519Key?.toBase64();
       if (key !== undefined) info.ed25519 = key;

@@ -7,3 +7,4 @@ export { decrypt, encrypt, receiveSync, MESSAGE_EVENT_TYPE, type Decryption, typ
 export type { Answer, KeyTransport, MatrixJson, Outgoing } from "./requests";
 export { initCrypto } from "./wasm";
 export { cryptoDatabases, DeviceEncryption, DEVICES_FRESH_FOR_MS } from "./device";
+export { Verifications, viewOf } from "./verification";

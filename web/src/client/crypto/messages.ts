@@ -6,9 +6,12 @@ import {
   DecryptionErrorCode, DecryptionSettings, DeviceLists, EncryptionSettings, HistoryVisibility, MegolmDecryptionError,
   ProcessedToDeviceEventType, RoomId, ShieldStateCode, TrustRequirement, UserId,
 } from "@matrix-org/matrix-sdk-crypto-wasm";
-import { eventId, matrixUser, roomId } from "./ids";
+import { eventId, matrixUser, parleyUser, roomId } from "./ids";
 import type { Crypto } from "./machine";
 import { outgoing, type KeyTransport, type MachineRequest } from "./requests";
+
+/** The type of the to-device message that opens a verification flow (verification.ts). */
+export const VERIFICATION_REQUEST_EVENT_TYPE = "m.key.verification.request";
 
 /** The type of every encrypted Parley message, inside the ciphertext. */
 export const MESSAGE_EVENT_TYPE = "parley.message";
@@ -41,6 +44,8 @@ export interface Received {
   roomKeys: { roomId: string; sessionId: string }[];
   /** To-device messages that did not decrypt (the sender's device will have to share again). */
   undecryptable: number;
+  /** Verification requests that came (crypto/verification.ts): the sender and the flow's id. */
+  verificationRequests: { user: string; flowId: string }[];
 }
 
 /** The outcome of decrypting one message. */
@@ -65,6 +70,7 @@ export async function receiveSync(crypto: Crypto, changes: SyncChanges): Promise
   const events = changes.toDevice.map((m) => ({ type: m.eventType, sender: matrixUser(m.from), content: JSON.parse(m.content) as unknown }));
   const users = (ids: string[] | undefined) => (ids ?? []).map((u) => new UserId(matrixUser(u)));
   const roomKeys: Received["roomKeys"] = [];
+  const verificationRequests: Received["verificationRequests"] = [];
   let undecryptable = 0;
   const processed = await crypto.machine.receiveSyncChanges(
     JSON.stringify(events),
@@ -75,13 +81,20 @@ export async function receiveSync(crypto: Crypto, changes: SyncChanges): Promise
   );
   for (const event of processed) {
     if (event.type === ProcessedToDeviceEventType.UnableToDecrypt) undecryptable++;
-    const raw = JSON.parse(event.rawEvent) as { type?: string; content?: { room_id?: string; session_id?: string } };
+    const raw = JSON.parse(event.rawEvent) as {
+      type?: string; sender?: string; content?: { room_id?: string; session_id?: string; transaction_id?: string };
+    };
     if (event.type === ProcessedToDeviceEventType.Decrypted && raw.type === "m.room_key" && raw.content?.room_id && raw.content.session_id) {
       roomKeys.push({ roomId: raw.content.room_id, sessionId: raw.content.session_id });
     }
+    const requester = raw.sender === undefined ? undefined : parleyUser(raw.sender);
+    const delivered = event.type === ProcessedToDeviceEventType.PlainText || event.type === ProcessedToDeviceEventType.Decrypted;
+    if (delivered && raw.type === VERIFICATION_REQUEST_EVENT_TYPE && requester !== undefined && typeof raw.content?.transaction_id === "string") {
+      verificationRequests.push({ user: requester, flowId: raw.content.transaction_id });
+    }
   }
   if (undecryptable > 0) console.warn(`${undecryptable} to-device messages did not decrypt`);
-  return { roomKeys, undecryptable };
+  return { roomKeys, undecryptable, verificationRequests };
 }
 
 /** Encrypts `content` for the conversation's `members` (Parley user ids; this user's other
