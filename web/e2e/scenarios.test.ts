@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bubble, cspViolations, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
+  bubble, cspViolations, lastSeqOf, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
 } from "./browser";
 import type { Outgoing } from "../src/client/crypto/requests";
 import { KeyDirectory } from "../test/key-directory";
@@ -620,7 +620,7 @@ describe("Parley Web", () => {
     expect(await fay.page.locator(".chat .presence").textContent()).toBe("");
   });
 
-  it("delete for everyone is sent, and its outcome shown: the message deleted on both sides, or the server's refusal", async () => {
+  it("delete for everyone: the message is deleted on both sides, its text gone", async () => {
     await fay.page.getByRole("button", { name: /Trip/ }).click();
     await dora.page.getByRole("button", { name: /Trip/ }).click();
     await send(dora, "Delete me");
@@ -628,21 +628,66 @@ describe("Parley Web", () => {
     await stored(dora, "Delete me").getByLabel("Message options").click();
     await stored(dora, "Delete me").getByRole("button", { name: "Delete for everyone" }).click();
     await stored(dora, "Delete me").getByRole("button", { name: "Confirm: delete for everyone" }).click();
-    // Until the server deletes (a server stage of its own), it refuses the kind, and the
-    // refusal is shown, never hidden; once it deletes, both sides show the deletion.
-    const refusal = dora.page.getByRole("alert").filter({ hasText: /^Delete for everyone refused: / });
     const deleted = (user: User) => user.page.locator(".bubble[data-seq] .body.deleted", { hasText: "This message was deleted" });
-    await expect.poll(async () => (await refusal.count()) + (await deleted(dora).count()), { timeout: 15_000 }).toBe(1);
-    if ((await refusal.count()) === 1) {
-      expect(await refusal.textContent()).toBe("Delete for everyone refused: kind delete is not supported yet Dismiss");
-      expect(await stored(fay, "Delete me").count()).toBe(1);
-      await refusal.getByRole("button", { name: "Dismiss" }).click();
-      await refusal.waitFor({ state: "detached" });
-    } else {
-      await deleted(fay).waitFor({ timeout: 15_000 });
-      expect(await bubble(fay.page, "Delete me").count()).toBe(0);
+    for (const user of [dora, fay]) {
+      await deleted(user).waitFor({ timeout: 15_000 });
+      expect(await deleted(user).count()).toBe(1);
+      expect(await bubble(user.page, "Delete me").count()).toBe(0);
     }
+    expect(await dora.page.getByRole("alert").filter({ hasText: /refused/ }).count()).toBe(0);
     await fay.context.close();
+  });
+
+  // Blocking (issue 16), between two people of their own: Gil blocks Hal.
+  it("blocking: the blocked person's messages never show for the blocker, who cannot write to them; after unblocking, new ones do", async () => {
+    const [gil, hal] = await Promise.all([signUp(browser, stack, "gil"), signUp(browser, stack, "hal")]);
+    await openChatWith(gil, hal.email);
+    await send(gil, "Hi Hal");
+    await openChatWith(hal, gil.email);
+    await stored(hal, "Hi Hal").waitFor({ timeout: 15_000 });
+    await send(hal, "Hi Gil");
+    await stored(gil, "Hi Gil").waitFor({ timeout: 15_000 });
+    const conversation = await gil.page.locator("button.conversation").filter({ has: gil.page.locator(".title", { hasText: hal.email }) }).getAttribute("data-conversation");
+    expect(conversation).toMatch(/^d:/);
+
+    // Gil blocks Hal from the chat's menu, asked first.
+    await gil.page.getByRole("button", { name: "Chat options" }).click();
+    await gil.page.getByRole("button", { name: `Block ${hal.email}…` }).click();
+    const confirm = gil.page.getByRole("alertdialog", { name: `Block ${hal.email}?` });
+    await confirm.getByRole("button", { name: "Block", exact: true }).click();
+    const notice = gil.page.locator(".blocked-notice", { hasText: `You blocked ${hal.email}` });
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await gil.page.getByLabel("Message", { exact: true }).count()).toBe(0);
+    await screenshot(gil.page, "23-blocked");
+
+    // Hal's next message is his (stored, one tick) but only a skip for Gil: Gil's client takes
+    // its seq and shows nothing.
+    await send(hal, "Can you hear me?");
+    const unheard = stored(hal, "Can you hear me?");
+    await unheard.waitFor({ timeout: 15_000 });
+    const seq = Number(await unheard.getAttribute("data-seq"));
+    await expect.poll(() => lastSeqOf(gil, conversation!), { timeout: 15_000 }).toBe(seq);
+    expect(await bubble(gil.page, "Can you hear me?").count()).toBe(0);
+    expect(await tickOf(hal.page, "Can you hear me?")).toBe("sent");
+    expect(await gil.page.locator(".bubble[data-seq]").count()).toBe(2);
+
+    // Unblocked from Settings: the composer is back, and Hal's next message arrives (the one
+    // sent while blocked is never replayed).
+    await gil.page.getByRole("button", { name: "Settings" }).click();
+    const settings = gil.page.getByRole("region", { name: "Settings" });
+    await settings.getByRole("list", { name: "Blocked people" }).getByText(hal.email).waitFor();
+    await settings.getByRole("button", { name: `Unblock ${hal.email}` }).click();
+    await settings.getByRole("status").filter({ hasText: `Unblocked ${hal.email}` }).waitFor({ timeout: 15_000 });
+    await settings.getByText("You have blocked no one.", { exact: false }).waitFor();
+    await notice.waitFor({ state: "detached" });
+    await gil.page.getByLabel("Message", { exact: true }).waitFor();
+    await send(hal, "And now?");
+    await stored(gil, "And now?").waitFor({ timeout: 15_000 });
+    expect(Number(await stored(gil, "And now?").getAttribute("data-seq"))).toBe(seq + 1);
+    expect(await bubble(gil.page, "Can you hear me?").count()).toBe(0);
+    await send(gil, "Yes");
+    await stored(hal, "Yes").waitFor({ timeout: 15_000 });
+    await Promise.all([gil.context.close(), hal.context.close()]);
   });
 
   // Last: it judges every scenario before it.

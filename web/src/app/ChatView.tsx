@@ -4,10 +4,13 @@
  * from the local store at once, older pages as the user scrolls up, new ones live), read
  * marking while the tab is visible, and the composer. The messages' actions land here: reply
  * and edit set the composer's mode, forward opens the chat picker, a tapped quote loads and
- * scrolls to its original.
+ * scrolls to its original. Its menu (ChatOptions) blocks or unblocks the other person of a
+ * direct chat; while they are blocked, the composer gives way to a notice saying so.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { PresenceState, StoredMessage } from "../client";
+import { directPartner } from "./blocking";
+import { ChatOptions } from "./ChatOptions";
 import { Composer } from "./Composer";
 import { lastSeenText } from "./format";
 import { ForwardPanel } from "./ForwardPanel";
@@ -75,7 +78,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   }, [conversation]);
 
   // The other person's presence, watched while this direct chat is open (and only then).
-  const other = "toUser" in chat ? chat.toUser : summary?.record.kind === "direct" ? summary.record.members.find((m) => m !== model.me.userId) : undefined;
+  const other = directPartner(model, chat);
   useEffect(() => {
     if (other === undefined) return;
     return model.client.watchPresence(other, setPresence);
@@ -168,8 +171,10 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
             Group info
           </button>
         )}
+        <ChatOptions model={model} partner={other} />
       </header>
       <p class="sr-only" aria-live="polite">{announcement}</p>
+      {model.blockError !== undefined && <p role="alert" class="settings-error">{model.blockError}</p>}
       {showDevices && <DevicesPanel model={model} members={chatMembers(model, chat)} />}
       {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
       <MessageList
@@ -182,7 +187,12 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         focus={focus}
       />
       {forwarding !== undefined && <ForwardPanel model={model} message={forwarding} onClose={() => setForwarding(undefined)} />}
-      {member ? (
+      {other !== undefined && model.blocks(other) ? (
+        <p class="notice blocked-notice" role="status">
+          You blocked {model.contacts.label(other)}: you cannot message them, and nothing they send reaches you.{" "}
+          <button type="button" onClick={() => void model.setBlocked(other, false)}>Unblock</button>
+        </p>
+      ) : member ? (
         <Composer
           model={model}
           chat={chat}

@@ -9,6 +9,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { OutboxRecord, Sealed, StoredMessage, Tick } from "../client";
 import type { Attachment as AttachmentType } from "../client/protocol";
 import { formatBytes, isSealed, reactionOf, shown, type SealedAttachment } from "../client";
+import { refusalText } from "./blocking";
 import { timeOf } from "./format";
 import type { ChatModel } from "./model";
 
@@ -237,7 +238,7 @@ export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
       <p class="meta">
         {record.state === "failed" ? (
           <span role="alert" class="error">
-            Not sent: {record.error?.message ?? "refused"}{" "}
+            Not sent: {refusalText(model, record)}{" "}
             <button type="button" onClick={() => void model.client.outbox.discard(record.id)}>Discard</button>
           </span>
         ) : (

@@ -33,6 +33,8 @@ export class ChatModel {
   archived: Summary[] = [];
   /** Why the last change of a chat's settings was refused (e.g. a fourth pin), until the next. */
   settingsError: string | undefined;
+  /** Why the last block or unblock failed (e.g. offline), until the next. */
+  blockError: string | undefined;
   private readonly byConversation = new Map<string, Summary>();
   private readonly typing = new Map<string, Map<string, number>>();
   /** Per conversation, the highest seq handed to `onMessage`. */
@@ -63,6 +65,7 @@ export class ChatModel {
         this.arrange();
         this.changed();
       },
+      blocks: () => this.changed(),
     });
     for (const record of await this.client.conversations()) await this.refresh(record.conversation);
     this.changed();
@@ -143,6 +146,30 @@ export class ChatModel {
     this.changed();
   }
 
+  /** Whether the user blocks this user (as the server last said). */
+  blocks(user: string): boolean {
+    return this.client.blockList.has(user);
+  }
+
+  /** Everyone the user blocks. */
+  blocked(): string[] {
+    return this.client.blockList.list();
+  }
+
+  /** Blocks or unblocks a user; a failure is kept in `blockError`. Resolves with success. */
+  async setBlocked(user: string, blocked: boolean): Promise<boolean> {
+    this.blockError = undefined;
+    try {
+      await this.client.block(user, blocked);
+      return true;
+    } catch (error) {
+      this.blockError = error instanceof Error ? error.message : String(error);
+      return false;
+    } finally {
+      this.changed();
+    }
+  }
+
   /** The user opened a chat: a "marked unread" mark is cleared, on all their devices. */
   async opened(conversation: string): Promise<void> {
     if (this.settings(conversation).unread) await this.setChat(conversation, { unread: false });
@@ -156,9 +183,11 @@ export class ChatModel {
   /** Re-reads one conversation's summary from the store. */
   async refresh(conversation: string): Promise<void> {
     const record = await this.client.conversation(conversation);
-    if (record === undefined || (record.kind === "unknown" && record.lastSeq === 0)) return;
+    if (record === undefined) return;
     const recent = await this.client.history(conversation, { limit: UNREAD_WINDOW });
     const last = recent[recent.length - 1];
+    // Nothing to list yet: a chat whose only entries were a blocked user's (skipped).
+    if (record.kind === "unknown" && last === undefined) return;
     const summary: Summary = {
       conversation,
       record,

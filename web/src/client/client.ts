@@ -12,6 +12,10 @@
  * as messages: each is folded into its target's state (state.ts) and the target is handed to
  * the UI again. A change whose target is not held waits in the store until it arrives.
  *
+ * A `skip` (an entry from someone this user blocks) goes through the in-order delivery as a
+ * placeholder that fills its seq, so no gap waits on it: the conversation's last seq and the
+ * sync cursor move past it, but it is never stored, shown, notified or acked on its own.
+ *
  * End-to-end encryption (with `encryption`, issue 15): the connection names the device
  * (`?device=`); on each connect the engine uploads its keys as needed and the device's
  * to-device inbox is synced (each batch fed to the engine, then acknowledged) before the
@@ -23,6 +27,7 @@
  * run beside the chain of frames (their replies come through it), never inside it.
  */
 import { Backoff } from "./backoff";
+import { BlockList } from "./blocks";
 import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
@@ -63,6 +68,8 @@ export interface ClientListener {
   connection?(open: boolean): void;
   /** The user's settings of chats changed (one, or all after a `chats` listing). */
   chats?(changed: ChatSettings[]): void;
+  /** Whom the user blocks changed (from this device, another one, or the listing on connect). */
+  blocks?(blocked: string[]): void;
 }
 
 /** Whom the user shows their online state and last seen to. */
@@ -85,6 +92,8 @@ export class ParleyClient {
   readonly outbox: Outbox;
   /** The user's chat settings, as the server last said them. */
   readonly chatSettings = new ChatSettingsBook();
+  /** Whom the user blocks, as the server last said. */
+  readonly blockList = new BlockList();
   private readonly sync: Sync;
   private readonly presence: PresenceWatcher;
   private readonly clock: Clock;
@@ -323,6 +332,23 @@ export class ParleyClient {
   }
 
   /**
+   * Blocks (or, with `false`, unblocks) a user, on all of this user's devices. Their messages,
+   * typing and receipts stop reaching this user (each of their entries comes as a `skip`),
+   * and a direct message to them is refused until unblocked. They are not told.
+   */
+  async block(user: string, blocked: boolean): Promise<void> {
+    const reply = await this.request({ action: "block", user, blocked });
+    if (reply.type !== "blocked") throw new RequestError("internal", `unexpected ${reply.type}`);
+  }
+
+  /** Asks whom the user blocks (done on each connect); resolves once the list is applied. */
+  async refreshBlocks(): Promise<string[]> {
+    const reply = await this.request({ action: "blocks" });
+    if (reply.type !== "blocks") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.users;
+  }
+
+  /**
    * Best effort at sign-out: asks the server to forget this device (its keys and inbox; its
    * contacts hear of it). Resolves whatever the answer, within `timeoutMs`.
    */
@@ -381,6 +407,7 @@ export class ParleyClient {
     // Not awaited: the reply is handled by this same chain of frames. A failed listing is
     // asked again on the next connect.
     this.refreshChats().catch(() => {});
+    this.refreshBlocks().catch(() => {});
     for (const record of await this.options.store.listConversations()) await this.flushAcks(record);
   }
 
@@ -406,6 +433,9 @@ export class ParleyClient {
         return;
       case "synced":
         await this.sync.onSynced(frame);
+        return;
+      case "skip":
+        await this.sync.accept({ conversation: frame.conversation, seq: frame.seq, messageId: "", id: "", from: "", ts: 0, own: false, skipped: true });
         return;
       case "receipt":
         await this.onReceipt(frame);
@@ -433,6 +463,16 @@ export class ParleyClient {
       case "chats":
         this.chatSettings.replace(frame.chats);
         this.emit((l) => l.chats?.(frame.chats));
+        this.settle(frame.id, frame);
+        return;
+      case "blocked":
+        // This device's answer, or (without `id`) another device of this user's, live.
+        if (this.blockList.apply(frame.user, frame.blocked)) this.emit((l) => l.blocks?.(this.blockList.list()));
+        if (frame.id !== undefined) this.settle(frame.id, frame);
+        return;
+      case "blocks":
+        this.blockList.replace(frame.users);
+        this.emit((l) => l.blocks?.(this.blockList.list()));
         this.settle(frame.id, frame);
         return;
       case "presence":
@@ -698,6 +738,11 @@ export class ParleyClient {
     // What the UI is told of, each seq once: new messages, and targets a change altered.
     const shown = new Map<number, StoredMessage>();
     for (const message of messages) {
+      if (message.skipped === true) {
+        // A blocked user's entry: its seq is taken, nothing is stored, shown or acked for it.
+        record.lastSeq = Math.max(record.lastSeq, message.seq);
+        continue;
+      }
       if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
       record.lastSeq = Math.max(record.lastSeq, message.seq);
       if (message.kind !== undefined && message.target !== undefined) {

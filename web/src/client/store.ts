@@ -84,6 +84,11 @@ export interface StoredMessage {
   /** The members it mentions (user ids). */
   mentions?: string[];
   forwarded?: boolean;
+  /**
+   * A placeholder for an entry from someone this user blocks (`skip`): it fills its seq so
+   * nothing waits on a gap, and is never stored, shown or acked on its own.
+   */
+  skipped?: boolean;
   /** Edits, deletion and reactions folded in (state.ts); absent while unchanged. */
   state?: LocalState;
 }
