@@ -651,7 +651,7 @@ describe("Parley Web", () => {
     expect(conversation).toMatch(/^d:/);
 
     // Gil blocks Hal from the chat's menu, asked first.
-    await gil.page.getByRole("button", { name: "Chat options" }).click();
+    await gil.page.getByLabel("Chat options", { exact: true }).click();
     await gil.page.getByRole("button", { name: `Block ${hal.email}…` }).click();
     const confirm = gil.page.getByRole("alertdialog", { name: `Block ${hal.email}?` });
     await confirm.getByRole("button", { name: "Block", exact: true }).click();
@@ -676,9 +676,11 @@ describe("Parley Web", () => {
     await gil.page.getByRole("button", { name: "Settings" }).click();
     const settings = gil.page.getByRole("region", { name: "Settings" });
     await settings.getByRole("list", { name: "Blocked people" }).getByText(hal.email).waitFor();
+    await screenshot(gil.page, "24-settings-blocked");
     await settings.getByRole("button", { name: `Unblock ${hal.email}` }).click();
     await settings.getByRole("status").filter({ hasText: `Unblocked ${hal.email}` }).waitFor({ timeout: 15_000 });
     await settings.getByText("You have blocked no one.", { exact: false }).waitFor();
+    await settings.getByRole("button", { name: "Close" }).click();
     await notice.waitFor({ state: "detached" });
     await gil.page.getByLabel("Message", { exact: true }).waitFor();
     await send(hal, "And now?");
