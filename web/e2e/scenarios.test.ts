@@ -692,6 +692,48 @@ describe("Parley Web", () => {
     await Promise.all([gil.context.close(), hal.context.close()]);
   });
 
+  // Disappearing messages (issue 16), between two people of their own: Ivy and Jo.
+  it("disappearing messages: the timer one sets shows on both sides, as a line and in the header; messages under it are marked ⏱; off again, they are not", async () => {
+    const [ivy, jo] = await Promise.all([signUp(browser, stack, "ivy"), signUp(browser, stack, "jo")]);
+    await openChatWith(ivy, jo.email);
+    await send(ivy, "Before the timer");
+    await openChatWith(jo, ivy.email);
+    await stored(jo, "Before the timer").waitFor({ timeout: 15_000 });
+    const line = (user: User, text: string) => user.page.locator(".system", { hasText: new RegExp(`^${text.replace(/[.+?]/g, "\\$&")}$`) });
+    const header = (user: User) => user.page.locator(".chat .timer-on");
+    const timerChoice = async (user: User, label: string) => {
+      await user.page.getByLabel("Chat options", { exact: true }).click();
+      await user.page.getByRole("group", { name: "Disappearing messages" }).getByRole("button", { name: label, exact: true }).click();
+    };
+
+    await timerChoice(ivy, "7 days");
+    await line(ivy, "You set disappearing messages to 7 days").waitFor({ timeout: 15_000 });
+    await line(jo, `${ivy.email} set disappearing messages to 7 days`).waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) await expect.poll(() => header(user).textContent(), { timeout: 15_000 }).toBe("⏱ Disappearing messages: 7 days");
+
+    // Sent under it: marked on both sides (the other's copy says when from the server, the
+    // sender's own from the timer its seq came after).
+    await send(jo, "This will go");
+    const mark = (user: User, text: string) => stored(user, text).getByRole("img", { name: /^Disappears / });
+    for (const user of [ivy, jo]) await mark(user, "This will go").waitFor({ timeout: 15_000 });
+    expect(await mark(ivy, "Before the timer").count()).toBe(0);
+    // The menu shows the timer in force, on the other side too.
+    await jo.page.getByLabel("Chat options", { exact: true }).click();
+    expect(await jo.page.getByRole("group", { name: "Disappearing messages" }).getByRole("button", { name: "7 days", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    await screenshot(jo.page, "25-disappearing");
+    await jo.page.getByLabel("Chat options", { exact: true }).click();
+
+    // Jo turns it off: the line on both sides, the header's mark gone, the next message kept.
+    await timerChoice(jo, "Off");
+    await line(jo, "You turned off disappearing messages").waitFor({ timeout: 15_000 });
+    await line(ivy, `${jo.email} turned off disappearing messages`).waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) await header(user).waitFor({ state: "detached", timeout: 15_000 });
+    await send(ivy, "This stays");
+    await stored(jo, "This stays").waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) expect(await mark(user, "This stays").count()).toBe(0);
+    await Promise.all([ivy.context.close(), jo.context.close()]);
+  });
+
   // Last: it judges every scenario before it.
   it("every page ran under the deployed Content-Security-Policy (local endpoints) without a violation", async () => {
     const page = await fetch(stack.webUrl);

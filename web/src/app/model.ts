@@ -6,6 +6,7 @@
  */
 import { arrange, isMuted, type ChatChange, type ChatSettings, type ConversationRecord, type OutboxRecord, type ParleyClient, type StoredMessage } from "../client";
 import type { Contacts } from "./contacts";
+import { isLine } from "./format";
 
 export interface Summary {
   conversation: string;
@@ -66,6 +67,7 @@ export class ChatModel {
         this.changed();
       },
       blocks: () => this.changed(),
+      expired: (messages) => new Set(messages.map((m) => m.conversation)).forEach((c) => this.markDirty(c)),
     });
     for (const record of await this.client.conversations()) await this.refresh(record.conversation);
     this.changed();
@@ -191,7 +193,7 @@ export class ChatModel {
     const summary: Summary = {
       conversation,
       record,
-      unread: recent.filter((m) => !m.own && m.system === undefined && m.seq > record.readMark).length,
+      unread: recent.filter((m) => !m.own && !isLine(m) && m.seq > record.readMark).length,
       lastTs: last?.ts ?? 0,
       ...(last !== undefined ? { last } : {}),
     };
@@ -220,7 +222,7 @@ export class ChatModel {
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
     // A muted chat raises no notification, unless the message mentions this user (as push).
     const quiet = this.muted(message.conversation) && !(message.mentions ?? []).includes(this.me.userId);
-    if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
+    if (fresh && !quiet && !isLine(message) && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
       const text = message.body ?? (message.attachment !== undefined ? `File: ${message.attachment.name}` : "An encrypted message");
       this.notify(who, text, message.conversation);
