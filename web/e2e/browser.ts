@@ -199,3 +199,26 @@ export async function seedConversation(user: User, count: number): Promise<void>
     { count },
   );
 }
+
+/**
+ * The highest seq the user's client library has taken in a conversation, in order (its
+ * store's `lastSeq`, src/client/store.ts): a message shown, or an entry skipped.
+ */
+export async function lastSeqOf(user: User, conversation: string): Promise<number> {
+  return user.page.evaluate(async (conversation) => {
+    const dbs = await indexedDB.databases();
+    const name = dbs.map((d) => d.name).find((n) => n?.startsWith("parley-") && !n.startsWith("parley-crypto-"))!;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const record = await new Promise<{ lastSeq: number } | undefined>((resolve, reject) => {
+      const get = db.transaction("conversations").objectStore("conversations").get(conversation);
+      get.onsuccess = () => resolve(get.result as { lastSeq: number } | undefined);
+      get.onerror = () => reject(get.error);
+    });
+    db.close();
+    return record?.lastSeq ?? 0;
+  }, conversation);
+}

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  bubble, cspViolations, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
+  bubble, cspViolations, lastSeqOf, launch, online, openChatWith, PASSWORD, screenshot, seedConversation, send, signUp, tickOf, watchCsp, type User,
 } from "./browser";
 import type { Outgoing } from "../src/client/crypto/requests";
 import { KeyDirectory } from "../test/key-directory";
@@ -620,7 +620,7 @@ describe("Parley Web", () => {
     expect(await fay.page.locator(".chat .presence").textContent()).toBe("");
   });
 
-  it("delete for everyone is sent, and its outcome shown: the message deleted on both sides, or the server's refusal", async () => {
+  it("delete for everyone: the message is deleted on both sides, its text gone", async () => {
     await fay.page.getByRole("button", { name: /Trip/ }).click();
     await dora.page.getByRole("button", { name: /Trip/ }).click();
     await send(dora, "Delete me");
@@ -628,20 +628,13 @@ describe("Parley Web", () => {
     await stored(dora, "Delete me").getByLabel("Message options").click();
     await stored(dora, "Delete me").getByRole("button", { name: "Delete for everyone" }).click();
     await stored(dora, "Delete me").getByRole("button", { name: "Confirm: delete for everyone" }).click();
-    // Until the server deletes (a server stage of its own), it refuses the kind, and the
-    // refusal is shown, never hidden; once it deletes, both sides show the deletion.
-    const refusal = dora.page.getByRole("alert").filter({ hasText: /^Delete for everyone refused: / });
     const deleted = (user: User) => user.page.locator(".bubble[data-seq] .body.deleted", { hasText: "This message was deleted" });
-    await expect.poll(async () => (await refusal.count()) + (await deleted(dora).count()), { timeout: 15_000 }).toBe(1);
-    if ((await refusal.count()) === 1) {
-      expect(await refusal.textContent()).toBe("Delete for everyone refused: kind delete is not supported yet Dismiss");
-      expect(await stored(fay, "Delete me").count()).toBe(1);
-      await refusal.getByRole("button", { name: "Dismiss" }).click();
-      await refusal.waitFor({ state: "detached" });
-    } else {
-      await deleted(fay).waitFor({ timeout: 15_000 });
-      expect(await bubble(fay.page, "Delete me").count()).toBe(0);
+    for (const user of [dora, fay]) {
+      await deleted(user).waitFor({ timeout: 15_000 });
+      expect(await deleted(user).count()).toBe(1);
+      expect(await bubble(user.page, "Delete me").count()).toBe(0);
     }
+    expect(await dora.page.getByRole("alert").filter({ hasText: /refused/ }).count()).toBe(0);
     await fay.context.close();
   });
 
@@ -701,6 +694,102 @@ describe("Parley Web", () => {
     await screenshot(gil.page, "24d-verified-device");
     await gil.context.close();
     await hana.context.close();
+  });
+
+  // Blocking (issue 16), between two people of their own: Gil blocks Hal.
+  it("blocking: the blocked person's messages never show for the blocker, who cannot write to them; after unblocking, new ones do", async () => {
+    const [gil, hal] = await Promise.all([signUp(browser, stack, "gil"), signUp(browser, stack, "hal")]);
+    await openChatWith(gil, hal.email);
+    await send(gil, "Hi Hal");
+    await openChatWith(hal, gil.email);
+    await stored(hal, "Hi Hal").waitFor({ timeout: 15_000 });
+    await send(hal, "Hi Gil");
+    await stored(gil, "Hi Gil").waitFor({ timeout: 15_000 });
+    const conversation = await gil.page.locator("button.conversation").filter({ has: gil.page.locator(".title", { hasText: hal.email }) }).getAttribute("data-conversation");
+    expect(conversation).toMatch(/^d:/);
+
+    // Gil blocks Hal from the chat's menu, asked first.
+    await gil.page.getByLabel("Chat options", { exact: true }).click();
+    await gil.page.getByRole("button", { name: `Block ${hal.email}…` }).click();
+    const confirm = gil.page.getByRole("alertdialog", { name: `Block ${hal.email}?` });
+    await confirm.getByRole("button", { name: "Block", exact: true }).click();
+    const notice = gil.page.locator(".blocked-notice", { hasText: `You blocked ${hal.email}` });
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await gil.page.getByLabel("Message", { exact: true }).count()).toBe(0);
+    await screenshot(gil.page, "23-blocked");
+
+    // Hal's next message is his (stored, one tick) but only a skip for Gil: Gil's client takes
+    // its seq and shows nothing.
+    await send(hal, "Can you hear me?");
+    const unheard = stored(hal, "Can you hear me?");
+    await unheard.waitFor({ timeout: 15_000 });
+    const seq = Number(await unheard.getAttribute("data-seq"));
+    await expect.poll(() => lastSeqOf(gil, conversation!), { timeout: 15_000 }).toBe(seq);
+    expect(await bubble(gil.page, "Can you hear me?").count()).toBe(0);
+    expect(await tickOf(hal.page, "Can you hear me?")).toBe("sent");
+    expect(await gil.page.locator(".bubble[data-seq]").count()).toBe(2);
+
+    // Unblocked from Settings: the composer is back, and Hal's next message arrives (the one
+    // sent while blocked is never replayed).
+    await gil.page.getByRole("button", { name: "Settings" }).click();
+    const settings = gil.page.getByRole("region", { name: "Settings" });
+    await settings.getByRole("list", { name: "Blocked people" }).getByText(hal.email).waitFor();
+    await screenshot(gil.page, "24-settings-blocked");
+    await settings.getByRole("button", { name: `Unblock ${hal.email}` }).click();
+    await settings.getByRole("status").filter({ hasText: `Unblocked ${hal.email}` }).waitFor({ timeout: 15_000 });
+    await settings.getByText("You have blocked no one.", { exact: false }).waitFor();
+    await settings.getByRole("button", { name: "Close" }).click();
+    await notice.waitFor({ state: "detached" });
+    await gil.page.getByLabel("Message", { exact: true }).waitFor();
+    await send(hal, "And now?");
+    await stored(gil, "And now?").waitFor({ timeout: 15_000 });
+    expect(Number(await stored(gil, "And now?").getAttribute("data-seq"))).toBe(seq + 1);
+    expect(await bubble(gil.page, "Can you hear me?").count()).toBe(0);
+    await send(gil, "Yes");
+    await stored(hal, "Yes").waitFor({ timeout: 15_000 });
+    await Promise.all([gil.context.close(), hal.context.close()]);
+  });
+
+  // Disappearing messages (issue 16), between two people of their own: Ivy and Jo.
+  it("disappearing messages: the timer one sets shows on both sides, as a line and in the header; messages under it are marked ⏱; off again, they are not", async () => {
+    const [ivy, jo] = await Promise.all([signUp(browser, stack, "ivy"), signUp(browser, stack, "jo")]);
+    await openChatWith(ivy, jo.email);
+    await send(ivy, "Before the timer");
+    await openChatWith(jo, ivy.email);
+    await stored(jo, "Before the timer").waitFor({ timeout: 15_000 });
+    const line = (user: User, text: string) => user.page.locator(".system", { hasText: new RegExp(`^${text.replace(/[.+?]/g, "\\$&")}$`) });
+    const header = (user: User) => user.page.locator(".chat .timer-on");
+    const timerChoice = async (user: User, label: string) => {
+      await user.page.getByLabel("Chat options", { exact: true }).click();
+      await user.page.getByRole("group", { name: "Disappearing messages" }).getByRole("button", { name: label, exact: true }).click();
+    };
+
+    await timerChoice(ivy, "7 days");
+    await line(ivy, "You set disappearing messages to 7 days").waitFor({ timeout: 15_000 });
+    await line(jo, `${ivy.email} set disappearing messages to 7 days`).waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) await expect.poll(() => header(user).textContent(), { timeout: 15_000 }).toBe("⏱ Disappearing messages: 7 days");
+
+    // Sent under it: marked on both sides (the other's copy says when from the server, the
+    // sender's own from the timer its seq came after).
+    await send(jo, "This will go");
+    const mark = (user: User, text: string) => stored(user, text).getByRole("img", { name: /^Disappears / });
+    for (const user of [ivy, jo]) await mark(user, "This will go").waitFor({ timeout: 15_000 });
+    expect(await mark(ivy, "Before the timer").count()).toBe(0);
+    // The menu shows the timer in force, on the other side too.
+    await jo.page.getByLabel("Chat options", { exact: true }).click();
+    expect(await jo.page.getByRole("group", { name: "Disappearing messages" }).getByRole("button", { name: "7 days", exact: true }).getAttribute("aria-pressed")).toBe("true");
+    await screenshot(jo.page, "25-disappearing");
+    await jo.page.getByLabel("Chat options", { exact: true }).click();
+
+    // Jo turns it off: the line on both sides, the header's mark gone, the next message kept.
+    await timerChoice(jo, "Off");
+    await line(jo, "You turned off disappearing messages").waitFor({ timeout: 15_000 });
+    await line(ivy, `${jo.email} turned off disappearing messages`).waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) await header(user).waitFor({ state: "detached", timeout: 15_000 });
+    await send(ivy, "This stays");
+    await stored(jo, "This stays").waitFor({ timeout: 15_000 });
+    for (const user of [ivy, jo]) expect(await mark(user, "This stays").count()).toBe(0);
+    await Promise.all([ivy.context.close(), jo.context.close()]);
   });
 
   // Last: it judges every scenario before it.

@@ -166,6 +166,9 @@ class Relay {
       case "chats":
         from.post({ type: "chats", id: f.id, chats: [] });
         return;
+      case "blocks":
+        from.post({ type: "blocks", id: f.id, users: [] });
+        return;
       default:
         return; // ack, typing, ping: nothing to answer here
     }

@@ -130,3 +130,26 @@ describe("changes, mentions and the chat model", () => {
     await vi.waitFor(() => expect(preview(model.summary("g:climb")!.last!, (id) => id)).toBe("This message was deleted"));
   });
 });
+
+describe("disappearing messages and the chat model", () => {
+  it("a timer set is a line: no unread, no notification, the list's preview, the timer on the record", async () => {
+    const { server, parley, model, message, notified } = await setup();
+    const global = globalThis as { document?: unknown };
+    global.document = { hidden: true };
+    try {
+      await message("d:alice:bob", 1, "bob", "hi", 1_000);
+      server.last.receive({ type: "message", conversation: "d:alice:bob", seq: 2, messageId: "M2", id: "t2", from: "bob", ts: 2_000, cursor: "t2", kind: "timer", seconds: 604_800 });
+      await parley.settled();
+      await vi.waitFor(() => expect(model.summary("d:alice:bob")?.record.lastSeq).toBe(2));
+      await vi.waitFor(() => expect(preview(model.summary("d:alice:bob")!.last!, (id) => `user ${id}`)).toBe("user bob set disappearing messages to 7 days"));
+      expect(model.summary("d:alice:bob")?.unread).toBe(1);
+      expect(model.summary("d:alice:bob")?.record.timer).toBe(604_800);
+      expect(notified).toEqual(["hi"]);
+    } finally {
+      delete global.document;
+    }
+    server.last.receive({ type: "message", conversation: "d:alice:bob", seq: 3, messageId: "M3", id: "t3", from: "alice", ts: 3_000, cursor: "t3", kind: "timer", seconds: 0 });
+    await parley.settled();
+    await vi.waitFor(() => expect(preview(model.summary("d:alice:bob")!.last!, (id) => id)).toBe("alice turned off disappearing messages"));
+  });
+});

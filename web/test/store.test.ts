@@ -1,6 +1,7 @@
 // The store's IndexedDB upgrades (fake-indexeddb): version 3 holds both stores a version 2 may
 // lack, `pendingChanges` (changes to messages) and `waiting` (messages waiting for their key),
-// whichever of the two version-2 databases the browser already has.
+// whichever of the two version-2 databases the browser already has; version 4 indexes the
+// messages by `expiresAt` (disappearing messages), the messages kept.
 import "fake-indexeddb/auto";
 import { openDB, type IDBPDatabase } from "idb";
 import { describe, expect, it } from "vitest";
@@ -35,6 +36,14 @@ async function bothStoresWork(name: string) {
   expect(await store.listWaiting()).toEqual([{ conversation: "c1", seq: 1 }]);
   await store.deleteWaiting("c1", 1);
   expect(await store.listWaiting()).toEqual([]);
+  expect(await store.nextExpiry()).toBeUndefined();
+  await store.putMessage({ conversation: "c1", seq: 3, messageId: "m3", id: "i3", from: "bob", ts: 3, own: false, body: "later", expiresAt: 90 });
+  await store.putMessage({ conversation: "c1", seq: 2, messageId: "m2", id: "i2", from: "bob", ts: 2, own: false, body: "soon", expiresAt: 50 });
+  expect(await store.nextExpiry()).toBe(50);
+  expect(await store.deleteExpired(49)).toEqual([]);
+  expect(await store.deleteExpired(50)).toEqual([{ conversation: "c1", seq: 2 }]);
+  expect((await store.listMessages("c1")).map((m) => m.body)).toEqual(["kept", "later"]);
+  expect(await store.nextExpiry()).toBe(90);
   store.close();
 }
 
@@ -54,6 +63,14 @@ describe("store upgrades", () => {
   it("a version-2 database with waiting gains pendingChanges", async () => {
     await older("upgrade-v2-waiting", 2, (database) => database.createObjectStore("waiting", { keyPath: ["conversation", "seq"] }));
     await bothStoresWork("upgrade-v2-waiting");
+  });
+
+  it("a version-3 database gains the expiry index", async () => {
+    await older("upgrade-v3", 3, (database) => {
+      database.createObjectStore("pendingChanges", { keyPath: ["conversation", "seq"] }).createIndex("target", ["conversation", "target"]);
+      database.createObjectStore("waiting", { keyPath: ["conversation", "seq"] });
+    });
+    await bothStoresWork("upgrade-v3");
   });
 
   it("a new database has both", async () => {

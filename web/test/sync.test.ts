@@ -125,6 +125,49 @@ describe("sync", () => {
     expect(server.last.sentOf("sync")).toHaveLength(1);
   });
 
+  it("a skip (an entry from a blocked user) fills its seq: no gap, nothing shown, stored or acked for it", async () => {
+    const { server, receive, delivered, store, parley } = await setup();
+    await receive(message(1), { type: "synced", cursor: "p1", more: false });
+    await receive({ type: "skip", conversation: DIRECT, seq: 2, cursor: "k2" });
+    expect(seqs(delivered)).toEqual([1]);
+    expect(server.last.sentOf("ack").map((a) => a.seq)).toEqual([1]);
+    expect((await parley.conversation(DIRECT))?.lastSeq).toBe(2);
+    await receive(message(3));
+    expect(seqs(delivered)).toEqual([1, 3]);
+    // No sync for a gap: the skip filled seq 2.
+    expect(server.last.sentOf("sync")).toHaveLength(1);
+    expect(server.last.sentOf("ack").map((a) => a.seq)).toEqual([1, 3]);
+    expect((await store.listMessages(DIRECT)).map((m) => m.seq)).toEqual([1, 3]);
+  });
+
+  it("a skip closes a gap a later message waits behind, and counts in sync like a message", async () => {
+    const { server, receive, delivered, store } = await setup();
+    await receive(message(1), { type: "synced", cursor: "p1", more: false });
+    await receive(message(3));
+    expect(seqs(delivered)).toEqual([1]);
+    expect(server.last.sentOf("sync")).toHaveLength(2);
+    // The sync answers the missing seq as a skip: 3 is released, and the cursor moves on.
+    await receive({ type: "skip", conversation: DIRECT, seq: 2, cursor: "k2" }, { type: "synced", cursor: "p2", more: false });
+    expect(seqs(delivered)).toEqual([1, 3]);
+    expect(await store.getCursor()).toBe("p2");
+    expect(server.last.sentOf("sync")).toHaveLength(2);
+    // A repeat of the skip (sync's overlap) changes nothing.
+    await receive({ type: "skip", conversation: DIRECT, seq: 2, cursor: "k2" });
+    expect(seqs(delivered)).toEqual([1, 3]);
+    expect((await store.getMessage(DIRECT, 2))).toBeUndefined();
+  });
+
+  it("a conversation whose first entries are skipped shows and acks nothing, until its next message", async () => {
+    const { receive, delivered, parley, server } = await setup();
+    await receive({ type: "skip", conversation: "g:x", seq: 1, cursor: "k1" }, { type: "skip", conversation: "g:x", seq: 2, cursor: "k2" });
+    await receive({ type: "synced", cursor: "p1", more: false });
+    expect(seqs(delivered, "g:x")).toEqual([]);
+    expect(server.last.sentOf("ack")).toEqual([]);
+    await receive(message(3, "carol", "g:x"));
+    expect(seqs(delivered, "g:x")).toEqual([3]);
+    expect((await parley.conversation("g:x"))?.lastSeq).toBe(3);
+  });
+
   it("acks delivery of the newest message from others, and read when told", async () => {
     const { server, receive, parley } = await setup();
     await receive(message(1), message(2), { type: "synced", cursor: "p1", more: false });

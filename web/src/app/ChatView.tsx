@@ -4,12 +4,17 @@
  * from the local store at once, older pages as the user scrolls up, new ones live), read
  * marking while the tab is visible, and the composer. The messages' actions land here: reply
  * and edit set the composer's mode, forward opens the chat picker, a tapped quote loads and
- * scrolls to its original.
+ * scrolls to its original. Its menu (ChatOptions) sets the disappearing-messages timer (shown
+ * beside the title while on; messages that expire leave the list at once) and blocks or
+ * unblocks the other person of a direct chat; while they are blocked, the composer gives way
+ * to a notice saying so.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { PresenceState, StoredMessage } from "../client";
+import { timerLabel, type PresenceState, type StoredMessage } from "../client";
+import { directPartner } from "./blocking";
+import { ChatOptions } from "./ChatOptions";
 import { Composer } from "./Composer";
-import { lastSeenText } from "./format";
+import { isLine, lastSeenText } from "./format";
 import { ForwardPanel } from "./ForwardPanel";
 import { DevicesPanel } from "./DevicesPanel";
 import { GroupPanel } from "./GroupPanel";
@@ -58,10 +63,15 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
       message: (m) => {
         if (m.conversation !== conversation) return;
         setMessages((current) => merge(current, [m]));
-        if (!m.own && m.system === undefined) {
+        if (!m.own && !isLine(m)) {
           const what = m.body ?? `a file, ${m.attachment?.name ?? ""}`;
           setAnnouncement(`${model.contacts.label(m.from)}: ${what}`);
         }
+      },
+      // Disappearing messages whose time ran out leave the screen at once.
+      expired: (gone) => {
+        const seqs = new Set(gone.filter((g) => g.conversation === conversation).map((g) => g.seq));
+        if (seqs.size > 0) setMessages((current) => current.filter((m) => !seqs.has(m.seq)));
       },
     });
     void model.client.history(conversation, { limit: PAGE }).then((page) => {
@@ -76,7 +86,7 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
   }, [conversation]);
 
   // The other person's presence, watched while this direct chat is open (and only then).
-  const other = "toUser" in chat ? chat.toUser : summary?.record.kind === "direct" ? summary.record.members.find((m) => m !== model.me.userId) : undefined;
+  const other = directPartner(model, chat);
   useEffect(() => {
     if (other === undefined) return;
     return model.client.watchPresence(other, setPresence);
@@ -160,6 +170,11 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
               <span class="presence" data-presence={presence.kind}>{lastSeenText(presence)}</span>
             )}
           </p>
+          {(record?.timer ?? 0) > 0 && (
+            <p class="timer-on" title="Disappearing messages">
+              <span aria-hidden="true">⏱ </span>Disappearing messages: {timerLabel(record?.timer)}
+            </p>
+          )}
         </div>
         <button type="button" aria-expanded={showDevices} onClick={() => setShowDevices(!showDevices)}>
           Devices
@@ -169,8 +184,10 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
             Group info
           </button>
         )}
+        <ChatOptions model={model} conversation={conversation} partner={other} />
       </header>
       <p class="sr-only" aria-live="polite">{announcement}</p>
+      {model.blockError !== undefined && <p role="alert" class="settings-error">{model.blockError}</p>}
       {showDevices && <DevicesPanel model={model} members={chatMembers(model, chat)} />}
       {isGroup && showInfo && conversation !== undefined && <GroupPanel model={model} conversation={conversation} />}
       <MessageList
@@ -183,7 +200,12 @@ export function ChatView(props: { model: ChatModel; chat: ChatKey; onBack: () =>
         focus={focus}
       />
       {forwarding !== undefined && <ForwardPanel model={model} message={forwarding} onClose={() => setForwarding(undefined)} />}
-      {member ? (
+      {other !== undefined && model.blocks(other) ? (
+        <p class="notice blocked-notice" role="status">
+          You blocked {model.contacts.label(other)}: you cannot message them, and nothing they send reaches you.{" "}
+          <button type="button" onClick={() => void model.setBlocked(other, false)}>Unblock</button>
+        </p>
+      ) : member ? (
         <Composer
           model={model}
           chat={chat}

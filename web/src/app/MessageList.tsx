@@ -1,6 +1,6 @@
 /**
  * The messages of a chat as a virtualized list (TanStack Virtual, anchored at the end as a chat
- * is): day separators between days, system lines for membership changes, the outbox's
+ * is): day separators between days, lines for membership changes and timers set, the outbox's
  * messages last. Scrolling near the top loads the previous page; the message in view stays put.
  *
  * A day separator is drawn in the row of the day's first message, not as a row of its own:
@@ -9,7 +9,7 @@
  */
 import type { OutboxRecord, StoredMessage } from "../client";
 import { useEffect, useRef } from "preact/hooks";
-import { dayKey, dayLabel, systemText } from "./format";
+import { dayKey, dayLabel, isLine, systemText } from "./format";
 import { MessageRow, PendingRow, type RowActions } from "./MessageRow";
 import type { ChatModel } from "./model";
 import { useVirtualizer } from "./virtual";
@@ -28,7 +28,7 @@ function rows(messages: StoredMessage[], pending: OutboxRecord[], label: (id: st
     day = dayKey(message.ts);
     if (message.own) stored.add(message.id);
     out.push(
-      message.system !== undefined
+      isLine(message)
         ? { key: `m-${message.seq}`, kind: "system", text: systemText(message, label), ...separator }
         : { key: `m-${message.seq}`, kind: "message", message, ...separator },
     );

@@ -3,13 +3,15 @@
  * (clock → ✓ → ✓✓ → blue ✓✓), each tick named for screen readers. Changes show on it: the
  * newest edit's text marked "edited", "This message was deleted", reactions with counts (who
  * reacted in the tooltip and the label); a quote above a reply (tapping it jumps to the
- * original), "Forwarded", mentions highlighted; and its menu of actions.
+ * original), "Forwarded", mentions highlighted; ⏱ on a message sent under a disappearing-
+ * messages timer (when it disappears in its label); and its menu of actions.
  */
 import { useEffect, useState } from "preact/hooks";
 import type { OutboxRecord, Sealed, StoredMessage, Tick } from "../client";
 import type { Attachment as AttachmentType } from "../client/protocol";
 import { formatBytes, isSealed, reactionOf, shown, type SealedAttachment } from "../client";
-import { timeOf } from "./format";
+import { refusalText } from "./blocking";
+import { timeOf, whenText } from "./format";
 import type { ChatModel } from "./model";
 
 const TICKS: Record<Tick, { glyph: string; label: string }> = {
@@ -80,6 +82,9 @@ export function MessageRow(props: { model: ChatModel; message: StoredMessage; ac
       {view.reactions.length > 0 && <Reactions model={model} message={message} reactions={view.reactions} />}
       <p class="meta">
         {view.editedBody !== undefined && !view.deleted && <span class="edited">edited</span>}
+        {message.expiresAt !== undefined && (
+          <span class="disappears" role="img" aria-label={`Disappears ${whenText(message.expiresAt)}`} title={`Disappears ${whenText(message.expiresAt)}`}>⏱</span>
+        )}
         <time dateTime={new Date(message.ts).toISOString()}>{timeOf(message.ts)}</time>
         {message.own && message.tick !== undefined && <TickMark tick={message.tick} />}
       </p>
@@ -237,7 +242,7 @@ export function PendingRow(props: { model: ChatModel; record: OutboxRecord }) {
       <p class="meta">
         {record.state === "failed" ? (
           <span role="alert" class="error">
-            Not sent: {record.error?.message ?? "refused"}{" "}
+            Not sent: {refusalText(model, record)}{" "}
             <button type="button" onClick={() => void model.client.outbox.discard(record.id)}>Discard</button>
           </span>
         ) : (

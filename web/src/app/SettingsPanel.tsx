@@ -1,7 +1,8 @@
 /**
  * The user's own settings, kept by the server: who sees their online state and last seen
  * (everyone, my contacts, nobody; reciprocal: hiding one's own hides everyone's), and whether a
- * reaction to their message is pushed while they are offline.
+ * reaction to their message is pushed while they are offline; and whom they block, each with
+ * an Unblock button (the list is the server's, the same on all of the user's devices).
  */
 import { useEffect, useState } from "preact/hooks";
 import type { Audience } from "../client";
@@ -28,6 +29,12 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
+  };
+
+  const unblock = async (user: string) => {
+    setError(undefined);
+    if (await model.setBlocked(user, false)) setSaved(`Unblocked ${model.contacts.label(user)}`);
+    else setError(model.blockError);
   };
 
   // Read from the server each time the panel opens (another device may have changed them).
@@ -66,6 +73,23 @@ export function SettingsPanel(props: { model: ChatModel; onClose: () => void }) 
         />
         Notify me of reactions to my messages while I am offline
       </label>
+      <fieldset>
+        <legend>Blocked</legend>
+        {model.blocked().length === 0 ? (
+          <p class="hint">You have blocked no one. Block someone from their chat's menu (⋮).</p>
+        ) : (
+          <ul class="blocked" aria-label="Blocked people">
+            {model.blocked().map((user) => (
+              <li key={user}>
+                <span>{model.contacts.label(user)}</span>
+                <button type="button" aria-label={`Unblock ${model.contacts.label(user)}`} onClick={() => void unblock(user)}>
+                  Unblock
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </fieldset>
       <p role="status" class="hint">{saved}</p>
       {error !== undefined && <p role="alert" class="error">{error}</p>}
       <button type="button" onClick={props.onClose}>Close</button>

@@ -1,5 +1,5 @@
 /** How times, days and message previews read in the UI (the browser's locale). */
-import { shown, type PresenceState, type StoredMessage } from "../client";
+import { shown, timerLabel, type PresenceState, type StoredMessage } from "../client";
 
 export function timeOf(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -17,14 +17,34 @@ export function dayLabel(ts: number, now = Date.now()): string {
   return new Date(ts).toLocaleDateString(undefined, { weekday: "long", year: "numeric", month: "long", day: "numeric" });
 }
 
+/** A moment to come or past, in full: "today at 14:02", else the date and the time. */
+export function whenText(ts: number, now = Date.now()): string {
+  const at = timeOf(ts);
+  if (dayKey(ts) === dayKey(now)) return `today at ${at}`;
+  if (dayKey(ts) === dayKey(now + 86_400_000)) return `tomorrow at ${at}`;
+  return `${new Date(ts).toLocaleDateString()} at ${at}`;
+}
+
 /** The list's short time: the hour today, else the date. */
 export function listTime(ts: number, now = Date.now()): string {
   return dayKey(ts) === dayKey(now) ? timeOf(ts) : new Date(ts).toLocaleDateString();
 }
 
+/**
+ * Whether a message is shown as a line of the chat rather than a bubble: a group's membership
+ * change, or a disappearing-messages timer set. Lines count as no unread and notify nothing.
+ */
+export function isLine(message: StoredMessage): boolean {
+  return message.system !== undefined || message.kind === "timer";
+}
+
 export function systemText(message: StoredMessage, label: (userId: string) => string): string {
-  const system = message.system!;
   const who = label(message.from);
+  if (message.kind === "timer") {
+    const seconds = message.seconds ?? 0;
+    return seconds > 0 ? `${who} set disappearing messages to ${timerLabel(seconds)}` : `${who} turned off disappearing messages`;
+  }
+  const system = message.system!;
   const names = system.members.map(label).join(", ");
   switch (system.event) {
     case "created":
@@ -56,7 +76,7 @@ export function lastSeenText(state: PresenceState, now = Date.now()): string {
 }
 
 export function preview(message: StoredMessage, label: (userId: string) => string): string {
-  if (message.system !== undefined) return systemText(message, label);
+  if (isLine(message)) return systemText(message, label);
   const view = shown(message.state);
   if (view.deleted) return "This message was deleted";
   const text = view.editedBody ?? message.body ?? (message.attachment ? `File: ${message.attachment.name}` : message.sealed !== undefined ? "🔒 Encrypted message" : "");

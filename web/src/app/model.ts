@@ -6,6 +6,7 @@
  */
 import { arrange, isMuted, type ChatChange, type ChatSettings, type ConversationRecord, type OutboxRecord, type ParleyClient, type StoredMessage } from "../client";
 import type { Contacts } from "./contacts";
+import { isLine } from "./format";
 
 export interface Summary {
   conversation: string;
@@ -33,6 +34,8 @@ export class ChatModel {
   archived: Summary[] = [];
   /** Why the last change of a chat's settings was refused (e.g. a fourth pin), until the next. */
   settingsError: string | undefined;
+  /** Why the last block or unblock failed (e.g. offline), until the next. */
+  blockError: string | undefined;
   private readonly byConversation = new Map<string, Summary>();
   private readonly typing = new Map<string, Map<string, number>>();
   /** Per conversation, the highest seq handed to `onMessage`. */
@@ -63,6 +66,8 @@ export class ChatModel {
         this.arrange();
         this.changed();
       },
+      blocks: () => this.changed(),
+      expired: (messages) => new Set(messages.map((m) => m.conversation)).forEach((c) => this.markDirty(c)),
     });
     for (const record of await this.client.conversations()) await this.refresh(record.conversation);
     this.changed();
@@ -143,6 +148,30 @@ export class ChatModel {
     this.changed();
   }
 
+  /** Whether the user blocks this user (as the server last said). */
+  blocks(user: string): boolean {
+    return this.client.blockList.has(user);
+  }
+
+  /** Everyone the user blocks. */
+  blocked(): string[] {
+    return this.client.blockList.list();
+  }
+
+  /** Blocks or unblocks a user; a failure is kept in `blockError`. Resolves with success. */
+  async setBlocked(user: string, blocked: boolean): Promise<boolean> {
+    this.blockError = undefined;
+    try {
+      await this.client.block(user, blocked);
+      return true;
+    } catch (error) {
+      this.blockError = error instanceof Error ? error.message : String(error);
+      return false;
+    } finally {
+      this.changed();
+    }
+  }
+
   /** The user opened a chat: a "marked unread" mark is cleared, on all their devices. */
   async opened(conversation: string): Promise<void> {
     if (this.settings(conversation).unread) await this.setChat(conversation, { unread: false });
@@ -156,13 +185,15 @@ export class ChatModel {
   /** Re-reads one conversation's summary from the store. */
   async refresh(conversation: string): Promise<void> {
     const record = await this.client.conversation(conversation);
-    if (record === undefined || (record.kind === "unknown" && record.lastSeq === 0)) return;
+    if (record === undefined) return;
     const recent = await this.client.history(conversation, { limit: UNREAD_WINDOW });
     const last = recent[recent.length - 1];
+    // Nothing to list yet: a chat whose only entries were a blocked user's (skipped).
+    if (record.kind === "unknown" && last === undefined) return;
     const summary: Summary = {
       conversation,
       record,
-      unread: recent.filter((m) => !m.own && m.system === undefined && m.seq > record.readMark).length,
+      unread: recent.filter((m) => !m.own && !isLine(m) && m.seq > record.readMark).length,
       lastTs: last?.ts ?? 0,
       ...(last !== undefined ? { last } : {}),
     };
@@ -191,7 +222,7 @@ export class ChatModel {
     if (fresh) this.typing.get(message.conversation)?.delete(message.from);
     // A muted chat raises no notification, unless the message mentions this user (as push).
     const quiet = this.muted(message.conversation) && !(message.mentions ?? []).includes(this.me.userId);
-    if (fresh && !quiet && message.system === undefined && typeof document !== "undefined" && document.hidden) {
+    if (fresh && !quiet && !isLine(message) && typeof document !== "undefined" && document.hidden) {
       const who = this.contacts.label(message.from);
       const text = message.body ?? (message.attachment !== undefined ? `File: ${message.attachment.name}` : "An encrypted message");
       this.notify(who, text, message.conversation);

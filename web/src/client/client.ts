@@ -12,6 +12,17 @@
  * as messages: each is folded into its target's state (state.ts) and the target is handed to
  * the UI again. A change whose target is not held waits in the store until it arrives.
  *
+ * A `skip` (an entry from someone this user blocks) goes through the in-order delivery as a
+ * placeholder that fills its seq, so no gap waits on it: the conversation's last seq and the
+ * sync cursor move past it, but it is never stored, shown, notified or acked on its own.
+ *
+ * Disappearing messages (expiry.ts): a `timer` entry sets the conversation's timer (kept on
+ * its record) and is stored as a line to show. A message that carries `expiresAt` (this
+ * device's own sends take it from the timer in force at their seq, their `sent` not saying)
+ * is hidden and deleted then: one alarm fires at the earliest expiry, deletes what is due
+ * from the store and tells the UI (`expired`); `history` never hands out a message past it,
+ * and one that arrives already expired takes its seq without being stored.
+ *
  * End-to-end encryption (with `encryption`, issue 15): the connection names the device
  * (`?device=`); on each connect the engine uploads its keys as needed and the device's
  * to-device inbox is synced (each batch fed to the engine, then acknowledged) before the
@@ -23,9 +34,11 @@
  * run beside the chain of frames (their replies come through it), never inside it.
  */
 import { Backoff } from "./backoff";
+import { BlockList } from "./blocks";
 import { ChatSettingsBook, type ChatChange, type ChatSettings } from "./chats";
 import { systemClock, type Clock } from "./clock";
 import { attachmentFor, checkFile, putWithProgress, type FileLike, type UploadTarget } from "./files";
+import { ExpiryAlarm, expiryOf, isExpired } from "./expiry";
 import { Connection, webSocketFactory, type SocketFactory, type TokenProvider } from "./connection";
 import { MAX_ENCRYPTED_BODY_BYTES, socketKeys, type Decryption, type DeviceInfo, type Inbound, type KeyTransport, type MessageEncryption } from "./encryption";
 import { Outbox, type SendInput } from "./outbox";
@@ -64,6 +77,10 @@ export interface ClientListener {
   connection?(open: boolean): void;
   /** The user's settings of chats changed (one, or all after a `chats` listing). */
   chats?(changed: ChatSettings[]): void;
+  /** Whom the user blocks changed (from this device, another one, or the listing on connect). */
+  blocks?(blocked: string[]): void;
+  /** Disappearing messages whose time ran out: deleted from the store, to be hidden. */
+  expired?(messages: { conversation: ConversationId; seq: number }[]): void;
 }
 
 /** Whom the user shows their online state and last seen to. */
@@ -86,6 +103,8 @@ export class ParleyClient {
   readonly outbox: Outbox;
   /** The user's chat settings, as the server last said them. */
   readonly chatSettings = new ChatSettingsBook();
+  /** Whom the user blocks, as the server last said. */
+  readonly blockList = new BlockList();
   private readonly sync: Sync;
   private readonly presence: PresenceWatcher;
   private readonly clock: Clock;
@@ -101,6 +120,8 @@ export class ParleyClient {
   private readonly keys: KeyTransport;
   /** Whether this connection's message sync started (after its to-device inbox was synced). */
   private messagesSyncing = false;
+  /** Fires at the earliest `expiresAt` of a stored message. */
+  private readonly expiry: ExpiryAlarm;
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -138,16 +159,20 @@ export class ParleyClient {
       ...(options.syncPageSize !== undefined ? { pageSize: options.syncPageSize } : {}),
     });
     this.presence = new PresenceWatcher({ clock: this.clock, transmit, newId: this.newId });
+    this.expiry = new ExpiryAlarm(this.clock, () => void this.enqueue(() => this.purgeExpired()));
   }
 
   /** Loads the outbox left by an earlier page load, then connects. */
   async start(): Promise<void> {
     await this.outbox.load();
+    // What expired while the page was closed goes first; the alarm is set for the rest.
+    await this.enqueue(() => this.purgeExpired());
     this.connection.start();
   }
 
   stop(): void {
     this.connection.stop();
+    this.expiry.cancel();
   }
 
   /** Resolves once every frame received so far has been handled (for tests and the UI). */
@@ -184,6 +209,16 @@ export class ParleyClient {
   /** The user's one reaction to a message (replacing theirs before); `undefined` removes it. */
   react(conversation: ConversationId, target: number, emoji: string | undefined): Promise<OutboxRecord> {
     return this.send(emoji === undefined ? { conversation, kind: "unreact", target } : { conversation, kind: "react", target, body: emoji });
+  }
+
+  /**
+   * Sets the conversation's disappearing-messages timer (seconds, one of `TIMER_SECONDS`; 0
+   * turns it off): any member of a direct chat, a group's admin (else the outbox record
+   * fails `forbidden`, with the server's reason). Messages sent after it expire that long after
+   * they were sent.
+   */
+  setTimer(conversation: ConversationId, seconds: number): Promise<OutboxRecord> {
+    return this.send({ conversation, kind: "timer", seconds });
   }
 
   /**
@@ -324,6 +359,23 @@ export class ParleyClient {
   }
 
   /**
+   * Blocks (or, with `false`, unblocks) a user, on all of this user's devices. Their messages,
+   * typing and receipts stop reaching this user (each of their entries comes as a `skip`),
+   * and a direct message to them is refused until unblocked. They are not told.
+   */
+  async block(user: string, blocked: boolean): Promise<void> {
+    const reply = await this.request({ action: "block", user, blocked });
+    if (reply.type !== "blocked") throw new RequestError("internal", `unexpected ${reply.type}`);
+  }
+
+  /** Asks whom the user blocks (done on each connect); resolves once the list is applied. */
+  async refreshBlocks(): Promise<string[]> {
+    const reply = await this.request({ action: "blocks" });
+    if (reply.type !== "blocks") throw new RequestError("internal", `unexpected ${reply.type}`);
+    return reply.users;
+  }
+
+  /**
    * Best effort at sign-out: asks the server to forget this device (its keys and inbox; its
    * contacts hear of it). Resolves whatever the answer, within `timeoutMs`.
    */
@@ -345,8 +397,10 @@ export class ParleyClient {
     return this.options.encryption?.verifications;
   }
 
-  history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
-    return this.options.store.listMessages(conversation, options);
+  /** Stored messages in seq order, those past their `expiresAt` left out (even before the alarm deletes them). */
+  async history(conversation: ConversationId, options?: { beforeSeq?: number; limit?: number }): Promise<StoredMessage[]> {
+    const now = this.clock.now();
+    return (await this.options.store.listMessages(conversation, options)).filter((m) => !isExpired(m, now));
   }
 
   conversation(conversation: ConversationId): Promise<ConversationRecord | undefined> {
@@ -387,6 +441,7 @@ export class ParleyClient {
     // Not awaited: the reply is handled by this same chain of frames. A failed listing is
     // asked again on the next connect.
     this.refreshChats().catch(() => {});
+    this.refreshBlocks().catch(() => {});
     for (const record of await this.options.store.listConversations()) await this.flushAcks(record);
   }
 
@@ -412,6 +467,9 @@ export class ParleyClient {
         return;
       case "synced":
         await this.sync.onSynced(frame);
+        return;
+      case "skip":
+        await this.sync.accept({ conversation: frame.conversation, seq: frame.seq, messageId: "", id: "", from: "", ts: 0, own: false, skipped: true });
         return;
       case "receipt":
         await this.onReceipt(frame);
@@ -439,6 +497,16 @@ export class ParleyClient {
       case "chats":
         this.chatSettings.replace(frame.chats);
         this.emit((l) => l.chats?.(frame.chats));
+        this.settle(frame.id, frame);
+        return;
+      case "blocked":
+        // This device's answer, or (without `id`) another device of this user's, live.
+        if (this.blockList.apply(frame.user, frame.blocked)) this.emit((l) => l.blocks?.(this.blockList.list()));
+        if (frame.id !== undefined) this.settle(frame.id, frame);
+        return;
+      case "blocks":
+        this.blockList.replace(frame.users);
+        this.emit((l) => l.blocks?.(this.blockList.list()));
         this.settle(frame.id, frame);
         return;
       case "presence":
@@ -609,6 +677,13 @@ export class ParleyClient {
     if (opened.length > 0) this.emit((l) => opened.forEach((m) => l.message?.(m)));
   }
 
+  /** Deletes the stored messages whose time ran out, tells the UI, and sets the alarm for the next. */
+  private async purgeExpired(): Promise<void> {
+    const gone = await this.options.store.deleteExpired(this.clock.now());
+    this.expiry.at(await this.options.store.nextExpiry());
+    if (gone.length > 0) this.emit((l) => l.expired?.(gone));
+  }
+
   private settle(id: string, outcome: ServerFrame | Error): void {
     const pending = this.pending.get(id);
     if (pending === undefined) return;
@@ -637,6 +712,8 @@ export class ParleyClient {
       ...(frame.mentions !== undefined ? { mentions: frame.mentions } : {}),
       ...(frame.forwarded === true ? { forwarded: true } : {}),
       ...(frame.state !== undefined ? { state: applySnapshot(emptyState(), frame.state) } : {}),
+      ...(frame.kind === "timer" ? { seconds: frame.seconds ?? 0 } : {}),
+      ...(frame.expiresAt !== undefined ? { expiresAt: frame.expiresAt } : {}),
     };
     if (frame.encrypted !== undefined) {
       const encryption = this.options.encryption;
@@ -667,6 +744,7 @@ export class ParleyClient {
     }
     const sent = record.frame;
     const change = sent.kind !== undefined && sent.target !== undefined;
+    const timer = sent.kind === "timer";
     const quoted = sent.replyTo !== undefined ? await this.options.store.getMessage(frame.conversation, sent.replyTo.seq) : undefined;
     // An encrypted reply's quote went inside the ciphertext, kept beside it for this copy.
     const preview = sent.replyTo?.preview ?? record.plain?.replyPreview;
@@ -678,8 +756,12 @@ export class ParleyClient {
       from: this.options.userId,
       ts: frame.ts,
       own: true,
-      // A change entry has no tick: it is never shown as a message.
-      ...(change ? { kind: sent.kind!, target: sent.target! } : { tick: "sent" as const, recipients: conversation.members.filter((m) => m !== this.options.userId) }),
+      // A change entry has no tick: it is never shown as a message; nor has a timer's line.
+      ...(change
+        ? { kind: sent.kind!, target: sent.target! }
+        : timer
+          ? { kind: "timer" as const, seconds: sent.seconds ?? 0 }
+          : { tick: "sent" as const, recipients: conversation.members.filter((m) => m !== this.options.userId) }),
       ...(sent.encrypted !== undefined ? { encrypted: true } : {}),
       ...(record.plain?.body !== undefined ? { body: record.plain.body } : {}),
       ...(sent.body !== undefined ? { body: sent.body } : {}),
@@ -704,8 +786,26 @@ export class ParleyClient {
     // What the UI is told of, each seq once: new messages, and targets a change altered.
     const shown = new Map<number, StoredMessage>();
     for (const message of messages) {
+      if (message.skipped === true) {
+        // A blocked user's entry: its seq is taken, nothing is stored, shown or acked for it.
+        record.lastSeq = Math.max(record.lastSeq, message.seq);
+        continue;
+      }
       if (!message.own) record.deliveredMark = Math.max(record.deliveredMark, message.seq);
       record.lastSeq = Math.max(record.lastSeq, message.seq);
+      if (message.kind === "timer") {
+        record.timer = message.seconds ?? 0;
+        record.timerSeq = message.seq;
+      } else if (message.own && message.expiresAt === undefined && message.system === undefined) {
+        // This device's own send, stored from its `sent`: under the timer its seq came after.
+        const expiresAt = expiryOf(message.ts, record.timer);
+        if (expiresAt !== undefined) message.expiresAt = expiresAt;
+      } else if (!message.own && message.system === undefined && record.timerSeq === undefined) {
+        // No timer entry seen (set before this device's history began): what the server put
+        // on the others' messages says what is in force (a 90-day timer reads as the 30 days
+        // it amounts to).
+        record.timer = message.expiresAt !== undefined ? message.expiresAt / 1000 - Math.floor(message.ts / 1000) : 0;
+      }
       if (message.kind !== undefined && message.target !== undefined) {
         const target = await this.applyChange(message, { kind: message.kind, target: message.target });
         if (target !== undefined) shown.set(target.seq, target);
@@ -735,8 +835,11 @@ export class ParleyClient {
         }
         message.tick = advance(message.tick, tickFromReceipts(message.seq, message.recipients ?? [], record.marks));
       }
+      // Gone already (it came late, or this device was away): its seq is taken, nothing kept.
+      if (isExpired(message, this.clock.now())) continue;
       await this.options.store.putMessage(message);
       shown.set(message.seq, message);
+      this.expiry.at(message.expiresAt);
       if (message.sealed !== undefined && message.sealed.state !== "undecryptable") {
         await this.options.store.putWaiting(message.conversation, message.seq);
       }

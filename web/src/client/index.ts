@@ -9,6 +9,8 @@ export { openIdbStore, type ClientStore, type ConversationRecord, type OutboxRec
 export { advance, applyReceipt, tickFromReceipts, type Tick, type ReceiptMarks } from "./ticks";
 export { isFinalError, parseIncoming } from "./protocol";
 export { checkFile, formatBytes, putWithProgress, MAX_FILE_BYTES, type FileCheck, type FileLike, type UploadTarget } from "./files";
+export { BlockList } from "./blocks";
+export { ExpiryAlarm, expiryOf, isExpired, RETENTION_SECONDS, TIMER_SECONDS, timerLabel } from "./expiry";
 export { arrange, ChatSettingsBook, defaultSettings, isMuted, MAX_PINNED, MUTED_ALWAYS, type ChatChange, type ChatSettings, type Mute } from "./chats";
 export { applyEntry, applySnapshot, emptyState, reactionOf, shown, type ChangeEntry, type LocalState, type Shown } from "./state";
 export { PRESENCE_RENEW_MS, PresenceWatcher, presenceOf, type PresenceState } from "./presence";

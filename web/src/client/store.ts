@@ -2,7 +2,9 @@
  * What the client library keeps between page loads, and its IndexedDB implementation (through
  * `idb`, a small maintained wrapper): the outbox (a send is stored before it is sent, so a
  * reload never loses it), the sync cursor, the messages by (conversation, seq), and per
- * conversation the last seq delivered in order, its members and the receipt marks.
+ * conversation the last seq delivered in order, its members and the receipt marks. Messages
+ * sent under a disappearing-messages timer are indexed by `expiresAt`, so the ones due are
+ * found and deleted without reading the rest.
  *
  * The client takes a `ClientStore`, so tests can open the same database twice (a "reload")
  * on fake-indexeddb.
@@ -84,8 +86,20 @@ export interface StoredMessage {
   /** The members it mentions (user ids). */
   mentions?: string[];
   forwarded?: boolean;
+  /**
+   * A placeholder for an entry from someone this user blocks (`skip`): it fills its seq so
+   * nothing waits on a gap, and is never stored, shown or acked on its own.
+   */
+  skipped?: boolean;
   /** Edits, deletion and reactions folded in (state.ts); absent while unchanged. */
   state?: LocalState;
+  /** A `timer` entry's (kind "timer") new disappearing-messages timer, in seconds (0: off). */
+  seconds?: number;
+  /**
+   * When a message sent under a disappearing-messages timer expires (ms since the epoch):
+   * hidden and deleted then (expiry.ts).
+   */
+  expiresAt?: number;
 }
 
 /** A change entry whose target this device does not hold (yet), kept until it arrives. */
@@ -109,6 +123,9 @@ export interface ConversationRecord {
   readMark: number;
   deliveredAcked: number;
   readAcked: number;
+  /** The disappearing-messages timer (seconds; absent or 0: off) as of `timerSeq`'s entry. */
+  timer?: number;
+  timerSeq?: number;
 }
 
 export function newConversation(conversation: ConversationId): ConversationRecord {
@@ -146,13 +163,17 @@ export interface ClientStore {
   putWaiting(conversation: ConversationId, seq: number): Promise<void>;
   deleteWaiting(conversation: ConversationId, seq: number): Promise<void>;
   listWaiting(): Promise<{ conversation: ConversationId; seq: number }[]>;
+  /** Deletes the messages whose `expiresAt` is at or before `now`; answers which they were. */
+  deleteExpired(now: number): Promise<{ conversation: ConversationId; seq: number }[]>;
+  /** The earliest `expiresAt` of a stored message, if any has one. */
+  nextExpiry(): Promise<number | undefined>;
   close(): void;
 }
 
 interface Schema extends DBSchema {
   meta: { key: string; value: string };
   outbox: { key: string; value: OutboxRecord; indexes: { createdAt: number } };
-  messages: { key: [string, number]; value: StoredMessage };
+  messages: { key: [string, number]; value: StoredMessage; indexes: { expiresAt: number } };
   conversations: { key: string; value: ConversationRecord };
   pendingChanges: { key: [string, number]; value: PendingChange; indexes: { target: [string, number] } };
   waiting: { key: [string, number]; value: { conversation: string; seq: number } };
@@ -161,14 +182,15 @@ interface Schema extends DBSchema {
 /**
  * 2: change entries whose target is not held (`pendingChanges`), or (a database made by the
  * encrypting client's first version 2) the `waiting` list of messages whose room key has not
- * arrived. 3: both stores, whichever a version-2 database lacks is created.
+ * arrived. 3: both stores, whichever a version-2 database lacks is created. 4: messages indexed
+ * by `expiresAt` (disappearing messages; a message without one is not in the index).
  */
-const VERSION = 3;
+const VERSION = 4;
 
 /** Opens (creating if needed) the store of one user; one database per user id. */
 export async function openIdbStore(name: string): Promise<ClientStore> {
   const db = await openDB<Schema>(name, VERSION, {
-    upgrade(database, oldVersion) {
+    upgrade(database, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         database.createObjectStore("meta");
         database.createObjectStore("outbox", { keyPath: "id" }).createIndex("createdAt", "createdAt");
@@ -183,6 +205,7 @@ export async function openIdbStore(name: string): Promise<ClientStore> {
       if (oldVersion < 3 && !database.objectStoreNames.contains("waiting")) {
         database.createObjectStore("waiting", { keyPath: ["conversation", "seq"] });
       }
+      if (oldVersion < 4) transaction.objectStore("messages").createIndex("expiresAt", "expiresAt");
     },
   });
   return new IdbStore(db);
@@ -253,6 +276,22 @@ class IdbStore implements ClientStore {
   }
   listWaiting() {
     return this.db.getAll("waiting");
+  }
+  async deleteExpired(now: number) {
+    const tx = this.db.transaction("messages", "readwrite");
+    const gone: { conversation: ConversationId; seq: number }[] = [];
+    let cursor = await tx.store.index("expiresAt").openCursor(IDBKeyRange.upperBound(now));
+    while (cursor !== null) {
+      gone.push({ conversation: cursor.value.conversation, seq: cursor.value.seq });
+      await cursor.delete();
+      cursor = await cursor.continue();
+    }
+    await tx.done;
+    return gone;
+  }
+  async nextExpiry() {
+    const cursor = await this.db.transaction("messages").store.index("expiresAt").openCursor();
+    return cursor?.value.expiresAt;
   }
   close() {
     this.db.close();
