@@ -9,6 +9,7 @@ import "fake-indexeddb/auto";
 import { describe, expect, it, vi } from "vitest";
 import { isSealed, ParleyClient, SEALED_FILE_NAME, SEALED_FILE_TYPE } from "../src/client/client";
 import { DeviceEncryption } from "../src/client/crypto";
+import { snapshotEntryId } from "../src/client/crypto/ids";
 import { claimChunks, MAX_TO_DEVICE_FRAME_BYTES, toDeviceChunks } from "../src/client/encryption";
 import type { SocketLike } from "../src/client/connection";
 import type { ClientFrame, ServerFrame } from "../src/client/protocol";
@@ -259,6 +260,12 @@ describe("encryption in the client", { timeout: 30_000 }, () => {
     const edit = relay.sends("alice")[1]!;
     expect([edit.kind, edit.target, edit.body, typeof edit.encrypted]).toEqual(["edit", 1, undefined, "string"]);
     expect(relay.got.some((g) => g.raw.includes("south gate"))).toBe(false);
+    // A device that gets the edit only inside a synced state opens it under an id made from its
+    // seq: one the engine accepts (with a ':' in it, `<conversation>:<seq>`, it refused).
+    const fromState = await bob.encryption.open(DIRECT, "alice", snapshotEntryId(DIRECT, 3), Date.now(), edit.encrypted as string);
+    expect(fromState).toMatchObject({ kind: "decrypted", content: { body: "meet at the south gate" } });
+    const colon = await bob.encryption.open(DIRECT, "alice", `${DIRECT}:3`, Date.now(), edit.encrypted as string);
+    expect(colon.kind).toBe("undecryptable");
     // Each sees the other's device, with its fingerprint.
     const bobsDevices = await alice.client.devices("bob");
     expect(bobsDevices).toEqual([{ deviceId: "BOBDEVICE0000001", ed25519: bob.encryption.crypto.identityKeys().ed25519, own: false, firstSeen: expect.any(Number), verified: false }]);

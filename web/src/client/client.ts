@@ -48,6 +48,7 @@ import type { MessageState } from "@parley/protocol";
 import type { Attachment, ClientFrame, ConversationId, FrameOf, ServerFrame } from "./protocol";
 import { applyEntry, applySnapshot, emptyState, type ChangeEntry } from "./state";
 import { newConversation, type ClientStore, type ConversationRecord, type OutboxRecord, type SealedAttachment, type StoredMessage } from "./store";
+import { snapshotEntryId } from "./crypto/ids";
 import { directConversation } from "./ids";
 import { Sync } from "./sync";
 import { advance, applyReceipt, tickFromReceipts } from "./ticks";
@@ -636,7 +637,7 @@ export class ParleyClient {
     const encryption = this.options.encryption;
     if (encryption === undefined) return state;
     const open = async (from: string, seq: number, at: number, encrypted: string, fallback: string): Promise<string> => {
-      const result = await encryption.open(conversation, from, `${conversation}:${seq}`, at, encrypted);
+      const result = await encryption.open(conversation, from, snapshotEntryId(conversation, seq), at, encrypted);
       return result.kind === "decrypted" && typeof result.content.body === "string" ? result.content.body : fallback;
     };
     const next: MessageState = { ...state };

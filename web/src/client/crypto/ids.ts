@@ -28,3 +28,12 @@ export function roomId(conversation: string): string {
 export function eventId(messageId: string): string {
   return `$${messageId}`;
 }
+
+/**
+ * The id a synced state's change entry is opened under: the state leaves out the entry's own
+ * message id, so one is made from its seq. Without `:` (event ids take one only before a
+ * server name: `<conversation>:<seq>` is refused), the same as the Rust client's.
+ */
+export function snapshotEntryId(conversation: string, seq: number): string {
+  return `${conversation.replaceAll(":", ".")}.${seq}`;
+}
