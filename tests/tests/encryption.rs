@@ -7,76 +7,18 @@
 //! the test's own, on a raw socket, that holds its key back on purpose).
 
 use parley_client::crypto::{Answer, Crypto, CryptoError, KeyTransport, Outgoing};
-use parley_client::events::{ConnectionState, Event};
+use parley_client::events::Event;
 use parley_client::store::{Encryption, Message};
-use parley_client::{Client, KeepTokens, Options, Store, To};
+use parley_client::{Options, To};
 use parley_protocol::ConversationId;
 use parley_tests::chat::fresh_id;
 use parley_tests::client::{connect_as_device, Client as RawClient};
+use parley_tests::library::Device;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::tables::dynamodb;
-use parley_tests::users::{sign_up, TestUser};
+use parley_tests::users::sign_up;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
-
-/// How long any one expected event may take.
-const WAIT: Duration = Duration::from_secs(30);
-
-struct Device {
-    client: Client,
-    events: UnboundedReceiver<Event>,
-}
-
-fn start(stack: &StackInfo, path: &Path, user: &TestUser, options: Options) -> Device {
-    let store = Store::open(path).expect("open the store");
-    if store.tokens().unwrap().is_none() {
-        store.save_tokens(&user.tokens).unwrap();
-    }
-    let (client, events) =
-        Client::start_with(&stack.websocket_url, Arc::new(store), KeepTokens, options)
-            .expect("start the client");
-    Device { client, events }
-}
-
-impl Device {
-    async fn until<T>(&mut self, what: &str, mut wanted: impl FnMut(&Event) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    if let Some(found) = wanted(&event) {
-                        return found;
-                    }
-                }
-                Ok(None) => panic!("the client stopped while waiting for {what}"),
-                Err(_) => panic!("{what} did not come within {WAIT:?}"),
-            }
-        }
-    }
-
-    async fn synced(&mut self) {
-        self.until("the catch-up sync", |e| {
-            matches!(e, Event::Connection(ConnectionState::Synced)).then_some(())
-        })
-        .await;
-    }
-
-    /// The message with client id `id` as this device can read it: decrypted on arrival,
-    /// or once its key came.
-    async fn readable(&mut self, id: &str) -> Message {
-        self.until(&format!("message {id}, readable"), |e| match e {
-            Event::Message(m) | Event::Decrypted(m) if m.id == id && !m.is_waiting_for_key() => {
-                Some(m.clone())
-            }
-            _ => None,
-        })
-        .await
-    }
-}
 
 fn canary() -> String {
     format!("canary-{}", uuid::Uuid::new_v4().simple())
@@ -124,9 +66,9 @@ async fn two_users_and_a_second_device_read_each_other_and_the_tables_hold_no_pl
     let bob = sign_up(stack, "e2e-bob").await;
     let dir = tempfile::tempdir().unwrap();
     let on = Options::default();
-    let mut a1 = start(stack, &dir.path().join("a1.redb"), &alice, on);
-    let mut a2 = start(stack, &dir.path().join("a2.redb"), &alice, on);
-    let mut b = start(stack, &dir.path().join("b.redb"), &bob, on);
+    let mut a1 = Device::start(stack, &dir.path().join("a1.redb"), &alice, on);
+    let mut a2 = Device::start(stack, &dir.path().join("a2.redb"), &alice, on);
+    let mut b = Device::start(stack, &dir.path().join("b.redb"), &bob, on);
     a1.synced().await;
     a2.synced().await;
     b.synced().await;
@@ -180,7 +122,7 @@ async fn two_users_and_a_second_device_read_each_other_and_the_tables_hold_no_pl
     // Negative control: the same scan finds a message sent with encryption off.
     let plain_dir = tempfile::tempdir().unwrap();
     let off = Options { encryption: false };
-    let mut plain = start(stack, &plain_dir.path().join("p.redb"), &bob, off);
+    let mut plain = Device::start(stack, &plain_dir.path().join("p.redb"), &bob, off);
     plain.synced().await;
     let clear = canary();
     let clear_id = plain
@@ -292,7 +234,7 @@ async fn a_message_that_came_before_its_key_waits_and_is_decrypted_when_the_key_
     let alice = sign_up(stack, "late-alice").await;
     let bob = sign_up(stack, "late-bob").await;
     let dir = tempfile::tempdir().unwrap();
-    let mut a = start(
+    let mut a = Device::start(
         stack,
         &dir.path().join("a.redb"),
         &alice,
