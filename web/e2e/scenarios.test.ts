@@ -11,6 +11,7 @@ import {
 } from "./browser";
 import type { Outgoing } from "../src/client/crypto/requests";
 import { KeyDirectory } from "../test/key-directory";
+import { CANARY_SCAN, cliChat, cliSignUp, run } from "./cli";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -643,6 +644,45 @@ describe("Parley Web", () => {
       expect(await bubble(fay.page, "Delete me").count()).toBe(0);
     }
     await fay.context.close();
+  });
+
+  it("web and CLI read each other's encrypted messages (issue 15), and the canary scan finds neither text anywhere on the server", async () => {
+    const wren = await signUp(browser, stack, "wren");
+    const ivo = await cliSignUp(stack, "ivo");
+    const toWeb = `canary-${randomBytes(16).toString("hex")}`;
+    const toCli = `canary-${randomBytes(16).toString("hex")}`;
+    const chat = cliChat(stack, ivo, wren.email);
+    await chat.line("the catch-up", (l) => l.event === "connection" && l.state === "synced");
+
+    // The CLI writes first (its device and keys then exist when the browser encrypts for it).
+    chat.type(toWeb);
+    await chat.line("its send stored", (l) => l.event === "tick" && l.tick === "sent");
+    await openChatWith(wren, ivo.email);
+    await bubble(wren.page, toWeb).waitFor({ timeout: 20_000 });
+
+    // The browser answers: the CLI prints it decrypted.
+    await send(wren, toCli);
+    const got = await chat.line(
+      "the browser's message, decrypted",
+      (l) => (l.event === "message" || l.event === "decrypted") && l.body === toCli && l.encryption === "decrypted",
+    );
+    expect(got.from).not.toBe(ivo.userId);
+    const ended = await chat.end();
+    expect(ended.code, ended.stderr).toBe(0);
+
+    // Neither text in any table, object, log line, SNS publish or post body, raw or encoded.
+    const scan = (needles: string[]) =>
+      run(CANARY_SCAN, ["--stack", stack.stackFile, "--log", stack.logFile, "--posts", stack.postsFile, ...needles]);
+    const clean = await scan([toWeb, toCli]);
+    expect(clean.code, `${clean.stdout}\n${clean.stderr}`).toBe(0);
+    expect(clean.stdout).toContain("none of 2 canaries found");
+    // The same scan of this stack finds what is there: the conversation's id, stored in the
+    // tables and posted to both clients.
+    const control = await scan([got.conversation as string]);
+    expect(control.code, control.stderr).toBe(1);
+    expect(control.stdout).toMatch(/ found in DynamoDB: /);
+    expect(control.stdout).toMatch(/ found in @connections posts: /);
+    await wren.context.close();
   });
 
   // Last: it judges every scenario before it.
