@@ -234,6 +234,7 @@ mod tests {
             forwarded: false,
             state: MessageState::default(),
             encryption: None,
+            file: None,
         }
     }
 

@@ -117,7 +117,7 @@ pub struct ChatChange {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     user_id: String,
-    store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     pub(crate) http: reqwest::Client,
     e2e: Option<crate::e2e::E2eHandle>,
     events: mpsc::UnboundedSender<Event>,
@@ -219,6 +219,11 @@ impl Client {
         self.e2e.as_ref().map(|h| h.device_id.as_str())
     }
 
+    /// The encryption's handle (None: encryption is off).
+    pub(crate) fn e2e_handle(&self) -> Option<&crate::e2e::E2eHandle> {
+        self.e2e.as_ref()
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> &str {
         &self.user_id
@@ -233,13 +238,19 @@ impl Client {
         self.send(to, Some(body), None).await
     }
 
-    /// Queues a message carrying an uploaded file (see [`Client::upload`]).
+    /// Queues a message carrying an uploaded file (see [`Client::upload`]). A file
+    /// [`Client::upload`] encrypted goes as the neutral attachment the server holds, its
+    /// real name, type and key inside the encrypted content.
     pub async fn send_attachment(
         &self,
         to: To,
         attachment: Attachment,
         caption: Option<String>,
     ) -> Result<String, ClientError> {
+        let attachment = match self.store.sealed_file(&attachment.key)? {
+            Some(_) => crate::files::neutral(&attachment),
+            None => attachment,
+        };
         self.send(to, caption, Some(attachment)).await
     }
 
@@ -432,10 +443,13 @@ impl Client {
         let id = frame.id.clone();
         let (done, stored) = oneshot::channel();
         // With encryption on, the worker encrypts a message when its turn comes (the outbox
-        // keeps the text until then, and the ciphertext after). Change entries (edit,
-        // delete, react, unreact) still go in the clear: the server folds their body into
-        // the target's `state`, which this library does not decrypt yet.
-        let seal = self.e2e.is_some() && frame.kind.is_none();
+        // keeps the text until then, and the ciphertext after); so are an edit's text and a
+        // reaction's emoji. A delete or unreact carries nothing to encrypt.
+        let seal = self.e2e.is_some()
+            && matches!(
+                frame.kind,
+                None | Some(ChangeKind::Edit) | Some(ChangeKind::React)
+            );
         self.command(Command::Send(Box::new(frame), seal, done))?;
         stored.await.map_err(|_| ClientError::Stopped)??;
         Ok(id)

@@ -25,7 +25,7 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::{ConnectionState, Event};
 use crate::flight::Flight;
-use crate::store::{Message, MessageState, StoreError};
+use crate::store::{Encryption, Message, MessageState, StoreError};
 
 /// Wait this long before syncing again for a gap the last sync left open: the message may
 /// still have been committing.
@@ -169,6 +169,14 @@ impl Chat {
         let Some(kind) = entry.kind else {
             return Ok(());
         };
+        // An encrypted edit or reaction is folded in only once decrypted (see
+        // [`Chat::decrypted`]): no text of it is shown before.
+        if matches!(
+            entry.encryption,
+            Some(Encryption::WaitingForKey { .. } | Encryption::Undecryptable { .. })
+        ) {
+            return Ok(());
+        }
         let Some((target, state)) = MessageState::of_entry(
             kind,
             entry.target,
@@ -186,6 +194,29 @@ impl Chat {
             self.emit(Event::Changed {
                 message: Box::new(message),
                 change: Some(Box::new(entry)),
+            });
+        }
+        Ok(())
+    }
+
+    /// A stored message that waited for a key decrypted (its body: `body_opened`; else an
+    /// edit or reaction in its state): stored again; a change entry whose turn already came
+    /// is folded into its target now (one whose turn is still to come is folded then), a
+    /// message is handed out again ([`Event::Decrypted`], or [`Event::Changed`] when only
+    /// its state opened).
+    pub fn decrypted(&mut self, message: Message, body_opened: bool) -> Result<(), StoreError> {
+        self.store.replace_message(&message)?;
+        let delivered = message.seq <= self.store.conversation(&message.conversation)?.delivered;
+        if message.is_change() {
+            if body_opened && delivered {
+                self.apply_entry(message)?;
+            }
+        } else if body_opened {
+            self.emit(Event::Decrypted(message));
+        } else if delivered {
+            self.emit(Event::Changed {
+                message: Box::new(message),
+                change: None,
             });
         }
         Ok(())

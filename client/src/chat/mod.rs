@@ -83,6 +83,7 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
             .map(MessageState::of_snapshot)
             .unwrap_or_default(),
         encryption: None,
+        file: None,
     };
     Some((message, encrypted.clone()))
 }

@@ -12,7 +12,8 @@ mod records;
 mod state;
 
 pub use records::{
-    ConversationState, Encryption, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
+    ConversationState, Encryption, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal,
+    SealedFile, Tick,
 };
 pub use state::{MessageState, ReactionMark};
 
@@ -46,6 +47,8 @@ const PENDING_CHANGES: TableDefinition<(&str, u64), &[u8]> =
 /// (conversation, seq) → the Megolm session id (JSON, maybe null) of a stored message
 /// waiting for its key.
 const WAITING: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("waiting");
+/// An encrypted file's object key → [`SealedFile`] (its real name and type, and its key).
+const SEALED_FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_files");
 
 const TOKENS: &str = "tokens";
 const CURSOR: &str = "cursor";
@@ -121,6 +124,7 @@ impl Store {
         txn.open_table(GROUPS)?;
         txn.open_table(PENDING_CHANGES)?;
         txn.open_table(WAITING)?;
+        txn.open_table(SEALED_FILES)?;
         txn.commit()?;
         Ok(store)
     }
@@ -207,10 +211,15 @@ impl Store {
             }
         };
         if added {
-            if let Some(Encryption::WaitingForKey { session_id, .. }) = &message.encryption {
+            if message.awaits_key() {
+                let session_id = match &message.encryption {
+                    Some(Encryption::WaitingForKey { session_id, .. }) => session_id.clone(),
+                    _ => None,
+                };
                 txn.open_table(WAITING)?
-                    .insert(key, serde_json::to_vec(session_id)?.as_slice())?;
+                    .insert(key, serde_json::to_vec(&session_id)?.as_slice())?;
             }
+            index_file(&txn, message)?;
         }
         txn.commit()?;
         Ok(added)
@@ -247,6 +256,13 @@ impl Store {
                     let changed = message.state.merge(change);
                     if changed {
                         messages.insert(key, serde_json::to_vec(&message)?.as_slice())?;
+                        if message.has_sealed_changes() {
+                            // An edit or reaction waiting for its key: retried when keys come.
+                            let mut waiting = txn.open_table(WAITING)?;
+                            if waiting.get(key)?.is_none() {
+                                waiting.insert(key, b"null".as_slice())?;
+                            }
+                        }
                     }
                     Some((message, changed))
                 }
@@ -273,11 +289,25 @@ impl Store {
         let txn = self.db.begin_write()?;
         txn.open_table(MESSAGES)?
             .insert(key, serde_json::to_vec(message)?.as_slice())?;
-        if !message.is_waiting_for_key() {
+        if !message.awaits_key() {
             txn.open_table(WAITING)?.remove(key)?;
+        } else if !message.is_waiting_for_key() {
+            // Only its state waits now: any room key may be the one.
+            txn.open_table(WAITING)?.insert(key, b"null".as_slice())?;
         }
+        index_file(&txn, message)?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// The encrypted file stored under the object key `key`, if this device can read it.
+    pub fn sealed_file(&self, key: &str) -> Result<Option<SealedFile>> {
+        self.get(SEALED_FILES, key)
+    }
+
+    /// Keeps an encrypted file's real attachment and key (after an upload).
+    pub fn save_sealed_file(&self, file: &SealedFile) -> Result<()> {
+        self.put(SEALED_FILES, file.attachment.key.as_str(), file)
     }
 
     /// The stored messages waiting for their key: (conversation, seq, Megolm session id).
@@ -514,6 +544,21 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+}
+
+/// Keeps the key of a message's encrypted file by its object key.
+fn index_file(txn: &redb::WriteTransaction, message: &Message) -> Result<()> {
+    if let (Some(attachment), Some(file)) = (&message.attachment, &message.file) {
+        let sealed = SealedFile {
+            attachment: attachment.clone(),
+            file: file.clone(),
+        };
+        txn.open_table(SEALED_FILES)?.insert(
+            attachment.key.as_str(),
+            serde_json::to_vec(&sealed)?.as_slice(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Creates the file readable and writable by its owner only, and narrows an existing one.

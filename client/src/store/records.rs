@@ -43,6 +43,21 @@ pub struct Message {
     /// How an end-to-end encrypted message came out (absent: it was sent in the clear).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
+    /// An end-to-end encrypted file's key, from inside the ciphertext (the library's
+    /// `MediaEncryptionInfo` JSON: `v`, `key`, `iv`, `hashes`); `attachment` is then the
+    /// file as its sender described it, and [`crate::Client::download`] decrypts its bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<serde_json::Value>,
+}
+
+/// An encrypted file this device can read: the attachment as its sender described it
+/// (name, type, size; the server has the neutral ones) and the key to its bytes. Kept by
+/// the object's key, for [`crate::Client::send_attachment`] and [`crate::Client::download`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedFile {
+    pub attachment: Attachment,
+    /// The library's `MediaEncryptionInfo` JSON.
+    pub file: serde_json::Value,
 }
 
 /// What became of an end-to-end encrypted message on this device.
@@ -72,6 +87,18 @@ impl Message {
         matches!(self.encryption, Some(Encryption::WaitingForKey { .. }))
     }
 
+    /// Whether an edit or reaction folded into its state still waits for its key (from a
+    /// `sync` state): it is not shown until it decrypts.
+    pub fn has_sealed_changes(&self) -> bool {
+        self.state.is_sealed()
+    }
+
+    /// Whether this message (or a change in its state) waits for a key: the store keeps it
+    /// on the list that arriving room keys are tried on.
+    pub(crate) fn awaits_key(&self) -> bool {
+        self.is_waiting_for_key() || self.has_sealed_changes()
+    }
+
     /// Whether this entry changes another message rather than being one.
     pub fn is_change(&self) -> bool {
         self.kind.is_some()
@@ -83,8 +110,9 @@ impl Message {
             return None;
         }
         match &self.state.edited {
-            Some(edited) => Some(&edited.body),
-            None => self.body.as_deref(),
+            // An edit still waiting for its key shows nothing of itself yet.
+            Some(edited) if edited.encrypted.is_none() => Some(&edited.body),
+            _ => self.body.as_deref(),
         }
     }
 

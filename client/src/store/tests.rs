@@ -36,6 +36,7 @@ fn message(seq: u64, body: &str) -> Message {
         forwarded: false,
         state: Default::default(),
         encryption: None,
+        file: None,
     }
 }
 
