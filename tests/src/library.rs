@@ -112,6 +112,24 @@ impl Device {
         got
     }
 
+    /// The message at `seq` once this device shows it changed as `wanted`.
+    pub async fn changed(
+        &mut self,
+        what: &str,
+        seq: u64,
+        wanted: impl Fn(&Message) -> bool,
+    ) -> Message {
+        self.until(what, |e| {
+            let message = match e {
+                Event::Changed { message, .. } => message.as_ref(),
+                Event::Decrypted(message) => message,
+                _ => return None,
+            };
+            (message.seq == seq && wanted(message)).then(|| message.clone())
+        })
+        .await
+    }
+
     /// Stops the client and waits until its worker let go of the store.
     pub async fn stop(self) {
         let Device { client, mut events } = self;

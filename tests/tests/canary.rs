@@ -1,17 +1,19 @@
 //! The ciphertext scan of issue 15 with the Rust client library: two users, one of them with
-//! two devices, exchange random canaries as text, and one reaches its recipient while he is
-//! offline (pushed, then read by sync). Every recipient device must show the canary's text
-//! (so the test cannot pass without delivery); then `parley_tests::canary` scans every
-//! table, bucket, log line, SNS publish and `@connections` post body of the stack, raw and
-//! encoded, and must find none.
+//! two devices, exchange random canaries as text and as a file (its bytes and its name), and
+//! one text reaches its recipient while he is offline (pushed, then read by sync). Every
+//! recipient device must show the canary's text and download the file's bytes whole (so the
+//! test cannot pass without delivery); then `parley_tests::canary` scans every table,
+//! bucket, log line, SNS publish and `@connections` post body of the stack, raw and encoded,
+//! and must find none.
 //!
 //! The negative control is the same exchange with the library's encryption switched off
-//! (`Options { encryption: false }`, as the soak runs): the scan then finds the canaries in
-//! the tables and in the post bodies, proving it looks where a message's text would be. The
-//! functions never log a body and push is content-free, so a canary is in the log or in SNS
-//! in neither run; there the scan proves it reads them by finding what IS there in both runs:
-//! the conversation id in the messages function's log lines ("stored and posted") and the
-//! sender's user id and the message id in the push published to the offline recipient.
+//! (`Options { encryption: false }`, as the soak runs): the scan then finds the texts and the
+//! file's name in the tables and in the post bodies and the file's bytes in the bucket,
+//! proving it looks where they would be. The functions never log a body and push is
+//! content-free, so a canary is in the log or in SNS in neither run; there the scan proves it
+//! reads them by finding what IS there in both runs: the conversation id in the messages
+//! function's log lines ("stored and posted") and the sender's user id and the message id in
+//! the push published to the offline recipient.
 
 use parley_client::store::{Encryption, Message};
 use parley_client::{Options, To};
@@ -36,7 +38,11 @@ fn canary() -> String {
 /// What a run exchanged, for the scan.
 struct Exchanged {
     alice: TestUser,
-    canaries: Vec<String>,
+    /// Sent as message text.
+    texts: Vec<String>,
+    /// The text of a file sent, and its name.
+    file_text: String,
+    file_name: String,
     conversation: String,
     /// The message Bob got while offline: the push to him names it.
     pushed_message_id: String,
@@ -98,6 +104,41 @@ async fn exchange(stack: &StackInfo, name: &str, options: Options) -> Exchanged 
     assert_read(&b.readable(&id).await, &second, encrypted);
     assert_read(&a2.readable(&id).await, &second, encrypted);
 
+    // Bob sends a file: its bytes and its name are canaries of their own. Both of Alice's
+    // devices read its name and download its bytes whole.
+    let file_text = canary();
+    let file_name = canary();
+    let content = format!("{file_text}\n").repeat(3).into_bytes();
+    let source = dir.path().join(format!("{file_name}.txt"));
+    std::fs::write(&source, &content).unwrap();
+    let to = To::Conversation(conversation.clone());
+    let attachment = b
+        .client
+        .upload(&source, to.clone(), "text/plain", |_, _| {})
+        .await
+        .unwrap();
+    let id = b
+        .client
+        .send_attachment(to, attachment.clone(), None)
+        .await
+        .unwrap();
+    for (device, copy) in [(&mut a1, "a1.txt"), (&mut a2, "a2.txt")] {
+        let got = device.readable(&id).await;
+        assert_eq!(got.attachment.as_ref(), Some(&attachment), "{got:?}");
+        assert_eq!(
+            matches!(got.encryption, Some(Encryption::Decrypted { .. })),
+            encrypted,
+            "{got:?}"
+        );
+        let target = dir.path().join(copy);
+        device
+            .client
+            .download(&attachment.key, &target, |_, _| {})
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), content);
+    }
+
     // Bob goes offline; Alice's next canary is pushed to him, and he reads it by sync when
     // he comes back on the same store.
     b.stop().await;
@@ -132,7 +173,9 @@ async fn exchange(stack: &StackInfo, name: &str, options: Options) -> Exchanged 
     }
     Exchanged {
         alice,
-        canaries: vec![first, second, third],
+        texts: vec![first, second, third],
+        file_text,
+        file_name,
         conversation: conversation.to_string(),
         pushed_message_id,
     }
@@ -169,7 +212,7 @@ async fn encrypted_canaries_are_read_by_every_device_and_found_nowhere_on_the_se
     let corpus = settled_corpus(stack, &run).await;
     // The scan read every kind of place (the settled corpus already found the run's
     // conversation id in the log and its push in SNS).
-    for source in [Source::Table, Source::Log, Source::Sns, Source::Posts] {
+    for source in Source::ALL {
         assert!(corpus.count(source) > 0, "nothing read from {source:?}");
     }
     // Where the messages are: the conversation's id in the tables and in the posts.
@@ -177,7 +220,9 @@ async fn encrypted_canaries_are_read_by_every_device_and_found_nowhere_on_the_se
     assert!(conversation.contains(&Source::Table), "{conversation:?}");
     assert!(conversation.contains(&Source::Posts), "{conversation:?}");
 
-    for canary in &run.canaries {
+    let mut canaries = run.texts.clone();
+    canaries.extend([run.file_text.clone(), run.file_name.clone()]);
+    for canary in &canaries {
         let found = corpus.find(canary);
         assert!(
             found.is_empty(),
@@ -188,36 +233,47 @@ async fn encrypted_canaries_are_read_by_every_device_and_found_nowhere_on_the_se
 }
 
 #[tokio::test]
-async fn negative_control_with_encryption_off_the_scan_finds_the_canaries_in_tables_and_posts() {
+async fn negative_control_with_encryption_off_the_scan_finds_the_canaries_in_tables_s3_and_posts() {
     let stack = stack::shared();
     let run = exchange(stack, "canary-off", Options { encryption: false }).await;
     let corpus = settled_corpus(stack, &run).await;
-    for canary in &run.canaries {
+    // In the clear, every text and the file's name are stored (the conversation's log and
+    // the mailbox copies, raw) and were posted to the devices that were online.
+    let mut stored = run.texts.clone();
+    stored.push(run.file_name.clone());
+    for canary in &stored {
         let found = corpus.find(canary);
-        let sources = corpus.sources_of(canary);
-        // In the clear, every canary is stored (the conversation's log and the mailbox
-        // copies) and was posted to the devices that were online.
-        assert!(
-            sources.contains(&Source::Table),
-            "{canary} not found in a table: {sources:?}"
-        );
         assert!(
             found
                 .iter()
                 .any(|f| f.source == Source::Table && f.encoding == "raw"),
-            "{}",
+            "{canary} not found in a table:\n{}",
             report(&found)
         );
         assert!(
-            sources.contains(&Source::Posts),
-            "{canary} not found in a post body: {sources:?}"
+            found.iter().any(|f| f.source == Source::Posts),
+            "{canary} not found in a post body:\n{}",
+            report(&found)
         );
-        // Never in the log or a push, even in the clear (the log and SNS are read: the
-        // settled corpus found the conversation id and the push there).
+    }
+    // The file's bytes are in the bucket as they were.
+    let found = corpus.find(&run.file_text);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.source == Source::Bucket && f.location.ends_with(", bytes")),
+        "the file's text is not in the bucket:\n{}",
+        report(&found)
+    );
+    // Never in the log or a push, even in the clear (the log and SNS are read: the settled
+    // corpus found the conversation id and the push there).
+    stored.push(run.file_text.clone());
+    for canary in &stored {
+        let sources = corpus.sources_of(canary);
         assert!(
             !sources.contains(&Source::Log) && !sources.contains(&Source::Sns),
             "{canary} leaked beyond storage and delivery:\n{}",
-            report(&found)
+            report(&corpus.find(canary))
         );
     }
 }

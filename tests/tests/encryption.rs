@@ -21,9 +21,15 @@ use parley_tests::client::{connect_as_device, Client as RawClient};
 use parley_tests::library::Device;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::tables::dynamodb;
-use parley_tests::users::sign_up;
+use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A library device of `user` on the store at `path` (parley_tests::library).
+fn start(stack: &StackInfo, path: &Path, user: &TestUser, options: Options) -> Device {
+    Device::start(stack, path, user, options)
+}
 
 fn canary() -> String {
     format!("canary-{}", uuid::Uuid::new_v4().simple())
@@ -71,9 +77,9 @@ async fn two_users_and_a_second_device_read_each_other_and_the_tables_hold_no_pl
     let bob = sign_up(stack, "e2e-bob").await;
     let dir = tempfile::tempdir().unwrap();
     let on = Options::default();
-    let mut a1 = Device::start(stack, &dir.path().join("a1.redb"), &alice, on);
-    let mut a2 = Device::start(stack, &dir.path().join("a2.redb"), &alice, on);
-    let mut b = Device::start(stack, &dir.path().join("b.redb"), &bob, on);
+    let mut a1 = start(stack, &dir.path().join("a1.redb"), &alice, on);
+    let mut a2 = start(stack, &dir.path().join("a2.redb"), &alice, on);
+    let mut b = start(stack, &dir.path().join("b.redb"), &bob, on);
     a1.synced().await;
     a2.synced().await;
     b.synced().await;
@@ -127,7 +133,7 @@ async fn two_users_and_a_second_device_read_each_other_and_the_tables_hold_no_pl
     // Negative control: the same scan finds a message sent with encryption off.
     let plain_dir = tempfile::tempdir().unwrap();
     let off = Options { encryption: false };
-    let mut plain = Device::start(stack, &plain_dir.path().join("p.redb"), &bob, off);
+    let mut plain = start(stack, &plain_dir.path().join("p.redb"), &bob, off);
     plain.synced().await;
     let clear = canary();
     let clear_id = plain
@@ -239,7 +245,7 @@ async fn a_message_that_came_before_its_key_waits_and_is_decrypted_when_the_key_
     let alice = sign_up(stack, "late-alice").await;
     let bob = sign_up(stack, "late-bob").await;
     let dir = tempfile::tempdir().unwrap();
-    let mut a = Device::start(
+    let mut a = start(
         stack,
         &dir.path().join("a.redb"),
         &alice,
@@ -299,26 +305,6 @@ async fn a_message_that_came_before_its_key_waits_and_is_decrypted_when_the_key_
         .await;
     assert_eq!(decrypted.conversation, waiting.conversation);
     assert_decrypted(&decrypted, &text);
-}
-
-impl Device {
-    /// The message at `seq` once this device shows it changed as `wanted`.
-    async fn changed(
-        &mut self,
-        what: &str,
-        seq: u64,
-        wanted: impl Fn(&Message) -> bool,
-    ) -> Message {
-        self.until(what, |e| {
-            let message = match e {
-                Event::Changed { message, .. } => message.as_ref(),
-                Event::Decrypted(message) => message,
-                _ => return None,
-            };
-            (message.seq == seq && wanted(message)).then(|| message.clone())
-        })
-        .await
-    }
 }
 
 #[tokio::test]
