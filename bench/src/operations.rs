@@ -1,5 +1,5 @@
 //! What each conversation operation beyond a plain direct message costs: a reply, an edit,
-//! a reaction, a keepalive `ping`, a chat setting, a presence watch, and a connection opened
+//! a reaction, a delete for everyone, blocking (and unblocking), a keepalive `ping`, a chat setting, a presence watch, and a connection opened
 //! and closed (with nobody watching its owner, and with one watcher). For each, the AWS
 //! requests the functions made, the DynamoDB capacity (from item sizes, as for a message),
 //! the WebSocket messages and Lambda time, and the dollars per million operations.
@@ -32,6 +32,11 @@ enum Operation {
     Edit,
     /// The recipient's reaction to an earlier message (each a different target).
     React,
+    /// The author's delete for everyone of an earlier message (each a different target, which
+    /// was replied to, edited and reacted to first: the delete scrubs those too).
+    Delete,
+    /// Blocking the other person, then unblocking, in turn.
+    Block,
     /// The keepalive.
     Ping,
     /// A chat setting (mute for 8 hours, then off, in turn).
@@ -45,10 +50,12 @@ enum Operation {
 }
 
 impl Operation {
-    const ALL: [Operation; 8] = [
+    const ALL: [Operation; 10] = [
         Operation::Reply,
         Operation::Edit,
         Operation::React,
+        Operation::Delete,
+        Operation::Block,
         Operation::Ping,
         Operation::ChatSetting,
         Operation::PresenceWatch,
@@ -61,6 +68,8 @@ impl Operation {
             Operation::Reply => "reply",
             Operation::Edit => "edit",
             Operation::React => "react",
+            Operation::Delete => "deleteForEveryone",
+            Operation::Block => "blockOrUnblock",
             Operation::Ping => "ping",
             Operation::ChatSetting => "chatSetting",
             Operation::PresenceWatch => "presenceWatch",
@@ -222,6 +231,15 @@ impl<'a> Chat<'a> {
             }
             Operation::React => {
                 self.bob_request(json!({"action": "send", "conversation": conversation, "kind": "react", "target": target, "body": "👍"}))
+                    .await
+            }
+            Operation::Delete => {
+                self.alice_request(json!({"action": "send", "conversation": conversation, "kind": "delete", "target": target}))
+                    .await
+            }
+            Operation::Block => {
+                let blocked = i.is_multiple_of(2);
+                self.alice_request(json!({"action": "block", "user": bob, "blocked": blocked}))
                     .await
             }
             Operation::Ping => self.alice_request(json!({"action": "ping"})).await,

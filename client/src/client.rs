@@ -3,8 +3,8 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    Audience, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members,
-    Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
+    Audience, Block, Blocks, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup,
+    Lookup, Members, Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
 };
 use parley_protocol::limits::{MAX_BODY_BYTES, MAX_REACTION_BYTES};
 use parley_protocol::{
@@ -404,7 +404,11 @@ impl Client {
         conversation: &ConversationId,
         seq: u64,
     ) -> Result<Option<Message>, ClientError> {
-        Ok(self.store.message(conversation, seq)?)
+        // A disappearing message past its time is never handed out (a sync's end deletes it).
+        Ok(self
+            .store
+            .message(conversation, seq)?
+            .filter(|message| !message.expired(crate::store::now_ms())))
     }
 
     /// The members a text mentions (`@` and a member's user id, or its unique start), from
@@ -495,6 +499,45 @@ impl Client {
             ServerFrame::Privacy { last_seen, .. } => Ok(last_seen),
             _ => Err(ClientError::UnexpectedReply),
         }
+    }
+
+    /// Blocks (`blocked: true`) or unblocks `user`: from then on nothing of theirs reaches
+    /// this user (their entries come as placeholders that are never handed out), and the
+    /// user may not write to them in their direct chat. The user's other devices get
+    /// [`Event::Blocked`]; the blocked user is not told. Whether `user` is now blocked.
+    pub async fn block(&self, user: impl Into<String>, blocked: bool) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Block(Block {
+            id: fresh_id(),
+            user: user.into(),
+            blocked,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Blocked { blocked, .. } => Ok(blocked),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Every user this user blocks.
+    pub async fn blocks(&self) -> Result<Vec<String>, ClientError> {
+        let frame = ClientFrame::Blocks(Blocks { id: fresh_id() });
+        match self.request(frame).await? {
+            ServerFrame::Blocks { users, .. } => Ok(users),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Queues a change of the conversation's disappearing-messages timer to `seconds` (one of
+    /// `parley_protocol::limits::TIMER_SECONDS`; 0 turns it off); answers its client id.
+    /// Its `sent` and the members' `message` announce it like a message. The entry goes in
+    /// the clear, with encryption on too (the server enforces the timer); the messages sent
+    /// under it expire alike, encrypted or not.
+    pub async fn set_timer(
+        &self,
+        conversation: ConversationId,
+        seconds: u64,
+    ) -> Result<String, ClientError> {
+        self.queue(Send::timer(fresh_id(), conversation, seconds))
+            .await
     }
 
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).

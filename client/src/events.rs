@@ -68,6 +68,12 @@ pub enum Event {
         online: Option<bool>,
         last_seen: Option<i64>,
     },
+    /// The user blocked (`blocked: true`) or unblocked `user`, on this device (the reply
+    /// to [`crate::Client::block`]) or on another of theirs (live).
+    Blocked {
+        user: String,
+        blocked: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -428,8 +428,12 @@ async fn an_encrypted_edit_and_reaction_are_read_by_the_other_side_and_in_no_tab
     let on = Options::default();
     let mut a = start(stack, &dir.path().join("a.redb"), &alice, on);
     let mut b = start(stack, &dir.path().join("b.redb"), &bob, on);
+    // Alice's second device: away while the changes are made, it gets them by sync.
+    let a2_path = dir.path().join("a2.redb");
+    let mut a2 = start(stack, &a2_path, &alice, on);
     a.synced().await;
     b.synced().await;
+    a2.synced().await;
 
     let first = canary();
     let id = b
@@ -440,6 +444,8 @@ async fn an_encrypted_edit_and_reaction_are_read_by_the_other_side_and_in_no_tab
     let on_a = a.readable(&id).await;
     assert_decrypted(&on_a, &first);
     let (conversation, seq) = (on_a.conversation.clone(), on_a.seq);
+    assert_decrypted(&a2.readable(&id).await, &first);
+    a2.stop().await;
 
     // Bob edits: Alice reads the new text.
     let edit = canary();
@@ -470,6 +476,20 @@ async fn an_encrypted_edit_and_reaction_are_read_by_the_other_side_and_in_no_tab
     // Each side's own copy agrees.
     let mine = a.client.message(&conversation, seq).unwrap().unwrap();
     assert_eq!(mine.text(), Some(edit.as_str()));
+
+    // Alice's second device comes back: by sync, the edit and the reaction decrypt and fold
+    // into the message as on the others.
+    let mut a2 = start(stack, &a2_path, &alice, on);
+    let back = a2
+        .changed("the changes by sync", seq, |m| {
+            m.text() == Some(edit.as_str()) && !m.state.reaction_counts().is_empty()
+        })
+        .await;
+    assert_eq!(
+        back.state.reaction_counts(),
+        [(emoji.to_owned(), vec![alice.user_id.clone()])]
+    );
+    assert!(!back.has_sealed_changes(), "{back:?}");
 
     // The entries were stored as ciphertext: neither the text nor the emoji is in a table.
     let tables = all_tables_text(stack).await;

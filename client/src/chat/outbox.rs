@@ -269,6 +269,12 @@ impl Chat {
                 sender_device: None,
                 verified: true,
             }),
+            skipped: false,
+            timer: frame
+                .seconds
+                .filter(|_| frame.kind == Some(parley_protocol::ChangeKind::Timer)),
+            // The server's `sent` does not say; a sync brings the stored copy's.
+            expires_at: None,
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

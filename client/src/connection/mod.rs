@@ -486,6 +486,11 @@ impl<T: TokenSource> Worker<T> {
             let Some(mut message) = self.store.message(&conversation, seq)? else {
                 continue;
             };
+            // A disappearing message whose time ran out while it waited: never handed out
+            // (the end of the next sync deletes it).
+            if message.expired(crate::store::now_ms()) {
+                continue;
+            }
             let mut body_opened = false;
             if let Some(crate::store::Encryption::WaitingForKey { encrypted, .. }) =
                 message.encryption.clone()

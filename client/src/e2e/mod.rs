@@ -266,8 +266,8 @@ pub(crate) async fn open(crypto: &Crypto, message: &mut Message, encrypted: Stri
 
 /// Decrypts the encrypted edit and reactions of a message's state (a `sync` snapshot
 /// gives them as `body: ""` beside `encrypted`): an edit is its author's, a reaction its
-/// user's; each opens under an id derived from its seq (the entries' own ids are not in the
-/// state; the web client does the same). One whose key has not arrived stays encrypted (not
+/// user's; each opens under an id derived from the conversation and its seq (the entries'
+/// own ids are not in the state). One whose key has not arrived stays encrypted (not
 /// shown) and is tried again when keys come. Says whether anything decrypted.
 pub(crate) async fn open_state(crypto: &Crypto, message: &mut Message) -> bool {
     let conversation = message.conversation.clone();
@@ -275,7 +275,9 @@ pub(crate) async fn open_state(crypto: &Crypto, message: &mut Message) -> bool {
     let open = |from: String, seq: u64, ts: i64, encrypted: String| {
         let conversation = conversation.clone();
         async move {
-            let id = format!("{conversation}:{seq}");
+            // Not the web client's `<conversation>:<seq>`: with its colons the engine
+            // reads that as an event id with a server name, and refuses it.
+            let id = format!("{}.{seq}", conversation.as_str().replace(':', "."));
             match crypto
                 .decrypt(&conversation, &from, &id, ts.max(0) as u64, &encrypted)
                 .await

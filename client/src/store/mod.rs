@@ -189,7 +189,20 @@ impl Store {
         let txn = self.db.begin_write()?;
         let added = {
             let mut table = txn.open_table(MESSAGES)?;
-            if table.get(key)?.is_some() {
+            let stored: Option<Message> = match table.get(key)? {
+                Some(bytes) => Some(serde_json::from_slice(bytes.value())?),
+                None => None,
+            };
+            if let Some(stored) = stored {
+                // This device's own send was stored from its `sent`, which does not say when
+                // a disappearing message expires: the server's copy (sync) does.
+                if stored.expires_at.is_none() && message.expires_at.is_some() {
+                    let known = Message {
+                        expires_at: message.expires_at,
+                        ..stored
+                    };
+                    table.insert(key, serde_json::to_vec(&known)?.as_slice())?;
+                }
                 false
             } else {
                 // Changes that came before it.
@@ -344,6 +357,33 @@ impl Store {
             found.push(serde_json::from_slice(entry?.1.value())?);
         }
         Ok(found)
+    }
+
+    /// Deletes the messages whose disappearing-messages timer ran out by `now_ms`; answers
+    /// how many.
+    pub fn purge_expired(&self, now_ms: i64) -> Result<usize> {
+        let txn = self.db.begin_write()?;
+        let purged = {
+            let mut table = txn.open_table(MESSAGES)?;
+            let mut expired = Vec::new();
+            for entry in table.iter()? {
+                let (key, value) = entry?;
+                let message: Message = serde_json::from_slice(value.value())?;
+                if message.expired(now_ms) {
+                    let (conversation, seq) = key.value();
+                    expired.push((conversation.to_owned(), seq));
+                }
+            }
+            // One that still waited for its key waits no longer.
+            let mut waiting = txn.open_table(WAITING)?;
+            for (conversation, seq) in &expired {
+                table.remove((conversation.as_str(), *seq))?;
+                waiting.remove((conversation.as_str(), *seq))?;
+            }
+            expired.len()
+        };
+        txn.commit()?;
+        Ok(purged)
     }
 
     // --- conversations and groups ------------------------------------------------------
@@ -579,3 +619,10 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// The wall clock, ms since the Unix epoch (what `expiresAt` counts in).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

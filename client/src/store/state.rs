@@ -86,6 +86,8 @@ impl MessageState {
                     by: from.to_owned(),
                 });
             }
+            // Not a change of a message: the conversation's disappearing-messages timer.
+            ChangeKind::Timer => return None,
             ChangeKind::React | ChangeKind::Unreact => {
                 let emoji =
                     (kind == ChangeKind::React).then(|| body.unwrap_or_default().to_owned());
