@@ -4,8 +4,10 @@
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
 use crate::stack::StackInfo;
+use parley_protocol::stack_file::StackFile;
 
-fn s3(stack: &StackInfo) -> aws_sdk_s3::Client {
+/// An S3 client of the stack's moto.
+pub fn s3(stack: &StackFile) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(stack.region.clone()))

@@ -4,9 +4,11 @@
 //! client library's socket, every server frame checked against parley-protocol.
 
 pub mod bucket;
+pub mod canary;
 pub mod chat;
 pub mod client;
 pub mod forge;
+pub mod library;
 pub mod sns;
 pub mod soak;
 pub mod stack;

@@ -4,11 +4,17 @@
 use serde_json::Value;
 
 use crate::stack::StackInfo;
+use parley_protocol::stack_file::StackFile;
+
+/// All of moto's state, as `/moto-api/data.json` shows it (`sns` holds SNS's).
+pub async fn state(stack: &StackFile) -> Result<Value, reqwest::Error> {
+    let url = format!("{}/moto-api/data.json", stack.aws_endpoint);
+    reqwest::get(&url).await?.error_for_status()?.json().await
+}
 
 /// Every platform endpoint moto knows, with what SNS published to it.
 pub async fn endpoints(stack: &StackInfo) -> Vec<Value> {
-    let url = format!("{}/moto-api/data.json", stack.aws_endpoint);
-    let data: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let data = state(stack).await.expect("moto's state");
     data["sns"]["PlatformEndpoint"]
         .as_array()
         .cloned()

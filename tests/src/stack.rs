@@ -18,6 +18,9 @@ pub struct StackInfo {
     pub file: StackFile,
     /// Where the stack's own log goes (not in stack.json).
     pub log_file: PathBuf,
+    /// Where the gateway appends every `@connections` post body (`--record-posts`; read
+    /// with `parley_devstack::gateway::post_recorder::read`).
+    pub posts_file: PathBuf,
     /// The template it serves, when not `infra/template.yaml` (not in stack.json).
     pub template: Option<PathBuf>,
 }
@@ -77,6 +80,7 @@ fn start(template: Option<&Path>) -> StackInfo {
     std::fs::create_dir_all(&dir).expect("create the test stack's folder");
     let stack_file = dir.join("stack.json");
     let log_file = dir.join("devstack.log");
+    let posts_file = dir.join("posts.record");
     let log = std::fs::File::create(&log_file).expect("create the stack log");
 
     let mut command = Command::new(&binary);
@@ -97,6 +101,9 @@ fn start(template: Option<&Path>) -> StackInfo {
         ])
         .arg("--stack-file")
         .arg(&stack_file)
+        // Every post body, for the ciphertext scan (tests/tests/canary.rs).
+        .arg("--record-posts")
+        .arg(&posts_file)
         .stdin(Stdio::piped())
         .stdout(log.try_clone().expect("clone the log handle"))
         .stderr(log)
@@ -111,6 +118,7 @@ fn start(template: Option<&Path>) -> StackInfo {
                 return StackInfo {
                     file,
                     log_file,
+                    posts_file,
                     template: template.map(Path::to_path_buf),
                 };
             }

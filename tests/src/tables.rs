@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::stack::StackInfo;
+use parley_protocol::stack_file::StackFile;
 
 /// The prefix of a connection's attribute in its user's item of the connections table.
 const CONNECTION_PREFIX: &str = "c#";
 
-pub fn dynamodb(stack: &StackInfo) -> aws_sdk_dynamodb::Client {
+/// A DynamoDB client of the stack's moto (a [`StackInfo`] derefs to its [`StackFile`]).
+pub fn dynamodb(stack: &StackFile) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(stack.region.clone()))

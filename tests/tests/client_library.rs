@@ -10,109 +10,23 @@
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
-use parley_client::{ChatChange, Client, KeepTokens, PresenceState, Store, To};
+use parley_client::{ChatChange, Options, PresenceState, Store, To};
 use parley_protocol::client::{Audience, Mute};
 use parley_protocol::ConversationId;
+use parley_tests::library::{open_store, Device, WAIT};
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::json;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::RwLock;
-
-/// How long any one expected event may take.
-const WAIT: Duration = Duration::from_secs(30);
 
 /// The fault test changes the whole stack's faults: it runs alone; the others share.
 static FAULTS: RwLock<()> = RwLock::const_new(());
 
-struct Device {
-    client: Client,
-    events: UnboundedReceiver<Event>,
-}
-
-fn open_store(path: &Path, user: &TestUser) -> Arc<Store> {
-    let store = Store::open(path).expect("open the store");
-    if store.tokens().unwrap().is_none() {
-        store.save_tokens(&user.tokens).unwrap();
-    }
-    Arc::new(store)
-}
-
+/// A device on `store` with the library's defaults (encryption on).
 fn start(stack: &StackInfo, store: Arc<Store>) -> Device {
-    let (client, events) =
-        Client::start(&stack.websocket_url, store, KeepTokens).expect("start the client");
-    Device { client, events }
-}
-
-impl Device {
-    /// The first event `wanted` maps to something, skipping others.
-    async fn until<T>(&mut self, what: &str, mut wanted: impl FnMut(&Event) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    if let Some(found) = wanted(&event) {
-                        return found;
-                    }
-                }
-                Ok(None) => panic!("the client stopped while waiting for {what}"),
-                Err(_) => panic!("{what} did not come within {WAIT:?}"),
-            }
-        }
-    }
-
-    async fn synced(&mut self) {
-        self.until("the catch-up sync", |e| {
-            matches!(e, Event::Connection(ConnectionState::Synced)).then_some(())
-        })
-        .await;
-    }
-
-    /// The tick `tick` of the send `id`: its conversation and seq.
-    async fn tick(&mut self, id: &str, tick: Tick) -> (ConversationId, u64) {
-        self.until(&format!("{tick:?} for {id}"), |e| match e {
-            Event::Tick {
-                id: got,
-                conversation,
-                seq,
-                tick: t,
-            } if got == id && *t == tick => Some((conversation.clone(), *seq)),
-            _ => None,
-        })
-        .await
-    }
-
-    /// Messages of `conversation` from others, as they come, until `count` of them came.
-    async fn messages_from_others(&mut self, me: &str, count: usize) -> Vec<Message> {
-        let mut got = Vec::new();
-        while got.len() < count {
-            let message = self
-                .until(
-                    &format!("message {} of {count}", got.len() + 1),
-                    |e| match e {
-                        Event::Message(m) if m.from != me => Some(m.clone()),
-                        _ => None,
-                    },
-                )
-                .await;
-            got.push(message);
-        }
-        got
-    }
-
-    /// Stops the client and waits until its worker let go of the store.
-    async fn stop(self) {
-        let Device { client, mut events } = self;
-        drop(client);
-        while tokio::time::timeout(WAIT, events.recv())
-            .await
-            .expect("the worker stops")
-            .is_some()
-        {}
-    }
+    Device::on_store(stack, store, Options::default())
 }
 
 /// A fresh device of `user` that syncs everything stored for them, then stops: the

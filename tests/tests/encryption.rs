@@ -12,75 +12,23 @@
 //! table. A member removed from a group cannot decrypt what is sent after the removal.
 
 use parley_client::crypto::{Answer, Crypto, CryptoError, KeyTransport, Outgoing};
-use parley_client::events::{ConnectionState, Event};
+use parley_client::events::Event;
 use parley_client::store::{Encryption, Message};
-use parley_client::{Client, KeepTokens, Options, Store, To};
+use parley_client::{Options, To};
 use parley_protocol::ConversationId;
 use parley_tests::chat::fresh_id;
 use parley_tests::client::{connect_as_device, Client as RawClient};
+use parley_tests::library::Device;
 use parley_tests::stack::{self, StackInfo};
 use parley_tests::tables::dynamodb;
 use parley_tests::users::{sign_up, TestUser};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
 
-/// How long any one expected event may take.
-const WAIT: Duration = Duration::from_secs(30);
-
-struct Device {
-    client: Client,
-    events: UnboundedReceiver<Event>,
-}
-
+/// A library device of `user` on the store at `path` (parley_tests::library).
 fn start(stack: &StackInfo, path: &Path, user: &TestUser, options: Options) -> Device {
-    let store = Store::open(path).expect("open the store");
-    if store.tokens().unwrap().is_none() {
-        store.save_tokens(&user.tokens).unwrap();
-    }
-    let (client, events) =
-        Client::start_with(&stack.websocket_url, Arc::new(store), KeepTokens, options)
-            .expect("start the client");
-    Device { client, events }
-}
-
-impl Device {
-    async fn until<T>(&mut self, what: &str, mut wanted: impl FnMut(&Event) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    if let Some(found) = wanted(&event) {
-                        return found;
-                    }
-                }
-                Ok(None) => panic!("the client stopped while waiting for {what}"),
-                Err(_) => panic!("{what} did not come within {WAIT:?}"),
-            }
-        }
-    }
-
-    async fn synced(&mut self) {
-        self.until("the catch-up sync", |e| {
-            matches!(e, Event::Connection(ConnectionState::Synced)).then_some(())
-        })
-        .await;
-    }
-
-    /// The message with client id `id` as this device can read it: decrypted on arrival,
-    /// or once its key came.
-    async fn readable(&mut self, id: &str) -> Message {
-        self.until(&format!("message {id}, readable"), |e| match e {
-            Event::Message(m) | Event::Decrypted(m) if m.id == id && !m.is_waiting_for_key() => {
-                Some(m.clone())
-            }
-            _ => None,
-        })
-        .await
-    }
+    Device::start(stack, path, user, options)
 }
 
 fn canary() -> String {
@@ -357,37 +305,6 @@ async fn a_message_that_came_before_its_key_waits_and_is_decrypted_when_the_key_
         .await;
     assert_eq!(decrypted.conversation, waiting.conversation);
     assert_decrypted(&decrypted, &text);
-}
-
-impl Device {
-    /// Stops the client and waits for its worker to end (the store is free again).
-    async fn stop(self) {
-        let Device { client, mut events } = self;
-        drop(client);
-        while tokio::time::timeout(WAIT, events.recv())
-            .await
-            .expect("the worker stops")
-            .is_some()
-        {}
-    }
-
-    /// The message at `seq` once this device shows it changed as `wanted`.
-    async fn changed(
-        &mut self,
-        what: &str,
-        seq: u64,
-        wanted: impl Fn(&Message) -> bool,
-    ) -> Message {
-        self.until(what, |e| {
-            let message = match e {
-                Event::Changed { message, .. } => message.as_ref(),
-                Event::Decrypted(message) => message,
-                _ => return None,
-            };
-            (message.seq == seq && wanted(message)).then(|| message.clone())
-        })
-        .await
-    }
 }
 
 #[tokio::test]

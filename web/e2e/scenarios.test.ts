@@ -3,7 +3,8 @@
 // stack and one browser for all; each user a browser context of their own. Screenshots of the
 // main screens go to target/web-screenshots/.
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
 } from "./browser";
 import type { Outgoing } from "../src/client/crypto/requests";
 import { KeyDirectory } from "../test/key-directory";
+import { CANARY_SCAN, cliChat, cliSignUp, parley, run } from "./cli";
 import { startStack, type Stack } from "./stack";
 
 let stack: Stack;
@@ -790,6 +792,69 @@ describe("Parley Web", () => {
     await stored(jo, "This stays").waitFor({ timeout: 15_000 });
     for (const user of [ivy, jo]) expect(await mark(user, "This stays").count()).toBe(0);
     await Promise.all([ivy.context.close(), jo.context.close()]);
+  });
+
+  it("web and CLI read each other's encrypted messages and files (issue 15), and the canary scan finds none of them anywhere on the server", async () => {
+    const wren = await signUp(browser, stack, "wren");
+    const ivo = await cliSignUp(stack, "ivo");
+    const canary = () => `canary-${randomBytes(16).toString("hex")}`;
+    // Texts, files' contents and files' names, each way.
+    const toWeb = { text: canary(), file: canary(), name: canary() };
+    const toCli = { text: canary(), file: canary(), name: canary() };
+    const chat = cliChat(stack, ivo, wren.email);
+    await chat.line("the catch-up", (l) => l.event === "connection" && l.state === "synced");
+
+    // The CLI writes first (its device and keys then exist when the browser encrypts for it).
+    chat.type(toWeb.text);
+    await chat.line("its send stored", (l) => l.event === "tick" && l.tick === "sent");
+    await openChatWith(wren, ivo.email);
+    await bubble(wren.page, toWeb.text).waitFor({ timeout: 20_000 });
+
+    // The browser answers with a text and a file: the CLI prints both decrypted.
+    const readByCli = (l: Record<string, unknown>) => (l.event === "message" || l.event === "decrypted") && l.encryption === "decrypted";
+    await send(wren, toCli.text);
+    const got = await chat.line("the browser's text, decrypted", (l) => readByCli(l) && l.body === toCli.text);
+    expect(got.from).not.toBe(ivo.userId);
+    const fileToCli = Buffer.from(`${toCli.file}\n`);
+    await wren.page.getByLabel("File to send").setInputFiles({ name: `${toCli.name}.txt`, mimeType: "text/plain", buffer: fileToCli });
+    const fileLine = await chat.line(
+      "the browser's file, decrypted",
+      (l) => readByCli(l) && (l.attachment as { name?: string } | null)?.name === `${toCli.name}.txt`,
+    );
+    const ended = await chat.end();
+    expect(ended.code, ended.stderr).toBe(0);
+
+    // The CLI downloads the browser's file whole.
+    const dir = mkdtempSync(`${tmpdir()}/parley-web-e2e-files-`);
+    const saved = `${dir}/from-web.txt`;
+    const download = await parley(stack, ivo.home, ["download", (fileLine.attachment as { key: string }).key, saved]);
+    expect(download.code, download.stderr).toBe(0);
+    expect(readFileSync(saved).equals(fileToCli)).toBe(true);
+
+    // The CLI sends a file: the browser shows it and downloads it whole.
+    const fileToWeb = Buffer.from(`${toWeb.file}\n`);
+    writeFileSync(`${dir}/${toWeb.name}.txt`, fileToWeb);
+    const upload = await parley(stack, ivo.home, ["upload", wren.email, `${dir}/${toWeb.name}.txt`]);
+    expect(upload.code, upload.stderr).toBe(0);
+    const link = wren.page.getByRole("button", { name: new RegExp(`^Download ${toWeb.name}\\.txt`) });
+    await link.waitFor({ timeout: 20_000 });
+    const [downloaded] = await Promise.all([wren.page.waitForEvent("download"), link.click()]);
+    expect(readFileSync(await downloaded.path()).equals(fileToWeb)).toBe(true);
+
+    // None of them in any table, object, log line, SNS publish or post body, raw or encoded.
+    const scan = (needles: string[]) =>
+      run(CANARY_SCAN, ["--stack", stack.stackFile, "--log", stack.logFile, "--posts", stack.postsFile, ...needles]);
+    const canaries = [toWeb, toCli].flatMap((c) => [c.text, c.file, c.name]);
+    const clean = await scan(canaries);
+    expect(clean.code, `${clean.stdout}\n${clean.stderr}`).toBe(0);
+    expect(clean.stdout).toContain(`none of ${canaries.length} canaries found`);
+    // The same scan of this stack finds what is there: the conversation's id, stored in the
+    // tables and posted to both clients.
+    const control = await scan([got.conversation as string]);
+    expect(control.code, control.stderr).toBe(1);
+    expect(control.stdout).toMatch(/ found in DynamoDB: /);
+    expect(control.stdout).toMatch(/ found in @connections posts: /);
+    await wren.context.close();
   });
 
   // Last: it judges every scenario before it.

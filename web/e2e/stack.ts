@@ -4,13 +4,19 @@
  * app (web/dist), stopped when its stdin closes (so it never outlives the run).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export interface Stack {
   webUrl: string;
   awsEndpoint: string;
   websocketUrl: string;
+  /** The stack description (`stack.json`), for the `parley` CLI and the canary scan. */
+  stackFile: string;
+  /** The devstack's log: its own lines and every function's. */
+  logFile: string;
+  /** Every `@connections` post body (`--record-posts`), for the canary scan. */
+  postsFile: string;
   stop: () => Promise<void>;
 }
 
@@ -19,11 +25,15 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 export async function startStack(dir: string): Promise<Stack> {
   mkdirSync(dir, { recursive: true });
   const stackFile = `${dir}/stack.json`;
-  const log = createWriteStream(`${dir}/devstack.log`);
+  const logFile = `${dir}/devstack.log`;
+  const postsFile = `${dir}/posts.record`;
+  // The recorder appends: this run's posts only.
+  rmSync(postsFile, { force: true });
+  const log = createWriteStream(logFile);
   const binary = process.env.DEVSTACK_BIN ?? `${root}target/debug/devstack`;
   const child: ChildProcess = spawn(
     binary,
-    ["--gateway-port", "0", "--aws-port", "0", "--web-port", "0", "--web-dir", `${root}web/dist`, "--stack-file", stackFile, "--exit-on-stdin-eof"],
+    ["--gateway-port", "0", "--aws-port", "0", "--web-port", "0", "--web-dir", `${root}web/dist`, "--stack-file", stackFile, "--record-posts", postsFile, "--exit-on-stdin-eof"],
     { cwd: root, stdio: ["pipe", "pipe", "pipe"] },
   );
   child.stderr?.pipe(log);
@@ -45,6 +55,9 @@ export async function startStack(dir: string): Promise<Stack> {
     webUrl,
     awsEndpoint: description.awsEndpoint,
     websocketUrl: description.websocketUrl,
+    stackFile,
+    logFile,
+    postsFile,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

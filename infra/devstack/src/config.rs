@@ -53,6 +53,10 @@ pub struct Options {
     /// `DEVSTACK_FAULT_*` variables apply on top. None by default.
     #[arg(long, env = "DEVSTACK_FAULTS", value_name = "FILE")]
     pub faults: Option<PathBuf>,
+    /// Append every `@connections` post body to this file (tests that check what reached
+    /// clients; see docs/development.md, "Recording post bodies"). Off by default.
+    #[arg(long, env = "DEVSTACK_RECORD_POSTS", value_name = "FILE")]
+    pub record_posts: Option<PathBuf>,
 }
 
 fn parse_parameter(text: &str) -> Result<(String, String), String> {
@@ -75,6 +79,7 @@ mod tests {
         assert_eq!(defaults.web_dir, PathBuf::from("web/dist"));
         assert_eq!(defaults.stack_file, PathBuf::from(".devstack/stack.json"));
         assert!(!defaults.exit_on_stdin_eof);
+        assert_eq!(defaults.record_posts, None);
 
         let given = Options::try_parse_from([
             "devstack",
@@ -84,6 +89,8 @@ mod tests {
             "--parameter",
             "StageName=dev",
             "--exit-on-stdin-eof",
+            "--record-posts",
+            "target/posts",
         ])
         .unwrap();
         assert_eq!((given.gateway_port, given.aws_port), (0, 0));
@@ -92,6 +99,7 @@ mod tests {
             [("StageName".to_owned(), "dev".to_owned())]
         );
         assert!(given.exit_on_stdin_eof);
+        assert_eq!(given.record_posts, Some(PathBuf::from("target/posts")));
         assert!(Options::try_parse_from(["devstack", "--parameter", "novalue"]).is_err());
     }
 }

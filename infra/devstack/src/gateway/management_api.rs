@@ -35,6 +35,10 @@ pub(crate) async fn post_to_connection<I: Invoke>(
     Path(connection_id): Path<String>,
     data: Bytes,
 ) -> Response {
+    // Every body a function posts, delivered or not: what left the functions.
+    if let Some(recorder) = &shared.post_recorder {
+        recorder.record(&connection_id, &data);
+    }
     let Some(live) = shared.registry.get(&connection_id) else {
         return gone();
     };

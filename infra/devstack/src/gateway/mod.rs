@@ -23,6 +23,7 @@ mod ids;
 mod integration;
 pub mod limits;
 mod management_api;
+pub mod post_recorder;
 mod routes;
 mod server;
 mod session;
@@ -32,4 +33,5 @@ mod state;
 mod tests;
 
 pub use limits::GatewayLimits;
+pub use post_recorder::PostRecorder;
 pub use server::{Gateway, GatewayConfig};

@@ -21,6 +21,7 @@ use super::handshake;
 use super::ids;
 use super::limits::{GatewayLimits, MAX_POST_BYTES};
 use super::management_api;
+use super::post_recorder::PostRecorder;
 use super::routes::RouteTable;
 use super::state::{SessionTracker, Shared};
 use crate::lambda::Invoke;
@@ -35,6 +36,8 @@ pub struct GatewayConfig {
     /// `requestContext.apiId`; a random API Gateway-shaped id when `None`.
     pub api_id: Option<String>,
     pub limits: GatewayLimits,
+    /// Where every `@connections` post body is appended (tests only; none by default).
+    pub post_recorder: Option<Arc<PostRecorder>>,
 }
 
 impl GatewayConfig {
@@ -44,11 +47,17 @@ impl GatewayConfig {
             region: region.into(),
             api_id: None,
             limits: GatewayLimits::default(),
+            post_recorder: None,
         }
     }
 
     pub fn with_limits(mut self, limits: GatewayLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    pub fn with_post_recorder(mut self, recorder: Arc<PostRecorder>) -> Self {
+        self.post_recorder = Some(recorder);
         self
     }
 
@@ -91,6 +100,7 @@ impl Gateway {
             routes: RouteTable::new(&config.api),
             registry: ConnectionRegistry::default(),
             limits: config.limits,
+            post_recorder: config.post_recorder,
             access_log: config
                 .api
                 .access_log_format

@@ -11,6 +11,7 @@ use super::access_log::AccessLogFormat;
 use super::connections::ConnectionRegistry;
 use super::events::ApiContext;
 use super::limits::GatewayLimits;
+use super::post_recorder::PostRecorder;
 use super::routes::RouteTable;
 use crate::lambda::{Invoke, InvokeError};
 
@@ -20,6 +21,8 @@ pub(crate) struct Shared<I> {
     pub routes: RouteTable,
     pub registry: ConnectionRegistry,
     pub limits: GatewayLimits,
+    /// Every post body is appended here when set (`--record-posts`).
+    pub post_recorder: Option<Arc<PostRecorder>>,
     /// The stage's access log format (plain text lines without one).
     pub access_log: Option<AccessLogFormat>,
     pub sessions: Arc<SessionTracker>,

@@ -32,7 +32,7 @@ use crate::cognito::outbox::{self, Outbox};
 use crate::cognito::LocalCognito;
 use crate::config::Options;
 use crate::control;
-use crate::gateway::{Gateway, GatewayConfig};
+use crate::gateway::{Gateway, GatewayConfig, PostRecorder};
 use crate::iam::Authorizer;
 use crate::lambda::{Functions, InvokeError};
 use crate::stack_json::{self, StackFile, WrittenStackFile};
@@ -64,6 +64,11 @@ pub enum RunError {
     Functions(#[from] InvokeError),
     #[error("starting the gateway: {0}")]
     Gateway(std::io::Error),
+    #[error("opening the post record {}: {source}", path.display())]
+    PostRecord {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("writing {}: {source}", path.display())]
     StackFile {
         path: PathBuf,
@@ -343,6 +348,14 @@ async fn serve(
     // requestContext.apiId then matches what `Ref WebSocketApi` resolved to.
     if let Some(api_id) = api_id(resolver) {
         config = config.with_api_id(api_id);
+    }
+    if let Some(path) = &options.record_posts {
+        let recorder = PostRecorder::open(path).map_err(|source| RunError::PostRecord {
+            path: path.clone(),
+            source,
+        })?;
+        tracing::info!(path = %path.display(), "recording every @connections post body");
+        config = config.with_post_recorder(Arc::new(recorder));
     }
     let gateway = Gateway::start(config, Arc::new(functions.clone()), listener)
         .await

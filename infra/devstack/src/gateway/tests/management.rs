@@ -177,3 +177,46 @@ async fn post_over_128_kib_is_payload_too_large() {
         Some("PayloadTooLargeException")
     );
 }
+
+#[tokio::test]
+async fn with_a_post_recorder_every_post_body_is_recorded_delivered_or_not() {
+    let dir = std::env::temp_dir().join(format!("gw-posts-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("posts");
+    let recorder = std::sync::Arc::new(crate::gateway::PostRecorder::open(&path).unwrap());
+    let config =
+        crate::gateway::GatewayConfig::new(api_spec(), "eu-west-1").with_post_recorder(recorder);
+    let gw = TestGateway::start_configured(config).await;
+    let (mut client, id) = gw.connect("alice").await;
+    let http = reqwest::Client::new();
+    let post = |to: String, body: Vec<u8>| http.post(to).body(body).send();
+
+    let response = post(gw.management(&id), br#"{"type":"message"}"#.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(next_text(&mut client).await, r#"{"type":"message"}"#);
+    let response = post(gw.management(&id), vec![0xff, b'\n', 0x00])
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = post(gw.management("AAAAAAAAAAAAAAA="), b"to nobody".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 410);
+
+    let posts = crate::gateway::post_recorder::read(&std::fs::read(&path).unwrap()).unwrap();
+    let got: Vec<(&str, &[u8])> = posts
+        .iter()
+        .map(|p| (p.connection_id.as_str(), p.body.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (id.as_str(), br#"{"type":"message"}"#.as_slice()),
+            (id.as_str(), [0xff, b'\n', 0x00].as_slice()),
+            ("AAAAAAAAAAAAAAA=", b"to nobody".as_slice()),
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -206,10 +206,14 @@ impl TestGateway {
     }
 
     pub async fn start_with(spec: WebSocketApiSpec, limits: GatewayLimits) -> Self {
+        let config = GatewayConfig::new(spec, "eu-west-1").with_limits(limits);
+        Self::start_configured(config).await
+    }
+
+    /// A gateway serving the test API as `config` says (its api id set here).
+    pub async fn start_configured(config: GatewayConfig) -> Self {
         let functions = Arc::new(FakeFunctions::standard());
-        let config = GatewayConfig::new(spec, "eu-west-1")
-            .with_limits(limits)
-            .with_api_id("testapi123");
+        let config = config.with_api_id("testapi123");
         let gateway = Gateway::bind(config, Arc::clone(&functions), "127.0.0.1:0")
             .await
             .expect("gateway starts");
