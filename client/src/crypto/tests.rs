@@ -373,3 +373,6 @@ async fn a_new_device_uploads_signed_keys_under_parley_ids() {
         .keys()
         .all(|k| k.starts_with("signed_curve25519:")));
 }
+
+#[path = "verification_tests.rs"]
+mod verification;
