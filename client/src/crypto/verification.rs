@@ -266,13 +266,11 @@ impl Crypto {
     }
 
     /// Takes the steps no one needs to decide (the asking side starts SAS once its request
-    /// was accepted; the other side accepts that start), and answers every flow as it now
-    /// stands with what to send. Finished flows are answered one last time, then forgotten.
-    pub async fn advance_verifications(
-        &self,
-    ) -> Result<(Vec<Verification>, Vec<Outgoing>), CryptoError> {
+    /// was accepted; the other side accepts that start): answers what to send. Send it, and
+    /// what the engine queued ([`Crypto::process_outgoing`]), before reading the states: the
+    /// code shows once this side's key went out.
+    pub async fn advance_verifications(&self) -> Result<Vec<Outgoing>, CryptoError> {
         let keys: Vec<(String, String)> = self.flows.lock().keys().cloned().collect();
-        let mut states = Vec::new();
         let mut out = Vec::new();
         for (user, flow_id) in keys {
             let mut tracked = self.refresh(&user, &flow_id)?;
@@ -290,13 +288,26 @@ impl Crypto {
                     }
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// Every flow as it now stands. Finished flows are answered one last time, then
+    /// forgotten.
+    pub fn verifications(&self) -> Vec<Verification> {
+        let keys: Vec<(String, String)> = self.flows.lock().keys().cloned().collect();
+        let mut states = Vec::new();
+        for (user, flow_id) in keys {
+            let Ok(tracked) = self.refresh(&user, &flow_id) else {
+                continue;
+            };
             let state = snapshot(&user, &tracked);
             if state.state.is_final() {
-                self.flows.lock().remove(&(user.clone(), flow_id.clone()));
+                self.flows.lock().remove(&(user, flow_id));
             }
             states.push(state);
         }
-        Ok((states, out))
+        states
     }
 
     /// The flow with `user` as it stands now (None once finished and answered).
