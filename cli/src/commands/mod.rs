@@ -18,6 +18,7 @@ mod settings;
 mod signup;
 mod sync;
 mod upload;
+mod verify;
 mod whoami;
 
 use parley_client::stack::StackInfo;
@@ -83,6 +84,15 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Settings(action) => settings::change(cli, out, action).await,
         Command::Chats => settings::list(cli, out).await,
         Command::Devices { who } => devices::run(cli, out, who.as_deref()).await,
+        Command::Verify {
+            who,
+            device,
+            accept,
+            yes,
+        } => match (who, accept) {
+            (Some(who), false) => verify::start(cli, out, who, device.as_deref(), *yes).await,
+            _ => verify::accept(cli, out, *yes).await,
+        },
     }
 }
 
