@@ -2,7 +2,7 @@
 //! tokens, and writes `target/bench/report.json` and `report.md`. The same code runs small
 //! inside `make test` ([`Sizes::smoke`]) so that it cannot rot; nothing here asserts a time.
 //!
-//! - [`cold`], [`messaging`] and [`operations`] drive the stack; [`control`] reads its counters;
+//! - [`cold`], [`messaging`], [`operations`] and [`encryption`] drive the stack; [`control`] reads its counters;
 //! - [`cost`] prices what was counted; [`artifacts`] and [`machine`] describe the build and
 //!   the host; [`report`] writes the files and compares with the issue's targets.
 
@@ -12,6 +12,7 @@ pub mod cold;
 pub mod control;
 pub mod cost;
 pub mod devices;
+pub mod encryption;
 pub mod machine;
 pub mod messaging;
 pub mod operations;
@@ -99,6 +100,7 @@ pub async fn run(sizes: &Sizes) -> Value {
     let measured = messaging::measure(&stack, &control, sizes).await;
     let bursts = burst::measure(&stack, &control, &sizes.bursts).await;
     let per_operation = operations::measure(&stack, &control, sizes.dms).await;
+    let e2e_encryption = encryption::measure(&stack, &control, sizes.dms, sizes.dms).await;
     let last = control.reset().await;
     let warm_invoke_ms = cold::warm_invokes(&control);
     let peak_rss_mb = cold::peak_rss(&last);
@@ -127,6 +129,7 @@ pub async fn run(sizes: &Sizes) -> Value {
         "fanout_256_ms": measured.fanout,
         "burst_one_conversation": bursts,
         "per_operation": per_operation,
+        "e2e_encryption": e2e_encryption,
         "artifact_bytes": artifacts::measure(&root, &bin_dir),
         "peak_rss_mb": peak_rss_mb,
     })
@@ -177,6 +180,14 @@ pub async fn operations(sizes: &Sizes) -> Value {
     part_report(load_before, "per_operation", figures)
 }
 
+/// Only what end-to-end encryption costs ([`encryption`]), on a fresh stack, with the machine
+/// and the binaries.
+pub async fn encryption(sizes: &Sizes) -> Value {
+    let (stack, control, load_before) = part_stack().await;
+    let figures = encryption::measure(&stack, &control, sizes.dms, sizes.dms).await;
+    part_report(load_before, "e2e_encryption", figures)
+}
+
 /// Only the bursts into one conversation ([`burst`]), on a fresh stack, with the machine.
 pub async fn bursts(sizes: &Sizes) -> Value {
     let stack: StackInfo = tokio::task::spawn_blocking(|| stack::shared().clone())
@@ -191,7 +202,7 @@ pub async fn bursts(sizes: &Sizes) -> Value {
 }
 
 /// The keys the issue asks for; every one must be in the report and measured.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 13] = [
     "cold_start_ms",
     "warm_invoke_ms",
     "requests_per_dm",
@@ -201,6 +212,7 @@ pub const KEYS: [&str; 12] = [
     "fanout_256_ms",
     "burst_one_conversation",
     "per_operation",
+    "e2e_encryption",
     "artifact_bytes",
     "peak_rss_mb",
     "machine",

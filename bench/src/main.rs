@@ -3,7 +3,8 @@
 //! only the concurrent sends into one conversation (`target/bench/bursts.json`); `--fanout`
 //! only the group fan-out (`target/bench/fanout.json`); `--rates` only the send-rate sweep
 //! and its 1,000-message run (`target/bench/rates.json`); `--operations` only the cost of each
-//! operation beyond a plain message (`target/bench/operations.json`).
+//! operation beyond a plain message (`target/bench/operations.json`); `--encryption` only what
+//! end-to-end encryption costs (`target/bench/encryption.json`).
 
 use parley_bench::{report, run, Sizes};
 
@@ -24,6 +25,10 @@ async fn main() {
     if std::env::args().any(|arg| arg == "--operations") {
         let figures = parley_bench::operations(&sizes).await;
         return write_part(&dir, "operations.json", &figures);
+    }
+    if std::env::args().any(|arg| arg == "--encryption") {
+        let figures = parley_bench::encryption(&sizes).await;
+        return write_part(&dir, "encryption.json", &figures);
     }
     let report = run(&sizes).await;
     report::write(&report, &dir).expect("write the report");

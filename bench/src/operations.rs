@@ -1,5 +1,6 @@
 //! What each conversation operation beyond a plain direct message costs: a reply, an edit,
-//! a reaction, a keepalive `ping`, a chat setting, a presence watch, and a connection opened
+//! a reaction, a delete for everyone, blocking (and unblocking), setting a disappearing-messages
+//! timer, a message sent under one, a keepalive `ping`, a chat setting, a presence watch, and a connection opened
 //! and closed (with nobody watching its owner, and with one watcher). For each, the AWS
 //! requests the functions made, the DynamoDB capacity (from item sizes, as for a message),
 //! the WebSocket messages and Lambda time, and the dollars per million operations.
@@ -20,6 +21,8 @@ use crate::devices::{Device, Inbox};
 use crate::messaging::usage_per_operation;
 
 const REPLY_WAIT: Duration = Duration::from_secs(15);
+/// The 24-hour disappearing-messages timer.
+const DAY_SECONDS: u64 = 86_400;
 /// The longest wait for the stack to settle before and after each measured operation.
 const QUIESCE_AT_MOST: Duration = Duration::from_secs(120);
 
@@ -32,6 +35,15 @@ enum Operation {
     Edit,
     /// The recipient's reaction to an earlier message (each a different target).
     React,
+    /// The author's delete for everyone of an earlier message (each a different target, which
+    /// was replied to, edited and reacted to first: the delete scrubs those too).
+    Delete,
+    /// Blocking the other person, then unblocking, in turn.
+    Block,
+    /// Setting the chat's disappearing-messages timer to 24 hours, then off, in turn.
+    Timer,
+    /// A direct message while the chat's timer is 24 hours (set outside the measured window).
+    TimedMessage,
     /// The keepalive.
     Ping,
     /// A chat setting (mute for 8 hours, then off, in turn).
@@ -45,10 +57,14 @@ enum Operation {
 }
 
 impl Operation {
-    const ALL: [Operation; 8] = [
+    const ALL: [Operation; 12] = [
         Operation::Reply,
         Operation::Edit,
         Operation::React,
+        Operation::Delete,
+        Operation::Block,
+        Operation::Timer,
+        Operation::TimedMessage,
         Operation::Ping,
         Operation::ChatSetting,
         Operation::PresenceWatch,
@@ -61,6 +77,10 @@ impl Operation {
             Operation::Reply => "reply",
             Operation::Edit => "edit",
             Operation::React => "react",
+            Operation::Delete => "deleteForEveryone",
+            Operation::Block => "blockOrUnblock",
+            Operation::Timer => "disappearingTimer",
+            Operation::TimedMessage => "messageUnderTimer",
             Operation::Ping => "ping",
             Operation::ChatSetting => "chatSetting",
             Operation::PresenceWatch => "presenceWatch",
@@ -191,6 +211,9 @@ impl<'a> Chat<'a> {
             self.alice_request(json!({"action": "presence", "user": dave, "watch": true}))
                 .await;
         }
+        if let Operation::TimedMessage = operation {
+            self.set_timer(DAY_SECONDS).await;
+        }
         self.control.quiesce(QUIESCE_AT_MOST).await;
         self.control.reset().await;
         let frames_before = self.inbox.billed_frames_out();
@@ -204,7 +227,29 @@ impl<'a> Chat<'a> {
         let (usage, mut figures) =
             usage_per_operation(&counters, count as f64, operation.frames_in(), frames_out);
         figures["costPerMillionUsd"] = json!(cost::per_million(&usage));
+        match operation {
+            Operation::TimedMessage => {
+                self.set_timer(0).await;
+            }
+            // The later operations message bob: an odd count ended on a block.
+            Operation::Block if count % 2 == 1 => {
+                let bob = self.bob_user.user_id.clone();
+                self.alice_request(json!({"action": "block", "user": bob, "blocked": false}))
+                    .await;
+            }
+            _ => {}
+        }
         figures
+    }
+
+    /// Sets the chat's disappearing-messages timer (0: off).
+    async fn set_timer(&mut self, seconds: u64) -> Value {
+        let conversation = self.conversation.clone();
+        let reply = self
+            .alice_request(json!({"action": "send", "conversation": conversation, "kind": "timer", "seconds": seconds}))
+            .await;
+        assert_eq!(reply["type"], "sent", "the timer is set: {reply}");
+        reply
     }
 
     async fn once(&mut self, operation: Operation, i: usize) {
@@ -222,6 +267,23 @@ impl<'a> Chat<'a> {
             }
             Operation::React => {
                 self.bob_request(json!({"action": "send", "conversation": conversation, "kind": "react", "target": target, "body": "👍"}))
+                    .await
+            }
+            Operation::Delete => {
+                self.alice_request(json!({"action": "send", "conversation": conversation, "kind": "delete", "target": target}))
+                    .await
+            }
+            Operation::Block => {
+                let blocked = i.is_multiple_of(2);
+                self.alice_request(json!({"action": "block", "user": bob, "blocked": blocked}))
+                    .await
+            }
+            Operation::Timer => {
+                let seconds = if i.is_multiple_of(2) { DAY_SECONDS } else { 0 };
+                self.set_timer(seconds).await
+            }
+            Operation::TimedMessage => {
+                self.alice_request(json!({"action": "send", "conversation": conversation, "body": "gone tomorrow"}))
                     .await
             }
             Operation::Ping => self.alice_request(json!({"action": "ping"})).await,

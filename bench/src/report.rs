@@ -93,6 +93,39 @@ pub fn targets(report: &Value) -> Vec<(String, String, String, Option<bool>)> {
             ));
         }
     }
+    let e2e = &report["e2e_encryption"];
+    if e2e["measured"] == true {
+        rows.push((
+            "End-to-end encryption: first contact between two new users, send to decrypted (p50)"
+                .into(),
+            "– (reference)".into(),
+            show(e2e["firstContactToDecryptedMs"]["p50"].as_f64(), "ms"),
+            None,
+        ));
+        rows.push((
+            "End-to-end encryption: bytes and ms (p50, send to readable) added per message".into(),
+            "– (reference)".into(),
+            format!(
+                "{} B, {}",
+                show(e2e["addedPerMessage"]["bytes"].as_f64(), ""),
+                show(e2e["addedPerMessage"]["msP50"].as_f64(), "ms")
+            ),
+            None,
+        ));
+        for (name, row) in [("encrypted", "encryptedDm"), ("plain", "plainDm")] {
+            let o = &e2e[row];
+            rows.push((
+                format!(
+                    "A {name} DM through the client library: DynamoDB requests {}, posts {}; $ per million",
+                    show(o["dynamodbRequests"].as_f64(), ""),
+                    show(o["apiGatewayPosts"].as_f64(), ""),
+                ),
+                "– (reference)".into(),
+                show(o["costPerMillionUsd"]["total"].as_f64(), "$"),
+                None,
+            ));
+        }
+    }
     if let Some(functions) = report["artifact_bytes"].as_object() {
         for (name, a) in functions {
             let mb = a["binaryBytes"].as_f64().map(|b| b / 1_048_576.0);

@@ -63,7 +63,13 @@ async fn every_key_of_the_report_is_measured() {
         }
     }
     assert_eq!(operations["ping"]["dynamodbRequests"], 0.0, "{operations}");
-    for name in ["edit", "react", "reply"] {
+    for name in [
+        "edit",
+        "react",
+        "reply",
+        "deleteForEveryone",
+        "blockOrUnblock",
+    ] {
         assert!(
             operations[name]["writeUnits"].as_f64() > Some(0.0),
             "{name}: {operations}"
@@ -77,6 +83,28 @@ async fn every_key_of_the_report_is_measured() {
     assert!(
         operations["connectAndDisconnectWatched"]["apiGatewayPosts"].as_f64() >= Some(2.0),
         "{operations}"
+    );
+    // Encryption's cost was measured with both clients' libraries, against a plain control.
+    let e2e = &report["e2e_encryption"];
+    assert_eq!(e2e["measured"], true, "{e2e}");
+    assert!(
+        e2e["firstContactToDecryptedMs"]["p50"].as_f64() > Some(0.0),
+        "{e2e}"
+    );
+    for row in ["encryptedDm", "plainDm"] {
+        assert!(
+            e2e[row]["dynamodbRequests"].as_f64() > Some(0.0),
+            "{row}: {e2e}"
+        );
+        assert!(
+            e2e[row]["storedContentBytes"].as_f64() > Some(0.0),
+            "{row}: {e2e}"
+        );
+    }
+    // A Megolm message is larger than its text.
+    assert!(
+        e2e["addedPerMessage"]["bytes"].as_f64() > Some(0.0),
+        "{e2e}"
     );
     assert!(!report::markdown(&report).is_empty());
 }

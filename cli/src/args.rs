@@ -34,6 +34,8 @@ Examples:
   parley presence bob@example.com        # online / last seen; --watch follows it
   parley privacy contacts --reaction-push on
   parley devices bob@example.com         # Bob's devices and their identity keys
+  parley block bob@example.com          # nothing of theirs reaches you; --undo unblocks
+  parley blocks                          # whom you block
   parley verify bob@example.com          # compare 7 emoji with Bob (he runs
                                          # parley verify --accept); ✓ when both match
   parley --cloudformation stack.json login +15551234567
@@ -53,12 +55,13 @@ in PARLEY_HOME when set, else in your data folder (e.g. ~/.local/share/parley). 
 at a time uses them.
 
 Encryption: messages are end-to-end encrypted by default, for every device of everyone in
-the chat; the server stores only ciphertext. A message whose key has not arrived yet shows
-as [encrypted: waiting for its key] and is printed again when it decrypts. Someone whose
-app does not encrypt yet (no device with keys) is written to in the clear. `parley verify`
-compares a short code with a contact's device: if it matches on both screens, no one in
-between (not even the server) swapped their keys; their device then shows ✓ in
-`parley devices`.
+the chat; the server stores only ciphertext. `login` registers this device's keys, so that
+others write to you encrypted from the first message. A message whose key has not arrived
+yet shows as [encrypted: waiting for its key] and is printed again when it decrypts.
+Someone whose app does not encrypt yet (no device with keys) is written to in the clear.
+`parley verify` compares a short code with a contact's device: if it matches on both
+screens, no one in between (not even the server) swapped their keys; their device then
+shows ✓ in `parley devices`.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
@@ -195,6 +198,18 @@ pub enum Command {
     },
     /// Print what arrived since the last time (each message once), then exit.
     Sync,
+    /// Block someone: nothing of theirs reaches you any more (messages, typing, receipts),
+    /// in your direct chat or a group you share, and you cannot write to them in your
+    /// direct chat. They are not told. `--undo` unblocks (from then on).
+    Block {
+        /// An email, a +phone number or a user id.
+        who: String,
+        /// Unblock.
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Everyone you block (user ids).
+    Blocks,
     /// Chat live with someone, or in a group: lines read from stdin are sent.
     Chat {
         /// An email, a +phone number, a user id or a conversation id.
@@ -228,6 +243,15 @@ pub enum Command {
         /// An email, a +phone number or a user id; yourself when not given.
         who: Option<String>,
     },
+    /// Disappearing messages: messages sent into the chat from now on expire for everyone
+    /// after this long (any member of a direct chat, a group's admin).
+    Timer {
+        /// An email, a +phone number, a user id or a conversation id.
+        to: String,
+        /// off, 24h, 7d or 90d.
+        #[arg(value_enum, value_name = "AFTER")]
+        after: TimerFor,
+    },
     /// Verify a device by comparing a short code (7 emoji) with its owner: one side asks
     /// (`parley verify bob@example.com`), the other accepts (`parley verify --accept`), both
     /// answer "Do they match?". Then each device shows the other as verified (✓).
@@ -246,6 +270,30 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimerFor {
+    Off,
+    #[value(name = "24h")]
+    Day,
+    #[value(name = "7d")]
+    Week,
+    #[value(name = "90d")]
+    NinetyDays,
+}
+
+impl TimerFor {
+    /// The protocol's seconds.
+    pub fn seconds(self) -> u64 {
+        const DAY: u64 = 24 * 60 * 60;
+        match self {
+            Self::Off => 0,
+            Self::Day => DAY,
+            Self::Week => 7 * DAY,
+            Self::NinetyDays => 90 * DAY,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

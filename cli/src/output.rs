@@ -66,6 +66,8 @@ fn message_event_json(event: &str, message: &Message) -> Value {
         "replyTo": message.reply_to,
         "mentions": message.mentions,
         "forwarded": message.forwarded,
+        "timer": message.timer,
+        "expiresAt": message.expires_at,
     });
     if let Some(state) = encryption_name(message) {
         line["encryption"] = json!(state);
@@ -138,6 +140,12 @@ pub fn message_text(message: &Message, from: &str) -> String {
             .collect();
         what.push_str(&format!("  [{}]", shown.join(" ")));
     }
+    if let Some(seconds) = message.timer {
+        what.push_str(&format!("[{}]", timer_text(seconds)));
+    }
+    if message.expires_at.is_some() {
+        what.push_str(" ⏱");
+    }
     format!("#{} {from}: {}", message.seq, what.trim())
 }
 
@@ -152,7 +160,8 @@ pub fn changed_text(message: &Message, from: &str, change: Option<(&Message, &st
                 format!("{by} reacted {}", entry.body.as_deref().unwrap_or_default())
             }
             Some(ChangeKind::Unreact) => format!("{by} took their reaction back"),
-            None => "changed".to_owned(),
+            // A timer entry changes no message (it is shown as one of its own).
+            Some(ChangeKind::Timer) | None => "changed".to_owned(),
         },
         None => "changed meanwhile".to_owned(),
     };
@@ -181,6 +190,17 @@ fn ago(ms: i64) -> String {
 
 pub fn presence_json(user: &str, online: Option<bool>, last_seen: Option<i64>) -> Value {
     json!({"event": "presence", "user": user, "online": online, "lastSeen": last_seen})
+}
+
+/// What a disappearing-messages timer of `seconds` is, in words.
+pub fn timer_text(seconds: u64) -> String {
+    const DAY: u64 = 24 * 60 * 60;
+    match seconds {
+        0 => "disappearing messages off".to_owned(),
+        DAY => "disappearing messages: 24 hours".to_owned(),
+        s if s % DAY == 0 => format!("disappearing messages: {} days", s / DAY),
+        s => format!("disappearing messages: {s} seconds"),
+    }
 }
 
 pub fn tick_name(tick: Tick) -> &'static str {
@@ -234,6 +254,10 @@ mod tests {
             forwarded: false,
             state: MessageState::default(),
             encryption: None,
+            file: None,
+            skipped: false,
+            timer: None,
+            expires_at: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The built `parley` binary against the local stack: signup → the code from the outbox URL
 //! it prints → confirm (a wrong code first) → login → whoami --json → logout, checking exit
-//! codes, the JSON lines and the local database's permissions, and that logout revokes the
-//! session's refresh token; and exit 3 for a stack nobody serves.
+//! codes, the JSON lines and the local database's permissions, that login registers the
+//! device's encryption keys, and that logout revokes the session's refresh token; and exit 3
+//! for a stack nobody serves.
 
 mod common;
 
@@ -72,6 +73,11 @@ async fn signup_confirm_login_whoami_logout() {
     let login = parley(&stack_json, &home, &["login", &email]).await;
     assert_eq!(login.status.code(), Some(0), "{login:?}");
     assert_eq!(json_line(&login.stdout)["userId"], user_id.as_str());
+    // Login registered this device's encryption keys (a user with none is written to in the
+    // clear): the devices table holds a device of the user's.
+    assert_eq!(json_line(&login.stdout)["deviceKeys"], true, "{login:?}");
+    let items = parley_tests::tables::items_containing(stack, &user_id).await;
+    assert!(items.iter().any(|item| item.contains("dev#")), "{items:?}");
     // The tokens live in the client library's database, readable by the user only.
     let session_file = home.join("parley.redb");
     #[cfg(unix)]

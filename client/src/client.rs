@@ -3,8 +3,8 @@
 //! worker (sends go through the outbox, group actions and lookups await their reply by id).
 
 use parley_protocol::client::{
-    Audience, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup, Lookup, Members,
-    Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
+    Audience, Block, Blocks, Chat as ChatFrame, Chats, CreateGroup, DownloadUrl, LeaveGroup,
+    Lookup, Members, Mute, Platform, Prefs, Presence, Privacy, RegisterPush, Send, UploadUrl,
 };
 use parley_protocol::limits::{MAX_BODY_BYTES, MAX_REACTION_BYTES};
 use parley_protocol::{
@@ -117,7 +117,7 @@ pub struct ChatChange {
 pub struct Client {
     commands: mpsc::UnboundedSender<Command>,
     user_id: String,
-    store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     pub(crate) http: reqwest::Client,
     pub(crate) e2e: Option<crate::e2e::E2eHandle>,
     events: mpsc::UnboundedSender<Event>,
@@ -221,6 +221,11 @@ impl Client {
         self.e2e.as_ref().map(|h| h.device_id.as_str())
     }
 
+    /// The encryption's handle (None: encryption is off).
+    pub(crate) fn e2e_handle(&self) -> Option<&crate::e2e::E2eHandle> {
+        self.e2e.as_ref()
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> &str {
         &self.user_id
@@ -235,13 +240,19 @@ impl Client {
         self.send(to, Some(body), None).await
     }
 
-    /// Queues a message carrying an uploaded file (see [`Client::upload`]).
+    /// Queues a message carrying an uploaded file (see [`Client::upload`]). A file
+    /// [`Client::upload`] encrypted goes as the neutral attachment the server holds, its
+    /// real name, type and key inside the encrypted content.
     pub async fn send_attachment(
         &self,
         to: To,
         attachment: Attachment,
         caption: Option<String>,
     ) -> Result<String, ClientError> {
+        let attachment = match self.store.sealed_file(&attachment.key)? {
+            Some(_) => crate::files::neutral(&attachment),
+            None => attachment,
+        };
         self.send(to, caption, Some(attachment)).await
     }
 
@@ -395,7 +406,11 @@ impl Client {
         conversation: &ConversationId,
         seq: u64,
     ) -> Result<Option<Message>, ClientError> {
-        Ok(self.store.message(conversation, seq)?)
+        // A disappearing message past its time is never handed out (a sync's end deletes it).
+        Ok(self
+            .store
+            .message(conversation, seq)?
+            .filter(|message| !message.expired(crate::store::now_ms())))
     }
 
     /// The members a text mentions (`@` and a member's user id, or its unique start), from
@@ -434,10 +449,13 @@ impl Client {
         let id = frame.id.clone();
         let (done, stored) = oneshot::channel();
         // With encryption on, the worker encrypts a message when its turn comes (the outbox
-        // keeps the text until then, and the ciphertext after). Change entries (edit,
-        // delete, react, unreact) still go in the clear: the server folds their body into
-        // the target's `state`, which this library does not decrypt yet.
-        let seal = self.e2e.is_some() && frame.kind.is_none();
+        // keeps the text until then, and the ciphertext after); so are an edit's text and a
+        // reaction's emoji. A delete or unreact carries nothing to encrypt.
+        let seal = self.e2e.is_some()
+            && matches!(
+                frame.kind,
+                None | Some(ChangeKind::Edit) | Some(ChangeKind::React)
+            );
         self.command(Command::Send(Box::new(frame), seal, done))?;
         stored.await.map_err(|_| ClientError::Stopped)??;
         Ok(id)
@@ -483,6 +501,45 @@ impl Client {
             ServerFrame::Privacy { last_seen, .. } => Ok(last_seen),
             _ => Err(ClientError::UnexpectedReply),
         }
+    }
+
+    /// Blocks (`blocked: true`) or unblocks `user`: from then on nothing of theirs reaches
+    /// this user (their entries come as placeholders that are never handed out), and the
+    /// user may not write to them in their direct chat. The user's other devices get
+    /// [`Event::Blocked`]; the blocked user is not told. Whether `user` is now blocked.
+    pub async fn block(&self, user: impl Into<String>, blocked: bool) -> Result<bool, ClientError> {
+        let frame = ClientFrame::Block(Block {
+            id: fresh_id(),
+            user: user.into(),
+            blocked,
+        });
+        match self.request(frame).await? {
+            ServerFrame::Blocked { blocked, .. } => Ok(blocked),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Every user this user blocks.
+    pub async fn blocks(&self) -> Result<Vec<String>, ClientError> {
+        let frame = ClientFrame::Blocks(Blocks { id: fresh_id() });
+        match self.request(frame).await? {
+            ServerFrame::Blocks { users, .. } => Ok(users),
+            _ => Err(ClientError::UnexpectedReply),
+        }
+    }
+
+    /// Queues a change of the conversation's disappearing-messages timer to `seconds` (one of
+    /// `parley_protocol::limits::TIMER_SECONDS`; 0 turns it off); answers its client id.
+    /// Its `sent` and the members' `message` announce it like a message. The entry goes in
+    /// the clear, with encryption on too (the server enforces the timer); the messages sent
+    /// under it expire alike, encrypted or not.
+    pub async fn set_timer(
+        &self,
+        conversation: ConversationId,
+        seconds: u64,
+    ) -> Result<String, ClientError> {
+        self.queue(Send::timer(fresh_id(), conversation, seconds))
+            .await
     }
 
     /// The user saw a conversation up to `seq`: `ack read` (cumulative).

@@ -69,9 +69,16 @@ pub enum Event {
         online: Option<bool>,
         last_seen: Option<i64>,
     },
+    /// The user blocked (`blocked: true`) or unblocked `user`, on this device (the reply
+    /// to [`crate::Client::block`]) or on another of theirs (live).
+    Blocked {
+        user: String,
+        blocked: bool,
+    },
     /// A device verification moved on (see [`crate::Client::verify`]): another device asks
-    /// to verify ([`crate::crypto::VerificationState::Incoming`]: "X's device D wants to verify"), the
-    /// code to compare, done (the device is now verified), or cancelled (with the reason).
+    /// to verify ([`crate::crypto::VerificationState::Incoming`]: "X's device D wants to
+    /// verify"), the code to compare, done (the device is now verified), or cancelled (with
+    /// the reason).
     Verification(Verification),
 }
 

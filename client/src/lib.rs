@@ -40,6 +40,7 @@ pub use client::{
     ChatChange, Client, ClientError, GroupReply, Options, PresenceState, SendOptions, To,
 };
 pub use events::{ConnectionState, Event};
+pub use files::{SEALED_FILE_NAME, SEALED_FILE_TYPE};
 pub use store::Store;
 pub use token_source::{KeepTokens, TokenError, TokenSource};
 pub use tokens::Tokens;

@@ -246,3 +246,61 @@ async fn rust_and_wasm_machines_read_each_other() {
     assert_spoof_flagged(&alice, &from_wasm, &bob).await;
     assert_spoof_flagged(&carol, &from_rust, &dave).await;
 }
+
+/// Files, both ways between the engines (issue 15): a file the web client encrypts
+/// (`Attachment.encrypt`, the wasm) decrypts with the Rust library's `decrypt_file`, and one
+/// the Rust library encrypts (`encrypt_file`) decrypts in the wasm: the same key format
+/// (`MediaEncryptionInfo`: `v`, `key`, `iv`, `hashes`) and ciphertext. A changed byte fails
+/// the hash on either side.
+#[tokio::test]
+async fn rust_and_wasm_read_each_other_s_encrypted_files() {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use parley_client::crypto::{decrypt_file, encrypt_file};
+
+    let peer = NodePeer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..70_000u32).map(|n| (n * 7 % 251) as u8).collect();
+
+    // wasm → Rust.
+    let sealed = peer
+        .lock()
+        .await
+        .call(json!({"op": "encryptFile", "data": STANDARD.encode(&content)}))
+        .await;
+    let ciphertext = STANDARD.decode(sealed["data"].as_str().unwrap()).unwrap();
+    assert_ne!(ciphertext, content);
+    let (from_web, plain) = (dir.path().join("web.enc"), dir.path().join("web.out"));
+    std::fs::write(&from_web, &ciphertext).unwrap();
+    assert_eq!(
+        decrypt_file(&from_web, &plain, &sealed["file"]).unwrap(),
+        content.len() as u64
+    );
+    assert_eq!(std::fs::read(&plain).unwrap(), content);
+    let mut tampered = ciphertext.clone();
+    tampered[500] ^= 0x80;
+    std::fs::write(&from_web, &tampered).unwrap();
+    assert!(decrypt_file(&from_web, &plain, &sealed["file"]).is_err());
+
+    // Rust → wasm.
+    let (source, to_web) = (dir.path().join("rust.bin"), dir.path().join("rust.enc"));
+    std::fs::write(&source, &content).unwrap();
+    let file = encrypt_file(&source, &to_web).unwrap();
+    let ciphertext = std::fs::read(&to_web).unwrap();
+    let opened = peer
+        .lock()
+        .await
+        .call(json!({"op": "decryptFile", "data": STANDARD.encode(&ciphertext), "file": file}))
+        .await;
+    assert_eq!(
+        STANDARD.decode(opened["data"].as_str().unwrap()).unwrap(),
+        content
+    );
+    let mut tampered = ciphertext;
+    tampered[0] ^= 1;
+    let refused = peer
+        .lock()
+        .await
+        .try_call(json!({"op": "decryptFile", "data": STANDARD.encode(&tampered), "file": file}))
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+}

@@ -24,11 +24,22 @@ pub enum ChangeKind {
     React,
     /// Removes the sender's reaction.
     Unreact,
+    /// Sets the conversation's disappearing-messages timer to `seconds` (0: off; see
+    /// [`crate::limits::TIMER_SECONDS`]): any member of a direct chat, an admin of a group.
+    /// It names no target: it is an announcement entry, and every message sent after it
+    /// expires `seconds` after it was sent.
+    Timer,
 }
 
 impl ChangeKind {
     /// Every kind, as on the wire.
-    pub const ALL: [Self; 4] = [Self::Edit, Self::Delete, Self::React, Self::Unreact];
+    pub const ALL: [Self; 5] = [
+        Self::Edit,
+        Self::Delete,
+        Self::React,
+        Self::Unreact,
+        Self::Timer,
+    ];
 
     /// The wire spelling.
     pub fn as_str(self) -> &'static str {
@@ -37,6 +48,7 @@ impl ChangeKind {
             Self::Delete => "delete",
             Self::React => "react",
             Self::Unreact => "unreact",
+            Self::Timer => "timer",
         }
     }
 
@@ -149,7 +161,7 @@ mod tests {
             assert_eq!(ChangeKind::parse(kind.as_str()), Some(kind));
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.as_str()));
         }
-        assert_eq!(ChangeKind::parse("timer"), None);
+        assert_eq!(ChangeKind::parse("expire"), None);
     }
 
     #[test]

@@ -82,3 +82,7 @@ pub const MAX_ENCRYPTED_BYTES: usize = 48 * 1024;
 pub const MAX_ENCRYPTED_REACTION_BYTES: usize = 1024;
 /// Seconds the server remembers that a user's device list changed (`deviceChanges`): 30 days.
 pub const DEVICE_CHANGES_RETENTION_SECS: i64 = 30 * 24 * 60 * 60;
+/// The disappearing-messages timers a conversation may have (`send` with kind `timer`), in
+/// seconds: off, 24 hours, 7 days, 90 days. A message sent under a timer expires that long
+/// after it was sent, or at the end of the 30-day retention, whichever comes first.
+pub const TIMER_SECONDS: [u64; 4] = [0, 24 * 60 * 60, 7 * 24 * 60 * 60, 90 * 24 * 60 * 60];

@@ -83,6 +83,15 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         encrypted: Option<String>,
+        /// A `timer` entry's new disappearing-messages timer, in seconds (0: off).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        seconds: Option<u64>,
+        /// When a message sent under a disappearing-messages timer expires, epoch
+        /// milliseconds: clients hide and delete it then, and the server treats it as gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional, type = "number"))]
+        expires_at: Option<i64>,
     },
     /// Ends a `sync`; with `more` the client syncs again from `cursor`.
     Synced { cursor: String, more: bool },
@@ -616,6 +625,8 @@ mod tests {
                 forwarded: false,
                 state: None,
                 encrypted: None,
+                seconds: None,
+                expires_at: None,
             },
             json!({"type": "message", "conversation": group, "seq": 1, "messageId": "m", "id": "c1", "from": "a", "ts": 9, "cursor": "k",
                    "system": {"event": "created", "members": ["a", "b"], "name": "team"}}),
@@ -642,6 +653,8 @@ mod tests {
             forwarded: false,
             state,
             encrypted: None,
+            seconds: None,
+            expires_at: None,
         };
         let head = json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
                           "from": "a", "ts": 9, "cursor": "k", "body": "x"});
@@ -680,6 +693,37 @@ mod tests {
             ),
             with(json!({"replyTo": {"seq": 2, "from": "b"},
                         "state": {"version": 12, "edited": {"seq": 12, "ts": 10, "body": "y"}}})),
+        );
+        // A timer entry, then a message sent under the timer.
+        let entry = |kind, body: Option<&str>, seconds, expires_at| ServerFrame::Message {
+            conversation: conversation("d:a:b"),
+            seq: 9,
+            message_id: "m".into(),
+            id: "c9".into(),
+            from: "a".into(),
+            ts: 9,
+            cursor: "k".into(),
+            body: body.map(str::to_owned),
+            attachment: None,
+            system: None,
+            kind,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            state: None,
+            encrypted: None,
+            seconds,
+            expires_at,
+        };
+        round_trip(
+            &entry(Some(ChangeKind::Timer), None, Some(86400), None),
+            json!({"type": "message", "conversation": "d:a:b", "seq": 9, "messageId": "m", "id": "c9",
+                   "from": "a", "ts": 9, "cursor": "k", "kind": "timer", "seconds": 86400}),
+        );
+        round_trip(
+            &entry(None, Some("x"), None, Some(86_400_009)),
+            with(json!({"expiresAt": 86_400_009})),
         );
     }
 

@@ -44,7 +44,12 @@ forwarded?: boolean,
  * content as the crypto library produced it, a JSON string the server stores and
  * delivers byte for byte and never parses. At most 48 KiB (1 KiB for a reaction).
  */
-encrypted?: string, };
+encrypted?: string, 
+/**
+ * With kind `timer` only: the conversation's new disappearing-messages timer, in
+ * seconds, one of [`TIMER_SECONDS`] (0 turns it off).
+ */
+seconds?: number, };
 
 export type Sync = { 
 /**
@@ -156,7 +161,7 @@ export type Prefs = { id: string,
  */
 reactionPush?: boolean, };
 
-export type ChangeKind = "edit" | "delete" | "react" | "unreact";
+export type ChangeKind = "edit" | "delete" | "react" | "unreact" | "timer";
 
 export type ReplyTo = { seq: number, 
 /**
@@ -256,7 +261,16 @@ state?: MessageState,
  * End-to-end encrypted content (then there is no body), as the sender gave it,
  * byte for byte.
  */
-encrypted?: string, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
+encrypted?: string, 
+/**
+ * A `timer` entry's new disappearing-messages timer, in seconds (0: off).
+ */
+seconds?: number, 
+/**
+ * When a message sent under a disappearing-messages timer expires, epoch
+ * milliseconds: clients hide and delete it then, and the server treats it as gone.
+ */
+expiresAt?: number, } | { "type": "synced", cursor: string, more: boolean, } | { "type": "receipt", conversation: ConversationId, seq: number, by: string, status: AckStatus, } | { "type": "typing", conversation: ConversationId, from: string, } | { "type": "users", id: string, users: Array<UserEntry>, } | { "type": "pushRegistered", id: string, } | { "type": "prefs", id: string, reactionPush: boolean, } | { "type": "group", id: string, conversation: ConversationId, name: string, members: Array<string>, admins: Array<string>, } | { "type": "uploadUrl", id: string, key: string, url: string, method: string, headers: { [key in string]: string }, expiresIn: number, } | { "type": "downloadUrl", id: string, url: string, expiresIn: number, } | { "type": "keysUploaded", id: string, 
 /**
  * One-time keys left, by algorithm (`signed_curve25519`, 0 included).
  */

@@ -33,3 +33,23 @@ pub async fn object_status(stack: &StackInfo, key: &str) -> u16 {
             .unwrap_or_else(|| panic!("HEAD {key}: {error:?}")),
     }
 }
+
+/// The bytes stored under `key`, as the bucket holds them, with the object's content type.
+pub async fn object_bytes(stack: &StackInfo, key: &str) -> (Vec<u8>, Option<String>) {
+    let object = s3(stack)
+        .get_object()
+        .bucket(&stack.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {key}: {e:?}"));
+    let content_type = object.content_type().map(str::to_owned);
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .expect("read the object")
+        .into_bytes()
+        .to_vec();
+    (bytes, content_type)
+}

@@ -488,3 +488,8 @@ pub async fn request(client: &mut Client, frame: ClientFrame, kind: &str) -> Val
         })
         .await
 }
+
+/// A `send` setting `conversation`'s disappearing-messages timer to `seconds` (0: off).
+pub fn timer(id: &str, conversation: &str, seconds: u64) -> ClientFrame {
+    ClientFrame::Send(Send::timer(id, conversation_id(conversation), seconds))
+}

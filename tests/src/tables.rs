@@ -233,3 +233,69 @@ pub async fn items_containing(stack: &StackInfo, needle: &str) -> Vec<String> {
     }
     found
 }
+
+/// Moves the expiry (`ttl`) of every stored item of the message at `seq` of `conversation`
+/// back by `by_secs`: its log entry (`s#`), its state item (`x#`, when a change made one) and
+/// the copies in the mailboxes of `owners`. How a test passes a disappearing message's
+/// expiry without waiting for it: the readers treat an item past its `ttl` as gone, since
+/// DynamoDB deletes it hours late (and the local emulator never does).
+pub async fn backdate_expiry(
+    stack: &StackInfo,
+    conversation: &str,
+    seq: u64,
+    owners: &[&str],
+    by_secs: i64,
+) {
+    let db = dynamodb(stack);
+    let table = stack.table("MessagesTable");
+    let mut keys = vec![
+        (conversation.to_owned(), format!("s#{seq:012}")),
+        (conversation.to_owned(), format!("x#{seq:012}")),
+    ];
+    for owner in owners {
+        let copies = db
+            .query()
+            .table_name(&table)
+            // Mailbox copies sort under `p#` (the send records beside them name a seq too).
+            .key_condition_expression("userId = :owner AND begins_with(sk, :copies)")
+            .filter_expression("conversation = :conversation AND seq = :seq")
+            .expression_attribute_values(":owner", AttributeValue::S((*owner).to_owned()))
+            .expression_attribute_values(":copies", AttributeValue::S("p#".to_owned()))
+            .expression_attribute_values(
+                ":conversation",
+                AttributeValue::S(conversation.to_owned()),
+            )
+            .expression_attribute_values(":seq", AttributeValue::N(seq.to_string()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("find a member's copy");
+        let sks: Vec<String> = copies
+            .items()
+            .iter()
+            .filter_map(|item| item.get("sk")?.as_s().ok().cloned())
+            .collect();
+        assert_eq!(sks.len(), 1, "{owner} holds one copy of seq {seq}");
+        keys.extend(sks.into_iter().map(|sk| ((*owner).to_owned(), sk)));
+    }
+    for (partition, sk) in keys {
+        let result = db
+            .update_item()
+            .table_name(&table)
+            .key("userId", AttributeValue::S(partition))
+            .key("sk", AttributeValue::S(sk.clone()))
+            .update_expression("SET #ttl = #ttl - :by")
+            .condition_expression("attribute_exists(#ttl)")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":by", AttributeValue::N(by_secs.to_string()))
+            .send()
+            .await;
+        if let Err(error) = result {
+            // Only a state item may be missing (nothing changed the message).
+            let missing = error
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception());
+            assert!(missing && sk.starts_with("x#"), "backdate {sk}: {error:?}");
+        }
+    }
+}

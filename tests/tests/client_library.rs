@@ -4,7 +4,9 @@
 //! that was offline gets everything once, in order; a group's ticks wait for every member;
 //! files go up and down streamed; a send the gateway answers with its own error is retried
 //! and stored once; an edit, a reaction and a reply reach the other client's state (and a
-//! new device's, by sync), with presence watched and hidden by privacy.
+//! new device's, by sync), with presence watched and hidden by privacy; a blocker keeps
+//! getting a group where the blocked member wrote (their entries skipped), and a delete for
+//! everyone shows on both sides and by sync.
 
 use parley_client::events::{ConnectionState, Event};
 use parley_client::store::{Message, Tick};
@@ -748,15 +750,16 @@ async fn edits_reactions_and_replies_reach_the_other_client_s_state() {
     );
 
     // A new device of Bob's gets the message with its state from sync, and no change
-    // entry as a message.
+    // entry as a message. It was made after they were sent, so it has no key for them (a
+    // device reads nothing from before it existed): the edit and the reaction are in the
+    // state, encrypted, and show nothing.
     let copy = server_copy(stack, &bob, &conversation).await;
     assert_eq!(seqs(&copy), [seq, got[0].seq], "{copy:#?}");
-    assert_eq!(copy[0].text(), Some("see you at 7"));
     assert!(copy[0].is_edited());
-    assert_eq!(
-        copy[0].state.reaction_counts(),
-        reacted.state.reaction_counts()
-    );
+    assert!(copy[0].has_sealed_changes(), "{copy:#?}");
+    assert_eq!(copy[0].text(), None);
+    assert_eq!(copy[0].state.reactions.len(), 1, "{copy:#?}");
+    assert!(copy[0].state.reaction_counts().is_empty());
 
     // Privacy: once Alice shows hers to nobody, she sees no one's (reciprocal).
     assert_eq!(
@@ -768,4 +771,155 @@ async fn edits_reactions_and_replies_reach_the_other_client_s_state() {
         PresenceState::default()
     );
     assert_eq!(a.client.privacy(None).await.unwrap(), Audience::Nobody);
+}
+
+#[tokio::test]
+async fn a_blocker_keeps_getting_a_group_where_the_blocked_member_wrote() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "lib-block-alice").await;
+    let bob = sign_up(stack, "lib-block-bob").await;
+    let carol = sign_up(stack, "lib-block-carol").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut a2 = start(stack, open_store(&dir.path().join("a2.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    let mut c = start(stack, open_store(&dir.path().join("c.redb"), &carol));
+    for device in [&mut a, &mut a2, &mut b, &mut c] {
+        device.synced().await;
+    }
+    let conversation = a
+        .client
+        .create_group(
+            "lib block",
+            vec![bob.user_id.clone(), carol.user_id.clone()],
+        )
+        .await
+        .unwrap()
+        .conversation;
+    for device in [&mut b, &mut c] {
+        device
+            .until("the group", |e| match e {
+                Event::Group {
+                    conversation: got, ..
+                } => (*got == conversation).then_some(()),
+                _ => None,
+            })
+            .await;
+    }
+
+    // Alice blocks Bob on one device; her other device learns it live.
+    assert!(a.client.block(bob.user_id.clone(), true).await.unwrap());
+    let blocked = a2
+        .until("the block on the other device", |e| match e {
+            Event::Blocked { user, blocked } if *user == bob.user_id => Some(*blocked),
+            _ => None,
+        })
+        .await;
+    assert!(blocked);
+    assert_eq!(a.client.blocks().await.unwrap(), vec![bob.user_id.clone()]);
+
+    // Bob writes, then Carol: Alice's devices get Carol's message, not Bob's, and wait on
+    // no gap for his seq.
+    let from_bob = b
+        .client
+        .send_text(To::Conversation(conversation.clone()), "bob here")
+        .await
+        .unwrap();
+    let (_, bob_seq) = b.tick(&from_bob, Tick::Sent).await;
+    let from_carol = c
+        .client
+        .send_text(To::Conversation(conversation.clone()), "carol here")
+        .await
+        .unwrap();
+    let (_, carol_seq) = c.tick(&from_carol, Tick::Sent).await;
+    assert!(carol_seq > bob_seq);
+    for device in [&mut a, &mut a2] {
+        let got = device
+            .until("the next group message from someone else", |e| match e {
+                Event::Message(m) if m.conversation == conversation && m.from != alice.user_id => {
+                    Some(m.clone())
+                }
+                _ => None,
+            })
+            .await;
+        assert_eq!(
+            (got.id.as_str(), got.text()),
+            (from_carol.as_str(), Some("carol here"))
+        );
+    }
+    // A new device of Alice's syncs the same: Carol's message, nothing of Bob's.
+    let copy = server_copy(stack, &alice, &conversation).await;
+    assert!(copy.iter().all(|m| m.from != bob.user_id), "{copy:#?}");
+    assert_eq!(copy.last().map(|m| m.seq), Some(carol_seq));
+
+    // Alice may not write to Bob directly while she blocks him.
+    let refused = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "hi")
+        .await
+        .unwrap();
+    let message = a
+        .until("the refusal", |e| match e {
+            Event::SendFailed { id, message, .. } if *id == refused => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(message, "unblock this user to message them");
+
+    // Unblocked: Bob's next message reaches her.
+    assert!(!a.client.block(bob.user_id.clone(), false).await.unwrap());
+    assert!(a.client.blocks().await.unwrap().is_empty());
+    let again = b
+        .client
+        .send_text(To::Conversation(conversation.clone()), "bob again")
+        .await
+        .unwrap();
+    let got = a.messages_from_others(&alice.user_id, 1).await;
+    assert_eq!(got[0].id, again);
+}
+
+#[tokio::test]
+async fn a_delete_for_everyone_shows_deleted_on_both_sides_and_by_sync() {
+    let _shared = FAULTS.read().await;
+    let stack = stack::shared();
+    let alice = sign_up(stack, "lib-delete-alice").await;
+    let bob = sign_up(stack, "lib-delete-bob").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = start(stack, open_store(&dir.path().join("a.redb"), &alice));
+    let mut b = start(stack, open_store(&dir.path().join("b.redb"), &bob));
+    a.synced().await;
+    b.synced().await;
+
+    let id = a
+        .client
+        .send_text(To::User(bob.user_id.clone()), "oops, wrong chat")
+        .await
+        .unwrap();
+    let (conversation, seq) = a.tick(&id, Tick::Sent).await;
+    b.messages_from_others(&bob.user_id, 1).await;
+
+    a.client
+        .delete_for_everyone(conversation.clone(), seq)
+        .await
+        .unwrap();
+    for device in [&mut a, &mut b] {
+        let deleted = device
+            .until("the delete", |e| match e {
+                Event::Changed { message, .. } if message.seq == seq => Some((**message).clone()),
+                _ => None,
+            })
+            .await;
+        assert!(deleted.state.is_deleted());
+        assert_eq!(deleted.text(), None);
+        assert_eq!(
+            deleted.state.deleted.map(|d| d.by),
+            Some(alice.user_id.clone())
+        );
+    }
+    // A new device of Bob's gets it deleted, its text gone from the server.
+    let copy = server_copy(stack, &bob, &conversation).await;
+    assert_eq!(seqs(&copy), [seq]);
+    assert!(copy[0].state.is_deleted());
+    assert_eq!(copy[0].body, None);
 }

@@ -26,6 +26,8 @@ const {
   TrustRequirement,
   ShieldStateCode,
   ProcessedToDeviceEventType,
+  Attachment,
+  EncryptedAttachment,
   getVersions,
 } = wasm;
 
@@ -122,6 +124,17 @@ const ops = {
       senderDevice: decrypted.senderDevice?.toString() ?? null,
       mismatchedSender: shield.code === ShieldStateCode.MismatchedSender,
     };
+  },
+  // A file's bytes (base64) encrypted as the web client does (Attachment.encrypt): the
+  // ciphertext (base64) and the key (its MediaEncryptionInfo, parsed). No machine needed.
+  async encryptFile({ data }) {
+    const encrypted = Attachment.encrypt(new Uint8Array(Buffer.from(data, "base64")));
+    return { data: Buffer.from(encrypted.encryptedData).toString("base64"), file: JSON.parse(encrypted.mediaEncryptionInfo) };
+  },
+  // The reverse: the bytes back (base64); fails when the hash does not match.
+  async decryptFile({ data, file }) {
+    const attachment = new EncryptedAttachment(new Uint8Array(Buffer.from(data, "base64")), JSON.stringify(file));
+    return { data: Buffer.from(Attachment.decrypt(attachment)).toString("base64") };
   },
 };
 

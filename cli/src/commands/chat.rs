@@ -308,6 +308,18 @@ impl Chat {
                        "members": group.members, "admins": group.admins}),
                 format!("group {:?}: {}", group.name, group.members.join(", ")),
             ),
+            // Blocked or unblocked on another device of the user's.
+            Event::Blocked { user, blocked } => {
+                let name = self.name(&user);
+                out.line(
+                    json!({"event": "blocked", "user": user, "blocked": blocked}),
+                    if blocked {
+                        format!("{name} blocked")
+                    } else {
+                        format!("{name} unblocked")
+                    },
+                );
+            }
             Event::Connection(state) => {
                 let name = match state {
                     ConnectionState::Connecting => "connecting",

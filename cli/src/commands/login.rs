@@ -1,10 +1,13 @@
-//! `parley login`: sign in and keep the tokens in the local database.
+//! `parley login`: sign in, keep the tokens in the local database, and register this
+//! device's encryption keys (one connection), so that others write to this user end-to-end
+//! encrypted from the first message: a user with no device keys is written to in the clear.
 
 use parley_client::account::Account;
 
 use super::{identity, password_of, stack};
 use crate::args::{Auth, Cli, PasswordArg};
 use crate::failure::Failure;
+use crate::online::Online;
 use crate::output::Out;
 use crate::store;
 
@@ -44,14 +47,33 @@ pub async fn run(
     }
     db.save_tokens(&tokens)
         .map_err(|e| Failure::other(format!("cannot keep the session: {e}")))?;
+    // The connection's client opens the database itself.
+    drop(db);
+    let keys = register_keys(cli).await;
+    let mut json = identity(&tokens);
+    json["deviceKeys"] = keys.is_ok().into();
+    let keys_text = match &keys {
+        Ok(()) => "this device's encryption keys are registered".to_owned(),
+        Err(failure) => format!(
+            "this device's encryption keys are not registered yet ({}): the next command that \
+             connects registers them",
+            failure.message
+        ),
+    };
     out.line(
-        identity(&tokens),
+        json,
         format!(
-            "Logged in as {} (user id {}); session kept in {}.",
+            "Logged in as {} (user id {}); session kept in {}; {keys_text}.",
             tokens.username,
             tokens.user_id,
             store::path()?.display()
         ),
     );
     Ok(())
+}
+
+/// Connects once: the library uploads the device's keys before its first sync ends.
+async fn register_keys(cli: &Cli) -> Result<(), Failure> {
+    let mut online = Online::start(cli)?;
+    online.until_synced().await
 }

@@ -1,6 +1,7 @@
 //! The commands, one file each; this picks one and holds what several share (the stack,
 //! the password, the clock).
 
+mod block;
 mod changes;
 mod chat;
 mod confirm;
@@ -17,6 +18,7 @@ mod send;
 mod settings;
 mod signup;
 mod sync;
+mod timer;
 mod upload;
 mod verify;
 mod whoami;
@@ -84,6 +86,9 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Settings(action) => settings::change(cli, out, action).await,
         Command::Chats => settings::list(cli, out).await,
         Command::Devices { who } => devices::run(cli, out, who.as_deref()).await,
+        Command::Block { who, undo } => block::block(cli, out, who, *undo).await,
+        Command::Blocks => block::list(cli, out).await,
+        Command::Timer { to, after } => timer::run(cli, out, to, *after).await,
         Command::Verify {
             who,
             device,

@@ -12,6 +12,11 @@
 //! is not held yet is kept by the store and merged when the target comes. A message a
 //! `sync` returns with a `state` has it merged, new here or not.
 //!
+//! A `skip` (the server's placeholder for an entry from someone this user blocks) is stored
+//! as a placeholder [`Message::skip`]: it fills its seq, so nothing waits on a gap, and the
+//! delivered mark moves past it, but it is never handed out, never changed and never acked
+//! on its own (only along with a later message from someone else).
+//!
 //! A message after a gap is held back until a sync fills the gap. A gap a sync cannot fill
 //! after [`GAP_GIVE_UP`] (a message removed by retention, or a mailbox that starts
 //! mid-conversation) is stepped over, so that one lost message never stops a conversation.
@@ -25,7 +30,7 @@ use super::Chat;
 use crate::backoff::Backoff;
 use crate::events::{ConnectionState, Event};
 use crate::flight::Flight;
-use crate::store::{Message, MessageState, StoreError};
+use crate::store::{now_ms, Encryption, Message, MessageState, StoreError};
 
 /// Wait this long before syncing again for a gap the last sync left open: the message may
 /// still have been committing.
@@ -143,6 +148,22 @@ impl Chat {
         Ok(())
     }
 
+    /// A `skip`: the seq holds nothing for this user.
+    pub(super) fn on_skip(
+        &mut self,
+        conversation: ConversationId,
+        seq: u64,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        if self
+            .store
+            .add_message(&Message::skip(conversation.clone(), seq))?
+        {
+            self.deliver(&conversation, now)?;
+        }
+        Ok(())
+    }
+
     /// Folds a `sync` state into a stored message; one already handed out is handed out
     /// again, changed.
     fn merge_state(
@@ -152,7 +173,7 @@ impl Chat {
         state: &MessageState,
     ) -> Result<(), StoreError> {
         if let Some((message, true)) = self.store.apply_change(conversation, seq, state)? {
-            if seq <= self.store.conversation(conversation)?.delivered {
+            if !message.skipped && seq <= self.store.conversation(conversation)?.delivered {
                 self.emit(Event::Changed {
                     message: Box::new(message),
                     change: None,
@@ -169,6 +190,14 @@ impl Chat {
         let Some(kind) = entry.kind else {
             return Ok(());
         };
+        // An encrypted edit or reaction is folded in only once decrypted (see
+        // [`Chat::decrypted`]): no text of it is shown before.
+        if matches!(
+            entry.encryption,
+            Some(Encryption::WaitingForKey { .. } | Encryption::Undecryptable { .. })
+        ) {
+            return Ok(());
+        }
         let Some((target, state)) = MessageState::of_entry(
             kind,
             entry.target,
@@ -183,9 +212,35 @@ impl Chat {
             self.store
                 .apply_change(&entry.conversation, target, &state)?
         {
+            if message.skipped {
+                return Ok(());
+            }
             self.emit(Event::Changed {
                 message: Box::new(message),
                 change: Some(Box::new(entry)),
+            });
+        }
+        Ok(())
+    }
+
+    /// A stored message that waited for a key decrypted (its body: `body_opened`; else an
+    /// edit or reaction in its state): stored again; a change entry whose turn already came
+    /// is folded into its target now (one whose turn is still to come is folded then), a
+    /// message is handed out again ([`Event::Decrypted`], or [`Event::Changed`] when only
+    /// its state opened).
+    pub fn decrypted(&mut self, message: Message, body_opened: bool) -> Result<(), StoreError> {
+        self.store.replace_message(&message)?;
+        let delivered = message.seq <= self.store.conversation(&message.conversation)?.delivered;
+        if message.is_change() {
+            if body_opened && delivered {
+                self.apply_entry(message)?;
+            }
+        } else if body_opened {
+            self.emit(Event::Decrypted(message));
+        } else if delivered {
+            self.emit(Event::Changed {
+                message: Box::new(message),
+                change: None,
             });
         }
         Ok(())
@@ -205,6 +260,12 @@ impl Chat {
             return Ok(());
         }
         self.inbox.sync = None;
+        // Disappearing messages whose time ran out go from the store, whether or not the
+        // server's storage deleted them yet.
+        let purged = self.store.purge_expired(now_ms())?;
+        if purged > 0 {
+            tracing::debug!(purged, "deleted expired disappearing messages");
+        }
         let mut touched = std::mem::take(&mut self.inbox.waiting);
         for (conversation, since) in self.inbox.gaps.clone() {
             if now.duration_since(since) >= GAP_GIVE_UP {
@@ -261,12 +322,20 @@ impl Chat {
             }
             self.inbox.gaps.remove(conversation);
             state.delivered = next.seq;
+            if next.skipped {
+                continue;
+            }
             from_others |= next.from != self.me;
             if next.is_change() {
                 self.apply_entry(next)?;
             } else {
                 self.apply_system(&next)?;
-                self.emit(Event::Message(next));
+                // A disappearing message past its `expiresAt` (in the clear or encrypted
+                // alike) counts as delivered (its seq is not a gap) but is never shown; the
+                // end of the sync deletes it.
+                if !next.expired(now_ms()) {
+                    self.emit(Event::Message(next));
+                }
             }
         }
         if from_others && state.delivered > state.acked_delivered {

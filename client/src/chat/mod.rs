@@ -15,6 +15,7 @@
 //! Changes to messages (edit, delete, react, unreact) are entries of their conversation
 //! like any message: stored, ordered and delivered by the inbox, then applied to their
 //! target's [`MessageState`] instead of being handed out (see [`crate::store::MessageState`]).
+//! A `skip` (an entry from someone the user blocks) fills its seq and is never handed out.
 
 mod inbox;
 mod outbox;
@@ -58,6 +59,8 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
         forwarded,
         state,
         encrypted,
+        seconds,
+        expires_at,
         cursor: _,
     } = frame
     else {
@@ -83,6 +86,10 @@ pub(crate) fn stored_message(frame: &ServerFrame) -> Option<(Message, Option<Str
             .map(MessageState::of_snapshot)
             .unwrap_or_default(),
         encryption: None,
+        file: None,
+        skipped: false,
+        timer: seconds.filter(|_| *kind == Some(parley_protocol::ChangeKind::Timer)),
+        expires_at: *expires_at,
     };
     Some((message, encrypted.clone()))
 }
@@ -190,6 +197,11 @@ impl Chat {
                     self.on_message(message, now)?;
                 }
             }
+            ServerFrame::Skip {
+                conversation,
+                seq,
+                cursor: _,
+            } => self.on_skip(conversation, seq, now)?,
             ServerFrame::Synced { cursor, more } => self.on_synced(&cursor, more, now)?,
             ServerFrame::Receipt {
                 conversation,
@@ -243,6 +255,15 @@ impl Chat {
                         online,
                         last_seen,
                     })?;
+                }
+            }
+            ServerFrame::Blocked { id, user, blocked } => {
+                self.emit(Event::Blocked {
+                    user: user.clone(),
+                    blocked,
+                });
+                if id.is_some() {
+                    self.on_reply(ServerFrame::Blocked { id, user, blocked })?;
                 }
             }
             reply => self.on_reply(reply)?,

@@ -240,6 +240,11 @@ impl Chat {
             }
             None => None,
         };
+        // An encrypted file: this copy names the real one, with its key (crate::files).
+        let sealed = match (&frame.attachment, &frame.encrypted) {
+            (Some(attachment), Some(_)) => self.store.sealed_file(&attachment.key)?,
+            _ => None,
+        };
         let message = Message {
             conversation: conversation.clone(),
             seq,
@@ -248,7 +253,11 @@ impl Chat {
             from: self.me.clone(),
             ts,
             body: frame.body.or_else(|| entry.plaintext.clone()),
-            attachment: frame.attachment,
+            attachment: sealed
+                .as_ref()
+                .map(|s| s.attachment.clone())
+                .or(frame.attachment),
+            file: sealed.map(|s| s.file),
             system: None,
             kind: frame.kind,
             target: frame.target,
@@ -256,10 +265,16 @@ impl Chat {
             mentions: frame.mentions,
             forwarded: frame.forwarded,
             state: Default::default(),
-            encryption: entry.plaintext.map(|_| Encryption::Decrypted {
+            encryption: frame.encrypted.as_ref().map(|_| Encryption::Decrypted {
                 sender_device: None,
                 verified: true,
             }),
+            skipped: false,
+            timer: frame
+                .seconds
+                .filter(|_| frame.kind == Some(parley_protocol::ChangeKind::Timer)),
+            // The server's `sent` does not say; a sync brings the stored copy's.
+            expires_at: None,
         };
         // Message and tick first, then the outbox entry: a crash in between resends the
         // same id, which the server answers with the same `sent`.

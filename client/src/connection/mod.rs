@@ -21,7 +21,7 @@
 //! The limits are in [`Timing`], which the tests shorten.
 
 use parley_protocol::client::Send;
-use parley_protocol::{ClientFrame, ConversationId, ErrorCode, ServerFrame};
+use parley_protocol::{ClientFrame, ConversationId, ErrorCode, ServerFrame, SystemEvent};
 use std::future::pending;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -407,6 +407,15 @@ impl<T: TokenSource> Worker<T> {
         let Some((mut message, encrypted)) = crate::chat::stored_message(&frame) else {
             return self.chat.frame(frame, now);
         };
+        if let (Some(system), Some(e2e)) = (&message.system, &self.e2e) {
+            if matches!(system.event, SystemEvent::Removed | SystemEvent::Left) {
+                // The next message starts a room key the one who went never gets (the
+                // engine would rotate anyway once they are missing from the members).
+                if let Err(error) = e2e.crypto.discard_room_key(&message.conversation).await {
+                    tracing::warn!(%error, "could not discard the conversation's room key");
+                }
+            }
+        }
         match (encrypted, &self.e2e) {
             (Some(encrypted), Some(e2e)) => {
                 crate::e2e::open(&e2e.crypto, &mut message, encrypted).await;
@@ -417,7 +426,11 @@ impl<T: TokenSource> Worker<T> {
                     reason: "encryption is off on this client".into(),
                 });
             }
-            (None, _) => return self.chat.frame(frame, now),
+            (None, _) => {}
+        }
+        // A synced state's encrypted edit and reactions (of any message, encrypted or not).
+        if let (true, Some(e2e)) = (message.state.is_sealed(), &self.e2e) {
+            crate::e2e::open_state(&e2e.crypto, &mut message).await;
         }
         self.chat.message(message, now)
     }
@@ -478,15 +491,22 @@ impl<T: TokenSource> Worker<T> {
             let Some(mut message) = self.store.message(&conversation, seq)? else {
                 continue;
             };
-            let Some(crate::store::Encryption::WaitingForKey { encrypted, .. }) =
-                message.encryption.clone()
-            else {
+            // A disappearing message whose time ran out while it waited: never handed out
+            // (the end of the next sync deletes it).
+            if message.expired(crate::store::now_ms()) {
                 continue;
-            };
-            crate::e2e::open(&e2e.crypto, &mut message, encrypted).await;
-            if !message.is_waiting_for_key() {
-                self.store.replace_message(&message)?;
-                self.emit(Event::Decrypted(message));
+            }
+            let mut body_opened = false;
+            if let Some(crate::store::Encryption::WaitingForKey { encrypted, .. }) =
+                message.encryption.clone()
+            {
+                crate::e2e::open(&e2e.crypto, &mut message, encrypted).await;
+                body_opened = !message.is_waiting_for_key();
+            }
+            let state_opened = message.state.is_sealed()
+                && crate::e2e::open_state(&e2e.crypto, &mut message).await;
+            if body_opened || state_opened || !message.awaits_key() {
+                self.chat.decrypted(message, body_opened)?;
             }
         }
         Ok(())
@@ -581,8 +601,30 @@ impl<T: TokenSource> Worker<T> {
             (Some(user), None) => crate::client::To::User(user.clone()),
             (None, None) => return,
         };
+        // An encrypted file (crate::files): its real attachment and key go inside.
+        let sealed_file = match &frame.attachment {
+            Some(attachment) => match self.store.sealed_file(&attachment.key) {
+                Ok(found) => found,
+                Err(error) => {
+                    tracing::error!(%error, "the store failed");
+                    return;
+                }
+            },
+            None => None,
+        };
         let (conversation, members) = match crate::e2e::members_of(&self.store, &e2e.me, &to) {
             Ok(found) => found,
+            Err(error) if sealed_file.is_some() => {
+                tracing::warn!(%error, "an encrypted file to a group of unknown members");
+                if let Err(error) = self.chat.refuse_send(
+                    &frame.id,
+                    "the group's members are not known on this device".into(),
+                    now,
+                ) {
+                    tracing::error!(%error, "the store failed");
+                }
+                return;
+            }
             Err(error) => {
                 // A group this device does not know the members of (it never saw it).
                 tracing::warn!(%error, "sent in the clear");
@@ -595,11 +637,19 @@ impl<T: TokenSource> Worker<T> {
         let (engine, me) = (e2e.e2e.clone(), e2e.me.clone());
         tokio::spawn(async move {
             let preview = frame.reply_to.as_ref().and_then(|r| r.preview.as_deref());
-            let content = crate::e2e::content(frame.body.as_deref(), preview);
+            let content = crate::e2e::content(frame.body.as_deref(), preview, sealed_file.as_ref());
             let result = engine
                 .seal(&me, &conversation, &members, &content)
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(|e| e.to_string())
+                .and_then(|sealed| match (&sealed.encrypted, &sealed_file) {
+                    // The file's bytes are encrypted and its key would go nowhere: a member
+                    // lost their keys since the upload. Tried again later (with backoff).
+                    (None, Some(_)) => {
+                        Err("an encrypted file to a member without keys: not sent yet".into())
+                    }
+                    _ => Ok(sealed),
+                });
             engine.command(Command::Sealed(frame.id, result));
         });
     }

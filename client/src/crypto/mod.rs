@@ -7,6 +7,7 @@
 
 mod devices;
 mod error;
+mod files;
 pub mod ids;
 mod messages;
 mod requests;
@@ -22,6 +23,7 @@ use tokio::sync::Mutex;
 
 pub use devices::{DeviceInfo, NewDevice};
 pub use error::CryptoError;
+pub use files::{decrypt_file, encrypt_file};
 pub use messages::{
     Decrypted, Received, RoomKey, SyncChanges, ToDeviceMessage, MESSAGE_EVENT_TYPE,
 };
@@ -105,6 +107,19 @@ impl Crypto {
     /// (after a reconnect: the server announces no device changes yet).
     pub async fn mark_all_devices_stale(&self) -> Result<(), CryptoError> {
         Ok(self.machine.mark_all_tracked_users_as_dirty().await?)
+    }
+
+    /// Forgets the conversation's outbound room key: the next message starts a new one,
+    /// shared only with the members then (after a member left or was removed; the engine
+    /// would rotate anyway once they are missing from the members it is given).
+    pub async fn discard_room_key(
+        &self,
+        conversation: &parley_protocol::ConversationId,
+    ) -> Result<bool, CryptoError> {
+        Ok(self
+            .machine
+            .discard_room_key(&ids::room_id(conversation)?)
+            .await?)
     }
 
     /// What the machine wants sent now (key uploads, key queries, queued to-device messages).

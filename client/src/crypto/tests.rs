@@ -374,5 +374,45 @@ async fn a_new_device_uploads_signed_keys_under_parley_ids() {
         .all(|k| k.starts_with("signed_curve25519:")));
 }
 
+/// A synced `state` whose edit and reaction came encrypted (`body: ""` beside
+/// `encrypted`, as the server folds them): they stay encrypted, showing nothing, until the
+/// room key arrives, and then decrypt into the state (`crate::e2e::open_state`).
+#[tokio::test]
+async fn a_synced_state_s_encrypted_edit_and_reaction_open_once_their_key_arrives() {
+    let directory = RefCell::new(KeyDirectory::default());
+    let dirs = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut alice = Device::open(&directory, dirs.0.path(), ALICE, "ALICEPHONE01").await;
+    let mut bob = Device::open(&directory, dirs.1.path(), BOB, "BOBLAPTOP002").await;
+    let chat = ConversationId::direct(ALICE, BOB);
+    let edit = alice.encrypt(&chat, &[ALICE, BOB], "see you at 7").await;
+    let reaction = alice.encrypt(&chat, &[ALICE, BOB], "🙂").await;
+    let snapshot: parley_protocol::MessageState = serde_json::from_value(json!({
+        "version": 3,
+        "edited": {"seq": 2, "ts": 1_764_068_700_002i64, "body": "", "encrypted": edit},
+        "reactions": {ALICE: {"seq": 3, "body": "", "encrypted": reaction}},
+    }))
+    .unwrap();
+    let mut message: crate::store::Message = serde_json::from_value(json!({
+        "conversation": chat, "seq": 1, "message_id": "m1", "id": "i1", "from": ALICE,
+        "ts": 1_764_068_700_001i64, "body": "see you at 6", "attachment": null, "system": null
+    }))
+    .unwrap();
+    message.state = crate::store::MessageState::of_snapshot(snapshot);
+
+    assert!(!crate::e2e::open_state(&bob.crypto, &mut message).await);
+    assert!(message.has_sealed_changes());
+    assert_eq!(message.text(), Some("see you at 6"));
+    assert!(message.state.reaction_counts().is_empty());
+
+    bob.sync().await;
+    assert!(crate::e2e::open_state(&bob.crypto, &mut message).await);
+    assert!(!message.has_sealed_changes(), "{message:?}");
+    assert_eq!(message.text(), Some("see you at 7"));
+    assert_eq!(
+        message.state.reaction_counts(),
+        vec![("🙂".to_owned(), vec![ALICE.to_owned()])]
+    );
+}
+
 #[path = "verification_tests.rs"]
 mod verification;

@@ -11,6 +11,12 @@
 //!   arrived is stored as waiting, handed out as such, and decrypted when its key comes
 //!   (the application then gets [`crate::Event::Decrypted`]). Nothing is dropped, nothing
 //!   panics.
+//! - edits and reactions are encrypted like messages (`{"body": …}`, the web client's
+//!   content); a change entry is folded into its target only once it decrypted, and the
+//!   encrypted edit and reactions of a synced `state` are decrypted before it is merged
+//!   ([`open_state`]); one whose key has not arrived waits in the state, not shown.
+//! - a file is encrypted before upload (crate::files) and its real name, type, size and key
+//!   travel inside the ciphertext (`attachment` with `file`, the web client's format).
 
 pub(crate) mod driver;
 pub(crate) mod inbox;
@@ -26,7 +32,7 @@ use tokio::sync::Mutex;
 
 use crate::client::To;
 use crate::crypto::{Crypto, CryptoError, NewDevice};
-use crate::store::{Encryption, Message, Store};
+use crate::store::{Encryption, Message, SealedFile, Store};
 use transport::SocketTransport;
 
 /// A member's devices are asked for again before a send when the last answer is older.
@@ -105,6 +111,19 @@ impl E2e {
         })
     }
 
+    /// Whether a message to the conversation with `members` would be encrypted (every member
+    /// has a device with keys): a file is encrypted before upload only then, so that one
+    /// sent in the clear (the documented downgrade) stays readable.
+    pub async fn encrypts(&self, me: &str, members: &[String]) -> Result<bool, CryptoError> {
+        self.refresh(members, me).await?;
+        for member in members {
+            if self.crypto.devices(member).await?.is_empty() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
     /// Asks the server for the devices of `members` (and this user's own) unless it answered
     /// within [`DEVICES_FRESH_FOR`].
     async fn refresh(&self, members: &[String], me: &str) -> Result<Vec<NewDevice>, CryptoError> {
@@ -160,18 +179,47 @@ pub(crate) fn members_of(
     }
 }
 
-/// The plaintext content of a message: what goes inside the encryption (its text, and a
-/// reply's quote preview, which the frame then leaves out: the server would store it in
-/// the clear).
-pub(crate) fn content(body: Option<&str>, reply_preview: Option<&str>) -> Value {
+/// The plaintext content of a message: what goes inside the encryption (its text, or an
+/// edit's text or a reaction's emoji; a reply's quote preview, which the frame then leaves
+/// out: the server would store it in the clear; an encrypted file's real attachment and
+/// key, the frame carrying only the neutral one). The web client's format.
+pub(crate) fn content(
+    body: Option<&str>,
+    reply_preview: Option<&str>,
+    file: Option<&SealedFile>,
+) -> Value {
     let mut content = json!({});
     if let Some(body) = body {
         content["body"] = json!(body);
+    }
+    if let Some(file) = file {
+        content["attachment"] = json!({
+            "key": file.attachment.key,
+            "name": file.attachment.name,
+            "contentType": file.attachment.content_type,
+            "size": file.attachment.size,
+            "file": file.file,
+        });
     }
     if let Some(preview) = reply_preview {
         content["replyPreview"] = json!(preview);
     }
     content
+}
+
+/// The attachment inside a decrypted content, with its key; None when absent or malformed.
+fn sealed_file(content: &Value) -> Option<SealedFile> {
+    let a = content.get("attachment")?;
+    let file = a.get("file").filter(|f| f.is_object())?.clone();
+    Some(SealedFile {
+        attachment: parley_protocol::Attachment {
+            key: a.get("key")?.as_str()?.to_owned(),
+            name: a.get("name")?.as_str()?.to_owned(),
+            content_type: a.get("contentType")?.as_str()?.to_owned(),
+            size: a.get("size")?.as_u64()?,
+        },
+        file,
+    })
 }
 
 /// Decrypts `message` (which came with `encrypted`) in place: its body from the content,
@@ -189,6 +237,13 @@ pub(crate) async fn open(crypto: &Crypto, message: &mut Message, encrypted: Stri
     message.encryption = Some(match result {
         Ok(decrypted) => {
             message.body = decrypted.content["body"].as_str().map(str::to_owned);
+            // Only the file the server holds under the key the frame names (memo §8).
+            if let Some(inner) = sealed_file(&decrypted.content) {
+                if message.attachment.as_ref().map(|a| &a.key) == Some(&inner.attachment.key) {
+                    message.attachment = Some(inner.attachment);
+                    message.file = Some(inner.file);
+                }
+            }
             if let (Some(reply), Some(preview)) = (
                 message.reply_to.as_mut(),
                 decrypted.content["replyPreview"].as_str(),
@@ -212,6 +267,55 @@ pub(crate) async fn open(crypto: &Crypto, message: &mut Message, encrypted: Stri
             }
         }
     });
+}
+
+/// Decrypts the encrypted edit and reactions of a message's state (a `sync` snapshot
+/// gives them as `body: ""` beside `encrypted`): an edit is its author's, a reaction its
+/// user's; each opens under an id derived from the conversation and its seq (the entries'
+/// own ids are not in the state). One whose key has not arrived stays encrypted (not
+/// shown) and is tried again when keys come. Says whether anything decrypted.
+pub(crate) async fn open_state(crypto: &Crypto, message: &mut Message) -> bool {
+    let conversation = message.conversation.clone();
+    let mut opened = false;
+    let open = |from: String, seq: u64, ts: i64, encrypted: String| {
+        let conversation = conversation.clone();
+        async move {
+            // Not the web client's `<conversation>:<seq>`: with its colons the engine
+            // reads that as an event id with a server name, and refuses it.
+            let id = format!("{}.{seq}", conversation.as_str().replace(':', "."));
+            match crypto
+                .decrypt(&conversation, &from, &id, ts.max(0) as u64, &encrypted)
+                .await
+            {
+                Ok(decrypted) => decrypted.content["body"].as_str().map(str::to_owned),
+                Err(CryptoError::MissingKey { .. }) => None,
+                Err(error) => {
+                    tracing::warn!(%conversation, seq, %error, "a change that does not decrypt");
+                    None
+                }
+            }
+        }
+    };
+    if let Some(edited) = message.state.edited.as_mut() {
+        if let Some(encrypted) = edited.encrypted.clone() {
+            if let Some(body) = open(message.from.clone(), edited.seq, edited.ts, encrypted).await {
+                edited.body = body;
+                edited.encrypted = None;
+                opened = true;
+            }
+        }
+    }
+    let ts = message.ts;
+    for (user, mark) in message.state.reactions.iter_mut() {
+        if let Some(encrypted) = mark.encrypted.clone() {
+            if let Some(emoji) = open(user.clone(), mark.seq, ts, encrypted).await {
+                mark.emoji = Some(emoji);
+                mark.encrypted = None;
+                opened = true;
+            }
+        }
+    }
+    opened
 }
 
 /// Opens the client's encryption once, for whoever needs it first (the worker before it

@@ -12,7 +12,8 @@ mod records;
 mod state;
 
 pub use records::{
-    ConversationState, Encryption, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal, Tick,
+    ConversationState, Encryption, Group, Marks, Message, OutboxEntry, OwnMessage, Refusal,
+    SealedFile, Tick,
 };
 pub use state::{MessageState, ReactionMark};
 
@@ -46,6 +47,8 @@ const PENDING_CHANGES: TableDefinition<(&str, u64), &[u8]> =
 /// (conversation, seq) → the Megolm session id (JSON, maybe null) of a stored message
 /// waiting for its key.
 const WAITING: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("waiting");
+/// An encrypted file's object key → [`SealedFile`] (its real name and type, and its key).
+const SEALED_FILES: TableDefinition<&str, &[u8]> = TableDefinition::new("sealed_files");
 
 const TOKENS: &str = "tokens";
 const CURSOR: &str = "cursor";
@@ -121,6 +124,7 @@ impl Store {
         txn.open_table(GROUPS)?;
         txn.open_table(PENDING_CHANGES)?;
         txn.open_table(WAITING)?;
+        txn.open_table(SEALED_FILES)?;
         txn.commit()?;
         Ok(store)
     }
@@ -185,7 +189,20 @@ impl Store {
         let txn = self.db.begin_write()?;
         let added = {
             let mut table = txn.open_table(MESSAGES)?;
-            if table.get(key)?.is_some() {
+            let stored: Option<Message> = match table.get(key)? {
+                Some(bytes) => Some(serde_json::from_slice(bytes.value())?),
+                None => None,
+            };
+            if let Some(stored) = stored {
+                // This device's own send was stored from its `sent`, which does not say when
+                // a disappearing message expires: the server's copy (sync) does.
+                if stored.expires_at.is_none() && message.expires_at.is_some() {
+                    let known = Message {
+                        expires_at: message.expires_at,
+                        ..stored
+                    };
+                    table.insert(key, serde_json::to_vec(&known)?.as_slice())?;
+                }
                 false
             } else {
                 // Changes that came before it.
@@ -207,10 +224,15 @@ impl Store {
             }
         };
         if added {
-            if let Some(Encryption::WaitingForKey { session_id, .. }) = &message.encryption {
+            if message.awaits_key() {
+                let session_id = match &message.encryption {
+                    Some(Encryption::WaitingForKey { session_id, .. }) => session_id.clone(),
+                    _ => None,
+                };
                 txn.open_table(WAITING)?
-                    .insert(key, serde_json::to_vec(session_id)?.as_slice())?;
+                    .insert(key, serde_json::to_vec(&session_id)?.as_slice())?;
             }
+            index_file(&txn, message)?;
         }
         txn.commit()?;
         Ok(added)
@@ -247,6 +269,13 @@ impl Store {
                     let changed = message.state.merge(change);
                     if changed {
                         messages.insert(key, serde_json::to_vec(&message)?.as_slice())?;
+                        if message.has_sealed_changes() {
+                            // An edit or reaction waiting for its key: retried when keys come.
+                            let mut waiting = txn.open_table(WAITING)?;
+                            if waiting.get(key)?.is_none() {
+                                waiting.insert(key, b"null".as_slice())?;
+                            }
+                        }
                     }
                     Some((message, changed))
                 }
@@ -273,11 +302,25 @@ impl Store {
         let txn = self.db.begin_write()?;
         txn.open_table(MESSAGES)?
             .insert(key, serde_json::to_vec(message)?.as_slice())?;
-        if !message.is_waiting_for_key() {
+        if !message.awaits_key() {
             txn.open_table(WAITING)?.remove(key)?;
+        } else if !message.is_waiting_for_key() {
+            // Only its state waits now: any room key may be the one.
+            txn.open_table(WAITING)?.insert(key, b"null".as_slice())?;
         }
+        index_file(&txn, message)?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// The encrypted file stored under the object key `key`, if this device can read it.
+    pub fn sealed_file(&self, key: &str) -> Result<Option<SealedFile>> {
+        self.get(SEALED_FILES, key)
+    }
+
+    /// Keeps an encrypted file's real attachment and key (after an upload).
+    pub fn save_sealed_file(&self, file: &SealedFile) -> Result<()> {
+        self.put(SEALED_FILES, file.attachment.key.as_str(), file)
     }
 
     /// The stored messages waiting for their key: (conversation, seq, Megolm session id).
@@ -314,6 +357,33 @@ impl Store {
             found.push(serde_json::from_slice(entry?.1.value())?);
         }
         Ok(found)
+    }
+
+    /// Deletes the messages whose disappearing-messages timer ran out by `now_ms`; answers
+    /// how many.
+    pub fn purge_expired(&self, now_ms: i64) -> Result<usize> {
+        let txn = self.db.begin_write()?;
+        let purged = {
+            let mut table = txn.open_table(MESSAGES)?;
+            let mut expired = Vec::new();
+            for entry in table.iter()? {
+                let (key, value) = entry?;
+                let message: Message = serde_json::from_slice(value.value())?;
+                if message.expired(now_ms) {
+                    let (conversation, seq) = key.value();
+                    expired.push((conversation.to_owned(), seq));
+                }
+            }
+            // One that still waited for its key waits no longer.
+            let mut waiting = txn.open_table(WAITING)?;
+            for (conversation, seq) in &expired {
+                table.remove((conversation.as_str(), *seq))?;
+                waiting.remove((conversation.as_str(), *seq))?;
+            }
+            expired.len()
+        };
+        txn.commit()?;
+        Ok(purged)
     }
 
     // --- conversations and groups ------------------------------------------------------
@@ -516,6 +586,21 @@ impl Store {
     }
 }
 
+/// Keeps the key of a message's encrypted file by its object key.
+fn index_file(txn: &redb::WriteTransaction, message: &Message) -> Result<()> {
+    if let (Some(attachment), Some(file)) = (&message.attachment, &message.file) {
+        let sealed = SealedFile {
+            attachment: attachment.clone(),
+            file: file.clone(),
+        };
+        txn.open_table(SEALED_FILES)?.insert(
+            attachment.key.as_str(),
+            serde_json::to_vec(&sealed)?.as_slice(),
+        )?;
+    }
+    Ok(())
+}
+
 /// Creates the file readable and writable by its owner only, and narrows an existing one.
 fn owner_only(path: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
@@ -534,3 +619,10 @@ fn owner_only(path: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests;
+
+/// The wall clock, ms since the Unix epoch (what `expiresAt` counts in).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -23,7 +23,8 @@ pub struct Message {
     /// A group's membership change.
     pub system: Option<System>,
     /// A change entry (edit, delete, react, unreact) of the message at `target`: applied
-    /// to it, never shown as a message of its own.
+    /// to it, never shown as a message of its own. `timer` marks a disappearing-messages
+    /// announcement (see `timer`), which is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ChangeKind>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,6 +44,34 @@ pub struct Message {
     /// How an end-to-end encrypted message came out (absent: it was sent in the clear).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
+    /// An end-to-end encrypted file's key, from inside the ciphertext (the library's
+    /// `MediaEncryptionInfo` JSON: `v`, `key`, `iv`, `hashes`); `attachment` is then the
+    /// file as its sender described it, and [`crate::Client::download`] decrypts its bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<serde_json::Value>,
+    /// A placeholder for an entry from someone this user blocks (the server's `skip`): it
+    /// fills its seq, so the conversation has no gap, and is never handed out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+    /// A `timer` entry (disappearing messages): the conversation's new timer, in seconds
+    /// (0: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<u64>,
+    /// Sent under a disappearing-messages timer (in the clear or end-to-end encrypted
+    /// alike): when it expires, ms since the Unix epoch. From then on it is never handed
+    /// out, and the end of a sync deletes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// An encrypted file this device can read: the attachment as its sender described it
+/// (name, type, size; the server has the neutral ones) and the key to its bytes. Kept by
+/// the object's key, for [`crate::Client::send_attachment`] and [`crate::Client::download`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedFile {
+    pub attachment: Attachment,
+    /// The library's `MediaEncryptionInfo` JSON.
+    pub file: serde_json::Value,
 }
 
 /// What became of an end-to-end encrypted message on this device.
@@ -72,9 +101,53 @@ impl Message {
         matches!(self.encryption, Some(Encryption::WaitingForKey { .. }))
     }
 
-    /// Whether this entry changes another message rather than being one.
+    /// Whether an edit or reaction folded into its state still waits for its key (from a
+    /// `sync` state): it is not shown until it decrypts.
+    pub fn has_sealed_changes(&self) -> bool {
+        self.state.is_sealed()
+    }
+
+    /// Whether this message (or a change in its state) waits for a key: the store keeps it
+    /// on the list that arriving room keys are tried on.
+    pub(crate) fn awaits_key(&self) -> bool {
+        self.is_waiting_for_key() || self.has_sealed_changes()
+    }
+
+    /// The placeholder for a `skip`: its seq, and nothing else.
+    pub fn skip(conversation: ConversationId, seq: u64) -> Self {
+        Self {
+            conversation,
+            seq,
+            message_id: String::new(),
+            id: String::new(),
+            from: String::new(),
+            ts: 0,
+            body: None,
+            attachment: None,
+            system: None,
+            kind: None,
+            target: None,
+            reply_to: None,
+            mentions: Vec::new(),
+            forwarded: false,
+            state: MessageState::default(),
+            encryption: None,
+            file: None,
+            skipped: true,
+            timer: None,
+            expires_at: None,
+        }
+    }
+
+    /// Whether this entry changes another message rather than being one. A `timer` entry
+    /// is not: it changes the conversation, and is handed out as an announcement.
     pub fn is_change(&self) -> bool {
-        self.kind.is_some()
+        self.kind.is_some_and(|kind| kind != ChangeKind::Timer)
+    }
+
+    /// Whether it expired by `now_ms` (a disappearing message past its time).
+    pub fn expired(&self, now_ms: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now_ms)
     }
 
     /// The text to show: the newest edit's, else the body; none once deleted.
@@ -83,8 +156,9 @@ impl Message {
             return None;
         }
         match &self.state.edited {
-            Some(edited) => Some(&edited.body),
-            None => self.body.as_deref(),
+            // An edit still waiting for its key shows nothing of itself yet.
+            Some(edited) if edited.encrypted.is_none() => Some(&edited.body),
+            _ => self.body.as_deref(),
         }
     }
 

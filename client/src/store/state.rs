@@ -21,13 +21,19 @@ use std::collections::BTreeMap;
 pub struct ReactionMark {
     pub seq: u64,
     pub emoji: Option<String>,
+    /// An end-to-end encrypted reaction from a `sync` state whose key has not arrived: its
+    /// `encrypted` content, kept to decrypt it then (`emoji` is empty meanwhile, and it is
+    /// not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<String>,
 }
 
 impl ReactionMark {
-    /// The order of two facts about one user's reaction: the higher seq wins, and at an
-    /// equal seq a removal (which only a snapshot makes up) wins.
-    fn rank(&self) -> (u64, bool) {
-        (self.seq, self.emoji.is_none())
+    /// The order of two facts about one user's reaction: the higher seq wins; at an equal
+    /// seq a removal (which only a snapshot makes up) wins, then a decrypted one over the
+    /// same reaction still encrypted.
+    fn rank(&self) -> (u64, bool, bool) {
+        (self.seq, self.emoji.is_none(), self.encrypted.is_none())
     }
 }
 
@@ -80,12 +86,19 @@ impl MessageState {
                     by: from.to_owned(),
                 });
             }
+            // Not a change of a message: the conversation's disappearing-messages timer.
+            ChangeKind::Timer => return None,
             ChangeKind::React | ChangeKind::Unreact => {
                 let emoji =
                     (kind == ChangeKind::React).then(|| body.unwrap_or_default().to_owned());
-                state
-                    .reactions
-                    .insert(from.to_owned(), ReactionMark { seq, emoji });
+                state.reactions.insert(
+                    from.to_owned(),
+                    ReactionMark {
+                        seq,
+                        emoji,
+                        encrypted: None,
+                    },
+                );
             }
         }
         Some((target, state))
@@ -106,6 +119,7 @@ impl MessageState {
                         ReactionMark {
                             seq: reaction.seq,
                             emoji: Some(reaction.body),
+                            encrypted: reaction.encrypted,
                         },
                     )
                 })
@@ -124,6 +138,7 @@ impl MessageState {
             (state.complete_to > 0 && !state.reactions.contains_key(user)).then_some(ReactionMark {
                 seq: state.complete_to,
                 emoji: None,
+                encrypted: None,
             })
         };
         let users: Vec<String> = self
@@ -148,8 +163,13 @@ impl MessageState {
             }
         }
         self.reactions = reactions;
-        self.edited = newest(self.edited.take(), other.edited.clone(), |e| e.seq);
-        self.deleted = newest(self.deleted.take(), other.deleted.clone(), |d| d.seq);
+        // At an equal seq, the edit decrypted wins over the same edit still encrypted.
+        self.edited = newest(self.edited.take(), other.edited.clone(), |e| {
+            (e.seq, e.encrypted.is_none())
+        });
+        self.deleted = newest(self.deleted.take(), other.deleted.clone(), |d| {
+            (d.seq, true)
+        });
         self.version = self.version.max(other.version);
         self.complete_to = self.complete_to.max(other.complete_to);
         self.settle();
@@ -164,6 +184,12 @@ impl MessageState {
         }
     }
 
+    /// Whether an edit or a reaction in it is still encrypted (its key has not arrived).
+    pub fn is_sealed(&self) -> bool {
+        self.edited.as_ref().is_some_and(|e| e.encrypted.is_some())
+            || self.reactions.values().any(|r| r.encrypted.is_some())
+    }
+
     pub fn is_deleted(&self) -> bool {
         self.deleted.is_some()
     }
@@ -172,7 +198,7 @@ impl MessageState {
     /// emoji, so the order is stable).
     pub fn reaction_counts(&self) -> Vec<(String, Vec<String>)> {
         let mut by_emoji: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for (user, mark) in &self.reactions {
+        for (user, mark) in self.reactions.iter().filter(|(_, m)| m.encrypted.is_none()) {
             if let Some(emoji) = &mark.emoji {
                 by_emoji.entry(emoji).or_default().push(user.clone());
             }
@@ -187,7 +213,7 @@ impl MessageState {
 }
 
 /// The one with the higher seq (either when only one is there).
-fn newest<T>(a: Option<T>, b: Option<T>, seq: impl Fn(&T) -> u64) -> Option<T> {
+fn newest<T>(a: Option<T>, b: Option<T>, seq: impl Fn(&T) -> (u64, bool)) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if seq(&b) > seq(&a) { b } else { a }),
         (a, b) => a.or(b),
@@ -353,6 +379,63 @@ mod tests {
         assert_eq!(
             state.reaction_counts(),
             vec![("👍".to_owned(), vec!["b".to_owned()])]
+        );
+    }
+
+    /// A `sync` snapshot whose edit (seq 3, by "a") and reaction (seq 4, by "b") are still
+    /// encrypted: their key has not arrived.
+    fn sealed_snapshot() -> MessageState {
+        MessageState::of_snapshot(parley_protocol::MessageState {
+            version: 4,
+            edited: Some(Edited {
+                seq: 3,
+                ts: 1003,
+                body: String::new(),
+                encrypted: Some("{\"ciphertext\":\"e\"}".into()),
+            }),
+            deleted: None,
+            reactions: [(
+                "b".to_owned(),
+                Reaction {
+                    seq: 4,
+                    body: String::new(),
+                    encrypted: Some("{\"ciphertext\":\"r\"}".into()),
+                },
+            )]
+            .into(),
+        })
+    }
+
+    #[test]
+    fn an_encrypted_edit_and_reaction_waiting_for_their_key_show_nothing_of_themselves() {
+        let state = sealed_snapshot();
+        assert!(state.is_sealed());
+        assert!(state.reaction_counts().is_empty(), "{state:?}");
+        let message = crate::store::Message {
+            body: Some("original".into()),
+            state,
+            ..serde_json::from_value(serde_json::json!({
+                "conversation": "d:a:b", "seq": 2, "message_id": "m2", "id": "i2", "from": "a",
+                "ts": 1002, "body": null, "attachment": null, "system": null
+            }))
+            .unwrap()
+        };
+        assert_eq!(message.text(), Some("original"));
+        assert!(message.has_sealed_changes());
+    }
+
+    #[test]
+    fn the_decrypted_edit_and_reaction_win_over_their_encrypted_copies_in_any_order() {
+        let state = every_order_agrees(&[
+            sealed_snapshot(),
+            entry(ChangeKind::Edit, 3, "a", Some("now decrypted")),
+            entry(ChangeKind::React, 4, "b", Some("🎉")),
+        ]);
+        assert!(!state.is_sealed(), "{state:?}");
+        assert_eq!(state.edited.as_ref().unwrap().body, "now decrypted");
+        assert_eq!(
+            state.reaction_counts(),
+            vec![("🎉".to_owned(), vec!["b".to_owned()])]
         );
     }
 

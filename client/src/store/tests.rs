@@ -2,6 +2,7 @@
 
 use super::*;
 use parley_protocol::client::Send;
+use parley_protocol::ChangeKind;
 
 fn conversation() -> ConversationId {
     ConversationId::parse("d:alice:bob").unwrap()
@@ -36,6 +37,10 @@ fn message(seq: u64, body: &str) -> Message {
         forwarded: false,
         state: Default::default(),
         encryption: None,
+        file: None,
+        skipped: false,
+        timer: None,
+        expires_at: None,
     }
 }
 
@@ -189,4 +194,77 @@ fn a_store_cannot_be_opened_twice_at_once() {
     let path = dir.path().join("s");
     let _first = Store::open(&path).unwrap();
     assert!(Store::open(&path).is_err());
+}
+
+#[test]
+fn expired_disappearing_messages_are_purged_and_the_rest_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    let keep = message(1, "plain");
+    let later = Message {
+        expires_at: Some(2_000),
+        ..message(2, "later")
+    };
+    let gone = Message {
+        expires_at: Some(1_000),
+        ..message(3, "gone")
+    };
+    for m in [&keep, &later, &gone] {
+        store.add_message(m).unwrap();
+    }
+    assert!(gone.expired(1_000) && !later.expired(1_999) && !keep.expired(i64::MAX));
+    assert_eq!(store.purge_expired(1_500).unwrap(), 1);
+    assert_eq!(store.message(&conversation(), 3).unwrap(), None);
+    assert_eq!(store.message(&conversation(), 2).unwrap(), Some(later));
+    assert_eq!(store.message(&conversation(), 1).unwrap(), Some(keep));
+}
+
+#[test]
+fn an_own_send_learns_its_expiry_from_the_server_s_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    assert!(store.add_message(&message(4, "mine")).unwrap());
+    let synced = Message {
+        expires_at: Some(9_000),
+        ..message(4, "mine")
+    };
+    assert!(!store.add_message(&synced).unwrap(), "not a new message");
+    assert_eq!(store.message(&conversation(), 4).unwrap(), Some(synced));
+}
+
+#[test]
+fn an_encrypted_message_expires_like_a_plain_one_and_stops_waiting_for_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    let waiting = Message {
+        body: None,
+        expires_at: Some(1_000),
+        encryption: Some(Encryption::WaitingForKey {
+            encrypted: "ciphertext".into(),
+            session_id: Some("session".into()),
+        }),
+        ..message(5, "")
+    };
+    store.add_message(&waiting).unwrap();
+    assert_eq!(store.waiting_for_keys().unwrap().len(), 1);
+    assert_eq!(store.purge_expired(1_000).unwrap(), 1);
+    assert_eq!(store.message(&conversation(), 5).unwrap(), None);
+    assert!(store.waiting_for_keys().unwrap().is_empty());
+}
+
+#[test]
+fn a_timer_entry_is_an_announcement_not_a_change() {
+    let entry = Message {
+        body: None,
+        kind: Some(ChangeKind::Timer),
+        timer: Some(86_400),
+        ..message(6, "")
+    };
+    assert!(!entry.is_change());
+    let edit = Message {
+        kind: Some(ChangeKind::Edit),
+        target: Some(5),
+        ..message(7, "fixed")
+    };
+    assert!(edit.is_change());
 }

@@ -51,6 +51,21 @@ pub struct Message {
     /// End-to-end encrypted content in place of `body`: stored and delivered byte for byte,
     /// never parsed, never logged, never pushed.
     pub encrypted: Option<String>,
+    /// A `timer` entry's new disappearing-messages timer, in seconds (0: off).
+    pub seconds: Option<u64>,
+    /// The disappearing-messages timer this message was sent under, in seconds: it expires
+    /// that long after `ts` (at most [`RETENTION_SECS`]). None: the plain retention.
+    pub lifetime: Option<u64>,
+}
+
+/// Whether a stored item (a copy, a log entry, a state item) is past its `ttl` at `now_ms`:
+/// gone, for every reader, whether or not DynamoDB's TTL (hours to days late) has deleted
+/// it yet.
+pub fn expired(item: &HashMap<String, AttributeValue>, now_ms: i64) -> bool {
+    item.get("ttl")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .is_some_and(|ttl| ttl * 1000 <= now_ms)
 }
 
 impl Message {
@@ -59,9 +74,22 @@ impl Message {
         cursor::position(self.ts, self.conversation.as_str(), self.seq)
     }
 
-    /// Epoch seconds after which the copies expire.
+    /// Epoch seconds after which the copies expire: the end of the retention, or sooner
+    /// under a disappearing-messages timer ([`Message::lifetime`]).
     pub fn expires_at(&self) -> i64 {
-        self.ts / 1000 + RETENTION_SECS
+        let lifetime = self
+            .lifetime
+            .map_or(RETENTION_SECS, |l| {
+                i64::try_from(l).unwrap_or(RETENTION_SECS)
+            })
+            .min(RETENTION_SECS);
+        self.ts / 1000 + lifetime
+    }
+
+    /// For a message sent under a disappearing-messages timer, when it expires, epoch
+    /// milliseconds (what `message` frames carry as `expiresAt`).
+    pub fn disappears_at(&self) -> Option<i64> {
+        self.lifetime.map(|_| self.expires_at() * 1000)
     }
 
     /// Whether this is a message (a plain one or a membership change), not a change to one.
@@ -113,6 +141,8 @@ impl Message {
             forwarded: self.forwarded,
             state,
             encrypted: self.encrypted.clone(),
+            seconds: self.seconds,
+            expires_at: self.disappears_at(),
         }
     }
 
@@ -233,6 +263,12 @@ impl Message {
         if let Some(encrypted) = &self.encrypted {
             item.insert(ENCRYPTED.into(), AttributeValue::S(encrypted.clone()));
         }
+        if let Some(seconds) = self.seconds {
+            item.insert("seconds".into(), AttributeValue::N(seconds.to_string()));
+        }
+        if let Some(lifetime) = self.lifetime {
+            item.insert("lifetime".into(), AttributeValue::N(lifetime.to_string()));
+        }
         item
     }
 
@@ -257,6 +293,8 @@ impl Message {
                 forwarded: false,
                 wakes: None,
                 encrypted: None,
+                seconds: None,
+                lifetime: None,
             });
         }
         Some(Self {
@@ -280,6 +318,8 @@ impl Message {
             forwarded: item.get("forwarded").and_then(|v| v.as_bool().ok()) == Some(&true),
             wakes: s("wakes"),
             encrypted: s(ENCRYPTED),
+            seconds: n("seconds").and_then(|s| u64::try_from(s).ok()),
+            lifetime: n("lifetime").and_then(|s| u64::try_from(s).ok()),
         })
     }
 }
@@ -315,6 +355,8 @@ mod tests {
             forwarded: true,
             wakes: None,
             encrypted: None,
+            seconds: None,
+            lifetime: None,
         }
     }
 
@@ -435,5 +477,43 @@ mod tests {
         assert!(frame.get("system").is_none());
         let cursor = Cursor::decode(frame["cursor"].as_str().unwrap()).unwrap();
         assert_eq!(cursor.position(), message.position());
+    }
+
+    #[test]
+    fn a_message_under_a_timer_expires_with_it_and_says_when() {
+        let day = 24 * 60 * 60;
+        let message = Message {
+            lifetime: Some(day),
+            ..sample()
+        };
+        let item = message.to_item("b");
+        assert_eq!(
+            item["ttl"].as_n().unwrap(),
+            &(1_700_000_000 + day as i64).to_string()
+        );
+        assert_eq!(Message::from_item(&item).unwrap(), message);
+        let ServerFrame::Message { expires_at, .. } =
+            message.frame(&Cursor::at(&message.position()))
+        else {
+            unreachable!()
+        };
+        assert_eq!(expires_at, Some((1_700_000_000 + day as i64) * 1000));
+        assert!(!expired(&item, (1_700_000_000 + day as i64) * 1000 - 1));
+        assert!(expired(&item, (1_700_000_000 + day as i64) * 1000));
+        let ninety_days = Message {
+            lifetime: Some(90 * day),
+            ..sample()
+        };
+        assert_eq!(
+            ninety_days.expires_at(),
+            1_700_000_000 + RETENTION_SECS,
+            "never past the retention"
+        );
+        let plain = sample();
+        let ServerFrame::Message { expires_at, .. } = plain.frame(&Cursor::at(&plain.position()))
+        else {
+            unreachable!()
+        };
+        assert_eq!(expires_at, None, "a message under no timer says nothing");
     }
 }

@@ -47,12 +47,16 @@ impl Presigner {
         Self { s3, bucket }
     }
 
-    /// A PUT of exactly `size` bytes of `content_type` to `key`, valid from `now`.
+    /// A PUT of exactly `size` bytes of `content_type` to `key`, valid from `now`. With
+    /// `expire_days` (a conversation under a disappearing-messages timer), the object is
+    /// tagged `parley-ttl=<days>` by a signed `x-amz-tagging` header, which the bucket's
+    /// lifecycle rule of that tag expires ([`expiry_tag`]).
     pub async fn upload(
         &self,
         key: &str,
         content_type: &str,
         size: u64,
+        expire_days: Option<u32>,
         now: SystemTime,
     ) -> Result<Presigned, Error> {
         let size = i64::try_from(size).map_err(Error::internal)?;
@@ -63,6 +67,7 @@ impl Presigner {
             .key(key)
             .content_type(content_type)
             .content_length(size)
+            .set_tagging(expire_days.map(expiry_tag))
             .presigned(config(now)?)
             .await
             .map_err(Error::aws)?;
@@ -87,6 +92,26 @@ impl Presigner {
             .await
             .map_err(Error::aws)?;
         Ok(presigned(request))
+    }
+}
+
+/// The tag an object expiring after `days` is stored with: the template's lifecycle rules
+/// `expire-ttl-1` and `expire-ttl-7` expire objects tagged so (the 30-day rule covers the
+/// rest).
+pub fn expiry_tag(days: u32) -> String {
+    format!("parley-ttl={days}")
+}
+
+/// The days after which an attachment sent under a disappearing-messages timer of
+/// `seconds` is to expire: the shortest lifecycle rule at least as long as the timer (1 or
+/// 7 days); none when the 30-day retention comes first anyway.
+pub fn expire_days(seconds: u64) -> Option<u32> {
+    const DAY: u64 = 24 * 60 * 60;
+    match seconds {
+        0 => None,
+        s if s <= DAY => Some(1),
+        s if s <= 7 * DAY => Some(7),
+        _ => None,
     }
 }
 
@@ -231,7 +256,7 @@ mod tests {
     #[tokio::test]
     async fn uploads_sign_the_exact_length_and_type_for_300_seconds() {
         let upload = presigner()
-            .upload(KEY, "image/png", 12_345, now())
+            .upload(KEY, "image/png", 12_345, None, now())
             .await
             .unwrap();
         assert_eq!(upload.method, "PUT");
@@ -251,6 +276,29 @@ mod tests {
         assert_eq!(upload.headers["content-length"], "12345");
         assert_eq!(upload.headers["content-type"], "image/png");
         assert_eq!(upload.headers.len(), 2, "{:?}", upload.headers);
+    }
+
+    #[tokio::test]
+    async fn an_upload_under_a_timer_signs_the_expiry_tag() {
+        let upload = presigner()
+            .upload(KEY, "image/png", 12_345, Some(1), now())
+            .await
+            .unwrap();
+        let (_, _, params) = decode(&upload.url);
+        assert_eq!(
+            params["X-Amz-SignedHeaders"],
+            "content-length;content-type;host;x-amz-tagging"
+        );
+        assert_eq!(upload.headers["x-amz-tagging"], "parley-ttl=1");
+        assert_eq!(upload.headers.len(), 3, "{:?}", upload.headers);
+    }
+
+    #[test]
+    fn timers_map_to_the_shortest_lifecycle_rule_that_covers_them() {
+        assert_eq!(expire_days(0), None);
+        assert_eq!(expire_days(86_400), Some(1));
+        assert_eq!(expire_days(604_800), Some(7));
+        assert_eq!(expire_days(7_776_000), None, "the 30-day rule comes first");
     }
 
     #[tokio::test]

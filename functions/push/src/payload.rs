@@ -122,6 +122,8 @@ mod tests {
             forwarded: false,
             wakes: None,
             encrypted: None,
+            seconds: None,
+            lifetime: None,
         }
     }
 

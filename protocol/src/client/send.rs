@@ -11,7 +11,7 @@ use crate::fields::Fields;
 use crate::ids::{is_valid_user_id, ConversationId};
 use crate::limits::{
     MAX_BODY_BYTES, MAX_ENCRYPTED_BYTES, MAX_ENCRYPTED_REACTION_BYTES, MAX_MENTIONS,
-    MAX_PREVIEW_BYTES, MAX_REACTION_BYTES,
+    MAX_PREVIEW_BYTES, MAX_REACTION_BYTES, TIMER_SECONDS,
 };
 use crate::server::Attachment;
 
@@ -64,6 +64,11 @@ pub struct Send {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub encrypted: Option<String>,
+    /// With kind `timer` only: the conversation's new disappearing-messages timer, in
+    /// seconds, one of [`TIMER_SECONDS`] (0 turns it off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, type = "number"))]
+    pub seconds: Option<u64>,
 }
 
 impl Send {
@@ -112,6 +117,17 @@ impl Send {
             body,
             kind: Some(kind),
             target: Some(target),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `conversation`'s disappearing-messages timer to `seconds` (0: off).
+    pub fn timer(id: impl Into<String>, conversation: ConversationId, seconds: u64) -> Self {
+        Self {
+            id: id.into(),
+            conversation: Some(conversation),
+            kind: Some(ChangeKind::Timer),
+            seconds: Some(seconds),
             ..Self::default()
         }
     }
@@ -168,7 +184,7 @@ impl Send {
         let kind = match fields.optional_str("kind")? {
             None => None,
             Some(text) => Some(ChangeKind::parse(text).ok_or_else(|| {
-                FrameError::bad_request("kind must be edit, delete, react or unreact")
+                FrameError::bad_request("kind must be edit, delete, react, unreact or timer")
             })?),
         };
         let target = fields.optional_u64("target", "a seq (an integer of at least 1)")?;
@@ -187,6 +203,7 @@ impl Send {
             Some(serde_json::Value::Bool(forwarded)) => *forwarded,
             Some(_) => return Err(FrameError::bad_request("forwarded must be true or false")),
         };
+        let seconds = fields.optional_u64("seconds", "a number of seconds")?;
         let frame = Self {
             id,
             to_user,
@@ -199,10 +216,15 @@ impl Send {
             mentions,
             forwarded,
             encrypted,
+            seconds,
         };
         match kind {
             None => frame.check_message()?,
+            Some(ChangeKind::Timer) => frame.check_timer()?,
             Some(kind) => frame.check_change(kind)?,
+        }
+        if kind != Some(ChangeKind::Timer) && frame.seconds.is_some() {
+            return Err(FrameError::bad_request("seconds is only for kind timer"));
         }
         Ok(frame)
     }
@@ -228,6 +250,33 @@ impl Send {
         Ok(())
     }
 
+    /// A timer: a conversation and one of the allowed durations, nothing else.
+    fn check_timer(&self) -> Result<(), FrameError> {
+        if self.conversation.is_none() {
+            return Err(FrameError::bad_request(
+                "kind timer needs a conversation (not toUser)",
+            ));
+        }
+        takes_none(
+            ChangeKind::Timer,
+            &[
+                (self.target.is_some(), "target"),
+                (self.body.is_some(), "body"),
+                (self.encrypted.is_some(), "encrypted"),
+                (self.attachment.is_some(), "attachment"),
+                (self.reply_to.is_some(), "replyTo"),
+                (!self.mentions.is_empty(), "mentions"),
+                (self.forwarded, "forwarded"),
+            ],
+        )?;
+        match self.seconds {
+            Some(seconds) if TIMER_SECONDS.contains(&seconds) => Ok(()),
+            _ => Err(FrameError::bad_request(
+                "seconds must be 0 (off), 86400 (24 hours), 604800 (7 days) or 7776000 (90 days)",
+            )),
+        }
+    }
+
     /// A change: a target, the body its kind takes, nothing of a message's own.
     fn check_change(&self, kind: ChangeKind) -> Result<(), FrameError> {
         let name = kind.as_str();
@@ -236,18 +285,15 @@ impl Send {
                 "target is required for kind {name}"
             )));
         }
-        for (present, field) in [
-            (self.attachment.is_some(), "attachment"),
-            (self.reply_to.is_some(), "replyTo"),
-            (!self.mentions.is_empty(), "mentions"),
-            (self.forwarded, "forwarded"),
-        ] {
-            if present {
-                return Err(FrameError::bad_request(format!(
-                    "kind {name} takes no {field}"
-                )));
-            }
-        }
+        takes_none(
+            kind,
+            &[
+                (self.attachment.is_some(), "attachment"),
+                (self.reply_to.is_some(), "replyTo"),
+                (!self.mentions.is_empty(), "mentions"),
+                (self.forwarded, "forwarded"),
+            ],
+        )?;
         let body = self.body.as_deref().unwrap_or_default();
         let encrypted = self.encrypted.as_deref().unwrap_or_default();
         match kind {
@@ -268,6 +314,17 @@ impl Send {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+/// Refuses the first of `fields` that is `present` (a field `kind` does not take).
+fn takes_none(kind: ChangeKind, fields: &[(bool, &str)]) -> Result<(), FrameError> {
+    match fields.iter().find(|(present, _)| *present) {
+        Some((_, field)) => Err(FrameError::bad_request(format!(
+            "kind {} takes no {field}",
+            kind.as_str()
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -556,7 +613,7 @@ mod tests {
         };
         let bad = [
             (
-                json!({"kind": "timer", "target": 1}),
+                json!({"kind": "expire", "target": 1}),
                 ErrorCode::BadRequest,
                 "kind must be",
             ),
@@ -675,6 +732,59 @@ mod tests {
             let frame = base(extra);
             let error = refused_as(&frame, code, expected);
             assert_eq!(error.id.as_deref(), Some("c"), "{frame}");
+        }
+    }
+
+    #[test]
+    fn a_timer_is_a_conversation_and_an_allowed_duration() {
+        let conversation = "d:a:b";
+        let frame = json!({"action": "send", "id": "t1", "conversation": conversation, "kind": "timer", "seconds": 86400});
+        let parsed = ClientFrame::parse(&frame.to_string()).unwrap();
+        assert_eq!(
+            parsed,
+            ClientFrame::Send(Send::timer(
+                "t1",
+                crate::ConversationId::parse(conversation).unwrap(),
+                86400
+            ))
+        );
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), frame);
+        for seconds in TIMER_SECONDS {
+            let off = json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer", "seconds": seconds});
+            assert!(ClientFrame::parse(&off.to_string()).is_ok(), "{off}");
+        }
+        let bad = [
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer", "seconds": 3600}),
+                "seconds must be",
+            ),
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer"}),
+                "seconds must be",
+            ),
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer", "seconds": -1}),
+                "seconds must be",
+            ),
+            (
+                json!({"action": "send", "id": "t", "toUser": "u2", "kind": "timer", "seconds": 0}),
+                "needs a conversation",
+            ),
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer", "seconds": 0, "body": "x"}),
+                "takes no body",
+            ),
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "kind": "timer", "seconds": 0, "target": 3}),
+                "takes no target",
+            ),
+            (
+                json!({"action": "send", "id": "t", "conversation": conversation, "body": "x", "seconds": 86400}),
+                "only for kind timer",
+            ),
+        ];
+        for (frame, expected) in bad {
+            refused_as(&frame, ErrorCode::BadRequest, expected);
         }
     }
 }

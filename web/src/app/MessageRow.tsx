@@ -203,7 +203,7 @@ function MessageMenu(props: { model: ChatModel; message: StoredMessage; actions:
   );
 }
 
-const CHANGE_NAMES = { edit: "Edit", delete: "Delete for everyone", react: "Reaction", unreact: "Removing the reaction" } as const;
+const CHANGE_NAMES = { edit: "Edit", delete: "Delete for everyone", react: "Reaction", unreact: "Removing the reaction", timer: "Disappearing messages" } as const;
 
 /** What shows in place of a message that came encrypted and does not decrypt (yet). */
 export function sealedText(sealed: Sealed): string {

@@ -35,7 +35,7 @@ export interface ChangeEntry {
   seq: number;
   ts: number;
   from: string;
-  kind: "edit" | "delete" | "react" | "unreact";
+  kind: "edit" | "delete" | "react" | "unreact" | "timer";
   target: number;
   body?: string;
 }

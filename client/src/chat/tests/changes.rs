@@ -241,3 +241,69 @@ fn a_reply_mentions_and_forwarded_mark_are_kept_with_the_message() {
     assert_eq!(got.mentions, [ME]);
     assert!(got.forwarded);
 }
+
+/// Bob's edit of seq 1 at seq 2, as the connection hands it over when it came encrypted and
+/// its room key has not arrived.
+fn waiting_edit() -> Message {
+    let frame: parley_protocol::ServerFrame =
+        serde_json::from_value(change(2, BOB, "edit", 1, None)).unwrap();
+    let (mut entry, _) = crate::chat::stored_message(&frame).unwrap();
+    entry.encryption = Some(crate::store::Encryption::WaitingForKey {
+        encrypted: "{}".into(),
+        session_id: Some("s".into()),
+    });
+    entry
+}
+
+#[test]
+fn an_encrypted_edit_waits_for_its_key_and_is_applied_once_it_decrypts() {
+    let mut h = Harness::online();
+    h.server(message(1, "see you at 6"));
+    h.take();
+    let entry = waiting_edit();
+    h.chat.message(entry.clone(), h.now).unwrap();
+    let (frames, events) = h.take();
+    // Its turn came (acked like any entry), and nothing of it is shown.
+    assert_eq!(frames.last().unwrap()["seq"], 2, "{frames:?}");
+    assert!(changed(&events).is_empty(), "{events:?}");
+    assert_eq!(stored(&h, 1).text(), Some("see you at 6"));
+    assert!(!stored(&h, 1).is_edited());
+    assert_eq!(h.store.waiting_for_keys().unwrap().len(), 1);
+
+    // The key came: the connection decrypted it.
+    let mut opened = entry;
+    opened.body = Some("see you at 7".into());
+    opened.encryption = Some(crate::store::Encryption::Decrypted {
+        sender_device: Some("BOBPHONE".into()),
+        verified: false,
+    });
+    h.chat.decrypted(opened, true).unwrap();
+    let events = h.events();
+    assert_eq!(changed(&events), [(1, Some(2))]);
+    assert_eq!(stored(&h, 1).text(), Some("see you at 7"));
+    assert!(h.store.waiting_for_keys().unwrap().is_empty());
+}
+
+#[test]
+fn an_encrypted_edit_that_decrypts_before_its_turn_is_applied_in_its_turn() {
+    let mut h = Harness::online();
+    h.server(message(1, "one"));
+    h.take();
+    // The edit at seq 3 comes after a gap (seq 2 is missing): stored, its turn not come.
+    let mut entry = waiting_edit();
+    entry.seq = 3;
+    h.chat.message(entry.clone(), h.now).unwrap();
+    h.take();
+    let mut opened = entry;
+    opened.body = Some("two".into());
+    opened.encryption = Some(crate::store::Encryption::Decrypted {
+        sender_device: None,
+        verified: false,
+    });
+    h.chat.decrypted(opened, true).unwrap();
+    assert!(changed(&h.events()).is_empty(), "not its turn yet");
+    h.server(message(2, "filler"));
+    let events = h.events();
+    assert_eq!(changed(&events), [(1, Some(3))]);
+    assert_eq!(stored(&h, 1).text(), Some("two"));
+}

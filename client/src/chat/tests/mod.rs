@@ -1,5 +1,6 @@
 //! The chat state driven by hand: frames in, frames and events out, time passed explicitly.
 
+mod blocking;
 mod changes;
 mod inbox;
 mod outbox;

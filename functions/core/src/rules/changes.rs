@@ -75,6 +75,8 @@ pub fn check(ask: Ask<'_>) -> Result<(), Error> {
             }
         }
         ChangeKind::React | ChangeKind::Unreact => Ok(()),
+        // A timer names no message ([`super::timers`] rules on it).
+        ChangeKind::Timer => Err(Error::bad_request("a timer changes no message")),
     }
 }
 
@@ -136,7 +138,7 @@ pub fn apply(before: Option<&StateRecord>, change: &Message) -> StateRecord {
         Some(ChangeKind::Unreact) => {
             state.reactions.remove(&change.from);
         }
-        None => {}
+        Some(ChangeKind::Timer) | None => {}
     }
     record
 }
@@ -166,6 +168,8 @@ mod tests {
             forwarded: false,
             wakes: None,
             encrypted: None,
+            seconds: None,
+            lifetime: None,
         }
     }
 

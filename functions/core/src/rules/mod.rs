@@ -8,6 +8,7 @@ pub mod changes;
 pub mod chats;
 pub mod membership;
 pub mod presence;
+pub mod timers;
 
 use parley_protocol::{ConversationId, ErrorCode, Kind};
 

@@ -40,17 +40,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use super::blocks::{block_key, blocked_by_key, blockers_in, BLOCKED_BY, BLOCK_PREFIX};
-use super::conversations::{ConversationRecord, FORMER, WRITERS};
+use super::conversations::{ConversationRecord, FORMER, TIMER, WRITERS};
 use super::log::{log_item, log_key};
 use super::scrub::{owners_of_group, Scrub};
 use super::state::{state_key, StateRecord};
 use super::turns::{turn_condition, Pace, Step};
 use super::Store;
 use crate::clock::now_ms;
-use crate::message::Message;
+use crate::message::{expired, Message};
 use crate::rate_limit::{arrival_time, Limit, TokenUpdate};
 use crate::rules::membership::{Applied, Change};
-use crate::rules::{self, changes, Plan};
+use crate::rules::{self, changes, timers, Plan};
 use crate::users::user_key;
 use crate::Error;
 use parley_protocol::{Attachment, ChangeKind, ConversationId, Kind, ReplyTo};
@@ -93,6 +93,8 @@ pub struct Draft {
     pub wakes: Option<String>,
     /// End-to-end encrypted content in place of `body` ([`Message::encrypted`]).
     pub encrypted: Option<String>,
+    /// A `timer` entry's new disappearing-messages timer ([`Message::seconds`]).
+    pub seconds: Option<u64>,
 }
 
 impl Draft {
@@ -121,6 +123,7 @@ impl Draft {
             forwarded: false,
             wakes: None,
             encrypted: None,
+            seconds: None,
         }
     }
 
@@ -175,7 +178,13 @@ impl Seen {
         if self.blocks_other && draft.kind.is_none() {
             return Err(Error::forbidden("unblock this user to message them"));
         }
-        if let Some(kind) = draft.kind {
+        if draft.kind == Some(ChangeKind::Timer) {
+            timers::check(
+                &draft.conversation,
+                &draft.sender,
+                self.record.as_ref().map(|r| r.admins.as_slice()),
+            )?;
+        } else if let Some(kind) = draft.kind {
             let admin = draft.conversation.kind() == Kind::Group
                 && self
                     .record
@@ -373,6 +382,13 @@ impl Store {
                 forwarded: draft.forwarded,
                 wakes: draft.wakes.clone(),
                 encrypted: draft.encrypted.clone(),
+                seconds: draft.seconds,
+                // Under the timer the counter held when this seq was taken (a timer entry
+                // itself is not: the announcement stays).
+                lifetime: match draft.kind {
+                    Some(ChangeKind::Timer) => None,
+                    _ => record.as_ref().and_then(|r| r.timer),
+                },
             };
             // Who blocks the sender gets a placeholder (a membership change reaches everyone).
             let hidden: BTreeSet<String> = if message.system.is_some() {
@@ -592,6 +608,8 @@ impl Store {
                     Some(sk) if sk.starts_with(BLOCK_PREFIX) => seen.blocks_other = true,
                     Some(sk) if sk.starts_with("id#") => earlier = send_record_from_item(item),
                     Some(sk) if sk.starts_with("rate#") => seen.arrival = arrival_time(item),
+                    // An expired entry is gone, whether or not DynamoDB deleted it yet.
+                    _ if expired(item, now_ms()) => {}
                     Some(sk) if sk.starts_with("s#") => {
                         seen.named = Message::from_item(item).map(Box::new)
                     }
@@ -682,6 +700,16 @@ impl Store {
                 add.push(format!("{FORMER} :former"));
                 values.insert(":former".to_owned(), AttributeValue::Ss(gone));
             }
+        }
+        // A timer entry sets the conversation's timer in the counter's own update, so every
+        // message is ordered before or after it and carries the timer of its time.
+        match (draft.kind, message.seconds) {
+            (Some(ChangeKind::Timer), Some(0)) => remove.push(TIMER),
+            (Some(ChangeKind::Timer), Some(seconds)) => {
+                set.push("timer = :timer");
+                values.insert(":timer".to_owned(), AttributeValue::N(seconds.to_string()));
+            }
+            _ => {}
         }
         let (turn, ticket_value) = turn_condition(ticket);
         if let Some((name, value)) = ticket_value {

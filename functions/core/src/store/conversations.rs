@@ -12,6 +12,8 @@ use parley_protocol::{ConversationId, Kind};
 pub const WRITERS: &str = "writers";
 /// A group record's set of its former members ([`ConversationRecord::former`]).
 pub const FORMER: &str = "former";
+/// The counter's disappearing-messages timer, in seconds (absent: off).
+pub const TIMER: &str = "timer";
 
 /// What the conversations table holds for one conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,6 +29,9 @@ pub struct ConversationRecord {
     pub name: Option<String>,
     /// Where the queue of sends waiting for their turn stands ([`super::turns`]).
     pub queue: Queue,
+    /// The disappearing-messages timer, in seconds (none: off): every message sent while
+    /// it is set expires that long after it was sent.
+    pub timer: Option<u64>,
 }
 
 impl ConversationRecord {
@@ -48,6 +53,11 @@ impl ConversationRecord {
             former: set(FORMER),
             name: item.get("name").and_then(|v| v.as_s().ok()).cloned(),
             queue: Queue::from_item(item),
+            timer: item
+                .get(TIMER)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .filter(|&seconds| seconds > 0),
         }
     }
 }

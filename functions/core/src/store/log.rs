@@ -128,6 +128,8 @@ mod tests {
             forwarded: false,
             wakes: None,
             encrypted: None,
+            seconds: None,
+            lifetime: None,
         };
         let item = log_item(&message);
         assert_eq!(

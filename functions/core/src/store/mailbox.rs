@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::Store;
 use crate::clock::now_ms;
 use crate::cursor::{Cursor, END};
-use crate::message::{Message, OFFLINE};
+use crate::message::{expired, Message, OFFLINE};
 use crate::Error;
 
 use parley_protocol::limits::MAX_PAGE;
@@ -43,7 +43,9 @@ impl Store {
             .send()
             .await
             .map_err(Error::aws)?;
-        let mut messages: Vec<Message> = output
+        let now = now_ms();
+        // What the page scanned, the expired too: the cursor and `more` move past them.
+        let mut scanned: Vec<_> = output
             .items()
             .iter()
             .filter(|item| {
@@ -52,19 +54,26 @@ impl Store {
                     .map(String::as_str)
                     != Some(after.position())
             })
-            .filter_map(Message::from_item)
+            .filter_map(|item| Some((Message::from_item(item)?, expired(item, now))))
             .collect();
         let limit = limit.clamp(1, MAX_PAGE) as usize;
-        let more = messages.len() > limit
-            || (output.last_evaluated_key().is_some() && messages.len() == limit);
-        messages.truncate(limit);
-        let cursor = match messages.last() {
+        let more = scanned.len() > limit
+            || (output.last_evaluated_key().is_some() && scanned.len() == limit);
+        scanned.truncate(limit);
+        let cursor = match scanned.last() {
             // Mid-sync pages move exactly, so every page makes progress.
-            Some(last) if more => Cursor::at(&last.position()),
+            Some((last, _)) if more => Cursor::at(&last.position()),
             // The last page's cursor stays behind writes that may still commit.
-            Some(last) => Cursor::settled(&last.position(), now_ms()),
-            None => Cursor::settled(after.position(), now_ms()),
+            Some((last, _)) => Cursor::settled(&last.position(), now),
+            None => Cursor::settled(after.position(), now),
         };
+        // An expired copy (a disappearing message past its time) is gone for the reader,
+        // whether or not DynamoDB's TTL deleted it yet.
+        let messages = scanned
+            .into_iter()
+            .filter(|(_, expired)| !expired)
+            .map(|(message, _)| message)
+            .collect();
         Ok(Page {
             messages,
             cursor,

@@ -283,6 +283,8 @@ mod tests {
             forwarded: false,
             wakes: None,
             encrypted: Some("ciphertext".into()),
+            seconds: None,
+            lifetime: None,
         }
     }
 

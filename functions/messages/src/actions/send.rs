@@ -38,6 +38,7 @@ pub async fn run(services: &Services, caller: &Caller, send: Send) -> Result<Ser
         mentions: send.mentions,
         forwarded: send.forwarded,
         encrypted: send.encrypted,
+        seconds: send.seconds,
         ..Draft::message(
             caller.user_id.clone(),
             send.id.clone(),

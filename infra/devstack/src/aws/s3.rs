@@ -10,7 +10,7 @@ use aws_sdk_s3::types::{
     CorsConfiguration, CorsRule, CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration,
     LifecycleRule, LifecycleRuleFilter, NoncurrentVersionExpiration,
     PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
-    ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag,
 };
 use aws_sdk_s3::Client;
 
@@ -147,17 +147,34 @@ fn cors_configuration(cors: &Props<'_>) -> Result<CorsConfiguration, Failure> {
         .map_err(|e| e.to_string())
 }
 
+/// A rule's filter: its one tag (`TagFilters`, as the disappearing-messages rules have),
+/// or its prefix.
+fn rule_filter(rule: &Props<'_>) -> Result<LifecycleRuleFilter, Failure> {
+    let tags = rule.list("TagFilters")?;
+    Ok(match tags.as_slice() {
+        [] => LifecycleRuleFilter::builder()
+            .prefix(rule.str("Prefix")?.unwrap_or_default())
+            .build(),
+        [tag] => LifecycleRuleFilter::builder()
+            .tag(
+                Tag::builder()
+                    .key(tag.required_str("Key")?)
+                    .value(tag.required_str("Value")?)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            )
+            .build(),
+        _ => return Err("a lifecycle rule with more than one tag filter is not supported".into()),
+    })
+}
+
 fn lifecycle_configuration(lifecycle: &Props<'_>) -> Result<BucketLifecycleConfiguration, Failure> {
     let mut rules = Vec::new();
     for rule in lifecycle.list("Rules")? {
         let mut builder = LifecycleRule::builder()
             .set_id(rule.str("Id")?.map(str::to_owned))
             .status(ExpirationStatus::from(rule.required_str("Status")?))
-            .filter(
-                LifecycleRuleFilter::builder()
-                    .prefix(rule.str("Prefix")?.unwrap_or_default())
-                    .build(),
-            );
+            .filter(rule_filter(&rule)?);
         if let Some(days) = rule.int32("ExpirationInDays")? {
             builder = builder.expiration(LifecycleExpiration::builder().days(days).build());
         }

@@ -317,9 +317,10 @@ fn the_files_bucket_allows_the_presigned_requests_from_the_configured_origins_on
             "Id": "presigned-requests-from-web-clients",
             "AllowedOrigins": local::LOCAL_WEB_ORIGINS.split(',').collect::<Vec<_>>(),
             // What functions/files presigns: PUT (signing content-type, and content-length,
-            // which a page cannot set), GET; HEAD to check an object.
+            // which a page cannot set, and the expiry tag of a conversation under a
+            // disappearing-messages timer), GET; HEAD to check an object.
             "AllowedMethods": ["PUT", "GET", "HEAD"],
-            "AllowedHeaders": ["content-type"],
+            "AllowedHeaders": ["content-type", "x-amz-tagging"],
             "ExposedHeaders": ["ETag"],
             "MaxAge": 600
         }])
