@@ -36,6 +36,8 @@ Examples:
   parley devices bob@example.com         # Bob's devices and their identity keys
   parley block bob@example.com          # nothing of theirs reaches you; --undo unblocks
   parley blocks                          # whom you block
+  parley verify bob@example.com          # compare 7 emoji with Bob (he runs
+                                         # parley verify --accept); ✓ when both match
   parley --cloudformation stack.json login +15551234567
       (stack.json: `aws cloudformation describe-stacks --stack-name parley` saved to a file)
 
@@ -57,6 +59,9 @@ the chat; the server stores only ciphertext. `login` registers this device's key
 others write to you encrypted from the first message. A message whose key has not arrived
 yet shows as [encrypted: waiting for its key] and is printed again when it decrypts.
 Someone whose app does not encrypt yet (no device with keys) is written to in the clear.
+`parley verify` compares a short code with a contact's device: if it matches on both
+screens, no one in between (not even the server) swapped their keys; their device then
+shows ✓ in `parley devices`.
 
 Output: text for people; with --json, one JSON object per line on stdout, and errors as
 {\"error\": …, \"kind\": \"error\"|\"refused\"|\"unreachable\"} on stderr.
@@ -246,6 +251,24 @@ pub enum Command {
         /// off, 24h, 7d or 90d.
         #[arg(value_enum, value_name = "AFTER")]
         after: TimerFor,
+    },
+    /// Verify a device by comparing a short code (7 emoji) with its owner: one side asks
+    /// (`parley verify bob@example.com`), the other accepts (`parley verify --accept`), both
+    /// answer "Do they match?". Then each device shows the other as verified (✓).
+    Verify {
+        /// Whose device: an email, a +phone number or a user id (one of your own devices:
+        /// your own address).
+        #[arg(required_unless_present = "accept", conflicts_with = "accept")]
+        who: Option<String>,
+        /// Which of their devices (as `parley devices` lists them); needed when they have
+        /// more than one.
+        device: Option<String>,
+        /// Wait for another device's request and accept it.
+        #[arg(long)]
+        accept: bool,
+        /// Answer "they match" without asking (scripts that compare the codes themselves).
+        #[arg(long)]
+        yes: bool,
     },
 }
 

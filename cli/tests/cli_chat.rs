@@ -8,42 +8,16 @@
 
 mod common;
 
-use common::{command, home, json_line, json_lines, parley, refusal, signed_in_user, stack_file};
+use common::{
+    command, home, json_line, json_lines, parley, refusal, signed_in_user, stack_file, wait_for,
+    WAIT,
+};
 use parley_tests::stack;
 use serde_json::Value;
 use std::process::Stdio;
-use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// Generous bounds for a loaded machine; the test waits on conditions, never on the clock.
-const WAIT: Duration = Duration::from_secs(60);
-
-/// The next JSON line of the chat's stdout that `wanted` accepts (the ones before it are
-/// kept in `seen`).
-async fn wait_for(
-    lines: &mut mpsc::UnboundedReceiver<Value>,
-    seen: &mut Vec<Value>,
-    what: &str,
-    wanted: impl Fn(&Value) -> bool,
-) -> Value {
-    let found = timeout(WAIT, async {
-        while let Some(line) = lines.recv().await {
-            seen.push(line.clone());
-            if wanted(&line) {
-                return Some(line);
-            }
-        }
-        None
-    })
-    .await;
-    match found {
-        Ok(Some(line)) => line,
-        Ok(None) => panic!("the chat ended before {what}: {seen:#?}"),
-        Err(_) => panic!("no {what} within {WAIT:?}: {seen:#?}"),
-    }
-}
 
 #[tokio::test]
 async fn chat_receives_a_send_and_replies() {

@@ -119,7 +119,7 @@ pub struct Client {
     user_id: String,
     pub(crate) store: Arc<Store>,
     pub(crate) http: reqwest::Client,
-    e2e: Option<crate::e2e::E2eHandle>,
+    pub(crate) e2e: Option<crate::e2e::E2eHandle>,
     events: mpsc::UnboundedSender<Event>,
 }
 
@@ -147,7 +147,9 @@ impl Client {
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events, event_rx) = mpsc::unbounded_channel();
         let e2e = if options.encryption {
-            Some(crate::e2e::E2eHandle::new(&store, &user_id, &commands)?)
+            Some(crate::e2e::E2eHandle::new(
+                &store, &user_id, &commands, &events,
+            )?)
         } else {
             None
         };

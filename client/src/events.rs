@@ -2,6 +2,7 @@
 
 use parley_protocol::{ChatSettings, ConversationId, ErrorCode};
 
+use crate::crypto::Verification;
 use crate::store::{Group, Message, Tick};
 
 // Most events are messages: boxing them would cost an allocation each to spare the rare
@@ -74,6 +75,11 @@ pub enum Event {
         user: String,
         blocked: bool,
     },
+    /// A device verification moved on (see [`crate::Client::verify`]): another device asks
+    /// to verify ([`crate::crypto::VerificationState::Incoming`]: "X's device D wants to
+    /// verify"), the code to compare, done (the device is now verified), or cancelled (with
+    /// the reason).
+    Verification(Verification),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

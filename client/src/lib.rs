@@ -34,6 +34,7 @@ pub mod stack;
 pub mod store;
 pub mod token_source;
 pub mod tokens;
+mod verify;
 
 pub use client::{
     ChatChange, Client, ClientError, GroupReply, Options, PresenceState, SendOptions, To,

@@ -2,7 +2,8 @@
 //! has them now, each with its Ed25519 identity key: what end-to-end encryption shares each
 //! conversation's keys with. Compare the keys with what the owner's own `parley devices`
 //! shows (in person, or on a call) to be sure no one else reads along; a device that
-//! appeared since the last time is marked new. Verifying by short code (SAS) is later work.
+//! appeared since the last time is marked new; one verified on this device (`parley verify`,
+//! comparing a short code) is marked ✓.
 
 use parley_client::Event;
 use serde_json::json;
@@ -51,7 +52,7 @@ pub async fn run(cli: &Cli, out: Out, who: Option<&str>) -> Result<(), Failure> 
         if device.this_device {
             notes.push("this device");
         }
-        if device.verified {
+        if device.verified && !device.this_device {
             notes.push("verified");
         }
         if is_new {
@@ -62,7 +63,12 @@ pub async fn run(cli: &Cli, out: Out, who: Option<&str>) -> Result<(), Failure> 
                    "ed25519": device.ed25519, "verified": device.verified,
                    "thisDevice": device.this_device, "new": is_new}),
             format!(
-                "  {}  {}{}",
+                "{} {}  {}{}",
+                if device.verified && !device.this_device {
+                    "✓"
+                } else {
+                    " "
+                },
                 device.device_id,
                 fingerprint(&key),
                 if notes.is_empty() {

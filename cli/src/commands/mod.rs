@@ -20,6 +20,7 @@ mod signup;
 mod sync;
 mod timer;
 mod upload;
+mod verify;
 mod whoami;
 
 use parley_client::stack::StackInfo;
@@ -88,6 +89,15 @@ pub async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Block { who, undo } => block::block(cli, out, who, *undo).await,
         Command::Blocks => block::list(cli, out).await,
         Command::Timer { to, after } => timer::run(cli, out, to, *after).await,
+        Command::Verify {
+            who,
+            device,
+            accept,
+            yes,
+        } => match (who, accept) {
+            (Some(who), false) => verify::start(cli, out, who, device.as_deref(), *yes).await,
+            _ => verify::accept(cli, out, *yes).await,
+        },
     }
 }
 

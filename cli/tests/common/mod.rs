@@ -9,6 +9,37 @@ use parley_tests::users::PASSWORD;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Generous bounds for a loaded machine; the tests wait on conditions, never on the clock.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// The next JSON line of a running command's stdout that `wanted` accepts (the ones before
+/// it are kept in `seen`).
+pub async fn wait_for(
+    lines: &mut mpsc::UnboundedReceiver<Value>,
+    seen: &mut Vec<Value>,
+    what: &str,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let found = timeout(WAIT, async {
+        while let Some(line) = lines.recv().await {
+            seen.push(line.clone());
+            if wanted(&line) {
+                return Some(line);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(line)) => line,
+        Ok(None) => panic!("the command ended before {what}: {seen:#?}"),
+        Err(_) => panic!("no {what} within {WAIT:?}: {seen:#?}"),
+    }
+}
 
 pub fn stack_file(stack: &StackInfo) -> PathBuf {
     stack.log_file.with_file_name("stack.json")

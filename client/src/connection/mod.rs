@@ -461,6 +461,11 @@ impl<T: TokenSource> Worker<T> {
                 return Ok(());
             }
         };
+        if !processed.verification.is_empty() {
+            let _ = e2e
+                .keys
+                .send(KeyEvent::Verification(processed.verification));
+        }
         let _ = e2e.keys.send(KeyEvent::Exchange);
         for ids in processed.acks {
             let ack = parley_protocol::client::ToDeviceAck { ids };

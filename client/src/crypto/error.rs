@@ -23,6 +23,9 @@ pub enum CryptoError {
     /// A group whose members this device does not know (it never saw the group).
     #[error("this device does not know the group's members")]
     UnknownMembers,
+    /// No such verification, or not at a step where this can be done.
+    #[error("verification: {0}")]
+    NoVerification(String),
     #[error("not supported by Parley: {0}")]
     Unsupported(&'static str),
     /// The message's room key has not arrived (yet): keep the message and retry when a room

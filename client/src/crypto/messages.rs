@@ -80,13 +80,13 @@ pub struct Decrypted {
 
 /// No cross-signing in Parley (memo §0.4): trust is checked per device, and a message whose
 /// key belongs to someone else than its sender is refused here.
-fn decryption_settings() -> DecryptionSettings {
+pub(super) fn decryption_settings() -> DecryptionSettings {
     DecryptionSettings {
         sender_device_trust_requirement: TrustRequirement::Untrusted,
     }
 }
 
-fn raw<T>(value: &Value) -> Result<Raw<T>, CryptoError> {
+pub(super) fn raw<T>(value: &Value) -> Result<Raw<T>, CryptoError> {
     Ok(Raw::from_json(serde_json::value::to_raw_value(value)?))
 }
 
@@ -278,7 +278,12 @@ impl Crypto {
         Ok(Decrypted {
             content: event["content"].clone(),
             sender_device: info.sender_device.as_ref().map(ToString::to_string),
-            verified: info.verification_state == VerificationState::Verified,
+            // Cross-signing (the engine's own "verified") is not used: a device this one
+            // verified (LocalTrust::Verified) is what counts.
+            verified: info.verification_state == VerificationState::Verified
+                || self
+                    .sender_device_verified(&info.sender, info.sender_device.as_deref())
+                    .await?,
         })
     }
 }

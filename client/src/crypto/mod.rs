@@ -13,6 +13,7 @@ mod messages;
 mod requests;
 #[cfg(test)]
 mod tests;
+mod verification;
 
 use std::path::Path;
 
@@ -27,6 +28,9 @@ pub use messages::{
     Decrypted, Received, RoomKey, SyncChanges, ToDeviceMessage, MESSAGE_EVENT_TYPE,
 };
 pub use requests::{Answer, Outgoing};
+pub use verification::{
+    is_verification_event, Emoji, Verification, VerificationState, VERIFICATION_EVENT_PREFIX,
+};
 
 /// The folder of the crypto store, inside the client's data folder.
 pub const CRYPTO_DIR: &str = "crypto";
@@ -43,6 +47,8 @@ pub struct Crypto {
     /// One exchange with the server at a time: the machine hands out each request until it
     /// is answered, and claiming keys twice at once would waste one-time keys.
     exchange: Mutex<()>,
+    /// Device verifications under way (see [`Verification`]).
+    flows: verification::Flows,
 }
 
 /// This device's public identity keys (base64), for a "safety number".
@@ -81,6 +87,7 @@ impl Crypto {
         Crypto {
             machine,
             exchange: Mutex::new(()),
+            flows: Default::default(),
         }
     }
 

@@ -413,3 +413,6 @@ async fn a_synced_state_s_encrypted_edit_and_reaction_open_once_their_key_arrive
         vec![("🙂".to_owned(), vec![ALICE.to_owned()])]
     );
 }
+
+#[path = "verification_tests.rs"]
+mod verification;

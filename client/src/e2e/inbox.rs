@@ -9,7 +9,9 @@ use parley_protocol::limits::MAX_TO_DEVICE_ACK;
 use parley_protocol::server::ToDeviceMessage as Inbound;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use crate::crypto::{Crypto, CryptoError, RoomKey, SyncChanges, ToDeviceMessage};
+use crate::crypto::{
+    is_verification_event, Crypto, CryptoError, RoomKey, SyncChanges, ToDeviceMessage,
+};
 
 /// Inbox ids remembered as processed.
 const REMEMBERED_IDS: usize = 4096;
@@ -31,6 +33,9 @@ pub(crate) struct KeyInbox {
 pub(crate) struct Processed {
     pub acks: Vec<Vec<String>>,
     pub room_keys: Vec<RoomKey>,
+    /// `m.key.verification.*` messages, for the key task (acknowledged with the rest: a
+    /// verification lost to a crash is started again by the people).
+    pub verification: Vec<ToDeviceMessage>,
 }
 
 impl KeyInbox {
@@ -86,6 +91,11 @@ impl KeyInbox {
                 content: m.content,
             })
             .collect();
+        // Verification messages go to the key task, which first asks for their sender's
+        // devices (the engine ignores a request from a device it does not know).
+        let (verification, fresh): (Vec<_>, Vec<_>) = fresh
+            .into_iter()
+            .partition(|m| is_verification_event(&m.event_type));
         let received = crypto
             .receive_sync(SyncChanges {
                 to_device: fresh,
@@ -103,6 +113,7 @@ impl KeyInbox {
                 .map(<[String]>::to_vec)
                 .collect(),
             room_keys: received.room_keys,
+            verification,
         })
     }
 

@@ -21,6 +21,7 @@
 pub(crate) mod driver;
 pub(crate) mod inbox;
 pub(crate) mod transport;
+pub(crate) mod verification;
 
 use parley_protocol::{ConversationId, Kind};
 use serde_json::{json, Value};
@@ -45,6 +46,8 @@ pub(crate) struct E2e {
     asked: Mutex<HashMap<String, Instant>>,
     /// The to-device loop.
     pub keys: tokio::sync::mpsc::UnboundedSender<driver::KeyEvent>,
+    /// Device verifications.
+    pub verifier: Arc<verification::Verifier>,
 }
 
 /// What a send becomes.
@@ -60,12 +63,14 @@ impl E2e {
         crypto: Arc<Crypto>,
         transport: SocketTransport,
         keys: tokio::sync::mpsc::UnboundedSender<driver::KeyEvent>,
+        verifier: Arc<verification::Verifier>,
     ) -> Self {
         Self {
             crypto,
             transport,
             asked: Mutex::new(HashMap::new()),
             keys,
+            verifier,
         }
     }
 
@@ -323,6 +328,8 @@ pub(crate) struct E2eHandle {
     pub device_id: String,
     /// Weak: see [`SocketTransport`].
     commands: tokio::sync::mpsc::WeakUnboundedSender<crate::connection::Command>,
+    /// The application's events (verifications report there).
+    events: tokio::sync::mpsc::UnboundedSender<crate::Event>,
 }
 
 impl E2eHandle {
@@ -330,6 +337,7 @@ impl E2eHandle {
         store: &Store,
         user: &str,
         commands: &tokio::sync::mpsc::UnboundedSender<crate::connection::Command>,
+        events: &tokio::sync::mpsc::UnboundedSender<crate::Event>,
     ) -> Result<Self, crate::store::StoreError> {
         Ok(Self {
             cell: Arc::new(tokio::sync::OnceCell::new()),
@@ -337,6 +345,7 @@ impl E2eHandle {
             user: user.to_owned(),
             device_id: store.device_id()?,
             commands: commands.downgrade(),
+            events: events.clone(),
         })
     }
 
@@ -352,8 +361,18 @@ impl E2eHandle {
                     commands: self.commands.clone(),
                 };
                 let (keys, key_events) = tokio::sync::mpsc::unbounded_channel();
-                tokio::spawn(driver::run(crypto.clone(), transport.clone(), key_events));
-                Ok(Arc::new(E2e::new(crypto, transport, keys)))
+                let verifier = Arc::new(verification::Verifier::new(
+                    crypto.clone(),
+                    transport.clone(),
+                    self.events.clone(),
+                ));
+                tokio::spawn(driver::run(
+                    crypto.clone(),
+                    transport.clone(),
+                    key_events,
+                    verifier.clone(),
+                ));
+                Ok(Arc::new(E2e::new(crypto, transport, keys, verifier)))
             })
             .await
             .clone()
