@@ -11,85 +11,25 @@
 //!   clients' own frames (acks, to-device traffic) are counted, so the two rows compare like
 //!   with like (and differ from `requests_per_dm`, which counts one raw send).
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use parley_client::events::{ConnectionState, Event};
 use parley_client::store::Message;
-use parley_client::{Client, KeepTokens, Options, Store, To};
+use parley_client::{Options, To};
+use parley_tests::library::Device;
 use parley_tests::stack::StackInfo;
 use parley_tests::tables::dynamodb;
-use parley_tests::users::{sign_up, TestUser};
+use parley_tests::users::sign_up;
 use serde_json::{json, Value};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::control::{Control, Counters};
 use crate::cost;
 use crate::messaging::usage_per_operation;
 use crate::stats::{round, summarize};
 
-/// The longest any one expected event may take.
-const WAIT: Duration = Duration::from_secs(60);
 const QUIESCE_AT_MOST: Duration = Duration::from_secs(120);
 /// A short chat message, as most are.
 const TEXT: &str = "see you at the station at 7, I'll bring the tickets";
-
-/// A signed-in device of the client library, and its events.
-struct Device {
-    client: Client,
-    events: UnboundedReceiver<Event>,
-}
-
-impl Device {
-    fn start(stack: &StackInfo, path: &Path, user: &TestUser, encryption: bool) -> Device {
-        let store = Store::open(path).expect("open the store");
-        store.save_tokens(&user.tokens).expect("keep the tokens");
-        let (client, events) = Client::start_with(
-            &stack.websocket_url,
-            Arc::new(store),
-            KeepTokens,
-            Options { encryption },
-        )
-        .expect("start the client");
-        Device { client, events }
-    }
-
-    async fn until<T>(&mut self, what: &str, mut wanted: impl FnMut(&Event) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => {
-                    if let Some(found) = wanted(&event) {
-                        return found;
-                    }
-                }
-                Ok(None) => panic!("the client stopped while waiting for {what}"),
-                Err(_) => panic!("{what} did not come within {WAIT:?}"),
-            }
-        }
-    }
-
-    /// Connected and caught up (with encryption, its keys are uploaded by then).
-    async fn synced(&mut self) {
-        self.until("the catch-up sync", |e| {
-            matches!(e, Event::Connection(ConnectionState::Synced)).then_some(())
-        })
-        .await;
-    }
-
-    /// The message `id` once this device can read it.
-    async fn readable(&mut self, id: &str) -> Message {
-        self.until(&format!("message {id}, readable"), |e| match e {
-            Event::Message(m) | Event::Decrypted(m) if m.id == id && !m.is_waiting_for_key() => {
-                Some(m.clone())
-            }
-            _ => None,
-        })
-        .await
-    }
-}
 
 /// Two users' devices in a direct chat.
 struct Pair {
@@ -104,8 +44,9 @@ impl Pair {
         let dir = tempfile::tempdir().expect("a folder for the stores");
         let a = sign_up(stack, "bench-e2e-a").await;
         let b = sign_up(stack, "bench-e2e-b").await;
-        let mut sender = Device::start(stack, &dir.path().join("a.redb"), &a, encryption);
-        let mut recipient = Device::start(stack, &dir.path().join("b.redb"), &b, encryption);
+        let options = Options { encryption };
+        let mut sender = Device::start(stack, &dir.path().join("a.redb"), &a, options);
+        let mut recipient = Device::start(stack, &dir.path().join("b.redb"), &b, options);
         sender.synced().await;
         recipient.synced().await;
         Pair {
