@@ -93,6 +93,17 @@ async fn two_clients_chat_and_ticks_reach_read() {
     assert_eq!(got[0].id, id);
     assert_eq!(got[0].body.as_deref(), Some("hello bob"));
     assert_eq!((&got[0].conversation, got[0].seq), (&conversation, seq));
+    // Bob's device acked it delivered on arrival. His read waits for that receipt: the two
+    // acks are separate invocations that may finish in either order, and a read that lands
+    // first takes the tick straight to read (never back to delivered).
+    a.until("delivered", |e| match e {
+        Event::Tick { id: got, tick, .. } if *got == id => {
+            ticks.push(*tick);
+            (*tick == Tick::Delivered).then_some(())
+        }
+        _ => None,
+    })
+    .await;
     b.client.mark_read(conversation.clone(), seq).unwrap();
     a.until("read", |e| match e {
         Event::Tick { id: got, tick, .. } if *got == id => {
