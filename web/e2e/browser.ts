@@ -119,8 +119,13 @@ export async function signUp(
   return { email, context, page };
 }
 
-/** The connection is up (no offline banner). */
+/**
+ * The connection is up: the signed-in screen shows, without its offline banner. (No banner
+ * alone is also what a page still loading shows, before the screen that would carry it: a
+ * request made then, such as a lookup, fails "not connected".)
+ */
 export async function online(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Sign out" }).waitFor({ timeout: 20_000 });
   await page.getByText(/^Offline/).waitFor({ state: "detached", timeout: 20_000 });
 }
 

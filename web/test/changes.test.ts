@@ -198,4 +198,42 @@ describe("presence", () => {
     clock.advance(PRESENCE_RENEW_MS * 2);
     expect(server.last.sentOf("presence")).toHaveLength(before);
   });
+
+  it("a chat closed and opened again at once: the new watch waits for the watch false before it, whose answer (no state) leaves the new one's alone", async () => {
+    // The server runs the two requests concurrently: a watch true sent before the watch false
+    // is answered could be applied before it and then be removed by it.
+    const { server, parley, receive } = await setup();
+    const stop = parley.watchPresence("bob", () => undefined);
+    await flush();
+    const [ask] = server.last.sentOf("presence");
+    await receive({ type: "presence", id: ask!.id, user: "bob", online: true });
+    stop();
+    const seen: PresenceState[] = [];
+    const stopAgain = parley.watchPresence("bob", (state) => seen.push(state));
+    await flush();
+    const [, unwatch] = server.last.sentOf("presence");
+    expect(server.last.sentOf("presence")).toMatchObject([{ watch: true }, { user: "bob", watch: false }]);
+
+    // The watch false's answer (neither online nor lastSeen): not a state; now the new watch asks.
+    await receive({ type: "presence", id: unwatch!.id, user: "bob" });
+    expect(seen).toEqual([{ kind: "unknown" }]);
+    const again = server.last.sentOf("presence")[2];
+    expect(again).toMatchObject({ user: "bob", watch: true });
+    // A late answer to the first ask is stale too; the new ask's answer and changes count.
+    await receive({ type: "presence", id: ask!.id, user: "bob", online: false, lastSeen: 1 });
+    await receive({ type: "presence", id: again!.id, user: "bob", online: true });
+    await receive({ type: "presence", user: "bob", online: false, lastSeen: 1234 });
+    expect(seen).toEqual([{ kind: "unknown" }, { kind: "online" }, { kind: "offline", lastSeen: 1234 }]);
+
+    // Closed and opened again, and the watch false refused: the new watch asks all the same.
+    stopAgain();
+    const reopened: PresenceState[] = [];
+    parley.watchPresence("bob", (state) => reopened.push(state));
+    await flush();
+    const refused = server.last.sentOf("presence").at(-1)!;
+    expect(refused).toMatchObject({ user: "bob", watch: false });
+    await receive({ type: "error", id: refused.id, code: "rate_limited", message: "slow down" } as ServerFrame);
+    expect(server.last.sentOf("presence").at(-1)).toMatchObject({ user: "bob", watch: true });
+    expect(server.last.sentOf("presence")).toHaveLength(5);
+  });
 });

@@ -481,6 +481,7 @@ export class ParleyClient {
       case "error":
         if (frame.id !== undefined) {
           await this.outbox.onError(frame);
+          this.presence.onError(frame.id);
           this.settle(frame.id, new RequestError(frame.code, frame.message));
         }
         return;
